@@ -1,0 +1,252 @@
+package dev.codermon.auth.route;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * Keeps the route store in one SQLite file (WAL mode) that the control plane and the proxy open at
+ * the same time; SQLite's own file locking arbitrates between the processes.
+ *
+ * <p>One connection per instance, used by one thread at a time (a JDBC connection is not safe to share
+ * concurrently); every statement is short, so the lock is held only for microseconds.
+ */
+public final class SqliteRouteStore implements RouteStore {
+
+    private static final int SCHEMA_VERSION = 1;
+    private static final String COLUMNS = "id, user_id, name, hostname, upstream_host, upstream_port, state,"
+            + " runtime_ref, created_at, last_activity_at";
+
+    private final Path file;
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private SqliteRouteStore(Path file, Connection connection) {
+        this.file = file;
+        this.connection = connection;
+    }
+
+    /** Opens (creating if needed) the store at this path. */
+    public static SqliteRouteStore open(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            SQLiteConfig config = new SQLiteConfig();
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+            config.setBusyTimeout(5_000);
+            config.enforceForeignKeys(true);
+            Connection c = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            SqliteRouteStore store = new SqliteRouteStore(file, c);
+            store.migrate();
+            return store;
+        } catch (Exception e) {
+            throw new RouteStoreException("cannot open route store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void migrate() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS workspaces (
+                      id               TEXT PRIMARY KEY,
+                      user_id          TEXT NOT NULL,
+                      name             TEXT NOT NULL,
+                      hostname         TEXT NOT NULL UNIQUE,
+                      upstream_host    TEXT,
+                      upstream_port    INTEGER NOT NULL DEFAULT 0,
+                      state            TEXT NOT NULL,
+                      runtime_ref      TEXT,
+                      created_at       INTEGER NOT NULL,
+                      last_activity_at INTEGER NOT NULL,
+                      UNIQUE (user_id, name)
+                    )""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS workspaces_user ON workspaces (user_id)");
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SQLException("store schema version " + version + " is newer than this build ("
+                        + SCHEMA_VERSION + "); upgrade Codermon");
+            }
+            if (version < SCHEMA_VERSION) {
+                s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
+            }
+        }
+    }
+
+    @Override
+    public Optional<Route> findRoute(String hostname) {
+        return queryOne("SELECT " + COLUMNS + " FROM workspaces WHERE hostname = ?", hostname)
+                .flatMap(WorkspaceRecord::route);
+    }
+
+    @Override
+    public void recordActivity(String workspaceId, Instant at) {
+        execute("UPDATE workspaces SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?",
+                ps -> {
+                    ps.setLong(1, at.toEpochMilli());
+                    ps.setString(2, workspaceId);
+                    ps.setLong(3, at.toEpochMilli());
+                });
+    }
+
+    @Override
+    public void insert(WorkspaceRecord r) {
+        try {
+            execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ps -> bind(ps, r));
+        } catch (RouteStoreException e) {
+            if (e.getCause() instanceof SQLiteException se
+                    && se.getResultCode().code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code) {
+                throw new DuplicateWorkspaceException("workspace " + r.user() + "/" + r.name()
+                        + " or hostname " + r.hostname() + " already exists", se);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean update(WorkspaceRecord r) {
+        // last_activity_at is the proxy's to advance: keep whichever is newer.
+        return execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_host = ?,"
+                + " upstream_port = ?, state = ?, runtime_ref = ?, created_at = ?,"
+                + " last_activity_at = MAX(last_activity_at, ?) WHERE id = ?", ps -> {
+                    ps.setString(1, r.user());
+                    ps.setString(2, r.name());
+                    ps.setString(3, r.hostname());
+                    ps.setString(4, r.upstreamHost());
+                    ps.setInt(5, r.upstreamPort());
+                    ps.setString(6, r.state().name());
+                    ps.setString(7, r.runtimeRef());
+                    ps.setLong(8, r.createdAt().toEpochMilli());
+                    ps.setLong(9, r.lastActivityAt().toEpochMilli());
+                    ps.setString(10, r.id());
+                }) == 1;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        return execute("DELETE FROM workspaces WHERE id = ?", ps -> ps.setString(1, id)) == 1;
+    }
+
+    @Override
+    public Optional<WorkspaceRecord> find(String id) {
+        return queryOne("SELECT " + COLUMNS + " FROM workspaces WHERE id = ?", id);
+    }
+
+    @Override
+    public Optional<WorkspaceRecord> findByUserAndName(String user, String name) {
+        List<WorkspaceRecord> found = query("SELECT " + COLUMNS + " FROM workspaces WHERE user_id = ? AND name = ?",
+                ps -> {
+                    ps.setString(1, user);
+                    ps.setString(2, name);
+                });
+        return found.stream().findFirst();
+    }
+
+    @Override
+    public List<WorkspaceRecord> listByUser(String user) {
+        return query("SELECT " + COLUMNS + " FROM workspaces WHERE user_id = ? ORDER BY created_at, id",
+                ps -> ps.setString(1, user));
+    }
+
+    @Override
+    public List<WorkspaceRecord> listAll() {
+        return query("SELECT " + COLUMNS + " FROM workspaces ORDER BY created_at, id", ps -> { });
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new RouteStoreException("cannot close route store " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SqliteRouteStore[" + file + "]";
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private static void bind(PreparedStatement ps, WorkspaceRecord r) throws SQLException {
+        ps.setString(1, r.id());
+        ps.setString(2, r.user());
+        ps.setString(3, r.name());
+        ps.setString(4, r.hostname());
+        ps.setString(5, r.upstreamHost());
+        ps.setInt(6, r.upstreamPort());
+        ps.setString(7, r.state().name());
+        ps.setString(8, r.runtimeRef());
+        ps.setLong(9, r.createdAt().toEpochMilli());
+        ps.setLong(10, r.lastActivityAt().toEpochMilli());
+    }
+
+    private int execute(String sql, Binder binder) {
+        lock.lock();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            binder.bind(ps);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new RouteStoreException("route store write failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Optional<WorkspaceRecord> queryOne(String sql, String key) {
+        return query(sql, ps -> ps.setString(1, key)).stream().findFirst();
+    }
+
+    private List<WorkspaceRecord> query(String sql, Binder binder) {
+        lock.lock();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<WorkspaceRecord> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static WorkspaceRecord read(ResultSet rs) throws SQLException {
+        return new WorkspaceRecord(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getInt(6),
+                WorkspaceState.valueOf(rs.getString(7)),
+                rs.getString(8),
+                Instant.ofEpochMilli(rs.getLong(9)),
+                Instant.ofEpochMilli(rs.getLong(10)));
+    }
+}

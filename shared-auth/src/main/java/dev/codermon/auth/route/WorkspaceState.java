@@ -1,0 +1,15 @@
+package dev.codermon.auth.route;
+
+/** Lifecycle states of a workspace; only {@link #RUNNING} workspaces have a route. */
+public enum WorkspaceState {
+    /** Being started; not yet answering its health endpoint. */
+    STARTING,
+    /** Ready; the proxy forwards to it. */
+    RUNNING,
+    /** Being stopped or deleted. */
+    STOPPING,
+    /** Not running; its files are kept. */
+    STOPPED,
+    /** Failed to start or died; see the control plane's log. */
+    FAILED
+}
