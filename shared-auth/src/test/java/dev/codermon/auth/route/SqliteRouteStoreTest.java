@@ -1,0 +1,119 @@
+package dev.codermon.auth.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteRouteStoreTest {
+
+    @TempDir
+    Path tmp;
+
+    private SqliteRouteStore store;
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @BeforeEach
+    void open() {
+        store = SqliteRouteStore.open(tmp.resolve("routes.db"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private WorkspaceRecord record(String id, String user, String name, WorkspaceState state) {
+        return new WorkspaceRecord(id, user, name, name + "." + user + ".codermon.internal", "127.0.0.1",
+                state == WorkspaceState.RUNNING ? 40000 : 0, state, null, t0, t0);
+    }
+
+    @Test
+    void running_record_is_a_route_and_others_are_not() {
+        store.insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
+        store.insert(record("w2", "alice", "other", WorkspaceState.STARTING));
+        assertEquals(Optional.of(new Route("w1", "alice", "main.alice.codermon.internal", "127.0.0.1", 40000)),
+                store.findRoute("main.alice.codermon.internal"));
+        assertEquals(Optional.empty(), store.findRoute("other.alice.codermon.internal"));
+        assertEquals(Optional.empty(), store.findRoute("nope.codermon.internal"));
+    }
+
+    @Test
+    void user_and_name_are_unique() {
+        store.insert(record("w1", "alice", "main", WorkspaceState.STARTING));
+        DuplicateWorkspaceException e = assertThrows(DuplicateWorkspaceException.class,
+                () -> store.insert(record("w2", "alice", "main", WorkspaceState.STARTING)));
+        assertTrue(e.getMessage().contains("alice/main"), e.getMessage());
+        store.insert(record("w3", "bob", "main", WorkspaceState.STARTING));
+        assertEquals(2, store.listAll().size());
+    }
+
+    @Test
+    void update_changes_state_and_upstream_and_delete_removes() {
+        WorkspaceRecord r = record("w1", "alice", "main", WorkspaceState.STARTING);
+        store.insert(r);
+        assertTrue(store.update(r.withUpstream("127.0.0.1", 41000, "pid:7").withState(WorkspaceState.RUNNING)));
+        WorkspaceRecord back = store.find("w1").orElseThrow();
+        assertEquals(41000, back.upstreamPort());
+        assertEquals("pid:7", back.runtimeRef());
+        assertEquals(WorkspaceState.RUNNING, back.state());
+        assertTrue(store.delete("w1"));
+        assertFalse(store.delete("w1"));
+        assertFalse(store.update(r));
+        assertEquals(Optional.empty(), store.findRoute(r.hostname()));
+    }
+
+    @Test
+    void activity_only_moves_forward_and_survives_control_plane_updates() {
+        WorkspaceRecord r = record("w1", "alice", "main", WorkspaceState.RUNNING);
+        store.insert(r);
+        store.recordActivity("w1", t0.plusSeconds(100));
+        store.recordActivity("w1", t0.plusSeconds(50));
+        assertEquals(t0.plusSeconds(100), store.find("w1").orElseThrow().lastActivityAt());
+        // A control-plane update carrying an older activity time must not roll it back.
+        store.update(r.withState(WorkspaceState.RUNNING));
+        assertEquals(t0.plusSeconds(100), store.find("w1").orElseThrow().lastActivityAt());
+    }
+
+    @Test
+    void lists_are_per_user_and_oldest_first() {
+        store.insert(new WorkspaceRecord("b", "alice", "two", "two.alice.x", null, 0, WorkspaceState.STOPPED, null,
+                t0.plusSeconds(5), t0));
+        store.insert(new WorkspaceRecord("a", "alice", "one", "one.alice.x", null, 0, WorkspaceState.STOPPED, null,
+                t0, t0));
+        store.insert(record("c", "bob", "main", WorkspaceState.STOPPED));
+        List<WorkspaceRecord> alice = store.listByUser("alice");
+        assertEquals(List.of("a", "b"), alice.stream().map(WorkspaceRecord::id).toList());
+        assertEquals(Optional.of("c"), store.findByUserAndName("bob", "main").map(WorkspaceRecord::id));
+    }
+
+    @Test
+    void data_survives_reopening_and_uses_wal() throws Exception {
+        store.insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
+        store.close();
+        store = SqliteRouteStore.open(tmp.resolve("routes.db"));
+        assertTrue(store.findRoute("main.alice.codermon.internal").isPresent());
+        assertTrue(Files.exists(tmp.resolve("routes.db-wal")), "store should run in WAL mode");
+    }
+
+    @Test
+    void unreadable_store_fails_loudly_not_as_no_route() throws Exception {
+        Path dir = tmp.resolve("is-a-directory");
+        Files.createDirectories(dir);
+        RouteStoreException e = assertThrows(RouteStoreException.class, () -> SqliteRouteStore.open(dir));
+        assertTrue(e.getMessage().contains("cannot open route store"), e.getMessage());
+        store.close();
+        assertThrows(RouteStoreException.class, () -> store.findRoute("main.alice.codermon.internal"));
+        store = SqliteRouteStore.open(tmp.resolve("routes.db"));
+    }
+}
