@@ -1,0 +1,97 @@
+# Shared by scripts/run, scripts/smoke and scripts/test. Source it; do not run it.
+# shellcheck shell=bash
+
+CODERMON_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CP_JAR="$CODERMON_ROOT/control-plane/target/control-plane.jar"
+PROXY_JAR="$CODERMON_ROOT/edge-proxy/target/edge-proxy.jar"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Builds both jars unless they exist and are newer than every source file and pom.
+build_if_needed() {
+  local stale=0
+  for jar in "$CP_JAR" "$PROXY_JAR"; do
+    [ -f "$jar" ] || stale=1
+  done
+  if [ "$stale" = 0 ]; then
+    local newer
+    newer=$(find "$CODERMON_ROOT/pom.xml" "$CODERMON_ROOT"/shared-auth "$CODERMON_ROOT"/control-plane \
+      "$CODERMON_ROOT"/edge-proxy \( -name target -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' \
+      -o -path '*/src/main/resources/*' \) -newer "$CP_JAR" -print -quit 2>/dev/null)
+    [ -z "$newer" ] || stale=1
+  fi
+  if [ "$stale" = 1 ]; then
+    command -v mvn >/dev/null || die "Maven (mvn) is needed to build Codermon"
+    say "building Codermon (mvn package, tests skipped; scripts/test runs them)"
+    (cd "$CODERMON_ROOT" && mvn -q -B -DskipTests package) >&2 || die "build failed"
+  fi
+}
+
+# Waits until an HTTP URL answers 2xx, or the PID dies, or the time runs out.
+wait_http() {
+  local url=$1 pid=$2 seconds=${3:-60} i
+  for ((i = 0; i < seconds * 5; i++)); do
+    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# Waits until a TCP port on 127.0.0.1 accepts connections.
+wait_port() {
+  local port=$1 pid=$2 seconds=${3:-30} i
+  for ((i = 0; i < seconds * 5; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# Starts the control plane and then the proxy in the background, logging to $CODERMON_HOME/logs.
+# Sets CP_PID and PROXY_PID. Uses CODERMON_* from the environment (see README.md).
+start_codermon() {
+  local logs="$CODERMON_HOME/logs"
+  mkdir -p "$logs"
+  local cp_port=${CODERMON_CP_PORT:-5001} proxy_port=${CODERMON_PROXY_PORT:-5000}
+  java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >"$logs/control-plane.log" 2>&1 &
+  CP_PID=$!
+  if ! wait_http "http://127.0.0.1:$cp_port/healthz" "$CP_PID" 60; then
+    tail -n 30 "$logs/control-plane.log" >&2
+    stop_codermon
+    die "control plane did not come up on 127.0.0.1:$cp_port (log: $logs/control-plane.log)"
+  fi
+  java ${CODERMON_JAVA_OPTS:-} -jar "$PROXY_JAR" >"$logs/edge-proxy.log" 2>&1 &
+  PROXY_PID=$!
+  if ! wait_port "$proxy_port" "$PROXY_PID" 30; then
+    tail -n 30 "$logs/edge-proxy.log" >&2
+    stop_codermon
+    die "edge proxy did not come up on 127.0.0.1:$proxy_port (log: $logs/edge-proxy.log)"
+  fi
+}
+
+# Stops what start_codermon started, by PID: SIGTERM, then SIGKILL after a grace period.
+stop_codermon() {
+  local pid i
+  for pid in ${PROXY_PID:-} ${CP_PID:-}; do
+    kill -TERM "$pid" 2>/dev/null || continue
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PROXY_PID= CP_PID=
+}
+
+# Exports CODERMON_CODE_SERVER_BIN, installing code-server first if needed.
+ensure_code_server() {
+  if [ -z "${CODERMON_CODE_SERVER_BIN:-}" ]; then
+    CODERMON_CODE_SERVER_BIN=$("$CODERMON_ROOT/scripts/install-code-server") || die "code-server install failed"
+    export CODERMON_CODE_SERVER_BIN
+  fi
+  [ -x "$CODERMON_CODE_SERVER_BIN" ] || die "CODERMON_CODE_SERVER_BIN=$CODERMON_CODE_SERVER_BIN is not executable"
+}
