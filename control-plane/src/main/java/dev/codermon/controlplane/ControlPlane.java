@@ -1,0 +1,90 @@
+package dev.codermon.controlplane;
+
+import com.nimbusds.jose.jwk.ECKey;
+import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.SigningKeys;
+import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.TokenVerifier;
+import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.controlplane.api.AdminKey;
+import dev.codermon.controlplane.api.ApiAuthenticator;
+import dev.codermon.controlplane.api.TokenService;
+import dev.codermon.controlplane.monitor.Reconciler;
+import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.runtime.LocalProcessRuntime;
+import dev.codermon.controlplane.workspace.WorkspaceService;
+import io.javalin.Javalin;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the production services from the config, reconciles the store and starts serving.
+ *
+ * <p>Closing stops the API and closes the store but leaves workspaces running: the proxy keeps serving
+ * them, and the next start finds them again.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final Javalin app;
+    private final RouteStore store;
+    private final AdminKey adminKey;
+
+    private ControlPlane(Javalin app, RouteStore store, AdminKey adminKey) {
+        this.app = app;
+        this.store = store;
+        this.adminKey = adminKey;
+    }
+
+    /**
+     * Starts the control plane.
+     *
+     * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
+     */
+    public static ControlPlane start(ControlPlaneConfig config) {
+        CodermonHome home = new CodermonHome(config.home());
+        HealthProbe probe = new HealthProbe();
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),
+                config.readyTimeout(), probe);
+        home.ensureExists();
+        AdminKey adminKey = AdminKey.resolve(config.adminKey(), home);
+        ECKey signingKey = SigningKeys.loadOrCreate(home);
+        TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
+        TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
+        RouteStore store = SqliteRouteStore.open(home.routeStoreFile());
+        try {
+            new Reconciler(store, runtime, probe).reconcile();
+            WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
+                    config::hostnameOf, Clock.systemUTC());
+            Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier),
+                    new TokenService(issuer, config.tokenTtl()), workspaces);
+            app.start();
+            log.info("control plane started: {}, code-server {}", config, runtime.executable());
+            return new ControlPlane(app, store, adminKey);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Returns the port the API listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Returns the file holding the admin key, or empty if it came from the configuration. */
+    public Optional<java.nio.file.Path> adminKeyFile() {
+        return adminKey.file();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        store.close();
+        log.info("control plane stopped; workspaces keep running");
+    }
+}

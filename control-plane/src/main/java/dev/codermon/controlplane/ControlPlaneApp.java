@@ -1,0 +1,39 @@
+package dev.codermon.controlplane;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.codermon.controlplane.api.ApiAuthenticator;
+import dev.codermon.controlplane.api.ApiRoutes;
+import dev.codermon.controlplane.api.TokenService;
+import dev.codermon.controlplane.workspace.WorkspaceService;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+
+/** Builds the control plane's HTTP application from its config and services. */
+public final class ControlPlaneApp {
+
+    private ControlPlaneApp() {
+    }
+
+    /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
+    public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
+            WorkspaceService workspaces) {
+        ObjectMapper mapper = objectMapper();
+        return Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.jsonMapper(new JavalinJackson(mapper, false));
+            c.jetty.host = config.bind();
+            c.jetty.port = config.port();
+            ApiRoutes.register(c.routes, mapper, config.proxyUrl(), auth, tokens, workspaces);
+        });
+    }
+
+    /** Returns the JSON mapper the API uses: ISO-8601 instants, unknown request fields refused. */
+    public static ObjectMapper objectMapper() {
+        return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.codermon.controlplane.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.controlplane.workspace.WorkspaceBusyException;
+import dev.codermon.controlplane.workspace.WorkspaceNotFoundException;
+import dev.codermon.controlplane.workspace.WorkspaceService;
+import dev.codermon.controlplane.workspace.WorkspaceStartException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.net.URI;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Declares the API's endpoints and the one place that turns exceptions into JSON error responses.
+ */
+public final class ApiRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+    private ApiRoutes() {
+    }
+
+    /** Adds every endpoint and error mapping to the routes. */
+    public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, ApiAuthenticator auth,
+            TokenService tokens, WorkspaceService workspaces) {
+        JsonRequestReader reader = new JsonRequestReader(mapper);
+        TokenController tokenController = new TokenController(auth, tokens, reader);
+        WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, reader, proxy);
+
+        routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+        routes.post("/api/tokens", tokenController::create);
+        routes.post("/api/workspaces", workspaceController::create);
+        routes.get("/api/workspaces", workspaceController::list);
+        routes.get("/api/workspaces/{id}", workspaceController::get);
+        routes.delete("/api/workspaces/{id}", workspaceController::delete);
+
+        routes.exception(ApiException.class, (e, ctx) -> {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"codermon\"");
+            }
+            error(ctx, e.status(), e.code(), e.detail());
+        });
+        routes.exception(WorkspaceNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));
+        routes.exception(WorkspaceBusyException.class, (e, ctx) -> error(ctx, 409, "busy", e.getMessage()));
+        routes.exception(WorkspaceStartException.class, (e, ctx) ->
+                error(ctx, 503, "start_failed", e.getMessage() + "; retry, or ask an operator to check the log"));
+        routes.exception(RouteStoreException.class, (e, ctx) -> {
+            log.error("route store failure on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 503, "store_unavailable", "the route store is unavailable; retry shortly");
+        });
+        routes.exception(HttpResponseException.class, (e, ctx) -> {
+            int status = e.getStatus();
+            if (status == 404) {
+                error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path()
+                        + "; the API lives under /api/tokens and /api/workspaces");
+            } else if (status == 405) {
+                error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+            } else {
+                error(ctx, status, "http_" + status, e.getMessage());
+            }
+        });
+        routes.exception(Exception.class, (e, ctx) -> {
+            log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal_error", "the control plane failed unexpectedly; the operator can find"
+                    + " the cause in its log");
+        });
+    }
+
+    private static void error(Context ctx, int status, String code, String detail) {
+        ctx.status(status).json(new ErrorBody(code, detail));
+    }
+}

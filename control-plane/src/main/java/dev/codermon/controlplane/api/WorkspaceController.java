@@ -1,0 +1,62 @@
+package dev.codermon.controlplane.api;
+
+import dev.codermon.auth.DnsLabel;
+import dev.codermon.auth.Principal;
+import dev.codermon.controlplane.workspace.StartedWorkspace;
+import dev.codermon.controlplane.workspace.WorkspaceService;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.util.List;
+
+/** Serves {@code /api/workspaces}: each user sees and changes only their own workspaces. */
+final class WorkspaceController {
+
+    static final String DEFAULT_NAME = "main";
+
+    record CreateWorkspaceRequest(String name) {
+    }
+
+    private final ApiAuthenticator auth;
+    private final WorkspaceService workspaces;
+    private final JsonRequestReader reader;
+    private final URI proxy;
+
+    WorkspaceController(ApiAuthenticator auth, WorkspaceService workspaces, JsonRequestReader reader, URI proxy) {
+        this.auth = auth;
+        this.workspaces = workspaces;
+        this.reader = reader;
+        this.proxy = proxy;
+    }
+
+    void create(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        CreateWorkspaceRequest request = reader.read(ctx, CreateWorkspaceRequest.class,
+                new CreateWorkspaceRequest(null));
+        String name = request.name() == null ? DEFAULT_NAME : request.name();
+        if (!DnsLabel.isValid(name)) {
+            throw ApiException.badRequest("invalid_name", "name must be 1-32 characters of a-z, 0-9 and '-',"
+                    + " start with a letter and not end with '-'");
+        }
+        StartedWorkspace started = workspaces.start(caller.user(), name);
+        ctx.status(started.created() ? 201 : 200).json(WorkspaceView.of(started.record(), proxy));
+    }
+
+    void list(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        List<WorkspaceView> views = workspaces.list(caller.user()).stream()
+                .map(r -> WorkspaceView.of(r, proxy))
+                .toList();
+        ctx.json(views);
+    }
+
+    void get(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        ctx.json(WorkspaceView.of(workspaces.get(caller.user(), ctx.pathParam("id")), proxy));
+    }
+
+    void delete(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        workspaces.delete(caller.user(), ctx.pathParam("id"));
+        ctx.status(204);
+    }
+}

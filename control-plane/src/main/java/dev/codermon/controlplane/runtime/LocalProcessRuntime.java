@@ -1,0 +1,267 @@
+package dev.codermon.controlplane.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each workspace's code-server as a local process bound to a free loopback port.
+ *
+ * <p>The runtime reference is the process id. Before touching a process found by id alone (after a
+ * control-plane restart) it checks that the command line points into the workspaces directory, so a
+ * recycled process id is never mistaken for a workspace.
+ */
+public final class LocalProcessRuntime implements WorkspaceRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
+
+    static final String HOST = "127.0.0.1";
+    private static final int PORT_ATTEMPTS = 3;
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    private final Path executable;
+    private final Path workspacesDir;
+    private final Duration readyTimeout;
+    private final HealthProbe probe;
+    private final Map<String, ProcessHandle> started = new ConcurrentHashMap<>();
+
+    private LocalProcessRuntime(Path executable, Path workspacesDir, Duration readyTimeout, HealthProbe probe) {
+        this.executable = executable;
+        this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
+        this.readyTimeout = readyTimeout;
+        this.probe = probe;
+    }
+
+    /**
+     * Creates the runtime after checking that code-server can be found.
+     *
+     * @param codeServerBin a path to the executable, or a name looked up on PATH
+     * @throws IllegalArgumentException saying how to install or point at code-server
+     */
+    public static LocalProcessRuntime create(String codeServerBin, Path workspacesDir, Duration readyTimeout,
+            HealthProbe probe) {
+        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe);
+    }
+
+    /** Returns the executable this runtime launches. */
+    public Path executable() {
+        return executable;
+    }
+
+    static Path resolveExecutable(String bin) {
+        String fix = "; install it with scripts/install-code-server and pass its path with --code-server"
+                + " or CODERMON_CODE_SERVER_BIN";
+        if (bin.contains(File.separator)) {
+            Path p = Path.of(bin).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("code-server not found at " + p + fix);
+            }
+            if (!Files.isExecutable(p)) {
+                throw new IllegalArgumentException("code-server at " + p + " is not executable" + fix);
+            }
+            return p;
+        }
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path candidate = Path.of(dir, bin);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return candidate.toAbsolutePath();
+                }
+            }
+        }
+        throw new IllegalArgumentException("'" + bin + "' is not on PATH" + fix);
+    }
+
+    @Override
+    public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
+        Path dir = spec.directory().toAbsolutePath().normalize();
+        Path logFile = dir.resolve("code-server.log");
+        try {
+            Files.createDirectories(dir.resolve("project"));
+            Files.createDirectories(dir.resolve("data"));
+            Files.createDirectories(dir.resolve("extensions"));
+        } catch (IOException e) {
+            throw new RuntimeStartException("cannot create the workspace's directories under " + dir + ": "
+                    + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            int port = freeLoopbackPort();
+            long logOffset = sizeOf(logFile);
+            Process process = launch(dir, port, logFile);
+            String ref = Long.toString(process.pid());
+            log.info("workspace {}: started code-server pid {} on {}:{}", spec.id(), ref, HOST, port);
+            try {
+                while (true) {
+                    if (!process.isAlive()) {
+                        int status = process.exitValue();
+                        if (attempt < PORT_ATTEMPTS && logSince(logFile, logOffset).contains("EADDRINUSE")) {
+                            log.info("workspace {}: port {} was taken meanwhile, retrying", spec.id(), port);
+                            break;
+                        }
+                        throw new RuntimeStartException("code-server exited with status " + status
+                                + " before it was ready; see " + logFile);
+                    }
+                    if (probe.isHealthy(HOST, port)) {
+                        started.put(ref, process.toHandle());
+                        return new RuntimeHandle(HOST, port, ref);
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new RuntimeStartException("code-server did not answer /healthz within "
+                                + readyTimeout.toSeconds() + "s; see " + logFile);
+                    }
+                    Thread.sleep(POLL_INTERVAL.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                terminate(process.toHandle());
+                throw new RuntimeStartException("interrupted while waiting for code-server", e);
+            } catch (RuntimeStartException | RuntimeException e) {
+                terminate(process.toHandle());
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void stop(String runtimeRef) {
+        ownedProcess(runtimeRef).ifPresent(p -> {
+            log.info("stopping code-server pid {}", runtimeRef);
+            terminate(p);
+        });
+        started.remove(runtimeRef);
+    }
+
+    @Override
+    public boolean isAlive(String runtimeRef) {
+        return ownedProcess(runtimeRef).isPresent();
+    }
+
+    private Optional<ProcessHandle> ownedProcess(String runtimeRef) {
+        long pid;
+        try {
+            pid = Long.parseLong(runtimeRef);
+        } catch (NumberFormatException | NullPointerException e) {
+            return Optional.empty();
+        }
+        ProcessHandle known = started.get(runtimeRef);
+        if (known != null) {
+            return known.isAlive() ? Optional.of(known) : Optional.empty();
+        }
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(this::runsAWorkspace);
+    }
+
+    private boolean runsAWorkspace(ProcessHandle p) {
+        String marker = workspacesDir.toString() + File.separator;
+        ProcessHandle.Info info = p.info();
+        if (info.commandLine().map(c -> c.contains(marker)).orElse(false)) {
+            return true;
+        }
+        return info.arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
+    }
+
+    private Process launch(Path dir, int port, Path logFile) throws RuntimeStartException {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            // Its own session, so a Ctrl-C of the control plane does not take the workspaces with it;
+            // setsid execs in place here (a child is never a group leader), so the pid stays the same.
+            command.add(SETSID.toString());
+        }
+        command.addAll(List.of(executable.toString(),
+                "--bind-addr", HOST + ":" + port,
+                "--auth", "none",
+                "--disable-telemetry",
+                "--disable-update-check",
+                "--disable-workspace-trust",
+                "--user-data-dir", dir.resolve("data").toString(),
+                "--extensions-dir", dir.resolve("extensions").toString(),
+                dir.resolve("project").toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(dir.resolve("project").toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // Workspaces must never see the control plane's secret.
+        pb.environment().remove("CODERMON_ADMIN_KEY");
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new RuntimeStartException("cannot launch " + executable + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends SIGTERM to the process and its descendants, and kills whatever is left after a grace period. */
+    private static void terminate(ProcessHandle process) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(process);
+        process.descendants().forEach(all::add);
+        all.forEach(ProcessHandle::destroy);
+        if (!awaitExit(all, STOP_GRACE)) {
+            log.warn("code-server pid {} ignored SIGTERM for {}s, killing it", process.pid(),
+                    STOP_GRACE.toSeconds());
+            all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            awaitExit(all, Duration.ofSeconds(5));
+        }
+    }
+
+    private static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ProcessHandle p : processes) {
+            long left = deadline - System.nanoTime();
+            try {
+                p.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (Exception timedOut) {
+                if (p.isAlive()) {
+                    return false;
+                }
+            }
+        }
+        return processes.stream().noneMatch(ProcessHandle::isAlive);
+    }
+
+    private static int freeLoopbackPort() throws RuntimeStartException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new RuntimeStartException("no free loopback port: " + e.getMessage(), e);
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String logSince(Path file, long offset) {
+        try (InputStream in = Files.newInputStream(file)) {
+            in.skipNBytes(Math.min(offset, Files.size(file)));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.codermon.controlplane.workspace;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Serializes work per key (a user's workspace name) without holding one global lock.
+ *
+ * <p>A lock is dropped from the map when its last holder or waiter leaves, so the map only holds keys
+ * that are in use.
+ */
+final class KeyedLocks {
+
+    private static final class Entry {
+        final ReentrantLock lock = new ReentrantLock();
+        int users;
+    }
+
+    private final ConcurrentHashMap<String, Entry> locks = new ConcurrentHashMap<>();
+
+    <T> T withLock(String key, Supplier<T> work) {
+        Entry entry = locks.compute(key, (k, e) -> {
+            Entry held = e == null ? new Entry() : e;
+            held.users++;
+            return held;
+        });
+        entry.lock.lock();
+        try {
+            return work.get();
+        } finally {
+            entry.lock.unlock();
+            locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
+        }
+    }
+}

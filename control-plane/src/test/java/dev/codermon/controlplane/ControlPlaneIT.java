@@ -1,0 +1,211 @@
+package dev.codermon.controlplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codermon.auth.route.Route;
+import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.WorkspaceState;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the control plane as {@code main} wires it, with the real code-server and a real SQLite store.
+ */
+class ControlPlaneIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private static String codeServerBin;
+
+    @TempDir
+    Path home;
+    private final List<ControlPlane> controlPlanes = new ArrayList<>();
+    private final List<Long> pids = new ArrayList<>();
+
+    @BeforeAll
+    static void requireCodeServer() {
+        codeServerBin = System.getenv("CODERMON_CODE_SERVER_BIN");
+        if (codeServerBin == null || codeServerBin.isBlank()) {
+            fail("CODERMON_CODE_SERVER_BIN is not set: install code-server with scripts/install-code-server and"
+                    + " export CODERMON_CODE_SERVER_BIN=<dir>/node_modules/.bin/code-server before mvn verify");
+        }
+        Path bin = Path.of(codeServerBin);
+        if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
+            fail("CODERMON_CODE_SERVER_BIN=" + codeServerBin + " is not an executable file;"
+                    + " run scripts/install-code-server");
+        }
+    }
+
+    @AfterEach
+    void stopEverything() {
+        controlPlanes.forEach(ControlPlane::close);
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            });
+        }
+    }
+
+    @Test
+    void a_workspace_runs_real_code_server_on_loopback_survives_a_restart_and_is_deleted() throws Exception {
+        ControlPlane cp = start();
+        String base = "http://127.0.0.1:" + cp.port();
+        assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).statusCode());
+
+        String adminKey = Files.readString(cp.adminKeyFile().orElseThrow()).trim();
+        HttpResponse<String> minted = send(HttpRequest.newBuilder(URI.create(base + "/api/tokens"))
+                .header("Authorization", "Bearer " + adminKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"alice\",\"ttl\":\"1h\"}")));
+        assertEquals(201, minted.statusCode(), minted.body());
+        String token = JSON.readTree(minted.body()).get("token").asText();
+
+        HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"main\"}")));
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode ws = JSON.readTree(created.body());
+        String id = ws.get("id").asText();
+        assertEquals("RUNNING", ws.get("state").asText());
+        assertEquals("main.alice.codermon.internal", ws.get("hostname").asText());
+
+        Route route;
+        long pid;
+        try (SqliteRouteStore proxyView = SqliteRouteStore.open(home.resolve("routes.db"))) {
+            route = proxyView.findRoute("main.alice.codermon.internal").orElseThrow(
+                    () -> new AssertionError("no RUNNING route after the workspace was created"));
+            pid = Long.parseLong(proxyView.find(id).orElseThrow().runtimeRef());
+            pids.add(pid);
+        }
+        assertEquals(id, route.workspaceId());
+        assertEquals("127.0.0.1", route.upstreamHost());
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertCodeServerAlive(route.upstreamPort());
+        assertListensOnLoopbackOnly(route.upstreamPort());
+
+        HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces"))
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"main\"}")));
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(id, JSON.readTree(again.body()).get("id").asText());
+
+        // A restarted control plane keeps the live workspace and its route.
+        cp.close();
+        controlPlanes.remove(cp);
+        assertCodeServerAlive(route.upstreamPort());
+        cp = start();
+        base = "http://127.0.0.1:" + cp.port();
+        HttpResponse<String> fetched = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
+                .header("Authorization", "Bearer " + token).GET());
+        assertEquals(200, fetched.statusCode(), fetched.body());
+        assertEquals("RUNNING", JSON.readTree(fetched.body()).get("state").asText());
+
+        HttpResponse<String> deleted = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
+                .header("Authorization", "Bearer " + token).DELETE());
+        assertEquals(204, deleted.statusCode(), deleted.body());
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "code-server still runs");
+        try (SqliteRouteStore proxyView = SqliteRouteStore.open(home.resolve("routes.db"))) {
+            assertTrue(proxyView.findRoute("main.alice.codermon.internal").isEmpty());
+            assertTrue(proxyView.find(id).isEmpty());
+        }
+        assertFalse(Files.exists(home.resolve("workspaces").resolve(id)));
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
+                .header("Authorization", "Bearer " + token).GET()).statusCode());
+    }
+
+    @Test
+    void a_workspace_whose_process_died_while_the_control_plane_was_down_loses_its_route() throws Exception {
+        ControlPlane cp = start();
+        String base = "http://127.0.0.1:" + cp.port();
+        String adminKey = Files.readString(cp.adminKeyFile().orElseThrow()).trim();
+        String token = JSON.readTree(send(HttpRequest.newBuilder(URI.create(base + "/api/tokens"))
+                .header("Authorization", "Bearer " + adminKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"bob\"}"))).body()).get("token").asText();
+        HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()));
+        assertEquals(201, created.statusCode(), created.body());
+        String id = JSON.readTree(created.body()).get("id").asText();
+        cp.close();
+        controlPlanes.remove(cp);
+
+        long pid;
+        try (SqliteRouteStore store = SqliteRouteStore.open(home.resolve("routes.db"))) {
+            pid = Long.parseLong(store.find(id).orElseThrow().runtimeRef());
+        }
+        pids.add(pid);
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        process.onExit().get();
+
+        start();
+        try (SqliteRouteStore store = SqliteRouteStore.open(home.resolve("routes.db"))) {
+            assertEquals(WorkspaceState.STOPPED, store.find(id).orElseThrow().state());
+            assertTrue(store.findRoute("main.bob.codermon.internal").isEmpty());
+        }
+    }
+
+    private ControlPlane start() {
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(home).withPort(0).withCodeServerBin(codeServerBin);
+        ControlPlane cp = ControlPlane.start(config);
+        controlPlanes.add(cp);
+        return cp;
+    }
+
+    private static void assertCodeServerAlive(int port) throws Exception {
+        // Any request counts as a heartbeat; /healthz then reports "alive".
+        send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET());
+        HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/healthz")).GET());
+        assertEquals(200, health.statusCode());
+        assertEquals("alive", JSON.readTree(health.body()).get("status").asText(), health.body());
+    }
+
+    /** Reads the kernel's socket tables (no connection needed) and checks every listener on the port. */
+    private static void assertListensOnLoopbackOnly(int port) throws IOException {
+        String hexPort = String.format(":%04X", port);
+        List<String> listeners = new ArrayList<>();
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            Path p = Path.of(table);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f[1].endsWith(hexPort) && f[3].equals("0A")) {
+                    listeners.add(f[1]);
+                }
+            }
+        }
+        assertFalse(listeners.isEmpty(), "nothing listens on port " + port);
+        for (String local : listeners) {
+            assertEquals("0100007F" + hexPort, local, "code-server must listen on 127.0.0.1 only");
+        }
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HTTP.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+}

@@ -1,0 +1,265 @@
+package dev.codermon.controlplane.api;
+
+import static dev.codermon.controlplane.api.ApiFixture.delete;
+import static dev.codermon.controlplane.api.ApiFixture.get;
+import static dev.codermon.controlplane.api.ApiFixture.json;
+import static dev.codermon.controlplane.api.ApiFixture.post;
+import static dev.codermon.controlplane.api.TokenApiTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.route.Route;
+import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.auth.testing.TestTokens;
+import io.javalin.testtools.JavalinTest;
+import io.javalin.testtools.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkspaceApiTest {
+
+    @TempDir
+    Path tempDir;
+    ApiFixture fixture;
+    String alice;
+    String bob;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new ApiFixture(tempDir);
+        alice = fixture.tokens.tokenFor("alice");
+        bob = fixture.tokens.tokenFor("bob");
+    }
+
+    @AfterEach
+    void tearDown() {
+        fixture.close();
+    }
+
+    @Test
+    void create_starts_the_workspace_and_writes_a_running_route() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response r = post(client, "/api/workspaces", alice, "{\"name\":\"dev\"}");
+            assertEquals(201, r.code(), r.body().string());
+            JsonNode ws = json(r);
+            assertEquals("alice", ws.get("user").asText());
+            assertEquals("dev", ws.get("name").asText());
+            assertEquals("RUNNING", ws.get("state").asText());
+            assertEquals("dev.alice.codermon.internal", ws.get("hostname").asText());
+            assertEquals("http://dev.alice.codermon.internal/", ws.get("url").asText());
+            assertEquals("http://localhost:5000", ws.get("proxy").asText());
+            Instant.parse(ws.get("createdAt").asText());
+            Instant.parse(ws.get("lastActivityAt").asText());
+
+            Route route = fixture.store.findRoute("dev.alice.codermon.internal").orElseThrow();
+            assertEquals(ws.get("id").asText(), route.workspaceId());
+            assertEquals("alice", route.user());
+            assertEquals("127.0.0.1", route.upstreamHost());
+            assertEquals(1, fixture.runtime.starts.get());
+            assertEquals(fixture.workspacesDir.resolve(ws.get("id").asText()),
+                    fixture.runtime.started.get(0).directory());
+        });
+    }
+
+    @Test
+    void name_defaults_to_main_when_body_is_empty_or_has_no_name() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response first = post(client, "/api/workspaces", alice, "");
+            assertEquals(201, first.code());
+            assertEquals("main", json(first).get("name").asText());
+            Response second = post(client, "/api/workspaces", alice, "{}");
+            assertEquals(200, second.code());
+            assertEquals(json(first).get("id"), json(second).get("id"));
+        });
+    }
+
+    @Test
+    void creating_the_same_name_twice_returns_the_same_workspace() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response first = post(client, "/api/workspaces", alice, "{\"name\":\"main\"}");
+            Response second = post(client, "/api/workspaces", alice, "{\"name\":\"main\"}");
+            assertEquals(201, first.code());
+            assertEquals(200, second.code());
+            assertEquals(json(first).get("id"), json(second).get("id"));
+            assertEquals(1, fixture.runtime.starts.get());
+            Response other = post(client, "/api/workspaces", alice, "{\"name\":\"other\"}");
+            assertEquals(201, other.code());
+            assertNotEquals(json(first).get("id"), json(other).get("id"));
+        });
+    }
+
+    @Test
+    void concurrent_creates_of_one_name_start_one_process() throws Exception {
+        fixture.runtime.startDelay(Duration.ofMillis(300));
+        JavalinTest.test(fixture.app, (server, client) -> {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Callable<Response>> calls = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    calls.add(() -> post(client, "/api/workspaces", alice, "{\"name\":\"main\"}"));
+                }
+                Set<String> ids = new HashSet<>();
+                int created = 0;
+                for (Future<Response> f : pool.invokeAll(calls)) {
+                    Response r = f.get();
+                    assertTrue(r.code() == 200 || r.code() == 201, r.body().string());
+                    created += r.code() == 201 ? 1 : 0;
+                    ids.add(json(r).get("id").asText());
+                }
+                assertEquals(1, ids.size());
+                assertEquals(1, created);
+                assertEquals(1, fixture.runtime.starts.get());
+                assertEquals(1, fixture.store.listByUser("alice").size());
+            } finally {
+                pool.shutdownNow();
+            }
+        });
+    }
+
+    @Test
+    void list_get_and_delete_own_workspace() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            String ref = fixture.store.find(id).orElseThrow().runtimeRef();
+            Files.createDirectories(fixture.workspacesDir.resolve(id).resolve("project"));
+            Files.writeString(fixture.workspacesDir.resolve(id).resolve("project/notes.txt"), "hi");
+
+            Response list = get(client, "/api/workspaces", alice);
+            assertEquals(200, list.code());
+            assertEquals(1, json(list).size());
+            assertEquals(id, json(list).get(0).get("id").asText());
+
+            Response one = get(client, "/api/workspaces/" + id, alice);
+            assertEquals(200, one.code());
+            assertEquals("RUNNING", json(one).get("state").asText());
+
+            Response gone = delete(client, "/api/workspaces/" + id, alice);
+            assertEquals(204, gone.code());
+            assertTrue(fixture.runtime.stopped.contains(ref));
+            assertFalse(fixture.runtime.isAlive(ref));
+            assertTrue(fixture.store.find(id).isEmpty());
+            assertTrue(fixture.store.findRoute("main.alice.codermon.internal").isEmpty());
+            assertFalse(Files.exists(fixture.workspacesDir.resolve(id)));
+            assertError(get(client, "/api/workspaces/" + id, alice), 404, "not_found");
+            assertError(delete(client, "/api/workspaces/" + id, alice), 404, "not_found");
+            assertEquals(0, json(get(client, "/api/workspaces", alice)).size());
+        });
+    }
+
+    @Test
+    void another_users_workspace_looks_like_it_does_not_exist() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            post(client, "/api/workspaces", bob, "{\"name\":\"main\"}");
+
+            Response notYours = get(client, "/api/workspaces/" + id, bob);
+            Response missing = get(client, "/api/workspaces/no-such-id", bob);
+            assertError(notYours, 404, "not_found");
+            assertEquals(404, missing.code());
+            assertEquals(json(missing).get("error"), json(get(client, "/api/workspaces/" + id, bob)).get("error"));
+            assertError(delete(client, "/api/workspaces/" + id, bob), 404, "not_found");
+            assertTrue(fixture.store.find(id).isPresent(), "bob's delete must not touch alice's workspace");
+
+            JsonNode bobs = json(get(client, "/api/workspaces", bob));
+            assertEquals(1, bobs.size());
+            assertEquals("bob", bobs.get(0).get("user").asText());
+            assertNotEquals(id, bobs.get(0).get("id").asText());
+            assertEquals("main.bob.codermon.internal", bobs.get(0).get("hostname").asText());
+        });
+    }
+
+    @Test
+    void missing_invalid_or_expired_tokens_are_401_with_json() {
+        TestTokens otherKey = new TestTokens();
+        TokenIssuer pastIssuer = new TokenIssuer(fixture.tokens.privateKey(),
+                Clock.fixed(Instant.now().minus(Duration.ofHours(3)), ZoneOffset.UTC));
+        String expired = pastIssuer.issue("alice", Duration.ofHours(1)).token();
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response none = client.get("/api/workspaces");
+            assertError(none, 401, "unauthorized");
+            assertTrue(none.headers().get("WWW-Authenticate").get(0).startsWith("Bearer"));
+            assertError(get(client, "/api/workspaces", "not-a-jwt"), 401, "unauthorized");
+            assertError(get(client, "/api/workspaces", otherKey.tokenFor("alice")), 401, "unauthorized");
+            assertError(get(client, "/api/workspaces", ApiFixture.ADMIN_KEY), 401, "unauthorized");
+            Response old = get(client, "/api/workspaces", expired);
+            assertEquals(401, old.code());
+            assertTrue(json(old).get("detail").asText().contains("expired"));
+            assertError(post(client, "/api/workspaces", null, "{}"), 401, "unauthorized");
+            Response cookieOnly = client.request("/api/workspaces", b -> b.get().header("Cookie",
+                    "codermon_session=" + alice));
+            assertEquals(401, cookieOnly.code());
+            assertEquals(0, fixture.runtime.starts.get());
+        });
+    }
+
+    @Test
+    void invalid_name_or_json_is_400() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":\"Main\"}"), 400, "invalid_name");
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":\"a.b\"}"), 400, "invalid_name");
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":\"-x\"}"), 400, "invalid_name");
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":\"\"}"), 400, "invalid_name");
+            assertError(post(client, "/api/workspaces", alice, "[1,2"), 400, "invalid_json");
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":42}"), 400, "invalid_name");
+            assertEquals(0, fixture.runtime.starts.get());
+        });
+    }
+
+    @Test
+    void start_failure_is_503_and_leaves_a_failed_record_without_route() {
+        fixture.runtime.failStartsWith("code-server exited with status 1");
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response r = post(client, "/api/workspaces", alice, "{\"name\":\"main\"}");
+            assertError(r, 503, "start_failed");
+            assertTrue(json(r).get("detail").asText().contains("exited with status 1"));
+            WorkspaceRecord rec = fixture.store.findByUserAndName("alice", "main").orElseThrow();
+            assertEquals(WorkspaceState.FAILED, rec.state());
+            assertTrue(fixture.store.findRoute(rec.hostname()).isEmpty());
+            assertEquals("FAILED", json(get(client, "/api/workspaces/" + rec.id(), alice)).get("state").asText());
+
+            fixture.runtime.failStartsWith(null);
+            Response retry = post(client, "/api/workspaces", alice, "{\"name\":\"main\"}");
+            assertEquals(200, retry.code());
+            assertEquals(rec.id(), json(retry).get("id").asText());
+            assertEquals("RUNNING", json(retry).get("state").asText());
+            assertTrue(fixture.store.findRoute(rec.hostname()).isPresent());
+        });
+    }
+
+    @Test
+    void a_running_workspace_whose_process_died_is_started_again() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{}")).get("id").asText();
+            String firstRef = fixture.store.find(id).orElseThrow().runtimeRef();
+            fixture.runtime.crash(firstRef);
+            Response again = post(client, "/api/workspaces", alice, "{}");
+            assertEquals(200, again.code());
+            assertEquals(id, json(again).get("id").asText());
+            assertEquals(2, fixture.runtime.starts.get());
+            String secondRef = fixture.store.find(id).orElseThrow().runtimeRef();
+            assertNotEquals(firstRef, secondRef);
+            assertTrue(fixture.runtime.isAlive(secondRef));
+        });
+    }
+}

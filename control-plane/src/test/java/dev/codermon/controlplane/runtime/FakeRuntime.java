@@ -1,0 +1,68 @@
+package dev.codermon.controlplane.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Pretends to run workspaces, counting what it was asked to do (unit tests only). */
+public final class FakeRuntime implements WorkspaceRuntime {
+
+    public final AtomicInteger starts = new AtomicInteger();
+    public final List<WorkspaceSpec> started = new CopyOnWriteArrayList<>();
+    public final List<String> stopped = new CopyOnWriteArrayList<>();
+    private final Set<String> alive = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextPort = new AtomicInteger(41000);
+    private volatile String failure;
+    private volatile Duration startDelay = Duration.ofMillis(50);
+
+    /** Makes every following start fail with this reason (null to succeed again). */
+    public void failStartsWith(String reason) {
+        failure = reason;
+    }
+
+    public void startDelay(Duration delay) {
+        startDelay = delay;
+    }
+
+    /** Simulates the process dying on its own. */
+    public void crash(String ref) {
+        alive.remove(ref);
+    }
+
+    /** Pretends that something started earlier (by another control plane) is running. */
+    public void pretendAlive(String ref) {
+        alive.add(ref);
+    }
+
+    @Override
+    public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
+        int n = starts.incrementAndGet();
+        started.add(spec);
+        try {
+            Thread.sleep(startDelay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeStartException("interrupted", e);
+        }
+        if (failure != null) {
+            throw new RuntimeStartException(failure);
+        }
+        String ref = "fake-" + n;
+        alive.add(ref);
+        return new RuntimeHandle("127.0.0.1", nextPort.getAndIncrement(), ref);
+    }
+
+    @Override
+    public void stop(String runtimeRef) {
+        alive.remove(runtimeRef);
+        stopped.add(runtimeRef);
+    }
+
+    @Override
+    public boolean isAlive(String runtimeRef) {
+        return alive.contains(runtimeRef);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.codermon.controlplane.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the local runtime against stand-in executables that misbehave the ways code-server can. */
+class LocalProcessRuntimeTest {
+
+    @TempDir
+    Path tempDir;
+
+    @AfterEach
+    void killLeftovers() {
+        leftovers().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void a_missing_or_non_executable_binary_is_refused_with_a_hint() {
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> LocalProcessRuntime.create(tempDir.resolve("nope").toString(), tempDir, Duration.ofSeconds(1),
+                        new HealthProbe()));
+        assertTrue(missing.getMessage().contains("CODERMON_CODE_SERVER_BIN"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LocalProcessRuntime.create("no-such-code-server-bin",
+                tempDir, Duration.ofSeconds(1), new HealthProbe()));
+    }
+
+    @Test
+    void a_binary_that_exits_fails_the_start_with_its_status_and_log() throws Exception {
+        Path bin = script("exits", "echo 'boom: bad flag' >&2\nexit 3\n");
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
+                Duration.ofSeconds(10), new HealthProbe());
+        RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
+        assertTrue(e.getMessage().contains("status 3"), e.getMessage());
+        Path log = tempDir.resolve("workspaces/ws-1/code-server.log");
+        assertTrue(Files.readString(log).contains("boom: bad flag"));
+    }
+
+    @Test
+    void a_binary_that_never_gets_ready_is_killed_after_the_timeout() throws Exception {
+        Path bin = script("hangs", "sleep 60\n");
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
+                Duration.ofSeconds(1), new HealthProbe());
+        RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
+        assertTrue(e.getMessage().contains("did not answer /healthz within 1s"), e.getMessage());
+        assertTrue(leftovers().isEmpty(), "the hung process must be killed");
+    }
+
+    @Test
+    void unknown_or_foreign_references_are_neither_alive_nor_stopped() throws Exception {
+        Path bin = script("unused", "exit 0\n");
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
+                Duration.ofSeconds(1), new HealthProbe());
+        String self = Long.toString(ProcessHandle.current().pid());
+        assertFalse(runtime.isAlive(self), "this JVM does not run a workspace");
+        runtime.stop(self);
+        assertFalse(runtime.isAlive("not-a-pid"));
+        assertFalse(runtime.isAlive(null));
+    }
+
+    private WorkspaceSpec spec() {
+        return new WorkspaceSpec("ws-1", "alice", "main", "main.alice.codermon.internal",
+                tempDir.resolve("workspaces/ws-1"));
+    }
+
+    private Path script(String name, String body) throws Exception {
+        Path p = tempDir.resolve(name + ".sh");
+        Files.writeString(p, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        return p;
+    }
+
+    private List<ProcessHandle> leftovers() {
+        String marker = tempDir.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .toList();
+    }
+}
