@@ -95,3 +95,20 @@ ensure_code_server() {
   fi
   [ -x "$CODERMON_CODE_SERVER_BIN" ] || die "CODERMON_CODE_SERVER_BIN=$CODERMON_CODE_SERVER_BIN is not executable"
 }
+
+# Tells which workspaces are still running: they outlive the control plane on purpose (the proxy
+# keeps serving them) and are adopted again at its next start.
+report_running_workspaces() {
+  local db="$CODERMON_HOME/routes.db"
+  [ -f "$db" ] || return 0
+  python3 - "$db" <<'PY' >&2 || true
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT hostname, runtime_ref FROM workspaces WHERE state = 'RUNNING'").fetchall()
+if rows:
+    print(f"{len(rows)} workspace(s) still running (adopted again at the next start; delete them through"
+          " the API to stop them):")
+    for host, ref in rows:
+        print(f"  {host}  (pid {ref})")
+PY
+}

@@ -1,0 +1,49 @@
+package dev.codermon.proxy;
+
+import dev.codermon.auth.CodermonHome;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Holds the proxy's settings, validated on construction.
+ *
+ * @param home   the data directory shared with the control plane (public keys, route store)
+ * @param bind   the address to listen on
+ * @param port   the port to listen on; 0 picks a free one
+ * @param domain the workspace domain; only hosts under it are reachable
+ */
+public record ProxyConfig(CodermonHome home, String bind, int port, String domain) {
+
+    public static final String DEFAULT_BIND = "127.0.0.1";
+    public static final int DEFAULT_PORT = 5000;
+    public static final String DEFAULT_DOMAIN = "codermon.internal";
+
+    /** @throws IllegalArgumentException naming the bad setting and what is expected */
+    public ProxyConfig {
+        Objects.requireNonNull(home, "home");
+        if (bind == null || bind.isBlank()) {
+            throw new IllegalArgumentException("--bind (CODERMON_PROXY_BIND) must be an address to listen on");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port (CODERMON_PROXY_PORT) must be 0-65535, was " + port);
+        }
+        domain = domain == null ? "" : domain.strip().toLowerCase(Locale.ROOT);
+        if (!isValidDomain(domain)) {
+            throw new IllegalArgumentException("--domain (CODERMON_DOMAIN) must be a DNS name of at least two"
+                    + " labels such as " + DEFAULT_DOMAIN + ", was '" + domain + "'");
+        }
+    }
+
+    private static boolean isValidDomain(String domain) {
+        String[] labels = domain.split("\\.", -1);
+        if (labels.length < 2 || domain.equals("localhost") || domain.endsWith(".localhost")) {
+            return false;
+        }
+        for (String label : labels) {
+            if (!label.matches("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

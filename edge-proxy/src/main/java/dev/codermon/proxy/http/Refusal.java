@@ -1,0 +1,62 @@
+package dev.codermon.proxy.http;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Objects;
+
+/**
+ * Names why the proxy answers a request itself instead of forwarding it.
+ *
+ * @param status the HTTP status of the answer
+ * @param reason one short line a person can act on; never contains credentials
+ */
+public record Refusal(HttpResponseStatus status, String reason) {
+
+    public static final Refusal MALFORMED_REQUEST =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "malformed request");
+    public static final Refusal NOT_ABSOLUTE_FORM =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "request target must be an absolute http:// URL");
+    public static final Refusal HOST_HEADER_MISMATCH =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "Host header does not match the request URL");
+    public static final Refusal NESTED_CONNECT =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "CONNECT inside a tunnel is not supported");
+
+    public static final Refusal AUTH_REQUIRED =
+            new Refusal(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "proxy authentication required");
+
+    public static final Refusal FOREIGN_HOST = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "only Codermon workspace hosts are reachable through this proxy");
+    public static final Refusal IP_LITERAL = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "IP addresses are not reachable through this proxy; use a workspace host name");
+    public static final Refusal LOCALHOST = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "localhost is not reachable through this proxy");
+    public static final Refusal WRONG_PORT = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "only port 80 of workspace hosts is reachable through this proxy");
+    public static final Refusal CONNECT_TARGET = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "CONNECT is only allowed to workspace hosts on port 80");
+    public static final Refusal TUNNEL_HOST_MISMATCH = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "Host does not match the CONNECT target");
+    public static final Refusal NO_ROUTE = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "no running workspace of yours at this host");
+
+    public static final Refusal STORE_UNAVAILABLE =
+            new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "route store unavailable");
+    public static final Refusal UPSTREAM_DOWN =
+            new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace is not answering");
+    public static final Refusal UPSTREAM_TIMEOUT =
+            new Refusal(HttpResponseStatus.GATEWAY_TIMEOUT, "workspace did not answer in time");
+
+    public Refusal {
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(reason, "reason");
+    }
+
+    /** Returns a 407 refusal carrying the given short reason. */
+    public static Refusal authentication(String reason) {
+        return new Refusal(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, reason);
+    }
+
+    /** Returns whether the client may retry on the same connection (after a 407 challenge). */
+    public boolean keepsConnection() {
+        return status.code() == HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED.code();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.codermon.proxy.http;
+
+import java.util.Locale;
+
+/**
+ * Decides which targets the proxy may reach: host names under the workspace domain on port 80,
+ * nothing else (no IP literals in any notation, no {@code localhost}, no other ports). Deny by default.
+ */
+public final class TargetPolicy {
+
+    private final String domainSuffix;
+
+    /** Creates the policy for the workspace domain, e.g. {@code codermon.internal}. */
+    public TargetPolicy(String domain) {
+        this.domainSuffix = "." + domain.toLowerCase(Locale.ROOT);
+    }
+
+    /** Returns why the target is refused, or null if the proxy may forward to it. */
+    public Refusal check(RequestTarget target) {
+        String host = target.host();
+        if (looksLikeIpLiteral(host)) {
+            return Refusal.IP_LITERAL;
+        }
+        if (host.equals("localhost") || host.endsWith(".localhost")) {
+            return Refusal.LOCALHOST;
+        }
+        if (!isWorkspaceHost(host)) {
+            return Refusal.FOREIGN_HOST;
+        }
+        if (target.effectivePort() != 80) {
+            return Refusal.WRONG_PORT;
+        }
+        return null;
+    }
+
+    /** Returns why a CONNECT to this target is refused (port required and 80), or null if allowed. */
+    public Refusal checkConnect(RequestTarget target) {
+        if (target.port() != 80 || check(target) != null) {
+            return Refusal.CONNECT_TARGET;
+        }
+        return null;
+    }
+
+    private boolean isWorkspaceHost(String host) {
+        if (host.length() <= domainSuffix.length() || !host.endsWith(domainSuffix)) {
+            return false;
+        }
+        String labels = host.substring(0, host.length() - domainSuffix.length());
+        for (String label : labels.split("\\.", -1)) {
+            if (!isDnsLabel(label)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDnsLabel(String label) {
+        if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+            return false;
+        }
+        for (int i = 0; i < label.length(); i++) {
+            char c = label.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Recognises IPv6 literals and every IPv4 notation {@code inet_aton} accepts: one to four parts,
+     * each decimal, octal ({@code 0177}) or hexadecimal ({@code 0x7f}), e.g. {@code 2130706433}.
+     */
+    static boolean looksLikeIpLiteral(String host) {
+        if (host.indexOf(':') >= 0 || host.startsWith("[")) {
+            return true;
+        }
+        String[] parts = host.split("\\.", -1);
+        if (parts.length > 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (!isNumericPart(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isNumericPart(String part) {
+        if (part.isEmpty()) {
+            return false;
+        }
+        int start = 0;
+        boolean hex = part.length() > 1 && part.charAt(0) == '0' && (part.charAt(1) == 'x' || part.charAt(1) == 'X');
+        if (hex) {
+            start = 2;
+            if (part.length() == 2) {
+                return true;
+            }
+        }
+        for (int i = start; i < part.length(); i++) {
+            char c = part.charAt(i);
+            boolean digit = c >= '0' && c <= '9';
+            boolean hexDigit = hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+            if (!digit && !hexDigit) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,249 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.http.ErrorResponses;
+import dev.codermon.proxy.http.HopByHopHeaders;
+import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.upstream.ActivityRecorder;
+import dev.codermon.proxy.upstream.UpstreamConnector;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams routed requests to their upstream, one backend connection per client connection at a time,
+ * reused while requests go to the same upstream. Waits (with reads paused) while connecting, and before
+ * switching upstream until the responses already requested have arrived.
+ */
+final class ForwardHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ForwardHandler.class);
+
+    private final UpstreamConnector connector;
+    private final ActivityRecorder activity;
+    private final ReadSuspension reads;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    private Channel backend;
+    private Route backendRoute;
+    private UpstreamResponseHandler responses;
+    private boolean connecting;
+    private boolean awaitingResponses;
+
+    ForwardHandler(UpstreamConnector connector, ActivityRecorder activity, ReadSuspension reads) {
+        this.connector = connector;
+        this.activity = activity;
+        this.reads = reads;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (connecting || awaitingResponses) {
+            waiting.add(msg);
+        } else {
+            dispatch(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof RoutedRequest routed) {
+            route(routed);
+        } else if (msg instanceof HttpContent content && backend != null && backend.isActive()) {
+            write(content);
+        } else {
+            // The body of a request whose upstream went away: nothing can take it any more.
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void route(RoutedRequest routed) {
+        if (!ctx.channel().isActive()) {
+            ReferenceCountUtil.release(routed.request());
+            return;
+        }
+        boolean usable = backend != null && backend.isActive();
+        if (usable && sameUpstream(backendRoute, routed.route())) {
+            forward(routed);
+        } else if (usable && responses.inFlight() > 0) {
+            awaitingResponses = true;
+            waiting.addFirst(routed);
+            reads.suspend(ReadSuspension.UPSTREAM_PENDING);
+        } else {
+            closeBackend();
+            connect(routed);
+        }
+    }
+
+    private static boolean sameUpstream(Route a, Route b) {
+        return a != null && a.upstreamPort() == b.upstreamPort() && a.upstreamHost().equals(b.upstreamHost());
+    }
+
+    private void connect(RoutedRequest routed) {
+        connecting = true;
+        waiting.addFirst(routed);
+        reads.suspend(ReadSuspension.UPSTREAM_PENDING);
+        UpstreamResponseHandler handler = new UpstreamResponseHandler(ctx.channel(), this, activity);
+        ChannelFuture future = connector.connect(ctx.channel(), routed.route(), handler);
+        backend = future.channel();
+        backendRoute = routed.route();
+        responses = handler;
+        future.addListener((ChannelFutureListener) this::connected);
+    }
+
+    private void connected(ChannelFuture future) {
+        if (future.channel() != backend) {
+            return;
+        }
+        connecting = false;
+        if (!future.isSuccess()) {
+            Refusal refusal = future.cause() instanceof ConnectTimeoutException
+                    ? Refusal.UPSTREAM_TIMEOUT : Refusal.UPSTREAM_DOWN;
+            log.debug("{} upstream {}:{} failed: {}", ctx.channel(), backendRoute.upstreamHost(),
+                    backendRoute.upstreamPort(), future.cause().toString());
+            backend = null;
+            releaseWaiting();
+            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, false))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (!ctx.channel().isActive()) {
+            closeBackend();
+            return;
+        }
+        resumeWaiting();
+    }
+
+    private void resumeWaiting() {
+        reads.resume(ReadSuspension.UPSTREAM_PENDING);
+        Object msg;
+        while (!connecting && !awaitingResponses && (msg = waiting.poll()) != null) {
+            dispatch(msg);
+        }
+        if (backend != null) {
+            backend.flush();
+        }
+    }
+
+    private void forward(RoutedRequest routed) {
+        HttpRequest request = routed.request();
+        boolean webSocket = HopByHopHeaders.isWebSocketUpgrade(request.headers());
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        request.setUri(routed.originForm());
+        HopByHopHeaders.strip(request.headers(), webSocket);
+        responses.expect(keepAlive, webSocket, HttpMethod.HEAD.equals(request.method()),
+                routed.route().workspaceId());
+        activity.touch(routed.route().workspaceId());
+        log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
+                routed.route().workspaceId());
+        write(request);
+    }
+
+    private void write(Object msg) {
+        backend.write(msg);
+        if (!backend.isWritable()) {
+            reads.suspend(ReadSuspension.UPSTREAM_FULL);
+        }
+        if (msg instanceof LastHttpContent) {
+            backend.flush();
+        }
+    }
+
+    /** Called by the response handler when every requested response has been relayed. */
+    void responsesDone() {
+        if (awaitingResponses) {
+            awaitingResponses = false;
+            resumeWaiting();
+        }
+    }
+
+    /** Called by the response handler when the upstream's write buffer crosses a water mark. */
+    void upstreamWritabilityChanged(boolean writable) {
+        if (writable) {
+            reads.resume(ReadSuspension.UPSTREAM_FULL);
+        } else {
+            reads.suspend(ReadSuspension.UPSTREAM_FULL);
+        }
+    }
+
+    /** Called by the response handler when its upstream connection has closed. */
+    void backendClosed(Channel channel) {
+        if (channel != backend) {
+            return;
+        }
+        backend = null;
+        backendRoute = null;
+        responses = null;
+        reads.resume(ReadSuspension.UPSTREAM_FULL);
+        if (awaitingResponses) {
+            awaitingResponses = false;
+            resumeWaiting();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeBackend();
+        releaseWaiting();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed when switching to a relay: the backend now belongs to the relay.
+        releaseWaiting();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{} client connection failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+
+    private void closeBackend() {
+        if (backend != null) {
+            backend.close();
+            backendClosed(backend);
+        }
+    }
+
+    private void releaseWaiting() {
+        Object msg;
+        while ((msg = waiting.poll()) != null) {
+            ReferenceCountUtil.release(msg instanceof RoutedRequest routed ? routed.request() : msg);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.codermon.proxy.pipeline;
+
+import io.netty.channel.Channel;
+
+/**
+ * Keeps a client channel's auto-read off while any handler has a reason to pause it (a route lookup,
+ * an upstream connect, a full upstream), so that handlers do not undo each other's pauses.
+ * Used on the channel's event loop only.
+ */
+final class ReadSuspension {
+
+    static final int ROUTE_LOOKUP = 1;
+    static final int UPSTREAM_PENDING = 1 << 1;
+    static final int UPSTREAM_FULL = 1 << 2;
+
+    private final Channel channel;
+    private int reasons;
+
+    ReadSuspension(Channel channel) {
+        this.channel = channel;
+    }
+
+    void suspend(int reason) {
+        reasons |= reason;
+        channel.config().setAutoRead(false);
+    }
+
+    void resume(int reason) {
+        reasons &= ~reason;
+        if (reasons == 0) {
+            channel.config().setAutoRead(true);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.proxy.http.ErrorResponses;
+import dev.codermon.proxy.http.Refusal;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Gives a request-checking stage its one reject path: answer the request with a canned refusal and
+ * drop the rest of its body, so that a refused request never reaches an upstream.
+ */
+abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
+
+    private boolean discardingBody;
+
+    @Override
+    public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (discardingBody && msg instanceof HttpContent) {
+            discardingBody = !(msg instanceof LastHttpContent);
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        onMessage(ctx, msg);
+    }
+
+    /** Handles a message that is not the body of a refused request. */
+    abstract void onMessage(ChannelHandlerContext ctx, Object msg);
+
+    /** Answers the request with the refusal and discards its body; closes unless the client may retry. */
+    final void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
+        discardingBody = true;
+        ReferenceCountUtil.release(request);
+        boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request) && ctx.channel().isActive();
+        var future = ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, keepAlive));
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Drops the body of the current request (the request itself was consumed). */
+    final void discardBody() {
+        discardingBody = true;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.RequestTarget;
+import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.upstream.RouteCache;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides where an authenticated request may go: the target must pass the egress policy and be the
+ * host of a running workspace owned by the principal. Route lookups never block the event loop; while
+ * one is pending, reads pause and later messages wait here in order.
+ */
+final class RouteHandler extends RequestStageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
+
+    private final TargetPolicy policy;
+    private final RouteCache routes;
+    private final ReadSuspension reads;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private boolean resolving;
+
+    RouteHandler(TargetPolicy policy, RouteCache routes, ReadSuspension reads) {
+        this.policy = policy;
+        this.routes = routes;
+        this.reads = reads;
+    }
+
+    @Override
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
+        if (resolving) {
+            queued.add(msg);
+        } else if (msg instanceof AuthenticatedRequest authenticated) {
+            resolve(ctx, authenticated);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void resolve(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
+        RequestTarget target = targetOf(ctx, authenticated);
+        if (target == null) {
+            return;
+        }
+        CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host());
+        if (lookup.isDone()) {
+            decide(ctx, authenticated, target, lookup);
+            return;
+        }
+        resolving = true;
+        reads.suspend(ReadSuspension.ROUTE_LOOKUP);
+        lookup.whenCompleteAsync((route, error) -> {
+            resolving = false;
+            if (ctx.isRemoved() || !ctx.channel().isActive()) {
+                ReferenceCountUtil.release(authenticated.request());
+                return;
+            }
+            reads.resume(ReadSuspension.ROUTE_LOOKUP);
+            decide(ctx, authenticated, target, lookup);
+            Object next;
+            while (!resolving && (next = queued.poll()) != null) {
+                channelRead(ctx, next);
+            }
+        }, ctx.executor());
+    }
+
+    /** Returns the checked target, or null after refusing the request. */
+    private RequestTarget targetOf(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
+        HttpRequest request = authenticated.request();
+        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
+        boolean tunnel = authenticated.tunnelHost() != null;
+        RequestTarget target;
+        try {
+            if (RequestTarget.isAbsoluteForm(request.uri())) {
+                target = RequestTarget.parseAbsolute(request.uri());
+            } else if (tunnel && request.uri().startsWith("/")) {
+                RequestTarget host = parseHost(hostHeader);
+                target = new RequestTarget(host.host(), host.port(), request.uri());
+            } else {
+                refuse(ctx, request, Refusal.NOT_ABSOLUTE_FORM);
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, request, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
+            return null;
+        }
+        Refusal refusal = tunnel && (!target.host().equals(authenticated.tunnelHost()) || target.effectivePort() != 80)
+                ? Refusal.TUNNEL_HOST_MISMATCH : policy.check(target);
+        if (refusal == null && hostHeader == null) {
+            request.headers().set(HttpHeaderNames.HOST, target.port() == RequestTarget.NO_PORT
+                    ? target.host() : target.host() + ":" + target.port());
+        } else if (refusal == null && !sameAuthority(target, hostHeader)) {
+            refusal = tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.HOST_HEADER_MISMATCH;
+        }
+        if (refusal != null) {
+            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
+            refuse(ctx, request, refusal);
+            return null;
+        }
+        return target;
+    }
+
+    private static boolean sameAuthority(RequestTarget target, String hostHeader) {
+        try {
+            return target.sameAuthority(parseHost(hostHeader));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static RequestTarget parseHost(String hostHeader) {
+        if (hostHeader == null) {
+            throw new IllegalArgumentException("no Host header");
+        }
+        return RequestTarget.parseAuthority(hostHeader.strip());
+    }
+
+    private void decide(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, RequestTarget target,
+            CompletableFuture<Optional<Route>> lookup) {
+        HttpRequest request = authenticated.request();
+        Optional<Route> route;
+        try {
+            route = lookup.join();
+        } catch (RuntimeException e) {
+            log.debug("{} route lookup for {} failed: {}", ctx.channel(), target.host(), e.toString());
+            refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+            return;
+        }
+        // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
+        if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
+            log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
+                    authenticated.principal().user());
+            refuse(ctx, request, Refusal.NO_ROUTE);
+            return;
+        }
+        ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm()));
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        Object msg;
+        while ((msg = queued.poll()) != null) {
+            if (msg instanceof AuthenticatedRequest authenticated) {
+                ReferenceCountUtil.release(authenticated.request());
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handlerRemoved(ctx);
+        ctx.fireChannelInactive();
+    }
+}

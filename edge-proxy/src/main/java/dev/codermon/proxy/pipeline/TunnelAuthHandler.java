@@ -1,0 +1,47 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.auth.Principal;
+import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
+import dev.codermon.proxy.http.Refusal;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * Authenticates requests inside an accepted CONNECT tunnel by the CONNECT's principal, checking on
+ * each request that its token is still valid. Replaces {@link ProxyAuthHandler} once a tunnel opens.
+ */
+final class TunnelAuthHandler extends RequestStageHandler {
+
+    private final ProxyAuthenticator authenticator;
+    private final Principal principal;
+    private final String tunnelHost;
+
+    TunnelAuthHandler(ProxyAuthenticator authenticator, Principal principal, String tunnelHost) {
+        this.authenticator = authenticator;
+        this.principal = principal;
+        this.tunnelHost = tunnelHost;
+    }
+
+    @Override
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpRequest request)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            refuse(ctx, request, Refusal.NESTED_CONNECT);
+            return;
+        }
+        try {
+            authenticator.requireUnexpired(principal);
+        } catch (AuthenticationException e) {
+            refuse(ctx, request, e.refusal());
+            return;
+        }
+        request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        ctx.fireChannelRead(new AuthenticatedRequest(request, principal, tunnelHost));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.proxy.tunnel.RelayHandler;
+import dev.codermon.proxy.upstream.ActivityRecorder;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.CombinedChannelDuplexHandler;
+
+/**
+ * Turns an HTTP exchange that the upstream accepted as a WebSocket upgrade into a raw byte relay
+ * between client and upstream, removing the HTTP handlers of both pipelines by name.
+ */
+final class WebSocketSwitch {
+
+    private WebSocketSwitch() {
+    }
+
+    static void apply(Channel client, Channel upstream, ActivityRecorder activity, String workspaceId) {
+        // Encoders go first: bytes the decoders still hold flow into the relays as soon as the codecs
+        // are removed, and must reach the other side unencoded.
+        removeEncoder(client.pipeline(), HandlerNames.HTTP_CODEC);
+        removeEncoder(upstream.pipeline(), HandlerNames.UPSTREAM_CODEC);
+        client.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(upstream, () -> activity.touch(workspaceId)));
+        upstream.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(client, null));
+        removeAll(upstream.pipeline(), HandlerNames.UPSTREAM_HTTP_HANDLERS);
+        removeAll(client.pipeline(), HandlerNames.CLIENT_HTTP_HANDLERS);
+    }
+
+    private static void removeEncoder(ChannelPipeline pipeline, String codecName) {
+        if (pipeline.get(codecName) instanceof CombinedChannelDuplexHandler<?, ?> codec) {
+            codec.removeOutboundHandler();
+        }
+    }
+
+    private static void removeAll(ChannelPipeline pipeline, String[] names) {
+        for (String name : names) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.codermon.proxy.tunnel;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies raw bytes from its channel to a peer channel. Reads are manual: the next read is requested
+ * only after the peer accepted the previous write, so a slow side slows the other instead of filling
+ * memory. When either side closes, the other is closed after its pending writes are flushed.
+ */
+public final class RelayHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
+
+    private final Channel peer;
+    private final Runnable onRead;
+
+    /**
+     * Creates a relay towards the peer.
+     *
+     * @param onRead runs for every chunk read (activity accounting), or null
+     */
+    public RelayHandler(Channel peer, Runnable onRead) {
+        this.peer = peer;
+        this.onRead = onRead;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(false);
+        if (ctx.channel().isActive()) {
+            ctx.read();
+        } else {
+            closeOnFlush(peer);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!peer.isActive()) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        if (onRead != null) {
+            onRead.run();
+        }
+        peer.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                ctx.read();
+            } else {
+                future.channel().close();
+                ctx.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeOnFlush(peer);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{} relay failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+
+    /** Closes the channel once everything written to it so far has been flushed. */
+    static void closeOnFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

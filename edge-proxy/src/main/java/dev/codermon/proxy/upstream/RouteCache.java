@@ -1,0 +1,110 @@
+package dev.codermon.proxy.upstream;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.codermon.auth.route.Route;
+import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.RouteStoreException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks routes up by hostname without ever blocking an event loop: the blocking store is read on the
+ * cache's own executor, and every cached hostname is re-read about once a second so that a removed
+ * route stops working quickly.
+ *
+ * <p>A failed store read never evicts or replaces what is cached: the old answer stays until a read
+ * succeeds. Only when nothing is cached does a failure reach the caller (as a failed future).
+ */
+public final class RouteCache implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteCache.class);
+    private static final long MAX_HOSTS = 10_000;
+
+    private final AsyncLoadingCache<String, Optional<Route>> routes;
+    private final AtomicBoolean storeFailing = new AtomicBoolean();
+    private final java.util.concurrent.ScheduledFuture<?> refresher;
+
+    /**
+     * Creates the cache.
+     *
+     * @param executor runs store reads and the periodic refresh; owned by the caller
+     */
+    public RouteCache(RouteStore store, ScheduledExecutorService executor, Duration refreshInterval) {
+        this.routes = Caffeine.newBuilder()
+                .executor(executor)
+                .maximumSize(MAX_HOSTS)
+                .refreshAfterWrite(refreshInterval)
+                .buildAsync(new StoreLoader(store));
+        long millis = refreshInterval.toMillis();
+        this.refresher = executor.scheduleWithFixedDelay(this::refreshAll, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Returns the route for the hostname (empty if none); fails only if the store cannot answer. */
+    public CompletableFuture<Optional<Route>> lookup(String hostname) {
+        return routes.get(hostname);
+    }
+
+    private void refreshAll() {
+        try {
+            routes.synchronous().refreshAll(new ArrayList<>(routes.asMap().keySet()));
+        } catch (RuntimeException e) {
+            log.warn("route refresh failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        refresher.cancel(false);
+    }
+
+    private final class StoreLoader implements AsyncCacheLoader<String, Optional<Route>> {
+
+        private final RouteStore store;
+
+        StoreLoader(RouteStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public CompletableFuture<Optional<Route>> asyncLoad(String hostname, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> read(hostname), executor);
+        }
+
+        @Override
+        public CompletableFuture<Optional<Route>> asyncReload(String hostname, Optional<Route> old,
+                Executor executor) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return read(hostname);
+                } catch (RouteStoreException e) {
+                    return old;
+                }
+            }, executor);
+        }
+
+        private Optional<Route> read(String hostname) {
+            try {
+                Optional<Route> route = store.findRoute(hostname);
+                if (storeFailing.compareAndSet(true, false)) {
+                    log.info("route store readable again");
+                }
+                return route;
+            } catch (RouteStoreException e) {
+                if (storeFailing.compareAndSet(false, true)) {
+                    log.warn("route store read failed; serving cached routes: {}", e.getMessage());
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.codermon.proxy;
+
+import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.testing.ProxyFixture.BOB_HOST;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codermon.proxy.testing.ProxyFixture;
+import dev.codermon.proxy.testing.RawClient;
+import dev.codermon.proxy.testing.RawClient.Response;
+import dev.codermon.proxy.testing.TestUpstream.Seen;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WebSocketAndTunnelIT {
+
+    private static final String WS_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+    private static ProxyFixture fixture;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new ProxyFixture();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        fixture.close();
+    }
+
+    @BeforeEach
+    void clearUpstream() {
+        fixture.upstream.clear();
+    }
+
+    private static String connect(String authority, String auth) {
+        return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n"
+                + (auth == null ? "" : "Proxy-Authorization: " + auth + "\r\n") + "\r\n";
+    }
+
+    private static void assertEcho(RawClient client) throws IOException {
+        client.sendText("hi there");
+        assertEquals("1:echo: hi there", client.readFrame());
+        client.sendText("again");
+        assertEquals("1:echo: again", client.readFrame());
+        client.sendClose();
+        assertEquals(8, Integer.parseInt(client.readFrame().split(":")[0]));
+        assertTrue(client.closedByPeer(), "relay did not close after the upstream closed");
+    }
+
+    @Test
+    void absolute_form_websocket_upgrade_relays_both_ways() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send("GET http://" + ALICE_HOST + "/ws?reconnectionToken=1 HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nOrigin: http://" + ALICE_HOST + "\r\nProxy-Authorization: "
+                    + RawClient.basic("alice", fixture.token("alice")) + "\r\n" + WS_HEADERS + "\r\n").readResponse();
+            assertEquals(101, response.status());
+            assertEquals("websocket", response.header("upgrade").toLowerCase());
+            assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", response.header("sec-websocket-accept"));
+            assertEcho(client);
+        }
+        Seen seen = fixture.upstream.seen().get(0);
+        assertEquals("/ws?reconnectionToken=1", seen.uri());
+        assertEquals("http://" + ALICE_HOST, seen.headers().get("Origin"));
+        assertNull(seen.headers().get("Proxy-Authorization"));
+    }
+
+    @Test
+    void websocket_upgrade_to_someone_elses_workspace_is_refused() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send("GET http://" + BOB_HOST + "/ws HTTP/1.1\r\nHost: " + BOB_HOST
+                    + "\r\nProxy-Authorization: Bearer " + fixture.token("alice") + "\r\n" + WS_HEADERS + "\r\n")
+                    .readResponse();
+            assertEquals(403, response.status());
+            assertEquals("no running workspace of yours at this host", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void connect_without_credentials_gets_407_then_tunnels_requests_and_websocket() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response challenge = client.send(connect(ALICE_HOST + ":80", null)).readResponse();
+            assertEquals(407, challenge.status());
+            assertEquals("proxy authentication required", challenge.text());
+            assertEquals(String.valueOf(challenge.body().length), challenge.header("content-length"));
+            assertEquals("Basic realm=\"codermon\"", challenge.header("proxy-authenticate"));
+            assertTrue(fixture.upstream.seen().isEmpty());
+
+            Response established = client.send(connect(ALICE_HOST + ":80",
+                    RawClient.basic("alice", fixture.token("alice")))).readResponse();
+            assertEquals(200, established.status());
+
+            Response inner = client.send("GET /inner HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\n\r\n").readResponse();
+            assertEquals(200, inner.status());
+            assertEquals("hello /inner", inner.text());
+
+            Response upgrade = client.send("GET /ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nOrigin: http://"
+                    + ALICE_HOST + "\r\n" + WS_HEADERS + "\r\n").readResponse();
+            assertEquals(101, upgrade.status());
+            assertEcho(client);
+        }
+        List<Seen> seen = fixture.upstream.seen();
+        assertEquals(List.of("/inner", "/ws"), seen.stream().map(Seen::uri).toList());
+        assertEquals(ALICE_HOST, seen.get(1).headers().get("Host"));
+    }
+
+    @Test
+    void connect_to_foreign_host_is_refused() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send(connect("example.com:80", "Bearer " + fixture.token("alice")))
+                    .readResponse();
+            assertEquals(403, response.status());
+            assertEquals("CONNECT is only allowed to workspace hosts on port 80", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void connect_to_port_443_is_refused_for_now() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send(connect(ALICE_HOST + ":443", "Bearer " + fixture.token("alice")))
+                    .readResponse();
+            assertEquals(403, response.status());
+            assertEquals("CONNECT is only allowed to workspace hosts on port 80", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void inner_request_for_another_host_is_refused() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertEquals(200, client.send(connect(ALICE_HOST + ":80", "Bearer " + fixture.token("alice")))
+                    .readResponse().status());
+            Response response = client.send("GET / HTTP/1.1\r\nHost: " + BOB_HOST + "\r\n\r\n").readResponse();
+            assertEquals(403, response.status());
+            assertEquals("Host does not match the CONNECT target", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void connect_alone_grants_nothing_on_someone_elses_host() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertEquals(200, client.send(connect(BOB_HOST + ":80", "Bearer " + fixture.token("alice")))
+                    .readResponse().status());
+            Response response = client.send("GET / HTTP/1.1\r\nHost: " + BOB_HOST + "\r\n\r\n").readResponse();
+            assertEquals(403, response.status());
+            assertEquals("no running workspace of yours at this host", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+}

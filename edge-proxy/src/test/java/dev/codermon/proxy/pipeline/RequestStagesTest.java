@@ -1,0 +1,139 @@
+package dev.codermon.proxy.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.http.TargetPolicy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestStagesTest {
+
+    private final TestTokens tokens = new TestTokens();
+    private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
+
+    private static HttpRequest request(HttpMethod method, String uri, String auth) {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+        request.headers().set(HttpHeaderNames.HOST, "main.alice.codermon.internal");
+        if (auth != null) {
+            request.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, auth);
+        }
+        return request;
+    }
+
+    private EmbeddedChannel authAndConnect() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
+        channel.pipeline().addLast(HandlerNames.CONNECT,
+                new ConnectHandler(new TargetPolicy("codermon.internal"), authenticator));
+        return channel;
+    }
+
+    @Test
+    void authenticated_request_moves_on_without_its_credentials() {
+        EmbeddedChannel channel = authAndConnect();
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/",
+                "Bearer " + tokens.tokenFor("alice")), LastHttpContent.EMPTY_LAST_CONTENT);
+        AuthenticatedRequest passed = assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
+        assertEquals("alice", passed.principal().user());
+        assertNull(passed.tunnelHost());
+        assertNull(passed.request().headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        assertInstanceOf(LastHttpContent.class, channel.readInbound());
+        assertNull(channel.readOutbound());
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void missing_credentials_get_a_framed_407_and_the_body_is_dropped() {
+        EmbeddedChannel channel = authAndConnect();
+        HttpRequest post = request(HttpMethod.POST, "http://main.alice.codermon.internal/", null);
+        post.headers().set(HttpHeaderNames.CONTENT_LENGTH, 5);
+        channel.writeInbound(post, new DefaultHttpContent(Unpooled.copiedBuffer("he", StandardCharsets.UTF_8)),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+        assertNull(channel.readInbound(), "a refused request or its body went on");
+        FullHttpResponse response = channel.readOutbound();
+        assertEquals(407, response.status().code());
+        assertEquals("Basic realm=\"codermon\"", response.headers().get(HttpHeaderNames.PROXY_AUTHENTICATE));
+        assertEquals(String.valueOf(response.content().readableBytes()),
+                response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        assertEquals("proxy authentication required\n", response.content().toString(StandardCharsets.UTF_8));
+        assertEquals("keep-alive", response.headers().get(HttpHeaderNames.CONNECTION));
+        response.release();
+        assertTrue(channel.isOpen(), "a 407 must keep the connection for the retry");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void accepted_connect_answers_200_and_pins_the_principal() {
+        EmbeddedChannel channel = authAndConnect();
+        channel.writeInbound(request(HttpMethod.CONNECT, "main.alice.codermon.internal:80",
+                "Bearer " + tokens.tokenFor("alice")), LastHttpContent.EMPTY_LAST_CONTENT);
+        FullHttpResponse response = channel.readOutbound();
+        assertEquals(200, response.status().code());
+        assertEquals("Connection Established", response.status().reasonPhrase());
+        response.release();
+        assertInstanceOf(TunnelAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH));
+        assertNull(channel.readInbound(), "the CONNECT itself must not be forwarded");
+
+        channel.writeInbound(request(HttpMethod.GET, "/inner", null), LastHttpContent.EMPTY_LAST_CONTENT);
+        AuthenticatedRequest inner = assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
+        assertEquals("alice", inner.principal().user());
+        assertEquals("main.alice.codermon.internal", inner.tunnelHost());
+        assertInstanceOf(LastHttpContent.class, channel.readInbound());
+
+        channel.writeInbound(request(HttpMethod.CONNECT, "main.alice.codermon.internal:80", null),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+        FullHttpResponse nested = channel.readOutbound();
+        assertEquals(400, nested.status().code());
+        nested.release();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void connect_to_port_443_is_refused_and_closes() {
+        EmbeddedChannel channel = authAndConnect();
+        channel.writeInbound(request(HttpMethod.CONNECT, "main.alice.codermon.internal:443",
+                "Bearer " + tokens.tokenFor("alice")), LastHttpContent.EMPTY_LAST_CONTENT);
+        FullHttpResponse response = channel.readOutbound();
+        assertEquals(403, response.status().code());
+        assertEquals("CONNECT is only allowed to workspace hosts on port 80\n",
+                response.content().toString(StandardCharsets.UTF_8));
+        response.release();
+        assertNull(channel.readInbound());
+        assertFalse(channel.isOpen());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void undecodable_request_gets_400_and_close() {
+        EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec(), new BadRequestHandler());
+        channel.writeInbound(Unpooled.copiedBuffer("GET http://main.alice.codermon.internal/ HTTP/1.1\r\n"
+                + "Content-Length: x\r\n\r\n", StandardCharsets.US_ASCII));
+        assertNull(channel.readInbound());
+        ByteBuf out = channel.readOutbound();
+        String text = out.toString(StandardCharsets.US_ASCII);
+        out.release();
+        assertTrue(text.startsWith("HTTP/1.1 400 Bad Request"), text);
+        assertTrue(text.contains("content-length: 18"), text);
+        assertTrue(text.endsWith("malformed request\n"), text);
+        assertFalse(channel.isOpen());
+        channel.finishAndReleaseAll();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.codermon.proxy.testing;
+
+import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.EdgeProxy;
+import dev.codermon.proxy.ProxyConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Starts a real proxy over a real SQLite route store (written through a second connection, as the
+ * control plane would) in front of a real test upstream, with routes for alice and bob.
+ */
+public final class ProxyFixture implements AutoCloseable {
+
+    public static final String ALICE_HOST = "main.alice.codermon.internal";
+    public static final String BOB_HOST = "main.bob.codermon.internal";
+    public static final String ALICE_DOWN_HOST = "down.alice.codermon.internal";
+
+    public final TestTokens tokens = new TestTokens();
+    public final TestUpstream upstream;
+    public final SqliteRouteStore controlPlaneStore;
+    private final SqliteRouteStore proxyStore;
+    public final EdgeProxy proxy;
+    private final Path dir;
+
+    public ProxyFixture() throws Exception {
+        dir = Files.createTempDirectory("edge-proxy-it");
+        upstream = new TestUpstream().start();
+        Path db = new CodermonHome(dir).routeStoreFile();
+        controlPlaneStore = SqliteRouteStore.open(db);
+        proxyStore = SqliteRouteStore.open(db);
+        addRoute("ws-alice", "alice", "main", ALICE_HOST, upstream.port());
+        addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.port());
+        addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, freePort());
+        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal"),
+                proxyStore, tokens.verifier()).start();
+    }
+
+    public void addRoute(String id, String user, String name, String host, int port) {
+        Instant now = Instant.now();
+        controlPlaneStore.insert(new WorkspaceRecord(id, user, name, host, "127.0.0.1", port,
+                WorkspaceState.RUNNING, "test", now, now));
+    }
+
+    public int port() {
+        return proxy.port();
+    }
+
+    public String token(String user) {
+        return tokens.tokenFor(user);
+    }
+
+    /** Returns a correctly signed token for the user that expired an hour ago. */
+    public String expiredToken(String user) {
+        Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(2)), java.time.ZoneOffset.UTC);
+        return new TokenIssuer(tokens.privateKey(), past).issue(user, Duration.ofHours(1)).token();
+    }
+
+    /** Returns a loopback port on which nothing listens. */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        proxy.close();
+        upstream.close();
+        proxyStore.close();
+        controlPlaneStore.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.codermon.proxy.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.CharsetUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A small real upstream: records every request head it receives; {@code /echo...} streams the request
+ * body back as it arrives, {@code /ws...} accepts a WebSocket and echoes text frames as "echo: ...",
+ * anything else answers "hello &lt;uri&gt;".
+ */
+public final class TestUpstream implements AutoCloseable {
+
+    /** A request head as the upstream saw it. */
+    public record Seen(String method, String uri, HttpHeaders headers) {
+    }
+
+    private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private Channel server;
+
+    public TestUpstream start() throws InterruptedException {
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("codec", new HttpServerCodec()).addLast("app", new Handler());
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+        return this;
+    }
+
+    public int port() {
+        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public List<Seen> seen() {
+        return new ArrayList<>(seen);
+    }
+
+    public void clear() {
+        seen.clear();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+
+        private boolean echo;
+        private boolean webSocket;
+        private String uri;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof WebSocketFrame frame) {
+                onFrame(ctx, frame);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy()));
+                uri = request.uri();
+                if (uri.startsWith("/ws") && request.headers().contains(HttpHeaderNames.UPGRADE)) {
+                    webSocket = true;
+                    handshake(ctx, request);
+                } else if (uri.startsWith("/echo")) {
+                    echo = true;
+                    HttpResponse response = new DefaultHttpResponse(request.protocolVersion(), HttpResponseStatus.OK);
+                    if (HttpUtil.isContentLengthSet(request)) {
+                        HttpUtil.setContentLength(response, HttpUtil.getContentLength(request));
+                    } else {
+                        HttpUtil.setTransferEncodingChunked(response, true);
+                    }
+                    ctx.write(response);
+                }
+            }
+            if (msg instanceof HttpContent content) {
+                boolean last = content instanceof LastHttpContent;
+                if (echo) {
+                    ctx.write(content);
+                    echo = !last;
+                } else {
+                    content.release();
+                    if (last && !webSocket) {
+                        reply(ctx);
+                    }
+                }
+            }
+        }
+
+        private void reply(ChannelHandlerContext ctx) {
+            FullHttpResponse response = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.OK, Unpooled.copiedBuffer("hello " + uri, CharsetUtil.UTF_8));
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            ctx.writeAndFlush(response);
+        }
+
+        private void handshake(ChannelHandlerContext ctx, HttpRequest request) {
+            FullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
+                    request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
+            WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
+                    "ws://" + request.headers().get(HttpHeaderNames.HOST) + request.uri(), null, true)
+                    .newHandshaker(full);
+            handshaker.handshake(ctx.channel(), full);
+            full.release();
+        }
+
+        private void onFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof TextWebSocketFrame text) {
+                ctx.writeAndFlush(new TextWebSocketFrame("echo: " + text.text()));
+            } else if (frame instanceof CloseWebSocketFrame) {
+                ctx.writeAndFlush(new CloseWebSocketFrame()).addListener(ChannelFutureListener.CLOSE);
+            }
+            ReferenceCountUtil.release(frame);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+    }
+}
