@@ -112,3 +112,23 @@ if rows:
         print(f"  {host}  (pid {ref})")
 PY
 }
+
+# Stops a process and all its descendants by PID (TERM, then KILL after 10 s), and waits for them.
+stop_process_tree() {
+  local root=$1 pids=() queue=("$1") p kids i
+  while ((${#queue[@]})); do
+    p=${queue[0]}; queue=("${queue[@]:1}")
+    pids+=("$p")
+    kids=$(ps -o pid= --ppid "$p" 2>/dev/null | tr -d ' ')
+    for k in $kids; do queue+=("$k"); done
+  done
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local alive
+  for ((i = 0; i < 50; i++)); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || return 0
+    sleep 0.2
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
