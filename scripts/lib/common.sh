@@ -24,7 +24,7 @@ build_if_needed() {
   if [ "$stale" = 1 ]; then
     command -v mvn >/dev/null || die "Maven (mvn) is needed to build Codermon"
     say "building Codermon (mvn package, tests skipped; scripts/test runs them)"
-    (cd "$CODERMON_ROOT" && mvn -q -B -DskipTests package) >&2 || die "build failed"
+    (cd "$CODERMON_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) >&2 || die "build failed"
   fi
 }
 

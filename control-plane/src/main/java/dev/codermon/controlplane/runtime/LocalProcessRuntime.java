@@ -90,6 +90,24 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         throw new IllegalArgumentException("'" + bin + "' is not on PATH" + fix);
     }
 
+    /**
+     * Writes the workspace's first user settings. The project folder lives inside the data directory,
+     * which may sit inside another git checkout; without this, code-server offers to open that
+     * parent repository to the workspace's user. Existing settings (the user's own) are kept.
+     */
+    static void seedSettings(Path settings) throws IOException {
+        if (Files.exists(settings)) {
+            return;
+        }
+        Files.createDirectories(settings.getParent());
+        Files.writeString(settings, """
+                {
+                  "git.openRepositoryInParentFolders": "never",
+                  "git.autoRepositoryDetection": "subFolders"
+                }
+                """);
+    }
+
     @Override
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
         Path dir = spec.directory().toAbsolutePath().normalize();
@@ -98,6 +116,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             Files.createDirectories(dir.resolve("project"));
             Files.createDirectories(dir.resolve("data"));
             Files.createDirectories(dir.resolve("extensions"));
+            seedSettings(dir.resolve("data").resolve("User").resolve("settings.json"));
         } catch (IOException e) {
             throw new RuntimeStartException("cannot create the workspace's directories under " + dir + ": "
                     + e.getMessage(), e);

@@ -1,6 +1,7 @@
 package dev.codermon.controlplane.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,17 @@ class LocalProcessRuntimeTest {
         assertTrue(missing.getMessage().contains("CODERMON_CODE_SERVER_BIN"), missing.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LocalProcessRuntime.create("no-such-code-server-bin",
                 tempDir, Duration.ofSeconds(1), new HealthProbe()));
+    }
+
+    @Test
+    void first_settings_keep_parent_git_repositories_out_of_the_workspace_and_later_ones_are_kept()
+            throws Exception {
+        Path settings = tempDir.resolve("data/User/settings.json");
+        LocalProcessRuntime.seedSettings(settings);
+        assertTrue(Files.readString(settings).contains("\"git.openRepositoryInParentFolders\": \"never\""));
+        Files.writeString(settings, "{\"editor.fontSize\": 18}");
+        LocalProcessRuntime.seedSettings(settings);
+        assertEquals("{\"editor.fontSize\": 18}", Files.readString(settings));
     }
 
     @Test
