@@ -50,26 +50,37 @@ wait_port() {
   return 1
 }
 
-# Starts the control plane and then the proxy in the background, logging to $CODERMON_HOME/logs.
-# Sets CP_PID and PROXY_PID. Uses CODERMON_* from the environment (see README.md).
-start_codermon() {
-  local logs="$CODERMON_HOME/logs"
+# Starts the control plane in the background and waits for its /healthz. Sets CP_PID.
+start_control_plane() {
+  local logs="$CODERMON_HOME/logs" cp_port=${CODERMON_CP_PORT:-5001}
   mkdir -p "$logs"
-  local cp_port=${CODERMON_CP_PORT:-5001} proxy_port=${CODERMON_PROXY_PORT:-5000}
-  java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >"$logs/control-plane.log" 2>&1 &
+  java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >>"$logs/control-plane.log" 2>&1 &
   CP_PID=$!
   if ! wait_http "http://127.0.0.1:$cp_port/healthz" "$CP_PID" 60; then
     tail -n 30 "$logs/control-plane.log" >&2
     stop_codermon
     die "control plane did not come up on 127.0.0.1:$cp_port (log: $logs/control-plane.log)"
   fi
-  java ${CODERMON_JAVA_OPTS:-} -jar "$PROXY_JAR" >"$logs/edge-proxy.log" 2>&1 &
+}
+
+# Starts the proxy in the background and waits for its port. Sets PROXY_PID.
+start_proxy() {
+  local logs="$CODERMON_HOME/logs" proxy_port=${CODERMON_PROXY_PORT:-5000}
+  mkdir -p "$logs"
+  java ${CODERMON_JAVA_OPTS:-} -jar "$PROXY_JAR" >>"$logs/edge-proxy.log" 2>&1 &
   PROXY_PID=$!
   if ! wait_port "$proxy_port" "$PROXY_PID" 30; then
     tail -n 30 "$logs/edge-proxy.log" >&2
     stop_codermon
     die "edge proxy did not come up on 127.0.0.1:$proxy_port (log: $logs/edge-proxy.log)"
   fi
+}
+
+# Starts the control plane (which creates the keys the proxy needs), then the proxy.
+# Uses CODERMON_* from the environment (see README.md); logs go to $CODERMON_HOME/logs.
+start_codermon() {
+  start_control_plane
+  start_proxy
 }
 
 # Stops what start_codermon started, by PID: SIGTERM, then SIGKILL after a grace period.
