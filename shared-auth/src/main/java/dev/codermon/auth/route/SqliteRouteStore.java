@@ -124,15 +124,7 @@ public final class SqliteRouteStore implements RouteStore {
         return execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_host = ?,"
                 + " upstream_port = ?, state = ?, runtime_ref = ?, created_at = ?,"
                 + " last_activity_at = MAX(last_activity_at, ?) WHERE id = ?", ps -> {
-                    ps.setString(1, r.user());
-                    ps.setString(2, r.name());
-                    ps.setString(3, r.hostname());
-                    ps.setString(4, r.upstreamHost());
-                    ps.setInt(5, r.upstreamPort());
-                    ps.setString(6, r.state().name());
-                    ps.setString(7, r.runtimeRef());
-                    ps.setLong(8, r.createdAt().toEpochMilli());
-                    ps.setLong(9, r.lastActivityAt().toEpochMilli());
+                    bindFields(ps, r, 1);
                     ps.setString(10, r.id());
                 }) == 1;
     }
@@ -191,15 +183,20 @@ public final class SqliteRouteStore implements RouteStore {
 
     private static void bind(PreparedStatement ps, WorkspaceRecord r) throws SQLException {
         ps.setString(1, r.id());
-        ps.setString(2, r.user());
-        ps.setString(3, r.name());
-        ps.setString(4, r.hostname());
-        ps.setString(5, r.upstreamHost());
-        ps.setInt(6, r.upstreamPort());
-        ps.setString(7, r.state().name());
-        ps.setString(8, r.runtimeRef());
-        ps.setLong(9, r.createdAt().toEpochMilli());
-        ps.setLong(10, r.lastActivityAt().toEpochMilli());
+        bindFields(ps, r, 2);
+    }
+
+    /** Binds every column but the id, in {@link #COLUMNS} order, from parameter {@code first} on. */
+    private static void bindFields(PreparedStatement ps, WorkspaceRecord r, int first) throws SQLException {
+        ps.setString(first, r.user());
+        ps.setString(first + 1, r.name());
+        ps.setString(first + 2, r.hostname());
+        ps.setString(first + 3, r.upstreamHost());
+        ps.setInt(first + 4, r.upstreamPort());
+        ps.setString(first + 5, r.state().name());
+        ps.setString(first + 6, r.runtimeRef());
+        ps.setLong(first + 7, r.createdAt().toEpochMilli());
+        ps.setLong(first + 8, r.lastActivityAt().toEpochMilli());
     }
 
     private int execute(String sql, Binder binder) {
