@@ -34,6 +34,21 @@ public final class TokenIssuer {
 
     /** Issues a token for the user, valid from now for the given time. */
     public IssuedToken issue(String user, Duration ttl) {
+        return sign(user, ttl, TokenVerifier.AUDIENCE, null);
+    }
+
+    /**
+     * Issues a one-time bootstrap token that opens one workspace host in a browser. Its audience
+     * differs from user tokens', so neither can stand in for the other.
+     */
+    public IssuedToken issueBootstrap(String user, String workspaceId, String hostname, Duration ttl) {
+        return sign(user, ttl, TokenVerifier.BOOTSTRAP_AUDIENCE, b -> b
+                .claim(TokenVerifier.WORKSPACE_CLAIM, workspaceId)
+                .claim(TokenVerifier.HOST_CLAIM, hostname));
+    }
+
+    private IssuedToken sign(String user, Duration ttl, String audience,
+            java.util.function.UnaryOperator<JWTClaimsSet.Builder> extra) {
         DnsLabel.require("user", user);
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("token lifetime must be positive");
@@ -41,15 +56,15 @@ public final class TokenIssuer {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = now.plus(ttl);
         String jti = UUID.randomUUID().toString();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .issuer(TokenVerifier.ISSUER)
-                .audience(TokenVerifier.AUDIENCE)
+                .audience(audience)
                 .subject(user)
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
                 .expirationTime(Date.from(expires))
-                .jwtID(jti)
-                .build();
+                .jwtID(jti);
+        JWTClaimsSet claims = (extra == null ? builder : extra.apply(builder)).build();
         JWSHeader header = new JWSHeader.Builder(SigningKeys.ALGORITHM)
                 .type(JOSEObjectType.JWT)
                 .keyID(key.getKeyID())

@@ -27,6 +27,10 @@ public final class TokenVerifier {
 
     public static final String ISSUER = "codermon-control-plane";
     public static final String AUDIENCE = "codermon";
+    /** Audience of one-time bootstrap tokens (browser links), never accepted as user tokens. */
+    public static final String BOOTSTRAP_AUDIENCE = "codermon-bootstrap";
+    public static final String WORKSPACE_CLAIM = "ws";
+    public static final String HOST_CLAIM = "host";
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
 
     private final DefaultJWTProcessor<SecurityContext> processor;
@@ -55,6 +59,26 @@ public final class TokenVerifier {
      * @throws InvalidTokenException with a short reason (never the token itself)
      */
     public Principal verify(String token) throws InvalidTokenException {
+        return checkClaims(process(token), AUDIENCE);
+    }
+
+    /**
+     * Verifies a one-time bootstrap token (signature and claims; single use is the store's job).
+     *
+     * @throws InvalidTokenException with a short reason (never the token itself)
+     */
+    public BootstrapGrant verifyBootstrap(String token) throws InvalidTokenException {
+        JWTClaimsSet claims = process(token);
+        Principal p = checkClaims(claims, BOOTSTRAP_AUDIENCE);
+        Object ws = claims.getClaim(WORKSPACE_CLAIM);
+        Object host = claims.getClaim(HOST_CLAIM);
+        if (!(ws instanceof String workspaceId) || !(host instanceof String hostname)) {
+            throw new InvalidTokenException("bootstrap token lacks its workspace");
+        }
+        return new BootstrapGrant(p.user(), workspaceId, hostname, p.tokenId(), p.expiresAt());
+    }
+
+    private JWTClaimsSet process(String token) throws InvalidTokenException {
         if (token == null || token.isEmpty()) {
             throw new InvalidTokenException("missing token");
         }
@@ -71,10 +95,10 @@ public final class TokenVerifier {
         } catch (com.nimbusds.jose.JOSEException e) {
             throw new InvalidTokenException("token cannot be verified");
         }
-        return checkClaims(claims);
+        return claims;
     }
 
-    private Principal checkClaims(JWTClaimsSet claims) throws InvalidTokenException {
+    private Principal checkClaims(JWTClaimsSet claims, String audience) throws InvalidTokenException {
         if (claims.getSubject() == null || claims.getExpirationTime() == null || claims.getIssueTime() == null
                 || claims.getJWTID() == null) {
             throw new InvalidTokenException("token lacks required claims");
@@ -82,7 +106,7 @@ public final class TokenVerifier {
         if (!ISSUER.equals(claims.getIssuer())) {
             throw new InvalidTokenException("token has the wrong issuer");
         }
-        if (claims.getAudience() == null || !claims.getAudience().contains(AUDIENCE)) {
+        if (claims.getAudience() == null || !claims.getAudience().equals(java.util.List.of(audience))) {
             throw new InvalidTokenException("token has the wrong audience");
         }
         Instant now = clock.instant();

@@ -44,6 +44,31 @@ public interface RouteStore extends AutoCloseable {
     /** Returns all records, oldest first. */
     List<WorkspaceRecord> listAll();
 
+    /**
+     * Marks a one-time token as used.
+     *
+     * @return true the first time for this token id, false on every replay
+     */
+    boolean consumeToken(String tokenId, Instant expiresAt);
+
+    /**
+     * Revokes every token and session of the user issued before the given time, and deletes the
+     * user's sessions. The proxy refuses them from its next revocation read on.
+     */
+    void revokeTokens(String user, Instant issuedBefore);
+
+    /** Returns each user's revocation time: tokens and sessions issued before it are refused. */
+    java.util.Map<String, Instant> revocations();
+
+    /** Stores a new proxy session. */
+    void createSession(ProxySession session);
+
+    /** Returns the session with this id hash, if it exists (expiry is the caller's check). */
+    Optional<ProxySession> findSession(String idHash);
+
+    /** Deletes used-token marks and sessions that expired before the given time. */
+    void pruneExpired(Instant now);
+
     @Override
     void close();
 }

@@ -25,7 +25,7 @@ import org.sqlite.SQLiteException;
  */
 public final class SqliteRouteStore implements RouteStore {
 
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private static final String COLUMNS = "id, user_id, name, hostname, upstream_host, upstream_port, state,"
             + " runtime_ref, created_at, last_activity_at";
 
@@ -73,6 +73,25 @@ public final class SqliteRouteStore implements RouteStore {
                       UNIQUE (user_id, name)
                     )""");
             s.executeUpdate("CREATE INDEX IF NOT EXISTS workspaces_user ON workspaces (user_id)");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS used_tokens (
+                      token_id   TEXT PRIMARY KEY,
+                      expires_at INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS revocations (
+                      user_id       TEXT PRIMARY KEY,
+                      revoked_before INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS sessions (
+                      id_hash    TEXT PRIMARY KEY,
+                      user_id    TEXT NOT NULL,
+                      hostname   TEXT NOT NULL,
+                      created_at INTEGER NOT NULL,
+                      expires_at INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.next() ? rs.getInt(1) : 0;
@@ -158,6 +177,104 @@ public final class SqliteRouteStore implements RouteStore {
     @Override
     public List<WorkspaceRecord> listAll() {
         return query("SELECT " + COLUMNS + " FROM workspaces ORDER BY created_at, id", ps -> { });
+    }
+
+    @Override
+    public boolean consumeToken(String tokenId, Instant expiresAt) {
+        return execute("INSERT OR IGNORE INTO used_tokens (token_id, expires_at) VALUES (?, ?)", ps -> {
+            ps.setString(1, tokenId);
+            ps.setLong(2, expiresAt.toEpochMilli());
+        }) == 1;
+    }
+
+    @Override
+    public void revokeTokens(String user, Instant issuedBefore) {
+        inTransaction(() -> {
+            execute("INSERT INTO revocations (user_id, revoked_before) VALUES (?, ?) ON CONFLICT (user_id)"
+                    + " DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)", ps -> {
+                        ps.setString(1, user);
+                        ps.setLong(2, issuedBefore.toEpochMilli());
+                    });
+            execute("DELETE FROM sessions WHERE user_id = ?", ps -> ps.setString(1, user));
+        });
+    }
+
+    @Override
+    public java.util.Map<String, Instant> revocations() {
+        lock.lock();
+        try (Statement s = connection.createStatement();
+                ResultSet rs = s.executeQuery("SELECT user_id, revoked_before FROM revocations")) {
+            java.util.Map<String, Instant> out = new java.util.HashMap<>();
+            while (rs.next()) {
+                out.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void createSession(ProxySession session) {
+        execute("INSERT INTO sessions (id_hash, user_id, hostname, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                ps -> {
+                    ps.setString(1, session.idHash());
+                    ps.setString(2, session.user());
+                    ps.setString(3, session.hostname());
+                    ps.setLong(4, session.createdAt().toEpochMilli());
+                    ps.setLong(5, session.expiresAt().toEpochMilli());
+                });
+    }
+
+    @Override
+    public Optional<ProxySession> findSession(String idHash) {
+        lock.lock();
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT id_hash, user_id, hostname, created_at, expires_at FROM sessions WHERE id_hash = ?")) {
+            ps.setString(1, idHash);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ProxySession(rs.getString(1), rs.getString(2), rs.getString(3),
+                        Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5))));
+            }
+        } catch (SQLException e) {
+            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void pruneExpired(Instant now) {
+        inTransaction(() -> {
+            execute("DELETE FROM used_tokens WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
+            execute("DELETE FROM sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
+        });
+    }
+
+    /** Runs the statements atomically; the lock is reentrant, so they may use execute(). */
+    private void inTransaction(Runnable statements) {
+        lock.lock();
+        try {
+            connection.setAutoCommit(false);
+            try {
+                statements.run();
+                connection.commit();
+            } catch (RuntimeException | SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new RouteStoreException("route store write failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -107,6 +107,38 @@ class SqliteRouteStoreTest {
     }
 
     @Test
+    void a_one_time_token_is_consumed_once() {
+        assertTrue(store.consumeToken("jti-1", t0.plusSeconds(60)));
+        assertFalse(store.consumeToken("jti-1", t0.plusSeconds(60)));
+        assertTrue(store.consumeToken("jti-2", t0.plusSeconds(60)));
+    }
+
+    @Test
+    void revocation_is_per_user_never_moves_back_and_drops_sessions() {
+        store.createSession(new ProxySession("h1", "alice", "main.alice.x", t0, t0.plusSeconds(600)));
+        store.createSession(new ProxySession("h2", "bob", "main.bob.x", t0, t0.plusSeconds(600)));
+        assertEquals(Optional.of("alice"), store.findSession("h1").map(ProxySession::user));
+        store.revokeTokens("alice", t0.plusSeconds(100));
+        store.revokeTokens("alice", t0.plusSeconds(50));
+        assertEquals(java.util.Map.of("alice", t0.plusSeconds(100)), store.revocations());
+        assertEquals(Optional.empty(), store.findSession("h1"));
+        assertTrue(store.findSession("h2").isPresent());
+    }
+
+    @Test
+    void pruning_removes_only_expired_marks_and_sessions() {
+        store.consumeToken("old", t0);
+        store.consumeToken("new", t0.plusSeconds(600));
+        store.createSession(new ProxySession("old", "alice", "h", t0, t0));
+        store.createSession(new ProxySession("new", "alice", "h", t0, t0.plusSeconds(600)));
+        store.pruneExpired(t0.plusSeconds(1));
+        assertTrue(store.consumeToken("old", t0), "expired mark is gone, so the id is fresh again");
+        assertFalse(store.consumeToken("new", t0.plusSeconds(600)));
+        assertEquals(Optional.empty(), store.findSession("old"));
+        assertTrue(store.findSession("new").isPresent());
+    }
+
+    @Test
     void unreadable_store_fails_loudly_not_as_no_route() throws Exception {
         Path dir = tmp.resolve("is-a-directory");
         Files.createDirectories(dir);
