@@ -130,7 +130,7 @@ stop_process_tree() {
   while ((${#queue[@]})); do
     p=${queue[0]}; queue=("${queue[@]:1}")
     pids+=("$p")
-    kids=$(ps -o pid= --ppid "$p" 2>/dev/null | tr -d ' ')
+    kids=$(ps -o pid= --ppid "$p" 2>/dev/null | tr -d ' ' || true)
     for k in $kids; do queue+=("$k"); done
   done
   kill -TERM "${pids[@]}" 2>/dev/null || true

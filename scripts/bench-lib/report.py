@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench's results.tsv into docs/benchmarks.md (every figure with its ratio to direct).
+
+usage: report.py RESULTS_TSV OUT_MD SECONDS JAVA_OPTS
+"""
+import datetime
+import json
+import subprocess
+import sys
+
+results, out, seconds, jopts = sys.argv[1:5]
+R, W, idle = {}, {}, None
+for line in open(results, encoding="utf-8"):
+    kind, key, value = line.rstrip("\n").split("\t", 2)
+    if kind == "wrk":
+        R[key] = [float(x) for x in value.split()]
+    elif kind == "ws":
+        try:
+            W[key] = json.loads(value)
+        except ValueError:
+            W[key] = {}
+    else:
+        idle = (key, value.split())
+
+targets = ["direct", "codermon", "squid", "tinyproxy", "haproxy"]
+RPS, P50, P99, MBPS, BAD = range(5)
+
+
+def f(scenario, target, i):
+    return R.get(f"{scenario},{target}", [0, 0, 0, 0, 0])[i]
+
+
+def ratio(v, d):
+    return f"{v / d:.2f}x" if d else "n/a"
+
+
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+                     capture_output=True, text=True).stdout.strip()
+lines = []
+p = lines.append
+p("# Benchmarks")
+p("")
+p(f"Produced by `scripts/bench` on {datetime.date.today()} on this project's machine kind: 2 cores shared by")
+p("the load generator, the proxy and the upstream. All traffic is loopback. Ratios are to the upstream")
+p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a 3 s")
+p(f"warm-up of every target. Proxy JVM options: `{jopts}`.")
+p("")
+p("## Small responses (128 B), 50 connections")
+p("")
+p("| target | requests/s | ratio to direct | ratio to haproxy | p99 ms | non-2xx |")
+p("| --- | ---: | ---: | ---: | ---: | ---: |")
+for t in targets:
+    p(f"| {t} | {f('small50', t, RPS):.0f} | {ratio(f('small50', t, RPS), f('small50', 'direct', RPS))} | "
+      f"{ratio(f('small50', t, RPS), f('small50', 'haproxy', RPS))} | {f('small50', t, P99):.2f} | "
+      f"{int(f('small50', t, BAD))} |")
+p("")
+p("## Small responses, 1 connection (latency)")
+p("")
+p("| target | requests/s | p50 ms | p99 ms | p99 added over direct (ms) |")
+p("| --- | ---: | ---: | ---: | ---: |")
+for t in targets:
+    p(f"| {t} | {f('small1', t, RPS):.0f} | {f('small1', t, P50):.3f} | {f('small1', t, P99):.3f} | "
+      f"{f('small1', t, P99) - f('small1', 'direct', P99):+.3f} |")
+p("")
+p("## 1 MiB body, 8 connections (throughput)")
+p("")
+p("| target | MiB/s | ratio to direct | non-2xx |")
+p("| --- | ---: | ---: | ---: |")
+for t in targets:
+    p(f"| {t} | {f('big8', t, MBPS):.0f} | {ratio(f('big8', t, MBPS), f('big8', 'direct', MBPS))} | "
+      f"{int(f('big8', t, BAD))} |")
+p("")
+p("## WebSocket echo (32 B messages, 8 connections)")
+p("")
+p("| path | round trips/s | ratio to direct | p50 µs | p99 µs |")
+p("| --- | ---: | ---: | ---: | ---: |")
+direct = W.get("direct", {}).get("perSecond", 0)
+for key, label in [("direct", "direct"), ("codermon", "codermon (absolute-form upgrade)"),
+                   ("codermon-connect", "codermon (CONNECT tunnel)"), ("haproxy", "haproxy (reverse proxy)"),
+                   ("squid-connect", "squid (CONNECT tunnel)")]:
+    j = W.get(key, {})
+    p(f"| {label} | {j.get('perSecond', 0)} | {ratio(j.get('perSecond', 0), direct)} | "
+      f"{j.get('p50us', '-')} | {j.get('p99us', '-')} |")
+p("")
+if idle:
+    count, (opened, rss0, rss1, heap) = idle[0], idle[1]
+    p(f"## {count} idle WebSockets through the proxy")
+    p("")
+    p(f"Opened {opened} of {count} (each is also a connection from the proxy to the upstream, so the")
+    p("proxy holds two sockets per WebSocket; this machine's per-process open-file hard limit is")
+    p(f"{open('/proc/self/limits').read().split('Max open files')[1].split()[1]} and cannot be raised in its container, which caps the count below 10,000).")
+    p(f"Proxy RSS before: {int(rss0) / 1024:.0f} MiB; while holding them: {int(rss1) / 1024:.0f} MiB;")
+    p(f"Java heap used then: {heap}.")
+    if int(opened) > 0:
+        per = (int(rss1) - int(rss0)) / int(opened)
+        p(f"Memory per idle WebSocket: {per:.1f} KiB of RSS, so 10,000 would take about "
+          f"{(int(rss0) + per * 10000) / 1024:.0f} MiB.")
+    p("")
+p("## Commands")
+p("")
+p("```")
+p(f"wrk -t2 -c50 -d{seconds}s --latency -s proxy.lua http://127.0.0.1:<port>/   # small, 50 connections")
+p(f"wrk -t1 -c1  -d{seconds}s --latency -s proxy.lua http://127.0.0.1:<port>/   # small, 1 connection")
+p(f"wrk -t2 -c8  -d{seconds}s --latency -s proxy.lua http://127.0.0.1:<port>/   # BENCH_URL=.../1m")
+p(f"node scripts/bench-lib/ws_client.js echo <port> <host> CONNS=8 SECONDS={seconds} VIA=direct|proxy|connect")
+p("node scripts/bench-lib/ws_client.js idle <proxy port> <host> COUNT=10000 HOLD=20 VIA=proxy")
+p("```")
+p("")
+p("`proxy.lua` sets `wrk.path` to the absolute URI (forward proxies) or the path (direct, haproxy), `Host`,")
+p("and for Codermon `Proxy-Authorization: Basic …` with a real user token, so every request is")
+p("authenticated and routed through the route store. Upstreams: nginx (1 worker, static files) for")
+p("HTTP, `scripts/bench-lib/ws_echo_server.js` for WebSockets. squid and tinyproxy forward absolute")
+p("URIs to the upstream; haproxy reverse-proxies to it. `scripts/bench` writes every configuration.")
+with open(out, "w", encoding="utf-8") as fh:
+    fh.write("\n".join(lines) + "\n")
+print("\n".join(lines))
