@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 results, out, seconds, jopts = sys.argv[1:5]
+jmh_file = sys.argv[5] if len(sys.argv) > 5 else None
 R, W, idle = {}, {}, None
 for line in open(results, encoding="utf-8"):
     kind, key, value = line.rstrip("\n").split("\t", 2)
@@ -96,6 +97,28 @@ if idle:
         p(f"Memory per idle WebSocket: {per:.1f} KiB of RSS, so 10,000 would take about "
           f"{(int(rss0) + per * 10000) / 1024:.0f} MiB.")
     p("")
+if jmh_file:
+    try:
+        runs = json.load(open(jmh_file, encoding="utf-8"))
+    except (OSError, ValueError):
+        runs = []
+    scores = {r["benchmark"].rsplit(".", 1)[1]: r["primaryMetric"] for r in runs}
+    p("## Token verification per request (JMH)")
+    p("")
+    p("| what a request pays | ns/op | ± error |")
+    p("| --- | ---: | ---: |")
+    for name, label in [("signatureCheckEveryRequest", "ES256 signature and claims checked every time"),
+                        ("proxyAuthenticatorSameHeader", "the proxy's authenticator, same header on a busy connection")]:
+        m = scores.get(name)
+        if m:
+            p(f"| {label} | {m['score']:.0f} | {m['scoreError']:.0f} |")
+    if "signatureCheckEveryRequest" in scores and "proxyAuthenticatorSameHeader" in scores:
+        a = scores["signatureCheckEveryRequest"]["score"]
+        b = scores["proxyAuthenticatorSameHeader"]["score"]
+        p("")
+        p(f"The proxy verifies a token's signature once and then pays {b:.0f} ns per request, "
+          f"{a / b:.0f}x less than a signature check per request.")
+    p("")
 p("## Commands")
 p("")
 p("```")
@@ -104,6 +127,7 @@ p(f"wrk -t1 -c1  -d{seconds}s --latency -s proxy.lua http://127.0.0.1:<port>/   
 p(f"wrk -t2 -c8  -d{seconds}s --latency -s proxy.lua http://127.0.0.1:<port>/   # BENCH_URL=.../1m")
 p(f"node scripts/bench-lib/ws_client.js echo <port> <host> CONNS=8 SECONDS={seconds} VIA=direct|proxy|connect")
 p("node scripts/bench-lib/ws_client.js idle <proxy port> <host> COUNT=10000 HOLD=20 VIA=proxy")
+p("java -jar benchmarks/target/benchmarks.jar TokenVerificationBenchmark")
 p("```")
 p("")
 p("`proxy.lua` sets `wrk.path` to the absolute URI (forward proxies) or the path (direct, haproxy), `Host`,")

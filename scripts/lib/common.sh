@@ -4,6 +4,7 @@
 CODERMON_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CP_JAR="$CODERMON_ROOT/control-plane/target/control-plane.jar"
 PROXY_JAR="$CODERMON_ROOT/edge-proxy/target/edge-proxy.jar"
+BENCH_JAR="$CODERMON_ROOT/benchmarks/target/benchmarks.jar"
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -11,13 +12,13 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Builds both jars unless they exist and are newer than every source file and pom.
 build_if_needed() {
   local stale=0
-  for jar in "$CP_JAR" "$PROXY_JAR"; do
+  for jar in "$CP_JAR" "$PROXY_JAR" "$BENCH_JAR"; do
     [ -f "$jar" ] || stale=1
   done
   if [ "$stale" = 0 ]; then
     local newer
     newer=$(find "$CODERMON_ROOT/pom.xml" "$CODERMON_ROOT"/shared-auth "$CODERMON_ROOT"/control-plane \
-      "$CODERMON_ROOT"/edge-proxy \( -name target -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' \
+      "$CODERMON_ROOT"/edge-proxy "$CODERMON_ROOT"/benchmarks \( -name target -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' \
       -o -path '*/src/main/resources/*' \) -newer "$CP_JAR" -print -quit 2>/dev/null)
     [ -z "$newer" ] || stale=1
   fi

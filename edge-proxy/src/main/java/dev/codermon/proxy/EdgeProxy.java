@@ -2,9 +2,21 @@ package dev.codermon.proxy;
 
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.RouteStore;
+import dev.codermon.proxy.access.AccessWatcher;
+import dev.codermon.proxy.access.LiveConnections;
+import dev.codermon.proxy.access.ProxySessions;
+import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.pipeline.AccessServices;
+import dev.codermon.proxy.metrics.AccessLog;
+import dev.codermon.proxy.metrics.AdminServer;
+import dev.codermon.proxy.metrics.ProxyMetrics;
+import dev.codermon.proxy.pipeline.ClientConnections;
+import dev.codermon.proxy.pipeline.ClientFront;
 import dev.codermon.proxy.pipeline.ProxyChannelInitializer;
+import dev.codermon.proxy.tls.CertificateAuthority;
+import dev.codermon.proxy.tls.ServerCertificates;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.RouteCache;
 import dev.codermon.proxy.upstream.UpstreamConnector;
@@ -13,7 +25,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -30,11 +45,10 @@ public final class EdgeProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
     private static final Duration ROUTE_REFRESH = Duration.ofSeconds(1);
-    private static final Duration ACTIVITY_FLUSH = Duration.ofSeconds(10);
-    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
     private final ProxyConfig config;
+    private final AccessSettings access;
     private final RouteStore store;
     private final TokenVerifier verifier;
     private final Transport transport = Transport.detect();
@@ -42,29 +56,58 @@ public final class EdgeProxy implements AutoCloseable {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private ScheduledThreadPoolExecutor storeExecutor;
+    private ScheduledThreadPoolExecutor tlsExecutor;
+    private CertificateAuthority authority;
+    private AccessWatcher watcher;
     private RouteCache routes;
     private ActivityRecorder activity;
     private Channel serverChannel;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private ClientConnections clients;
+    private AdminServer admin;
+    private volatile boolean draining;
+    private boolean closed;
 
     /** Creates a proxy that reads routes from the store and verifies tokens with the verifier. */
     public EdgeProxy(ProxyConfig config, RouteStore store, TokenVerifier verifier) {
+        this(config, AccessSettings.defaults(), store, verifier);
+    }
+
+    /** Creates a proxy with the given session, revocation and activity settings. */
+    public EdgeProxy(ProxyConfig config, AccessSettings access, RouteStore store, TokenVerifier verifier) {
         this.config = config;
+        this.access = access;
         this.store = store;
         this.verifier = verifier;
     }
 
     /** Binds the listening socket and returns this. */
     public EdgeProxy start() throws InterruptedException {
+        authority = CertificateAuthority.loadOrCreate(config.home().dir().resolve("ca"), Clock.systemUTC());
         storeExecutor = new ScheduledThreadPoolExecutor(2, daemonThreads("route-store-"));
         storeExecutor.setRemoveOnCancelPolicy(true);
         routes = new RouteCache(store, storeExecutor, ROUTE_REFRESH);
-        activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, ACTIVITY_FLUSH);
+        activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, access.activityInterval());
+        tlsExecutor = new ScheduledThreadPoolExecutor(1, daemonThreads("tls-certificates-"));
+        Revocations revocations = new Revocations();
+        LiveConnections connections = new LiveConnections();
+        watcher = new AccessWatcher(store, revocations, routes::lookup, connections, storeExecutor,
+                access.accessCheck());
+        AccessServices services = new AccessServices(verifier, new ServerCertificates(authority, tlsExecutor),
+                new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
+                connections);
         bossGroup = transport.newGroup(1);
         workerGroup = transport.newGroup(0);
-        ProxyChannelInitializer initializer = new ProxyChannelInitializer(new ProxyAuthenticator(verifier),
+        ProxyLimits limits = config.limits();
+        clients = new ClientConnections(limits.maxConnections());
+        metrics.openConnections(clients::open);
+        ClientFront front = new ClientFront(limits, clients, metrics, new AccessLog());
+        ProxyChannelInitializer initializer = new ProxyChannelInitializer(front,
+                new ProxyAuthenticator(verifier, revocations, Clock.systemUTC()),
                 new TargetPolicy(config.domain()), routes,
-                new UpstreamConnector(transport.clientChannelFactory(), CONNECT_TIMEOUT_MILLIS, WATER_MARK),
-                activity);
+                new UpstreamConnector(transport.clientChannelFactory(), (int) limits.connectTimeout().toMillis(),
+                        WATER_MARK),
+                activity, services);
         serverChannel = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -75,7 +118,15 @@ public final class EdgeProxy implements AutoCloseable {
                 .bind(config.bind(), config.port())
                 .sync()
                 .channel();
-        log.info("edge-proxy listening on {} ({}, domain {})", address(), transport, config.domain());
+        log.info("edge-proxy listening on {} (transport {}, domain {})", address(), transport, config.domain());
+        if (config.adminPort() >= 0) {
+            try {
+                admin = AdminServer.start(config.adminPort(), metrics, () -> !draining);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot listen on admin port " + config.adminPort(), e);
+            }
+            log.info("edge-proxy admin (/metrics, /healthz) on 127.0.0.1:{}", admin.port());
+        }
         return this;
     }
 
@@ -84,14 +135,62 @@ public final class EdgeProxy implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** Returns the PEM file of the local CA that signs the certificates of CONNECT :443 tunnels. */
+    public Path caCertificateFile() {
+        return authority.certificateFile();
+    }
+
     /** Returns the bound port (useful with port 0). */
     public int port() {
         return address().getPort();
     }
 
+    /** Returns the admin port, or -1 when there is no admin server. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    /** Returns the proxy's metrics. */
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Drains, then closes: stops accepting, lets in-flight requests finish (their responses say
+     * {@code Connection: close}) for up to the drain timeout, then closes tunnels and everything else.
+     */
+    public void drainAndClose() {
+        if (serverChannel != null && clients != null) {
+            draining = true;
+            serverChannel.close().syncUninterruptibly();
+            clients.drain();
+            long deadline = System.nanoTime() + config.limits().drainTimeout().toNanos();
+            // Relays (WebSockets) never finish by themselves; they are closed with the rest.
+            while (clients.open() > metrics.openWebSockets() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            log.info("edge-proxy drained; closing {} remaining connections", clients.open());
+            clients.closeAll();
+        }
+        close();
+    }
+
     /** Stops listening, closes every connection and stops the background threads. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (admin != null) {
+            admin.close();
+            admin = null;
+        }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
@@ -100,9 +199,11 @@ public final class EdgeProxy implements AutoCloseable {
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (routes != null) {
+            watcher.close();
             routes.close();
             activity.close();
             storeExecutor.shutdownNow();
+            tlsExecutor.shutdownNow();
         }
         log.info("edge-proxy stopped");
     }

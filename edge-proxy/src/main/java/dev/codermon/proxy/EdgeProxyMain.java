@@ -37,8 +37,81 @@ public final class EdgeProxyMain implements Callable<Integer> {
     private int port;
 
     @Option(names = "--domain", defaultValue = "${env:CODERMON_DOMAIN:-" + ProxyConfig.DEFAULT_DOMAIN + "}",
-            description = "Workspace domain; only hosts under it are reachable (env CODERMON_DOMAIN; default ${DEFAULT-VALUE}).")
+            description = "Workspace domain; only hosts under it are reachable"
+                    + " (env CODERMON_DOMAIN; default ${DEFAULT-VALUE}).")
     private String domain;
+
+    @Option(names = "--session-ttl", defaultValue = "${env:CODERMON_SESSION_TTL:-"
+            + AccessSettings.DEFAULT_SESSION_TTL + "}",
+            description = "Lifetime of a browser session opened by a sign-in link (env CODERMON_SESSION_TTL;"
+                    + " default ${DEFAULT-VALUE}).")
+    private String sessionTtl;
+
+    @Option(names = "--activity-interval", defaultValue = "${env:CODERMON_ACTIVITY_INTERVAL:-"
+            + AccessSettings.DEFAULT_ACTIVITY_INTERVAL + "}",
+            description = "At most one activity write per workspace per this interval (env CODERMON_ACTIVITY_INTERVAL;"
+                    + " default ${DEFAULT-VALUE}).")
+    private String activityInterval;
+
+    @Option(names = "--admin-port",
+            defaultValue = "${env:CODERMON_PROXY_ADMIN_PORT:-" + ProxyConfig.DEFAULT_ADMIN_PORT + "}",
+            description = "Loopback port of /metrics and /healthz, 0 for any free port, -1 for none"
+                    + " (env CODERMON_PROXY_ADMIN_PORT; default ${DEFAULT-VALUE}).")
+    private int adminPort;
+
+    @Option(names = "--max-request-line",
+            defaultValue = "${env:CODERMON_PROXY_MAX_REQUEST_LINE:-" + ProxyLimits.DEFAULT_MAX_REQUEST_LINE + "}",
+            description = "Longest request line in bytes; longer gets 414"
+                    + " (env CODERMON_PROXY_MAX_REQUEST_LINE; default ${DEFAULT-VALUE}).")
+    private int maxRequestLine;
+
+    @Option(names = "--max-header-bytes",
+            defaultValue = "${env:CODERMON_PROXY_MAX_HEADER_BYTES:-" + ProxyLimits.DEFAULT_MAX_HEADER_BYTES + "}",
+            description = "Largest request header section in bytes; larger gets 431"
+                    + " (env CODERMON_PROXY_MAX_HEADER_BYTES; default ${DEFAULT-VALUE}).")
+    private int maxHeaderBytes;
+
+    @Option(names = "--max-header-count",
+            defaultValue = "${env:CODERMON_PROXY_MAX_HEADER_COUNT:-" + ProxyLimits.DEFAULT_MAX_HEADER_COUNT + "}",
+            description = "Most header fields in one request; more gets 431"
+                    + " (env CODERMON_PROXY_MAX_HEADER_COUNT; default ${DEFAULT-VALUE}).")
+    private int maxHeaderCount;
+
+    @Option(names = "--header-timeout",
+            defaultValue = "${env:CODERMON_PROXY_HEADER_TIMEOUT:-" + ProxyLimits.DEFAULT_HEADER_TIMEOUT + "}",
+            description = "Time from a request's first byte to the end of its headers; slower gets 408"
+                    + " (env CODERMON_PROXY_HEADER_TIMEOUT; default ${DEFAULT-VALUE}).")
+    private String headerTimeout;
+
+    @Option(names = "--idle-timeout",
+            defaultValue = "${env:CODERMON_PROXY_IDLE_TIMEOUT:-" + ProxyLimits.DEFAULT_HTTP_IDLE_TIMEOUT + "}",
+            description = "Closes an HTTP connection idle this long"
+                    + " (env CODERMON_PROXY_IDLE_TIMEOUT; default ${DEFAULT-VALUE}).")
+    private String idleTimeout;
+
+    @Option(names = "--tunnel-idle-timeout",
+            defaultValue = "${env:CODERMON_PROXY_TUNNEL_IDLE_TIMEOUT:-" + ProxyLimits.DEFAULT_TUNNEL_IDLE_TIMEOUT + "}",
+            description = "Closes a WebSocket or tunnel idle this long"
+                    + " (env CODERMON_PROXY_TUNNEL_IDLE_TIMEOUT; default ${DEFAULT-VALUE}).")
+    private String tunnelIdleTimeout;
+
+    @Option(names = "--connect-timeout",
+            defaultValue = "${env:CODERMON_PROXY_CONNECT_TIMEOUT:-" + ProxyLimits.DEFAULT_CONNECT_TIMEOUT + "}",
+            description = "Longest wait for a workspace to accept a connection; then 504"
+                    + " (env CODERMON_PROXY_CONNECT_TIMEOUT; default ${DEFAULT-VALUE}).")
+    private String connectTimeout;
+
+    @Option(names = "--max-connections",
+            defaultValue = "${env:CODERMON_PROXY_MAX_CONNECTIONS:-" + ProxyLimits.DEFAULT_MAX_CONNECTIONS + "}",
+            description = "Most client connections at once; more get 503"
+                    + " (env CODERMON_PROXY_MAX_CONNECTIONS; default ${DEFAULT-VALUE}).")
+    private int maxConnections;
+
+    @Option(names = "--drain-timeout",
+            defaultValue = "${env:CODERMON_PROXY_DRAIN_TIMEOUT:-" + ProxyLimits.DEFAULT_DRAIN_TIMEOUT + "}",
+            description = "On shutdown, how long in-flight requests may take to finish"
+                    + " (env CODERMON_PROXY_DRAIN_TIMEOUT; default ${DEFAULT-VALUE}).")
+    private String drainTimeout;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeProxyMain()).execute(args));
@@ -47,17 +120,23 @@ public final class EdgeProxyMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ProxyConfig config;
+        AccessSettings access;
         TokenVerifier verifier;
         RouteStore store;
         try {
-            config = new ProxyConfig(new CodermonHome(home), bind, port, domain);
+            ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
+                    Durations.parse(headerTimeout), Durations.parse(idleTimeout), Durations.parse(tunnelIdleTimeout),
+                    Durations.parse(connectTimeout), maxConnections, Durations.parse(drainTimeout));
+            config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits);
+            access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),
+                    AccessSettings.DEFAULT_ACCESS_CHECK);
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
             store = SqliteRouteStore.open(config.home().routeStoreFile());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
         }
-        EdgeProxy proxy = new EdgeProxy(config, store, verifier);
+        EdgeProxy proxy = new EdgeProxy(config, access, store, verifier);
         try {
             proxy.start();
         } catch (Exception e) {
@@ -69,11 +148,12 @@ public final class EdgeProxyMain implements Callable<Integer> {
         }
         InetSocketAddress address = proxy.address();
         System.out.println("edge-proxy listening on " + address.getHostString() + ":" + address.getPort());
+        System.out.println("edge-proxy CA certificate: " + proxy.caCertificateFile());
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("shutting down");
-            proxy.close();
+            log.info("shutting down: draining for up to {}", config.limits().drainTimeout());
+            proxy.drainAndClose();
             store.close();
             stopped.countDown();
         }, "edge-proxy-shutdown"));

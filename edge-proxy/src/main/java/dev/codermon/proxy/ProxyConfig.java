@@ -11,12 +11,15 @@ import java.util.Objects;
  * @param bind   the address to listen on
  * @param port   the port to listen on; 0 picks a free one
  * @param domain the workspace domain; only hosts under it are reachable
+ * @param adminPort the loopback port of {@code /metrics} and {@code /healthz}; 0 picks a free one, -1 turns it off
+ * @param limits the limits and timeouts
  */
-public record ProxyConfig(CodermonHome home, String bind, int port, String domain) {
+public record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 5000;
     public static final String DEFAULT_DOMAIN = "codermon.internal";
+    public static final int DEFAULT_ADMIN_PORT = 5002;
 
     /** @throws IllegalArgumentException naming the bad setting and what is expected */
     public ProxyConfig {
@@ -27,11 +30,21 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port (CODERMON_PROXY_PORT) must be 0-65535, was " + port);
         }
+        if (adminPort < -1 || adminPort > 65535) {
+            throw new IllegalArgumentException("--admin-port (CODERMON_PROXY_ADMIN_PORT) must be 0-65535, or -1 for"
+                    + " none, was " + adminPort);
+        }
+        Objects.requireNonNull(limits, "limits");
         domain = domain == null ? "" : domain.strip().toLowerCase(Locale.ROOT);
         if (!isValidDomain(domain)) {
             throw new IllegalArgumentException("--domain (CODERMON_DOMAIN) must be a DNS name of at least two"
                     + " labels such as " + DEFAULT_DOMAIN + ", was '" + domain + "'");
         }
+    }
+
+    /** Creates a config with default limits and no admin port. */
+    public ProxyConfig(CodermonHome home, String bind, int port, String domain) {
+        this(home, bind, port, domain, -1, ProxyLimits.defaults());
     }
 
     private static boolean isValidDomain(String domain) {

@@ -72,6 +72,40 @@ class WebSocketAndTunnelIT {
     }
 
     @Test
+    void websocket_from_a_foreign_origin_is_refused() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send("GET http://" + ALICE_HOST + "/ws HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nOrigin: https://evil.example\r\nProxy-Authorization: Bearer " + fixture.token("alice")
+                    + "\r\n" + WS_HEADERS + "\r\n").readResponse();
+            assertEquals(403, response.status());
+            assertEquals("WebSocket Origin does not match the workspace", response.text());
+        }
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertEquals(200, client.send(connect(ALICE_HOST + ":80", "Bearer " + fixture.token("alice")))
+                    .readResponse().status());
+            Response response = client.send("GET /ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nOrigin: http://"
+                    + BOB_HOST + "\r\n" + WS_HEADERS + "\r\n").readResponse();
+            assertEquals(403, response.status());
+            assertEquals("WebSocket Origin does not match the workspace", response.text());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void websocket_from_its_own_origin_or_without_origin_is_accepted() throws IOException {
+        for (String origin : new String[] {"Origin: http://" + ALICE_HOST + ":80\r\n", ""}) {
+            try (RawClient client = new RawClient(fixture.port())) {
+                Response response = client.send("GET http://" + ALICE_HOST + "/ws HTTP/1.1\r\nHost: " + ALICE_HOST
+                        + "\r\n" + origin + "Proxy-Authorization: Bearer " + fixture.token("alice") + "\r\n"
+                        + WS_HEADERS + "\r\n").readResponse();
+                assertEquals(101, response.status());
+                assertEcho(client);
+            }
+        }
+        assertEquals(2, fixture.upstream.seen().size());
+    }
+
+    @Test
     void websocket_upgrade_to_someone_elses_workspace_is_refused() throws IOException {
         try (RawClient client = new RawClient(fixture.port())) {
             Response response = client.send("GET http://" + BOB_HOST + "/ws HTTP/1.1\r\nHost: " + BOB_HOST
@@ -117,18 +151,18 @@ class WebSocketAndTunnelIT {
             Response response = client.send(connect("example.com:80", "Bearer " + fixture.token("alice")))
                     .readResponse();
             assertEquals(403, response.status());
-            assertEquals("CONNECT is only allowed to workspace hosts on port 80", response.text());
+            assertEquals("CONNECT is only allowed to workspace hosts on port 80 or 443", response.text());
         }
         assertTrue(fixture.upstream.seen().isEmpty());
     }
 
     @Test
-    void connect_to_port_443_is_refused_for_now() throws IOException {
+    void connect_to_another_port_is_refused() throws IOException {
         try (RawClient client = new RawClient(fixture.port())) {
-            Response response = client.send(connect(ALICE_HOST + ":443", "Bearer " + fixture.token("alice")))
+            Response response = client.send(connect(ALICE_HOST + ":8080", "Bearer " + fixture.token("alice")))
                     .readResponse();
             assertEquals(403, response.status());
-            assertEquals("CONNECT is only allowed to workspace hosts on port 80", response.text());
+            assertEquals("CONNECT is only allowed to workspace hosts on port 80 or 443", response.text());
         }
         assertTrue(fixture.upstream.seen().isEmpty());
     }

@@ -2,13 +2,11 @@ package dev.codermon.proxy.http;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 /** Builds the proxy's own plain-text answers, always framed by {@code Content-Length}. */
@@ -26,8 +24,7 @@ public final class ErrorResponses {
      * @param keepAlive whether the connection stays open afterwards; otherwise says {@code Connection: close}
      */
     public static FullHttpResponse create(ByteBufAllocator alloc, Refusal refusal, boolean keepAlive) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal.status(),
-                ByteBufUtil.writeUtf8(alloc, refusal.reason() + "\n"));
+        FullHttpResponse response = new RefusalResponse(refusal, ByteBufUtil.writeUtf8(alloc, refusal.reason() + "\n"));
         HttpHeaders headers = response.headers();
         headers.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.TokenVerifier;
+import dev.codermon.proxy.access.Revocations;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -13,23 +14,30 @@ import java.time.Duration;
  * Turns a {@code Proxy-Authorization} header into a principal, remembering successful verifications
  * until the token expires so that a busy connection does not pay a signature check per request.
  *
- * <p>Only successes are cached; every call still checks expiry and the claimed user. Thread-safe.
+ * <p>Only successes are cached; every call still checks expiry, revocation and the claimed user.
+ * Thread-safe.
  */
 public final class ProxyAuthenticator {
 
     private static final long MAX_CACHED_TOKENS = 10_000;
 
     private final TokenVerifier verifier;
+    private final Revocations revocations;
     private final Clock clock;
     private final Cache<String, Principal> verified;
 
-    public ProxyAuthenticator(TokenVerifier verifier, Clock clock) {
+    public ProxyAuthenticator(TokenVerifier verifier, Revocations revocations, Clock clock) {
         this.verifier = verifier;
+        this.revocations = revocations;
         this.clock = clock;
         this.verified = Caffeine.newBuilder()
                 .maximumSize(MAX_CACHED_TOKENS)
                 .expireAfter(Expiry.creating((String token, Principal p) -> untilExpiry(p)))
                 .build();
+    }
+
+    public ProxyAuthenticator(TokenVerifier verifier, Clock clock) {
+        this(verifier, new Revocations(), clock);
     }
 
     public ProxyAuthenticator(TokenVerifier verifier) {
@@ -57,7 +65,7 @@ public final class ProxyAuthenticator {
             }
             verified.put(credentials.token(), principal);
         }
-        requireUnexpired(principal);
+        requireValid(principal);
         if (!credentials.claimedUser().isEmpty() && !credentials.claimedUser().equals(principal.user())) {
             throw new AuthenticationException("user name does not match the token");
         }
@@ -67,11 +75,14 @@ public final class ProxyAuthenticator {
     /**
      * Checks that an already verified principal (a tunnel's) is still valid.
      *
-     * @throws AuthenticationException once its token has expired
+     * @throws AuthenticationException once its token has expired or been revoked
      */
-    public void requireUnexpired(Principal principal) throws AuthenticationException {
+    public void requireValid(Principal principal) throws AuthenticationException {
         if (!clock.instant().isBefore(principal.expiresAt())) {
             throw new AuthenticationException("token expired");
+        }
+        if (revocations.isRevoked(principal.user(), principal.issuedAt())) {
+            throw new AuthenticationException(Refusal.TOKEN_REVOKED.reason());
         }
     }
 

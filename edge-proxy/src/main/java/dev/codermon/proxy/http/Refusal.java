@@ -20,6 +20,21 @@ public record Refusal(HttpResponseStatus status, String reason) {
     public static final Refusal NESTED_CONNECT =
             new Refusal(HttpResponseStatus.BAD_REQUEST, "CONNECT inside a tunnel is not supported");
 
+    public static final Refusal AMBIGUOUS_FRAMING = new Refusal(HttpResponseStatus.BAD_REQUEST,
+            "invalid request framing: send one numeric Content-Length or Transfer-Encoding: chunked");
+    public static final Refusal FOLDED_HEADER =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "folded (obs-fold) header lines are not allowed");
+    public static final Refusal BAD_REQUEST_TARGET =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "request target contains control characters");
+    public static final Refusal REQUEST_LINE_TOO_LONG =
+            new Refusal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+    public static final Refusal HEADERS_TOO_LARGE = new Refusal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request header section too large");
+    public static final Refusal TOO_MANY_HEADERS = new Refusal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too many request header fields");
+    public static final Refusal HEADER_TIMEOUT =
+            new Refusal(HttpResponseStatus.REQUEST_TIMEOUT, "request headers were not received in time");
+
     public static final Refusal AUTH_REQUIRED =
             new Refusal(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, "proxy authentication required");
 
@@ -32,11 +47,25 @@ public record Refusal(HttpResponseStatus status, String reason) {
     public static final Refusal WRONG_PORT = new Refusal(HttpResponseStatus.FORBIDDEN,
             "only port 80 of workspace hosts is reachable through this proxy");
     public static final Refusal CONNECT_TARGET = new Refusal(HttpResponseStatus.FORBIDDEN,
-            "CONNECT is only allowed to workspace hosts on port 80");
+            "CONNECT is only allowed to workspace hosts on port 80 or 443");
     public static final Refusal TUNNEL_HOST_MISMATCH = new Refusal(HttpResponseStatus.FORBIDDEN,
             "Host does not match the CONNECT target");
     public static final Refusal NO_ROUTE = new Refusal(HttpResponseStatus.FORBIDDEN,
             "no running workspace of yours at this host");
+
+    public static final Refusal TOKEN_REVOKED = authentication("token revoked");
+    public static final Refusal SIGN_IN_REQUIRED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "sign in through a Codermon link");
+    public static final Refusal SIGN_IN_LINK_USED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in link was already used");
+    public static final Refusal SIGN_IN_LINK_OTHER_HOST = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in link is for another workspace host");
+    public static final Refusal SIGN_IN_LINK_REVOKED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in link was revoked");
+    public static final Refusal FOREIGN_WEBSOCKET_ORIGIN = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "WebSocket Origin does not match the workspace");
+    public static final Refusal TLS_UNAVAILABLE = new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "cannot create a TLS certificate for this host");
 
     public static final Refusal STORE_UNAVAILABLE =
             new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "route store unavailable");
@@ -44,6 +73,9 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace is not answering");
     public static final Refusal UPSTREAM_TIMEOUT =
             new Refusal(HttpResponseStatus.GATEWAY_TIMEOUT, "workspace did not answer in time");
+
+    public static final Refusal CONNECTION_LIMIT =
+            new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "proxy is at its connection limit");
 
     public Refusal {
         Objects.requireNonNull(status, "status");
@@ -53,6 +85,11 @@ public record Refusal(HttpResponseStatus status, String reason) {
     /** Returns a 407 refusal carrying the given short reason. */
     public static Refusal authentication(String reason) {
         return new Refusal(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, reason);
+    }
+
+    /** Returns a 403 refusal of a sign-in link whose token did not verify, with the verifier's short reason. */
+    public static Refusal invalidSignInLink(String reason) {
+        return new Refusal(HttpResponseStatus.FORBIDDEN, "invalid sign-in link: " + reason);
     }
 
     /** Returns whether the client may retry on the same connection (after a 407 challenge). */

@@ -33,9 +33,10 @@ public final class TargetPolicy {
         return null;
     }
 
-    /** Returns why a CONNECT to this target is refused (port required and 80), or null if allowed. */
+    /** Returns why a CONNECT to this target is refused (port required, 80 or 443), or null if allowed. */
     public Refusal checkConnect(RequestTarget target) {
-        if (target.port() != 80 || check(target) != null) {
+        boolean webPort = target.port() == 80 || target.port() == 443;
+        if (!webPort || check(new RequestTarget(target.host(), RequestTarget.NO_PORT, "/")) != null) {
             return Refusal.CONNECT_TARGET;
         }
         return null;

@@ -1,13 +1,51 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.Principal;
+import dev.codermon.proxy.http.RequestTarget;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * Carries a request head whose sender has been authenticated. Its body follows as separate
+ * Carries a request head through the checking stages. Its body follows as separate
  * {@code HttpContent} messages (the proxy never aggregates).
  *
- * @param tunnelHost the host of the CONNECT tunnel this request arrived in, or null outside a tunnel
+ * @param principal whom the request speaks for; null until a session cookie or sign-in link is checked
+ *                  (only {@link SessionAuthHandler} lets a request without one go further)
+ * @param tunnel    the CONNECT tunnel this request arrived in, or null outside a tunnel
  */
-record AuthenticatedRequest(HttpRequest request, Principal principal, String tunnelHost) {
+record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tunnel) {
+
+    /** Returns the host of the CONNECT tunnel this request arrived in, or null outside a tunnel. */
+    String tunnelHost() {
+        return tunnel == null ? null : tunnel.host();
+    }
+
+    /** Returns the host the request is for (the tunnel's, or the absolute URI's), or null if it names none. */
+    String targetHost() {
+        if (tunnel != null) {
+            return tunnel.host();
+        }
+        try {
+            return RequestTarget.isAbsoluteForm(request.uri()) ? RequestTarget.parseAbsolute(request.uri()).host() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Returns the request's path and query, or null if its target is not one the proxy accepts. */
+    String originForm() {
+        String uri = request.uri();
+        if (uri.startsWith("/")) {
+            return tunnel == null ? null : uri;
+        }
+        try {
+            return RequestTarget.isAbsoluteForm(uri) ? RequestTarget.parseAbsolute(uri).originForm() : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Returns this request as spoken for by the principal. */
+    AuthenticatedRequest as(Principal who) {
+        return new AuthenticatedRequest(request, who, tunnel);
+    }
 }

@@ -1,22 +1,31 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.ProxyAuthenticator;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.tls.ServerCertificates;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts an authenticated {@code CONNECT} to a workspace host on port 80 and keeps parsing the
- * tunnelled bytes as HTTP, so that every inner request still goes through route and forward checks.
- * The CONNECT itself grants nothing: it only fixes the principal and the host for the inner requests.
+ * Accepts a {@code CONNECT} to a workspace host on port 80 or 443 and keeps parsing the tunnelled
+ * bytes as HTTP (after terminating TLS for 443, with a certificate from the local CA), so that every
+ * inner request still goes through the authentication, route and forward checks. The CONNECT itself
+ * grants nothing: it only fixes the principal (if any) and the host for the inner requests.
+ *
+ * <p>A CONNECT without credentials is accepted for port 443 only, so that a browser that holds no
+ * proxy credentials can still use its session cookie inside; for port 80 it is challenged with 407,
+ * which browsers that do hold credentials answer by retrying with them.
  */
 final class ConnectHandler extends RequestStageHandler {
 
@@ -26,10 +35,15 @@ final class ConnectHandler extends RequestStageHandler {
 
     private final TargetPolicy policy;
     private final ProxyAuthenticator authenticator;
+    private final ServerCertificates certificates;
+    private final ReadSuspension reads;
 
-    ConnectHandler(TargetPolicy policy, ProxyAuthenticator authenticator) {
+    ConnectHandler(TargetPolicy policy, ProxyAuthenticator authenticator, ServerCertificates certificates,
+            ReadSuspension reads) {
         this.policy = policy;
         this.authenticator = authenticator;
+        this.certificates = certificates;
+        this.reads = reads;
     }
 
     @Override
@@ -48,17 +62,60 @@ final class ConnectHandler extends RequestStageHandler {
             return;
         }
         Refusal refusal = policy.checkConnect(target);
+        if (refusal == null && authenticated.principal() == null && target.port() != Tunnel.HTTPS_PORT) {
+            refusal = Refusal.AUTH_REQUIRED;
+        }
         if (refusal != null) {
-            log.debug("{} CONNECT {} refused", ctx.channel(), target.host());
+            log.debug("{} CONNECT {}:{} refused: {}", ctx.channel(), target.host(), target.port(), refusal.reason());
             refuse(ctx, request, refusal);
             return;
         }
-        log.debug("{} CONNECT {} by {}", ctx.channel(), target.host(), authenticated.principal().user());
+        Tunnel tunnel = new Tunnel(target.host(), target.port());
+        log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),
+                authenticated.principal() == null ? "(no credentials)" : authenticated.principal().user());
         // The CONNECT's (empty) body end follows; the tunnel's first request comes after it.
         discardBody();
         ctx.pipeline().replace(HandlerNames.PROXY_AUTH, HandlerNames.PROXY_AUTH,
-                new TunnelAuthHandler(authenticator, authenticated.principal(), target.host()));
-        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, CONNECTION_ESTABLISHED,
-                Unpooled.EMPTY_BUFFER));
+                new TunnelAuthHandler(authenticator, authenticated.principal(), tunnel));
+        if (tunnel.tls()) {
+            startTls(ctx, tunnel);
+        } else {
+            ctx.writeAndFlush(established());
+        }
+    }
+
+    /**
+     * Answers the CONNECT once the host's certificate is ready, then puts TLS in front of the HTTP
+     * codec. Reads stay paused until then, so that no TLS byte ever reaches the HTTP decoder.
+     */
+    private void startTls(ChannelHandlerContext ctx, Tunnel tunnel) {
+        reads.suspend(ReadSuspension.TLS_SETUP);
+        certificates.forHost(tunnel.host()).whenCompleteAsync((context, error) -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null) {
+                log.warn("{} no certificate for {}: {}", ctx.channel(), tunnel.host(), error.toString());
+                ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.writeAndFlush(established()).addListener((ChannelFutureListener) written -> {
+                if (!written.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                addTls(ctx, context);
+            });
+        }, ctx.executor());
+    }
+
+    private void addTls(ChannelHandlerContext ctx, SslContext context) {
+        ctx.pipeline().addFirst(HandlerNames.TLS, context.newHandler(ctx.alloc()));
+        reads.resume(ReadSuspension.TLS_SETUP);
+    }
+
+    private static DefaultFullHttpResponse established() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, CONNECTION_ESTABLISHED, Unpooled.EMPTY_BUFFER);
     }
 }

@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates every request (and every CONNECT) by its {@code Proxy-Authorization} header, answering
- * 407 with a challenge when it is missing or invalid; the connection stays open for the retry.
+ * 407 with a challenge when it is invalid; the connection stays open for the retry. A request without
+ * the header goes on without a principal, for the sign-in link, session cookie and CONNECT :443
+ * stages to decide (each refuses it when it grants nothing).
  */
 final class ProxyAuthHandler extends RequestStageHandler {
 
@@ -29,9 +31,14 @@ final class ProxyAuthHandler extends RequestStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
+        String credentials = request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION);
+        if (credentials == null || credentials.isBlank()) {
+            ctx.fireChannelRead(new AuthenticatedRequest(request, null, null));
+            return;
+        }
         Principal principal;
         try {
-            principal = authenticator.authenticate(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+            principal = authenticator.authenticate(credentials);
         } catch (AuthenticationException e) {
             log.debug("{} {} refused: {}", ctx.channel(), request.method(), e.getMessage());
             refuse(ctx, request, e.refusal());

@@ -12,6 +12,9 @@ final class ReadSuspension {
     static final int ROUTE_LOOKUP = 1;
     static final int UPSTREAM_PENDING = 1 << 1;
     static final int UPSTREAM_FULL = 1 << 2;
+    static final int SIGN_IN = 1 << 3;
+    static final int SESSION_LOOKUP = 1 << 4;
+    static final int TLS_SETUP = 1 << 5;
 
     private final Channel channel;
     private int reasons;

@@ -36,7 +36,10 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
         discardingBody = true;
         ReferenceCountUtil.release(request);
-        boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request) && ctx.channel().isActive();
+        // A client waiting for 100 Continue sends no body after a final answer: the connection cannot
+        // be reused, since the decoder would read the next request as this one's body.
+        boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request)
+                && !HttpUtil.is100ContinueExpected(request) && ctx.channel().isActive();
         var future = ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, keepAlive));
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);

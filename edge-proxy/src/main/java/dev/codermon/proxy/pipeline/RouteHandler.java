@@ -1,6 +1,7 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
@@ -26,13 +27,15 @@ final class RouteHandler extends RequestStageHandler {
 
     private final TargetPolicy policy;
     private final RouteCache routes;
+    private final LiveConnections connections;
     private final ReadSuspension reads;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean resolving;
 
-    RouteHandler(TargetPolicy policy, RouteCache routes, ReadSuspension reads) {
+    RouteHandler(TargetPolicy policy, RouteCache routes, LiveConnections connections, ReadSuspension reads) {
         this.policy = policy;
         this.routes = routes;
+        this.connections = connections;
         this.reads = reads;
     }
 
@@ -90,17 +93,25 @@ final class RouteHandler extends RequestStageHandler {
                 refuse(ctx, request, Refusal.NOT_ABSOLUTE_FORM);
                 return null;
             }
+            if (tunnel) {
+                // Matched against the tunnel (port 80 or 443); the policy then sees the bare host.
+                if (!authenticated.tunnel().admits(target)
+                        || (hostHeader != null && !authenticated.tunnel().admits(parseHost(hostHeader)))) {
+                    refuse(ctx, request, Refusal.TUNNEL_HOST_MISMATCH);
+                    return null;
+                }
+                target = new RequestTarget(target.host(), RequestTarget.NO_PORT, target.originForm());
+            }
         } catch (IllegalArgumentException e) {
             refuse(ctx, request, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
             return null;
         }
-        Refusal refusal = tunnel && (!target.host().equals(authenticated.tunnelHost()) || target.effectivePort() != 80)
-                ? Refusal.TUNNEL_HOST_MISMATCH : policy.check(target);
+        Refusal refusal = policy.check(target);
         if (refusal == null && hostHeader == null) {
             request.headers().set(HttpHeaderNames.HOST, target.port() == RequestTarget.NO_PORT
                     ? target.host() : target.host() + ":" + target.port());
-        } else if (refusal == null && !sameAuthority(target, hostHeader)) {
-            refusal = tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.HOST_HEADER_MISMATCH;
+        } else if (refusal == null && !tunnel && !sameAuthority(target, hostHeader)) {
+            refusal = Refusal.HOST_HEADER_MISMATCH;
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
@@ -137,12 +148,15 @@ final class RouteHandler extends RequestStageHandler {
             return;
         }
         // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
+        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
         if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
             refuse(ctx, request, Refusal.NO_ROUTE);
             return;
         }
+        connections.bind(ctx.channel(), authenticated.principal(), route.get());
+        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm()));
     }
 

@@ -11,18 +11,21 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * Authenticates requests inside an accepted CONNECT tunnel by the CONNECT's principal, checking on
- * each request that its token is still valid. Replaces {@link ProxyAuthHandler} once a tunnel opens.
+ * each request that its token is still valid (unexpired, unrevoked). A tunnel opened without
+ * credentials has no principal: its requests go on without one, to be authenticated by a session
+ * cookie or a sign-in link. Replaces {@link ProxyAuthHandler} once a tunnel opens.
  */
 final class TunnelAuthHandler extends RequestStageHandler {
 
     private final ProxyAuthenticator authenticator;
     private final Principal principal;
-    private final String tunnelHost;
+    private final Tunnel tunnel;
 
-    TunnelAuthHandler(ProxyAuthenticator authenticator, Principal principal, String tunnelHost) {
+    /** Creates the handler; the principal is null for a tunnel opened without credentials. */
+    TunnelAuthHandler(ProxyAuthenticator authenticator, Principal principal, Tunnel tunnel) {
         this.authenticator = authenticator;
         this.principal = principal;
-        this.tunnelHost = tunnelHost;
+        this.tunnel = tunnel;
     }
 
     @Override
@@ -35,13 +38,15 @@ final class TunnelAuthHandler extends RequestStageHandler {
             refuse(ctx, request, Refusal.NESTED_CONNECT);
             return;
         }
-        try {
-            authenticator.requireUnexpired(principal);
-        } catch (AuthenticationException e) {
-            refuse(ctx, request, e.refusal());
-            return;
+        if (principal != null) {
+            try {
+                authenticator.requireValid(principal);
+            } catch (AuthenticationException e) {
+                refuse(ctx, request, e.refusal());
+                return;
+            }
         }
         request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-        ctx.fireChannelRead(new AuthenticatedRequest(request, principal, tunnelHost));
+        ctx.fireChannelRead(new AuthenticatedRequest(request, principal, tunnel));
     }
 }

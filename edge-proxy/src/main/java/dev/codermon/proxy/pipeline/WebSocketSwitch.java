@@ -1,6 +1,7 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.tunnel.RelayHandler;
+import dev.codermon.proxy.tunnel.WebSocketFrameScanner;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -8,7 +9,8 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 
 /**
  * Turns an HTTP exchange that the upstream accepted as a WebSocket upgrade into a raw byte relay
- * between client and upstream, removing the HTTP handlers of both pipelines by name.
+ * between client and upstream, removing the HTTP handlers of both pipelines by name. Only data and
+ * close frames from the client count as workspace activity: pings and pongs are keepalive traffic.
  */
 final class WebSocketSwitch {
 
@@ -20,10 +22,16 @@ final class WebSocketSwitch {
         // are removed, and must reach the other side unencoded.
         removeEncoder(client.pipeline(), HandlerNames.HTTP_CODEC);
         removeEncoder(upstream.pipeline(), HandlerNames.UPSTREAM_CODEC);
-        client.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(upstream, () -> activity.touch(workspaceId)));
+        WebSocketFrameScanner frames = new WebSocketFrameScanner();
+        client.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(upstream, bytes -> {
+            if (frames.scan(bytes)) {
+                activity.touch(workspaceId);
+            }
+        }));
         upstream.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(client, null));
         removeAll(upstream.pipeline(), HandlerNames.UPSTREAM_HTTP_HANDLERS);
         removeAll(client.pipeline(), HandlerNames.CLIENT_HTTP_HANDLERS);
+        IdleTimeoutHandler.switchToTunnel(client.pipeline());
     }
 
     private static void removeEncoder(ChannelPipeline pipeline, String codecName) {

@@ -1,11 +1,13 @@
 package dev.codermon.proxy.tunnel;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,14 +21,15 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
     private final Channel peer;
-    private final Runnable onRead;
+    private final Consumer<ByteBuf> onRead;
 
     /**
      * Creates a relay towards the peer.
      *
-     * @param onRead runs for every chunk read (activity accounting), or null
+     * @param onRead looks at every chunk read before it is relayed (activity accounting); it must not
+     *               consume or release the bytes. May be null
      */
-    public RelayHandler(Channel peer, Runnable onRead) {
+    public RelayHandler(Channel peer, Consumer<ByteBuf> onRead) {
         this.peer = peer;
         this.onRead = onRead;
     }
@@ -48,8 +51,8 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (onRead != null) {
-            onRead.run();
+        if (onRead != null && msg instanceof ByteBuf bytes) {
+            onRead.accept(bytes);
         }
         peer.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {

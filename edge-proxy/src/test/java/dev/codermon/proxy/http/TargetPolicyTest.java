@@ -55,10 +55,13 @@ class TargetPolicyTest {
     }
 
     @Test
-    void connect_needs_port_80_on_a_workspace_host() {
+    void connect_needs_port_80_or_443_on_a_workspace_host() {
         assertNull(policy.checkConnect(RequestTarget.parseAuthority("main.alice.codermon.internal:80")));
+        assertNull(policy.checkConnect(RequestTarget.parseAuthority("main.alice.codermon.internal:443")));
         assertEquals(Refusal.CONNECT_TARGET,
-                policy.checkConnect(RequestTarget.parseAuthority("main.alice.codermon.internal:443")));
+                policy.checkConnect(RequestTarget.parseAuthority("main.alice.codermon.internal:8443")));
+        assertEquals(Refusal.CONNECT_TARGET, policy.checkConnect(RequestTarget.parseAuthority("example.com:443")));
+        assertEquals(Refusal.CONNECT_TARGET, policy.checkConnect(RequestTarget.parseAuthority("127.0.0.1:443")));
         assertEquals(Refusal.CONNECT_TARGET,
                 policy.checkConnect(RequestTarget.parseAuthority("main.alice.codermon.internal")));
         assertEquals(Refusal.CONNECT_TARGET, policy.checkConnect(RequestTarget.parseAuthority("example.com:80")));

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.access.ProxySessions;
+import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.buffer.ByteBuf;
@@ -22,6 +25,11 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class RequestStagesTest {
@@ -38,11 +46,31 @@ class RequestStagesTest {
         return request;
     }
 
+    private final SqliteRouteStore store = openStore();
+
+    private static SqliteRouteStore openStore() {
+        try {
+            return SqliteRouteStore.open(Files.createTempDirectory("stages").resolve("routes.db"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    /** Builds authentication, CONNECT and session stages (the latter answers 407 for requests without credentials). */
     private EmbeddedChannel authAndConnect() {
         EmbeddedChannel channel = new EmbeddedChannel();
+        ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
         channel.pipeline().addLast(HandlerNames.CONNECT,
-                new ConnectHandler(new TargetPolicy("codermon.internal"), authenticator));
+                new ConnectHandler(new TargetPolicy("codermon.internal"), authenticator, null, reads));
+        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(
+                new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)),
+                new Revocations(), reads));
         return channel;
     }
 
@@ -107,13 +135,13 @@ class RequestStagesTest {
     }
 
     @Test
-    void connect_to_port_443_is_refused_and_closes() {
+    void connect_to_port_8443_is_refused_and_closes() {
         EmbeddedChannel channel = authAndConnect();
-        channel.writeInbound(request(HttpMethod.CONNECT, "main.alice.codermon.internal:443",
+        channel.writeInbound(request(HttpMethod.CONNECT, "main.alice.codermon.internal:8443",
                 "Bearer " + tokens.tokenFor("alice")), LastHttpContent.EMPTY_LAST_CONTENT);
         FullHttpResponse response = channel.readOutbound();
         assertEquals(403, response.status().code());
-        assertEquals("CONNECT is only allowed to workspace hosts on port 80\n",
+        assertEquals("CONNECT is only allowed to workspace hosts on port 80 or 443\n",
                 response.content().toString(StandardCharsets.UTF_8));
         response.release();
         assertNull(channel.readInbound());
@@ -123,9 +151,11 @@ class RequestStagesTest {
 
     @Test
     void undecodable_request_gets_400_and_close() {
-        EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec(), new BadRequestHandler());
+        RequestHeadGuard guard = new RequestHeadGuard(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
+        EmbeddedChannel channel = new EmbeddedChannel(guard, new HttpServerCodec(),
+                new FramingEnforcingHandler(guard, 100));
         channel.writeInbound(Unpooled.copiedBuffer("GET http://main.alice.codermon.internal/ HTTP/1.1\r\n"
-                + "Content-Length: x\r\n\r\n", StandardCharsets.US_ASCII));
+                + "Bad Header: x\r\n\r\n", StandardCharsets.US_ASCII));
         assertNull(channel.readInbound());
         ByteBuf out = channel.readOutbound();
         String text = out.toString(StandardCharsets.US_ASCII);

@@ -6,8 +6,10 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.AccessSettings;
 import dev.codermon.proxy.EdgeProxy;
 import dev.codermon.proxy.ProxyConfig;
+import dev.codermon.proxy.ProxyLimits;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -34,6 +36,20 @@ public final class ProxyFixture implements AutoCloseable {
     private final Path dir;
 
     public ProxyFixture() throws Exception {
+        this(AccessSettings.defaults());
+    }
+
+    /** Starts the proxy with the given session, revocation and activity settings. */
+    public ProxyFixture(AccessSettings access) throws Exception {
+        this(access, ProxyLimits.defaults(), -1);
+    }
+
+    /** Starts the proxy with the given limits and admin port (0: any free one, -1: none). */
+    public ProxyFixture(ProxyLimits limits, int adminPort) throws Exception {
+        this(AccessSettings.defaults(), limits, adminPort);
+    }
+
+    private ProxyFixture(AccessSettings access, ProxyLimits limits, int adminPort) throws Exception {
         dir = Files.createTempDirectory("edge-proxy-it");
         upstream = new TestUpstream().start();
         Path db = new CodermonHome(dir).routeStoreFile();
@@ -42,8 +58,8 @@ public final class ProxyFixture implements AutoCloseable {
         addRoute("ws-alice", "alice", "main", ALICE_HOST, upstream.port());
         addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.port());
         addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, freePort());
-        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal"),
-                proxyStore, tokens.verifier()).start();
+        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
+                adminPort, limits), access, proxyStore, tokens.verifier()).start();
     }
 
     public void addRoute(String id, String user, String name, String host, int port) {

@@ -32,15 +32,47 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     public RawClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(15_000);
         in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /**
+     * Starts TLS on the connection (after a CONNECT :443 was accepted), verifying the server's
+     * certificate chain with the context and its name against the host.
+     */
+    public RawClient startTls(javax.net.ssl.SSLContext context, String host) throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket(socket, host, 443, true);
+        javax.net.ssl.SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setServerNames(List.of(new javax.net.ssl.SNIHostName(host)));
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        socket = tls;
+        in = new java.io.BufferedInputStream(tls.getInputStream());
+        out = tls.getOutputStream();
+        return this;
+    }
+
+    /** Sends a masked WebSocket frame with the given opcode and a short payload. */
+    public void sendFrame(int opcode, String text) throws IOException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = new byte[4];
+        ThreadLocalRandom.current().nextBytes(mask);
+        out.write(0x80 | opcode);
+        out.write(0x80 | payload.length);
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
     }
 
     public static String basic(String user, String token) {

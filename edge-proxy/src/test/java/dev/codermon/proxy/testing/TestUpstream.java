@@ -31,16 +31,21 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A small real upstream: records every request head it receives; {@code /echo...} streams the request
  * body back as it arrives, {@code /ws...} accepts a WebSocket and echoes text frames as "echo: ...",
- * anything else answers "hello &lt;uri&gt;".
+ * {@code /sink...} answers the body's length and CRC-32 without storing it, {@code /source/<n>} sends n pattern
+ * bytes ({@link PatternBody}), {@code /slow...} answers after a second, a request expecting 100-continue
+ * gets a 100 first, anything else answers "hello &lt;uri&gt;".
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -50,14 +55,23 @@ public final class TestUpstream implements AutoCloseable {
 
     private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private Channel server;
+
+    /** Returns how many connections this upstream has accepted. */
+    public int acceptedConnections() {
+        return accepted.get();
+    }
 
     public TestUpstream start() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("codec", new HttpServerCodec()).addLast("app", new Handler());
+                        accepted.incrementAndGet();
+                        ch.pipeline().addLast("codec", new HttpServerCodec())
+                                .addLast("chunked", new ChunkedWriteHandler())
+                                .addLast("app", new Handler());
                     }
                 })
                 .bind("127.0.0.1", 0).sync().channel();
@@ -85,6 +99,9 @@ public final class TestUpstream implements AutoCloseable {
     private final class Handler extends ChannelInboundHandlerAdapter {
 
         private boolean echo;
+        private boolean source;
+        private CRC32 sink;
+        private long sinkBytes;
         private boolean webSocket;
         private String uri;
 
@@ -97,7 +114,21 @@ public final class TestUpstream implements AutoCloseable {
             if (msg instanceof HttpRequest request) {
                 seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy()));
                 uri = request.uri();
-                if (uri.startsWith("/ws") && request.headers().contains(HttpHeaderNames.UPGRADE)) {
+                sink = uri.startsWith("/sink") ? new CRC32() : null;
+                sinkBytes = 0;
+                if (HttpUtil.is100ContinueExpected(request)) {
+                    ctx.writeAndFlush(new DefaultFullHttpResponse(request.protocolVersion(),
+                            HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+                }
+                if (uri.startsWith("/source/")) {
+                    long length = Long.parseLong(uri.substring("/source/".length()));
+                    HttpResponse response = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.OK);
+                    HttpUtil.setContentLength(response, length);
+                    ctx.write(response);
+                    ctx.writeAndFlush(new HttpChunkedInput(new PatternBody(length)));
+                    source = true;
+                } else if (uri.startsWith("/ws") && request.headers().contains(HttpHeaderNames.UPGRADE)) {
                     webSocket = true;
                     handshake(ctx, request);
                 } else if (uri.startsWith("/echo")) {
@@ -117,8 +148,14 @@ public final class TestUpstream implements AutoCloseable {
                     ctx.write(content);
                     echo = !last;
                 } else {
+                    if (sink != null) {
+                        sinkBytes += content.content().readableBytes();
+                        sink.update(content.content().nioBuffer());
+                    }
                     content.release();
-                    if (last && !webSocket) {
+                    if (last && source) {
+                        source = false;
+                    } else if (last && !webSocket) {
                         reply(ctx);
                     }
                 }
@@ -126,8 +163,14 @@ public final class TestUpstream implements AutoCloseable {
         }
 
         private void reply(ChannelHandlerContext ctx) {
+            String text = sink != null ? "bytes=" + sinkBytes + " crc=" + sink.getValue() : "hello " + uri;
             FullHttpResponse response = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.OK, Unpooled.copiedBuffer("hello " + uri, CharsetUtil.UTF_8));
+                    HttpResponseStatus.OK, Unpooled.copiedBuffer(text, CharsetUtil.UTF_8));
+            if (uri.startsWith("/slow")) {
+                HttpUtil.setContentLength(response, response.content().readableBytes());
+                ctx.executor().schedule(() -> ctx.writeAndFlush(response), 1, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
             HttpUtil.setContentLength(response, response.content().readableBytes());
             ctx.writeAndFlush(response);
         }

@@ -122,6 +122,35 @@ class RouteCacheTest {
         }
 
         @Override
+        public boolean consumeToken(String tokenId, Instant expiresAt) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void revokeTokens(String user, Instant issuedBefore) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Map<String, Instant> revocations() {
+            return Map.of();
+        }
+
+        @Override
+        public void createSession(dev.codermon.auth.route.ProxySession session) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Optional<dev.codermon.auth.route.ProxySession> findSession(String idHash) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void pruneExpired(Instant now) {
+        }
+
+        @Override
         public void close() {
         }
     }

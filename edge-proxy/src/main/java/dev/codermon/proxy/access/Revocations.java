@@ -1,0 +1,25 @@
+package dev.codermon.proxy.access;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Remembers each user's revocation time as last read from the store: tokens issued and sessions
+ * opened before it are refused. Read on event loops, replaced by the watcher; a failed store read
+ * leaves the last known times in place, so nothing is ever un-revoked by an outage. Thread-safe.
+ */
+public final class Revocations {
+
+    private volatile Map<String, Instant> revokedBefore = Map.of();
+
+    /** Returns whether a credential of the user issued at the given time has been revoked. */
+    public boolean isRevoked(String user, Instant issuedAt) {
+        Instant before = revokedBefore.get(user);
+        return before != null && issuedAt.isBefore(before);
+    }
+
+    /** Replaces the known revocation times with a fresh read of the store. */
+    public void update(Map<String, Instant> fromStore) {
+        revokedBefore = Map.copyOf(fromStore);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.proxy.ProxyLimits;
+import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.metrics.AccessLog;
+import dev.codermon.proxy.metrics.ProxyMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * Builds the front of every client pipeline, the part that protects the rest: the connection cap, the
+ * idle timeout, the raw head guard, the HTTP codec (Netty's strict settings), the exchange tracker
+ * and the framing enforcer. Everything after it sees only well-framed requests.
+ */
+public final class ClientFront {
+
+    private static final int MAX_CHUNK_SIZE = 65536;
+
+    private final ProxyLimits limits;
+    private final ClientConnections connections;
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+
+    public ClientFront(ProxyLimits limits, ClientConnections connections, ProxyMetrics metrics, AccessLog accessLog) {
+        this.limits = limits;
+        this.connections = connections;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    /**
+     * Adds the front handlers, or, over the connection cap, only a handler that answers 503 and closes.
+     *
+     * @return whether the connection was admitted; if not, add nothing else
+     */
+    boolean addTo(Channel ch) {
+        ChannelPipeline p = ch.pipeline();
+        if (!connections.admit(ch)) {
+            metrics.refused(Refusal.CONNECTION_LIMIT);
+            metrics.response(Refusal.CONNECTION_LIMIT.status().code());
+            p.addLast(new ClientConnections.AtLimitHandler());
+            return false;
+        }
+        RequestHeadGuard guard = new RequestHeadGuard(limits.headerTimeout().toNanos());
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK_SIZE)
+                .setStrictLineParsing(true)
+                .setValidateHeaders(true)
+                .setAllowDuplicateContentLengths(false)
+                .setAllowPartialChunks(true);
+        p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(limits.httpIdleTimeout().toNanos(),
+                limits.tunnelIdleTimeout().toNanos()));
+        p.addLast(HandlerNames.HEAD_GUARD, guard);
+        p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
+        p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog));
+        p.addLast(HandlerNames.FRAMING, new FramingEnforcingHandler(guard, limits.maxHeaderCount()));
+        return true;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.proxy.http.RefusalResponse;
+import dev.codermon.proxy.metrics.AccessLog;
+import dev.codermon.proxy.metrics.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
+import java.util.ArrayDeque;
+
+/**
+ * Follows each request/response exchange of a client connection, in order: writes its access-log line
+ * and metrics, frames responses for HTTP/1.0 clients (close-delimited instead of chunked, explicit
+ * keep-alive), and, once the proxy drains, says {@code Connection: close} and closes when idle. Sits
+ * right after the codec, so it sees decoded requests and every response, the proxy's own included.
+ */
+final class ExchangeTracker extends ChannelDuplexHandler {
+
+    static final Object DRAIN = new Object();
+    private static final AttributeKey<ExchangeTracker> KEY = AttributeKey.valueOf(ExchangeTracker.class, "tracker");
+
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+    private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Exchange responding;
+    private Exchange relay;
+    private boolean tunnel;
+    private boolean draining;
+
+    /** What is known about one request while it is in flight. */
+    private static final class Exchange {
+        final HttpRequest request;
+        final String method;
+        final String target;
+        final boolean http10;
+        final boolean keepAlive;
+        final long startNanos = System.nanoTime();
+        String host;
+        String user;
+        String workspace;
+        String refusal;
+        int status;
+        long bytesIn;
+        long bytesOut;
+        boolean closeAfter;
+
+        Exchange(HttpRequest request) {
+            this.request = request;
+            this.method = request == null ? null : request.method().name();
+            this.target = request == null ? null : request.uri();
+            this.http10 = request != null && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            this.keepAlive = request != null && HttpUtil.isKeepAlive(request);
+            this.host = request == null ? null : request.headers().get(HttpHeaderNames.HOST);
+        }
+    }
+
+    ExchangeTracker(ProxyMetrics metrics, AccessLog accessLog) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    /** Records who sent a request and, once routed, which workspace it goes to. */
+    static void annotate(Channel channel, HttpRequest request, String user, String workspace) {
+        ExchangeTracker tracker = channel.attr(KEY).get();
+        if (tracker == null) {
+            return;
+        }
+        for (Exchange exchange : tracker.pending) {
+            if (exchange.request == request) {
+                exchange.user = user;
+                if (workspace != null) {
+                    exchange.workspace = workspace;
+                }
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        ctx.channel().attr(KEY).set(this);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            pending.add(new Exchange(request));
+        }
+        if (msg instanceof HttpContent content && !pending.isEmpty()) {
+            long bytes = content.content().readableBytes();
+            pending.peekLast().bytesIn += bytes;
+            metrics.received(bytes);
+        } else if (msg instanceof ByteBuf buf && relay != null) {
+            relay.bytesIn += buf.readableBytes();
+            metrics.received(buf.readableBytes());
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+        }
+        Exchange exchange = responding;
+        if (msg instanceof HttpContent content && exchange != null) {
+            exchange.bytesOut += content.content().readableBytes();
+            metrics.sent(content.content().readableBytes());
+        } else if (msg instanceof ByteBuf buf && relay != null) {
+            relay.bytesOut += buf.readableBytes();
+            metrics.sent(buf.readableBytes());
+        }
+        if (msg instanceof LastHttpContent && exchange != null) {
+            responding = null;
+            finish(exchange);
+            if (exchange.closeAfter || (draining && pending.isEmpty())) {
+                ctx.write(msg, promise).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
+        ctx.write(msg, promise);
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        int code = response.status().code();
+        if (code >= 100 && code < 200 && code != 101) {
+            return;
+        }
+        Exchange exchange = pending.isEmpty() ? new Exchange(null) : pending.poll();
+        responding = exchange;
+        exchange.status = code;
+        if (response instanceof RefusalResponse refusal) {
+            exchange.refusal = refusal.refusal().reason();
+            metrics.refused(refusal.refusal());
+        } else {
+            metrics.upstreamLatency(System.nanoTime() - exchange.startNanos);
+        }
+        if (code == 101) {
+            relay = exchange;
+            metrics.webSockets(1);
+            return;
+        }
+        if (code == 200 && exchange.method != null && HttpMethod.CONNECT.name().equals(exchange.method)) {
+            tunnel = true;
+            metrics.tunnels(1);
+        }
+        if (exchange.http10) {
+            frameForHttp10(response, exchange);
+        }
+        if (draining) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            exchange.closeAfter = true;
+        }
+    }
+
+    /** HTTP/1.0 knows no chunked coding: such a body is sent close-delimited; keep-alive must be explicit. */
+    private static void frameForHttp10(HttpResponse response, Exchange exchange) {
+        if (HttpUtil.isTransferEncodingChunked(response)) {
+            HttpUtil.setTransferEncodingChunked(response, false);
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            exchange.closeAfter = true;
+        }
+        boolean closing = exchange.closeAfter || !exchange.keepAlive
+                || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+        response.headers().set(HttpHeaderNames.CONNECTION,
+                closing ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
+        exchange.closeAfter = closing;
+    }
+
+    private void finish(Exchange exchange) {
+        metrics.response(exchange.status);
+        if (exchange != relay) {
+            // A WebSocket's line is written when it closes, with the relayed byte counts.
+            log(exchange);
+        }
+    }
+
+    private void log(Exchange exchange) {
+        if (!accessLog.enabled()) {
+            return;
+        }
+        String host = exchange.host;
+        String path = exchange.target;
+        if (path != null && RequestTargetParts.isAbsolute(path)) {
+            host = RequestTargetParts.authority(path);
+            path = RequestTargetParts.path(path);
+        } else if (exchange.method != null && HttpMethod.CONNECT.name().equals(exchange.method)) {
+            host = path;
+            path = null;
+        }
+        accessLog.write(new AccessLog.Entry(ctx.channel().id().asShortText(), exchange.user, exchange.workspace,
+                exchange.method, host, path, exchange.status, exchange.bytesIn, exchange.bytesOut,
+                (System.nanoTime() - exchange.startNanos) / 1_000_000, exchange.refusal));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == DRAIN) {
+            draining = true;
+            if (pending.isEmpty() && responding == null && relay == null) {
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (relay != null) {
+            log(relay);
+            metrics.webSockets(-1);
+            relay = null;
+        }
+        if (tunnel) {
+            metrics.tunnels(-1);
+            tunnel = false;
+        }
+        if (responding != null) {
+            log(responding);
+            responding = null;
+        }
+        Exchange exchange;
+        while ((exchange = pending.poll()) != null) {
+            log(exchange);
+        }
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.codermon.proxy.pipeline;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * Lets a request-checking stage wait for a store answer without blocking the event loop: reads pause
+ * while it waits, later messages queue here in order, and the answer is handled on the channel's own
+ * event loop. Queued messages are released if the connection goes away first.
+ */
+abstract class PausingStageHandler extends RequestStageHandler {
+
+    private final ReadSuspension reads;
+    private final int suspensionReason;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private boolean waiting;
+
+    PausingStageHandler(ReadSuspension reads, int suspensionReason) {
+        this.reads = reads;
+        this.suspensionReason = suspensionReason;
+    }
+
+    @Override
+    final void onMessage(ChannelHandlerContext ctx, Object msg) {
+        if (waiting) {
+            queued.add(msg);
+        } else {
+            onUnqueuedMessage(ctx, msg);
+        }
+    }
+
+    /** Handles a message in order, once every earlier wait has ended. */
+    abstract void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg);
+
+    /**
+     * Runs the continuation with the future's outcome on the event loop, holding later messages back
+     * until then. The pending request is released if the connection closes meanwhile.
+     */
+    final <T> void await(ChannelHandlerContext ctx, CompletableFuture<T> future, AuthenticatedRequest pending,
+            BiConsumer<T, Throwable> then) {
+        if (future.isDone()) {
+            T value = null;
+            Throwable error = null;
+            try {
+                value = future.join();
+            } catch (RuntimeException e) {
+                error = e;
+            }
+            then.accept(value, error);
+            return;
+        }
+        waiting = true;
+        reads.suspend(suspensionReason);
+        future.whenCompleteAsync((value, error) -> {
+            waiting = false;
+            if (ctx.isRemoved() || !ctx.channel().isActive()) {
+                ReferenceCountUtil.release(pending.request());
+                releaseQueued();
+                return;
+            }
+            reads.resume(suspensionReason);
+            then.accept(value, error);
+            Object next;
+            while (!waiting && (next = queued.poll()) != null) {
+                channelRead(ctx, next);
+            }
+        }, ctx.executor());
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseQueued();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseQueued();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseQueued() {
+        Object msg;
+        while ((msg = queued.poll()) != null) {
+            ReferenceCountUtil.release(msg instanceof AuthenticatedRequest a ? a.request() : msg);
+        }
+    }
+}

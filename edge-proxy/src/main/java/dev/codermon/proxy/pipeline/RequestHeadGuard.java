@@ -1,0 +1,196 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.proxy.http.Refusal;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ByteProcessor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads the raw bytes of every request head before the HTTP decoder does, for what the decoder would
+ * silently normalise: folded header lines (obs-fold) and {@code Transfer-Encoding} values that are not
+ * exactly {@code chunked} (Netty trims and unfolds values). It also enforces the deadline from a
+ * request's first byte to the end of its headers (slowloris).
+ *
+ * <p>To know where heads are, it hands the decoder one head at a time and learns each body's framing
+ * from {@link FramingEnforcingHandler}: a fixed length is counted here; a chunked body is handed over
+ * in pieces that end at CR LF CR LF, the only place where a chunked message can end, so that the next
+ * head always starts at a known byte. It never answers itself: a violation travels on as a
+ * {@link RejectedHead} to the framing handler's one reject path. Must come before the HTTP codec and
+ * after any TLS handler; it leaves the pipeline with the codec when the connection becomes a relay.
+ */
+final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
+
+
+    private enum Mode { HEAD, FIXED_BODY, CHUNKED_BODY, REJECTED }
+
+    private final long headerTimeoutNanos;
+    private final EndOfMessageFinder endFinder = new EndOfMessageFinder();
+    private final HeaderLineCheck lines = new HeaderLineCheck();
+    private ChannelHandlerContext ctx;
+    private Mode mode = Mode.HEAD;
+    private long bodyRemaining;
+    private boolean inHead;
+    private int linesInHead;
+    private ScheduledFuture<?> deadline;
+
+    RequestHeadGuard(long headerTimeoutNanos) {
+        this.headerTimeoutNanos = headerTimeoutNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Called by the framing handler with the accepted head's body length: 0, a length, or -1 for chunked. */
+    void bodyFollows(long length) {
+        if (mode == Mode.REJECTED) {
+            return;
+        }
+        bodyRemaining = length;
+        mode = length < 0 ? Mode.CHUNKED_BODY : length == 0 ? Mode.HEAD : Mode.FIXED_BODY;
+        endFinder.reset();
+    }
+
+    /** Called by the framing handler when a message's last content passed. */
+    void messageEnded() {
+        if (mode == Mode.CHUNKED_BODY) {
+            mode = Mode.HEAD;
+        }
+    }
+
+    /** Called by the framing handler once it refused the connection's request. */
+    void rejected() {
+        mode = Mode.REJECTED;
+        cancelDeadline();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            while (buf.isReadable() && mode != Mode.REJECTED && ctx.channel().isActive()) {
+                switch (mode) {
+                    case HEAD -> passHead(buf);
+                    case FIXED_BODY -> {
+                        int n = (int) Math.min(bodyRemaining, buf.readableBytes());
+                        bodyRemaining -= n;
+                        if (bodyRemaining == 0) {
+                            mode = Mode.HEAD;
+                        }
+                        ctx.fireChannelRead(buf.readRetainedSlice(n));
+                    }
+                    case CHUNKED_BODY -> {
+                        int end = buf.forEachByte(buf.readerIndex(), buf.readableBytes(), endFinder);
+                        int n = end < 0 ? buf.readableBytes() : end + 1 - buf.readerIndex();
+                        // If the decoder ends the message here, messageEnded() switches to HEAD.
+                        ctx.fireChannelRead(buf.readRetainedSlice(n));
+                    }
+                    default -> buf.skipBytes(buf.readableBytes());
+                }
+            }
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void passHead(ByteBuf buf) {
+        int start = buf.readerIndex();
+        int end = buf.writerIndex();
+        for (int i = start; i < end; i++) {
+            byte b = buf.getByte(i);
+            if (!inHead) {
+                inHead = true;
+                deadline = ctx.executor().schedule(this::headerTimeout, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
+            if (b != '\n') {
+                lines.add(b);
+                continue;
+            }
+            int length = lines.endLine();
+            if (length == 0 && linesInHead == 0) {
+                continue;
+            }
+            if (length == 0) {
+                endOfHead();
+                ctx.fireChannelRead(buf.readRetainedSlice(i + 1 - start));
+                return;
+            }
+            Refusal refusal = linesInHead++ == 0 ? null : lines.check(length);
+            if (refusal != null) {
+                reject(refusal);
+                return;
+            }
+        }
+        ctx.fireChannelRead(buf.readRetainedSlice(end - start));
+    }
+
+    private void endOfHead() {
+        inHead = false;
+        linesInHead = 0;
+        lines.endHead();
+        cancelDeadline();
+    }
+
+    private void headerTimeout() {
+        deadline = null;
+        if (inHead && mode == Mode.HEAD && ctx.channel().isActive()) {
+            reject(Refusal.HEADER_TIMEOUT);
+        }
+    }
+
+    private void reject(Refusal refusal) {
+        rejected();
+        ctx.fireChannelRead(new RejectedHead(refusal));
+    }
+
+    private void cancelDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelDeadline();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelDeadline();
+    }
+
+    /** Finds the next CR LF CR LF, across buffers. */
+    private static final class EndOfMessageFinder implements ByteProcessor {
+
+        private int matched;
+
+        void reset() {
+            matched = 0;
+        }
+
+        @Override
+        public boolean process(byte value) {
+            boolean expectedCr = (matched & 1) == 0;
+            if (value == (expectedCr ? '\r' : '\n')) {
+                matched++;
+            } else {
+                matched = value == '\r' ? 1 : 0;
+            }
+            if (matched == 4) {
+                // The last CR LF may begin the next match.
+                matched = 2;
+                return false;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.codermon.proxy.tls;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLException;
+
+/**
+ * Hands out a server-side TLS context per workspace host, minting its certificate with the local CA
+ * on the given executor (never on an event loop) and caching it well inside its validity. Thread-safe.
+ */
+public final class ServerCertificates {
+
+    private static final long MAX_HOSTS = 10_000;
+    /** Re-mint long before the thirty days run out, so no client ever sees an expired certificate. */
+    private static final Duration REUSE = Duration.ofDays(7);
+
+    private final CertificateAuthority authority;
+    private final KeyPair serverKey = CertificateAuthority.newKeyPair();
+    private final AsyncLoadingCache<String, SslContext> contexts;
+
+    /** Creates the cache; minting runs on the executor (owned by the caller). */
+    public ServerCertificates(CertificateAuthority authority, Executor executor) {
+        this.authority = authority;
+        this.contexts = Caffeine.newBuilder()
+                .executor(executor)
+                .maximumSize(MAX_HOSTS)
+                .expireAfterWrite(REUSE)
+                .buildAsync(this::mint);
+    }
+
+    /** Returns the TLS context for the host, minting its certificate first if needed. */
+    public CompletableFuture<SslContext> forHost(String hostname) {
+        return contexts.get(hostname);
+    }
+
+    private SslContext mint(String hostname) throws SSLException {
+        X509Certificate leaf = authority.issueServerCertificate(hostname, serverKey.getPublic());
+        return SslContextBuilder.forServer(serverKey.getPrivate(), authority.chain(leaf).toArray(X509Certificate[]::new))
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+    }
+}
