@@ -121,7 +121,7 @@ if rows:
     print(f"{len(rows)} workspace(s) still running (adopted again at the next start; delete them through"
           " the API to stop them):")
     for host, ref in rows:
-        print(f"  {host}  (pid {ref})")
+        print(f"  {host}  ({'pid ' if ref.isdigit() else 'container '}{ref})")
 PY
 }
 

@@ -11,8 +11,9 @@ import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.monitor.Reconciler;
+import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
-import dev.codermon.controlplane.runtime.LocalProcessRuntime;
+import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -33,11 +34,16 @@ public final class ControlPlane implements AutoCloseable {
     private final Javalin app;
     private final RouteStore store;
     private final AdminKey adminKey;
+    private final WorkspaceMonitor monitor;
+    private final WorkspaceRuntime runtime;
 
-    private ControlPlane(Javalin app, RouteStore store, AdminKey adminKey) {
+    private ControlPlane(Javalin app, RouteStore store, AdminKey adminKey, WorkspaceMonitor monitor,
+            WorkspaceRuntime runtime) {
         this.app = app;
         this.store = store;
         this.adminKey = adminKey;
+        this.monitor = monitor;
+        this.runtime = runtime;
     }
 
     /**
@@ -48,25 +54,40 @@ public final class ControlPlane implements AutoCloseable {
     public static ControlPlane start(ControlPlaneConfig config) {
         CodermonHome home = new CodermonHome(config.home());
         HealthProbe probe = new HealthProbe();
-        LocalProcessRuntime runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),
-                config.readyTimeout(), probe);
         home.ensureExists();
         AdminKey adminKey = AdminKey.resolve(config.adminKey(), home);
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
         RouteStore store = SqliteRouteStore.open(home.routeStoreFile());
+        WorkspaceRuntime runtime;
         try {
-            new Reconciler(store, runtime, probe).reconcile();
-            WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
-                    config::hostnameOf, Clock.systemUTC());
-            Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier),
-                    new TokenService(issuer, config.tokenTtl()), workspaces);
-            app.start();
-            log.info("control plane started: {}, code-server {}", config, runtime.executable());
-            return new ControlPlane(app, store, adminKey);
+            runtime = RuntimeChoice.open(config, home, probe);
         } catch (RuntimeException e) {
             store.close();
+            throw e;
+        }
+        WorkspaceMonitor monitor = null;
+        try {
+            Reconciler reconciler = new Reconciler(store, runtime, probe, RuntimeChoice.inventoryOf(runtime));
+            reconciler.reconcile();
+            WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
+                    config::hostnameOf, config.policy().limits(), Clock.systemUTC());
+            monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, probe::isHealthy,
+                    config.policy().monitor(), Clock.systemUTC());
+            Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),
+                    new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
+                            Clock.systemUTC()), workspaces);
+            app.start();
+            monitor.start();
+            log.info("control plane started: {}", config);
+            return new ControlPlane(app, store, adminKey, monitor, runtime);
+        } catch (RuntimeException e) {
+            if (monitor != null) {
+                monitor.close();
+            }
+            store.close();
+            runtime.close();
             throw e;
         }
     }
@@ -83,8 +104,10 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        monitor.close();
         app.stop();
         store.close();
+        runtime.close();
         log.info("control plane stopped; workspaces keep running");
     }
 }

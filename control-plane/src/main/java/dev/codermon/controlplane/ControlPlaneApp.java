@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.ApiRoutes;
+import dev.codermon.controlplane.api.ConsoleApi;
 import dev.codermon.controlplane.api.TokenService;
+import dev.codermon.controlplane.console.ConsoleRoutes;
+import dev.codermon.controlplane.console.TrafficLog;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -26,7 +29,12 @@ public final class ControlPlaneApp {
             c.jsonMapper(new JavalinJackson(mapper, false));
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
-            ApiRoutes.register(c.routes, mapper, config.proxyUrl(), auth, tokens, workspaces);
+            ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
+                    workspaces);
+            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
+                    new TrafficLog(config.home().resolve("logs").resolve("access.log")));
+            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(),
+                    config.home().resolve("ca").resolve("ca.crt"));
         });
     }
 

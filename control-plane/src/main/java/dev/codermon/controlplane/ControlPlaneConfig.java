@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param tokenTtl      the default and maximum lifetime of user tokens
  * @param readyTimeout  how long a workspace may take to answer its health endpoint
  * @param adminKey      the admin API key, or empty to use (and create) the one in the data directory
+ * @param policy        limits, monitor and API access settings
+ * @param runtime       which workspace runtime, its image, container limits and host ports
  */
 public record ControlPlaneConfig(
         Path home,
@@ -31,7 +33,9 @@ public record ControlPlaneConfig(
         String codeServerBin,
         Duration tokenTtl,
         Duration readyTimeout,
-        Optional<String> adminKey) {
+        Optional<String> adminKey,
+        PolicySettings policy,
+        RuntimeSettings runtime) {
 
     public static final int MIN_ADMIN_KEY_LENGTH = 16;
     private static final Pattern HOST_LABEL = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
@@ -62,30 +66,45 @@ public record ControlPlaneConfig(
             throw new IllegalArgumentException("--admin-key / CODERMON_ADMIN_KEY must be at least "
                     + MIN_ADMIN_KEY_LENGTH + " characters; leave it unset to have one generated");
         }
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(runtime, "runtime");
     }
 
     /** Returns a config with every default, rooted at the given data directory. */
     public static ControlPlaneConfig defaults(Path home) {
         return new ControlPlaneConfig(home, "127.0.0.1", 5001, "codermon.internal",
                 URI.create("http://localhost:5000"), "code-server", Duration.ofHours(8), Duration.ofSeconds(90),
-                Optional.empty());
+                Optional.empty(), PolicySettings.defaults(), RuntimeSettings.defaults());
     }
 
     /** Returns a copy listening on the given port. */
     public ControlPlaneConfig withPort(int newPort) {
         return new ControlPlaneConfig(home, bind, newPort, domain, proxyUrl, codeServerBin, tokenTtl, readyTimeout,
-                adminKey);
+                adminKey, policy, runtime);
     }
 
     /** Returns a copy that launches the given code-server executable. */
     public ControlPlaneConfig withCodeServerBin(String bin) {
-        return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, bin, tokenTtl, readyTimeout, adminKey);
+        return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, bin, tokenTtl, readyTimeout, adminKey,
+                policy, runtime);
     }
 
     /** Returns a copy with the given readiness timeout. */
     public ControlPlaneConfig withReadyTimeout(Duration timeout) {
         return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, codeServerBin, tokenTtl, timeout,
-                adminKey);
+                adminKey, policy, runtime);
+    }
+
+    /** Returns a copy with other limits, monitor and access settings. */
+    public ControlPlaneConfig withPolicy(PolicySettings newPolicy) {
+        return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, codeServerBin, tokenTtl, readyTimeout,
+                adminKey, newPolicy, runtime);
+    }
+
+    /** Returns a copy with other runtime settings. */
+    public ControlPlaneConfig withRuntime(RuntimeSettings newRuntime) {
+        return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, codeServerBin, tokenTtl, readyTimeout,
+                adminKey, policy, newRuntime);
     }
 
     /** Returns the hostname of a user's workspace. */
@@ -99,7 +118,8 @@ public record ControlPlaneConfig(
         return "ControlPlaneConfig[home=" + home + ", bind=" + bind + ", port=" + port + ", domain=" + domain
                 + ", proxyUrl=" + proxyUrl + ", codeServerBin=" + codeServerBin + ", tokenTtl="
                 + DurationText.format(tokenTtl) + ", readyTimeout=" + DurationText.format(readyTimeout)
-                + ", adminKey=" + (adminKey.isPresent() ? "(given)" : "(from data directory)") + "]";
+                + ", adminKey=" + (adminKey.isPresent() ? "(given)" : "(from data directory)") + ", " + policy + ", "
+                + runtime + "]";
     }
 
     /** Parses a proxy URL as given on the command line or in the environment. */

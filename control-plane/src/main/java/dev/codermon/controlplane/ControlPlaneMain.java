@@ -1,5 +1,9 @@
 package dev.codermon.controlplane;
 
+import dev.codermon.controlplane.monitor.DeadPolicy;
+import dev.codermon.controlplane.runtime.ContainerLimits;
+import dev.codermon.controlplane.runtime.PortRange;
+import dev.codermon.controlplane.runtime.RuntimeKind;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -60,6 +64,94 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     + " into <home>/admin.key (mode 0600) on first start and reused.")
     String adminKey;
 
+    @Option(names = "--max-workspaces-per-user", paramLabel = "N",
+            defaultValue = "${env:CODERMON_MAX_WORKSPACES_PER_USER:-3}",
+            description = "Workspaces one user may have, in any state (CODERMON_MAX_WORKSPACES_PER_USER)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxWorkspacesPerUser;
+
+    @Option(names = "--max-workspaces", paramLabel = "N", defaultValue = "${env:CODERMON_MAX_WORKSPACES:-20}",
+            description = "Workspaces starting or running at once, all users together (CODERMON_MAX_WORKSPACES)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxWorkspaces;
+
+    @Option(names = "--max-concurrent-starts", paramLabel = "N",
+            defaultValue = "${env:CODERMON_MAX_CONCURRENT_STARTS:-2}",
+            description = "Workspaces starting at the same moment (CODERMON_MAX_CONCURRENT_STARTS)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxConcurrentStarts;
+
+    @Option(names = "--monitor-interval", paramLabel = "DURATION",
+            defaultValue = "${env:CODERMON_MONITOR_INTERVAL:-15s}",
+            description = "Pause between monitor passes: health, idle reaping, reconcile (CODERMON_MONITOR_INTERVAL)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String monitorInterval;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "${env:CODERMON_IDLE_TIMEOUT:-30m}",
+            description = "Stop a workspace after this long without traffic through the proxy; files are kept"
+                    + " (CODERMON_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    String idleTimeout;
+
+    @Option(names = "--dead-policy", paramLabel = "mark|restart", defaultValue = "${env:CODERMON_DEAD_POLICY:-mark}",
+            description = "What to do with a running workspace that died: mark it FAILED or restart it"
+                    + " (CODERMON_DEAD_POLICY). Default: ${DEFAULT-VALUE}")
+    String deadPolicy;
+
+    @Option(names = "--bootstrap-ttl", paramLabel = "DURATION", defaultValue = "${env:CODERMON_BOOTSTRAP_TTL:-60s}",
+            description = "Lifetime of one-time browser links from POST /api/workspaces/{id}/open"
+                    + " (CODERMON_BOOTSTRAP_TTL). Default: ${DEFAULT-VALUE}")
+    String bootstrapTtl;
+
+    @Option(names = "--allowed-hosts", paramLabel = "HOST[:PORT],...",
+            defaultValue = "${env:CODERMON_CP_ALLOWED_HOSTS:-}",
+            description = "Host header values the API answers besides localhost, 127.0.0.1 and [::1] on its port"
+                    + " (CODERMON_CP_ALLOWED_HOSTS, comma-separated). Default: none")
+    String allowedHosts;
+
+    @Option(names = "--runtime", paramLabel = "auto|docker|process", defaultValue = "${env:CODERMON_RUNTIME:-auto}",
+            description = "Workspace runtime: docker containers, local processes, or auto = docker when a daemon"
+                    + " answers and the image exists, else processes (CODERMON_RUNTIME). Default: ${DEFAULT-VALUE}")
+    String runtime;
+
+    @Option(names = "--image", paramLabel = "IMAGE",
+            defaultValue = "${env:CODERMON_IMAGE:-" + RuntimeSettings.DEFAULT_IMAGE + "}",
+            description = "code-server image for workspace containers, never pulled: build it with"
+                    + " scripts/build-image, or use e.g. codercom/code-server:4.99.4 (CODERMON_IMAGE)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String image;
+
+    @Option(names = "--docker-host", paramLabel = "URL",
+            defaultValue = "${env:DOCKER_HOST:-" + RuntimeSettings.DEFAULT_DOCKER_HOST + "}",
+            description = "Docker daemon (DOCKER_HOST). Default: ${DEFAULT-VALUE}")
+    String dockerHost;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:CODERMON_WS_MEMORY:-2g}",
+            description = "Memory limit of each workspace container, no extra swap (CODERMON_WS_MEMORY)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "${env:CODERMON_WS_CPUS:-1.0}",
+            description = "CPUs each workspace container may use (CODERMON_WS_CPUS). Default: ${DEFAULT-VALUE}")
+    String cpus;
+
+    @Option(names = "--pids", paramLabel = "N", defaultValue = "${env:CODERMON_WS_PIDS:-512}",
+            description = "Processes and threads each workspace container may have (CODERMON_WS_PIDS)."
+                    + " Default: ${DEFAULT-VALUE}")
+    long pids;
+
+    @Option(names = "--port-range", paramLabel = "FIRST-LAST",
+            defaultValue = "${env:CODERMON_PORT_RANGE:-20000-29999}",
+            description = "Loopback host ports workspaces are published on (CODERMON_PORT_RANGE)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String portRange;
+
+    @Option(names = "--port-quarantine", paramLabel = "DURATION",
+            defaultValue = "${env:CODERMON_PORT_QUARANTINE:-10m}",
+            description = "How long a port released by a deleted workspace is not given to another one, so no"
+                    + " cached proxy route can reach the new owner (CODERMON_PORT_QUARANTINE)."
+                    + " Default: ${DEFAULT-VALUE}")
+    String portQuarantine;
+
     /** Reports the version recorded in the jar's manifest. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -79,7 +171,24 @@ public final class ControlPlaneMain implements Callable<Integer> {
         return new ControlPlaneConfig(Path.of(home), bind, port, domain, ControlPlaneConfig.parseProxyUrl(proxyUrl),
                 codeServer, DurationText.parse("--token-ttl / CODERMON_TOKEN_TTL", tokenTtl),
                 DurationText.parse("--ready-timeout / CODERMON_READY_TIMEOUT", readyTimeout),
-                Optional.ofNullable(adminKey));
+                Optional.ofNullable(adminKey), policy(), runtimeSettings());
+    }
+
+    private RuntimeSettings runtimeSettings() {
+        return new RuntimeSettings(RuntimeKind.parse(runtime), image == null ? "" : image.trim(),
+                dockerHost == null ? "" : dockerHost.trim(),
+                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids),
+                PortRange.parse(portRange),
+                DurationText.parse("--port-quarantine / CODERMON_PORT_QUARANTINE", portQuarantine));
+    }
+
+    private PolicySettings policy() {
+        return new PolicySettings(maxWorkspacesPerUser, maxWorkspaces, maxConcurrentStarts,
+                DurationText.parse("--monitor-interval / CODERMON_MONITOR_INTERVAL", monitorInterval),
+                DurationText.parse("--idle-timeout / CODERMON_IDLE_TIMEOUT", idleTimeout),
+                DeadPolicy.parse(deadPolicy),
+                DurationText.parse("--bootstrap-ttl / CODERMON_BOOTSTRAP_TTL", bootstrapTtl),
+                PolicySettings.parseHosts(allowedHosts));
     }
 
     @Override

@@ -77,18 +77,23 @@ class ControlPlaneConfigTest {
         ControlPlaneConfig d = ControlPlaneConfig.defaults(home);
         assertRefused("CODERMON_CP_PORT", () -> d.withPort(70000));
         assertRefused("CODERMON_DOMAIN", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "localhost",
-                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty()));
+                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
         assertRefused("CODERMON_DOMAIN", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "a..b",
-                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty()));
+                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
         assertRefused("CODERMON_PROXY_URL", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "x.internal",
-                URI.create("socks5://h:1"), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty()));
+                URI.create("socks5://h:1"), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
         assertRefused("CODERMON_TOKEN_TTL", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "x.internal",
-                d.proxyUrl(), "cs", Duration.ZERO, d.readyTimeout(), Optional.empty()));
+                d.proxyUrl(), "cs", Duration.ZERO, d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
         assertRefused("CODERMON_READY_TIMEOUT", () -> d.withReadyTimeout(Duration.ofDays(1)));
         assertRefused("CODERMON_ADMIN_KEY", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "x.internal",
-                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.of("short")));
+                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.of("short"), d.policy(), d.runtime()));
         assertRefused("CODERMON_CP_BIND", () -> new ControlPlaneConfig(home, " ", 1, "x.internal",
-                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty()));
+                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.runtime.RuntimeKind;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -167,7 +168,8 @@ class ControlPlaneIT {
     }
 
     private ControlPlane start() {
-        ControlPlaneConfig config = ControlPlaneConfig.defaults(home).withPort(0).withCodeServerBin(codeServerBin);
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(home).withPort(0).withCodeServerBin(codeServerBin)
+                .withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS));
         ControlPlane cp = ControlPlane.start(config);
         controlPlanes.add(cp);
         return cp;

@@ -3,11 +3,14 @@ package dev.codermon.controlplane.api;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.TokenVerifier;
+import dev.codermon.auth.route.RouteStore;
 import io.javalin.http.Context;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
- * Authenticates API callers from the {@code Authorization: Bearer} header only (never cookies).
+ * Authenticates API callers from the {@code Authorization: Bearer} header only (never cookies), and
+ * refuses user tokens issued before their user's revocation time.
  */
 public final class ApiAuthenticator {
 
@@ -15,10 +18,17 @@ public final class ApiAuthenticator {
 
     private final AdminKey adminKey;
     private final TokenVerifier verifier;
+    private final RouteStore revocations;
 
-    public ApiAuthenticator(AdminKey adminKey, TokenVerifier verifier) {
+    /**
+     * Creates the authenticator.
+     *
+     * @param revocations the store holding each user's revocation time
+     */
+    public ApiAuthenticator(AdminKey adminKey, TokenVerifier verifier, RouteStore revocations) {
         this.adminKey = adminKey;
         this.verifier = verifier;
+        this.revocations = revocations;
     }
 
     /**
@@ -34,16 +44,39 @@ public final class ApiAuthenticator {
     }
 
     /**
+     * Requires the admin key or a valid user token.
+     *
+     * @throws ApiException 401 if neither is presented
+     */
+    Caller requireAdminOrUser(Context ctx) {
+        String presented = bearer(ctx, "admin key or token");
+        if (adminKey.matches(presented)) {
+            return Caller.ADMIN;
+        }
+        return new Caller(verifyUser(presented));
+    }
+
+    /**
      * Requires a valid user token and returns whom it speaks for.
      *
      * @throws ApiException 401 if it is missing or refused
      */
     Principal requireUser(Context ctx) {
+        return verifyUser(bearer(ctx, "token"));
+    }
+
+    private Principal verifyUser(String token) {
+        Principal p;
         try {
-            return verifier.verify(bearer(ctx, "token"));
+            p = verifier.verify(token);
         } catch (InvalidTokenException e) {
             throw ApiException.unauthorized(e.getMessage() + "; get a new token from POST /api/tokens");
         }
+        Instant revokedBefore = revocations.revocations().get(p.user());
+        if (revokedBefore != null && p.issuedAt().isBefore(revokedBefore)) {
+            throw ApiException.unauthorized("token revoked; get a new token from POST /api/tokens");
+        }
+        return p;
     }
 
     private static String bearer(Context ctx, String placeholder) {

@@ -3,13 +3,20 @@ package dev.codermon.controlplane.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
+import dev.codermon.controlplane.workspace.WorkspaceLimitException;
+import dev.codermon.controlplane.workspace.WorkspaceNotRunningException;
 import dev.codermon.controlplane.workspace.WorkspaceNotFoundException;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import dev.codermon.controlplane.workspace.WorkspaceStartException;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,23 +27,39 @@ import org.slf4j.LoggerFactory;
 public final class ApiRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+    static final String OPENAPI_RESOURCE = "openapi.json";
 
     private ApiRoutes() {
     }
 
-    /** Adds every endpoint and error mapping to the routes. */
-    public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, ApiAuthenticator auth,
-            TokenService tokens, WorkspaceService workspaces) {
+    /**
+     * Adds every endpoint and error mapping to the routes.
+     *
+     * @param allowedHosts extra {@code Host} header values to answer besides the loopback names
+     */
+    public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, List<String> allowedHosts,
+            ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces) {
         JsonRequestReader reader = new JsonRequestReader(mapper);
         TokenController tokenController = new TokenController(auth, tokens, reader);
-        WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, reader, proxy);
+        WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, tokens, reader, proxy);
+        HostGuard hostGuard = new HostGuard(allowedHosts);
+        byte[] openApi = openApiDocument();
 
+        routes.before(hostGuard::check);
         routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+        routes.get("/api/openapi.json", ctx -> {
+            auth.requireAdminOrUser(ctx);
+            ctx.contentType(ContentType.APPLICATION_JSON).result(openApi);
+        });
         routes.post("/api/tokens", tokenController::create);
+        routes.post("/api/tokens/revoke", tokenController::revoke);
         routes.post("/api/workspaces", workspaceController::create);
         routes.get("/api/workspaces", workspaceController::list);
         routes.get("/api/workspaces/{id}", workspaceController::get);
         routes.delete("/api/workspaces/{id}", workspaceController::delete);
+        routes.post("/api/workspaces/{id}/stop", workspaceController::stop);
+        routes.post("/api/workspaces/{id}/start", workspaceController::start);
+        routes.post("/api/workspaces/{id}/open", workspaceController::open);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {
@@ -46,6 +69,12 @@ public final class ApiRoutes {
         });
         routes.exception(WorkspaceNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));
         routes.exception(WorkspaceBusyException.class, (e, ctx) -> error(ctx, 409, "busy", e.getMessage()));
+        routes.exception(WorkspaceNotRunningException.class, (e, ctx) ->
+                error(ctx, 409, "not_running", e.getMessage()));
+        routes.exception(WorkspaceLimitException.class, (e, ctx) -> {
+            e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+            error(ctx, 429, "limit_reached", e.getMessage());
+        });
         routes.exception(WorkspaceStartException.class, (e, ctx) ->
                 error(ctx, 503, "start_failed", e.getMessage() + "; retry, or ask an operator to check the log"));
         routes.exception(RouteStoreException.class, (e, ctx) -> {
@@ -56,7 +85,7 @@ public final class ApiRoutes {
             int status = e.getStatus();
             if (status == 404) {
                 error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path()
-                        + "; the API lives under /api/tokens and /api/workspaces");
+                        + "; the API lives under /api/tokens and /api/workspaces (see /api/openapi.json)");
             } else if (status == 405) {
                 error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
             } else {
@@ -68,6 +97,19 @@ public final class ApiRoutes {
             error(ctx, 500, "internal_error", "the control plane failed unexpectedly; the operator can find"
                     + " the cause in its log");
         });
+    }
+
+    /** Reads the hand-written OpenAPI description that {@code ApiDescriptionTest} keeps in step with the routes. */
+    private static byte[] openApiDocument() {
+        try (InputStream in = ApiRoutes.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the OpenAPI description " + OPENAPI_RESOURCE + " is missing from"
+                        + " the build");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + OPENAPI_RESOURCE, e);
+        }
     }
 
     private static void error(Context ctx, int status, String code, String detail) {

@@ -4,7 +4,7 @@ import dev.codermon.auth.IssuedToken;
 import io.javalin.http.Context;
 import java.time.Instant;
 
-/** Serves {@code POST /api/tokens}: the admin mints tokens for users. */
+/** Serves {@code /api/tokens}: the admin mints tokens for users; tokens are revoked per user. */
 final class TokenController {
 
     record TokenRequest(String user, String ttl) {
@@ -15,6 +15,9 @@ final class TokenController {
         public String toString() {
             return "TokenResponse[user=" + user + ", tokenId=" + tokenId + "]";
         }
+    }
+
+    record RevokeRequest(String user) {
     }
 
     private final ApiAuthenticator auth;
@@ -33,5 +36,11 @@ final class TokenController {
         IssuedToken issued = tokens.issue(request.user(), request.ttl());
         ctx.status(201).json(new TokenResponse(issued.user(), issued.token(), issued.tokenId(),
                 issued.expiresAt()));
+    }
+
+    void revoke(Context ctx) {
+        Caller caller = auth.requireAdminOrUser(ctx);
+        RevokeRequest request = reader.read(ctx, RevokeRequest.class, new RevokeRequest(null));
+        ctx.json(tokens.revoke(caller, request.user()));
     }
 }

@@ -3,22 +3,71 @@ package dev.codermon.controlplane.api;
 import dev.codermon.auth.DnsLabel;
 import dev.codermon.auth.IssuedToken;
 import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.controlplane.DurationText;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Mints user tokens, never longer-lived than the configured maximum. */
+/**
+ * Mints user tokens (never longer-lived than the configured maximum) and one-time browser links, and
+ * revokes a user's tokens.
+ *
+ * <p>Token {@code iat} has one-second resolution, so a revocation at {@code t} refuses everything issued
+ * before the next whole second after {@code t}: every token issued up to the revocation is refused, never
+ * one issued after it in a later second. So that no token it hands out is refused on arrival, a token
+ * minted for a user in the second of their revocation waits (at most a second) until that second ends.
+ */
 public final class TokenService {
 
     private static final Logger log = LoggerFactory.getLogger(TokenService.class);
+    static final String BOOTSTRAP_PATH = "/__codermon/auth?token=";
+
+    /**
+     * A one-time link that opens a workspace in a browser, through the proxy.
+     *
+     * @param url      the plain-HTTP link
+     * @param httpsUrl the same link over HTTPS
+     */
+    record BootstrapLink(String url, String httpsUrl, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "BootstrapLink[expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /**
+     * Reports a revocation.
+     *
+     * @param user          whose tokens were revoked
+     * @param revokedBefore tokens and sessions issued before this time are refused
+     */
+    record Revocation(String user, Instant revokedBefore) {
+    }
 
     private final TokenIssuer issuer;
     private final Duration maxTtl;
+    private final Duration bootstrapTtl;
+    private final RouteStore store;
+    private final Clock clock;
 
-    public TokenService(TokenIssuer issuer, Duration maxTtl) {
+    /**
+     * Creates the service.
+     *
+     * @param maxTtl       the default and maximum lifetime of user tokens
+     * @param bootstrapTtl the lifetime of one-time browser links
+     * @param store        where revocations are kept
+     */
+    public TokenService(TokenIssuer issuer, Duration maxTtl, Duration bootstrapTtl, RouteStore store, Clock clock) {
         this.issuer = issuer;
         this.maxTtl = maxTtl;
+        this.bootstrapTtl = bootstrapTtl;
+        this.store = store;
+        this.clock = clock;
     }
 
     /**
@@ -28,10 +77,7 @@ public final class TokenService {
      * @throws ApiException 400 if the user or lifetime is invalid
      */
     IssuedToken issue(String user, String ttl) {
-        if (user == null || !DnsLabel.isValid(user)) {
-            throw ApiException.badRequest("invalid_user", "user must be 1-32 characters of a-z, 0-9 and '-',"
-                    + " start with a letter and not end with '-'");
-        }
+        requireUser(user);
         Duration lifetime = maxTtl;
         if (ttl != null) {
             try {
@@ -46,8 +92,73 @@ public final class TokenService {
                 lifetime = maxTtl;
             }
         }
+        waitOutRevocation(user);
         IssuedToken token = issuer.issue(user, lifetime);
         log.info("issued token {} for {} until {}", token.tokenId(), user, token.expiresAt());
         return token;
+    }
+
+    /** Issues a one-time link that opens the running workspace in a browser. */
+    BootstrapLink link(WorkspaceRecord running) {
+        IssuedToken token = issuer.issueBootstrap(running.user(), running.id(), running.hostname(), bootstrapTtl);
+        log.info("issued browser link {} for workspace {} ({}/{}) until {}", token.tokenId(), running.id(),
+                running.user(), running.name(), token.expiresAt());
+        String path = running.hostname() + BOOTSTRAP_PATH + token.token();
+        return new BootstrapLink("http://" + path, "https://" + path, token.expiresAt());
+    }
+
+    /**
+     * Revokes a user's tokens and sessions: the admin names the user, a user may name only themself (or
+     * nobody, meaning themself).
+     *
+     * @throws ApiException 400 if the admin names no valid user, 403 if a user names someone else
+     */
+    Revocation revoke(Caller caller, String requestedUser) {
+        String user;
+        if (caller.admin()) {
+            if (requestedUser == null) {
+                throw ApiException.badRequest("invalid_user", "name the user whose tokens to revoke:"
+                        + " {\"user\":\"alice\"}");
+            }
+            requireUser(requestedUser);
+            user = requestedUser;
+        } else {
+            if (requestedUser != null && !requestedUser.equals(caller.user())) {
+                throw new ApiException(403, "forbidden", "a user token can revoke only its own user's tokens;"
+                        + " send an empty body, or ask an admin");
+            }
+            user = caller.user();
+        }
+        Instant revokedBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        store.revokeTokens(user, revokedBefore);
+        log.info("revoked tokens and sessions of {} issued before {} (by {})", user, revokedBefore,
+                caller.admin() ? "the admin" : "the user");
+        return new Revocation(user, revokedBefore);
+    }
+
+    private void waitOutRevocation(String user) {
+        Instant revokedBefore = store.revocations().get(user);
+        if (revokedBefore == null) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (now.truncatedTo(ChronoUnit.SECONDS).isBefore(revokedBefore)) {
+            long waitMs = Duration.between(now, revokedBefore).toMillis() + 1;
+            if (waitMs > 0 && waitMs <= 2_000) {
+                try {
+                    Thread.sleep(waitMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting out a revocation", e);
+                }
+            }
+        }
+    }
+
+    private static void requireUser(String user) {
+        if (user == null || !DnsLabel.isValid(user)) {
+            throw ApiException.badRequest("invalid_user", "user must be 1-32 characters of a-z, 0-9 and '-',"
+                    + " start with a letter and not end with '-'");
+        }
     }
 }

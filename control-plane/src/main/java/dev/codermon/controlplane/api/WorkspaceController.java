@@ -2,13 +2,17 @@ package dev.codermon.controlplane.api;
 
 import dev.codermon.auth.DnsLabel;
 import dev.codermon.auth.Principal;
+import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.controlplane.workspace.StartedWorkspace;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.util.List;
 
-/** Serves {@code /api/workspaces}: each user sees and changes only their own workspaces. */
+/**
+ * Serves {@code /api/workspaces}: each user sees and changes only their own workspaces; the admin key
+ * lists everyone's.
+ */
 final class WorkspaceController {
 
     static final String DEFAULT_NAME = "main";
@@ -18,12 +22,15 @@ final class WorkspaceController {
 
     private final ApiAuthenticator auth;
     private final WorkspaceService workspaces;
+    private final TokenService tokens;
     private final JsonRequestReader reader;
     private final URI proxy;
 
-    WorkspaceController(ApiAuthenticator auth, WorkspaceService workspaces, JsonRequestReader reader, URI proxy) {
+    WorkspaceController(ApiAuthenticator auth, WorkspaceService workspaces, TokenService tokens,
+            JsonRequestReader reader, URI proxy) {
         this.auth = auth;
         this.workspaces = workspaces;
+        this.tokens = tokens;
         this.reader = reader;
         this.proxy = proxy;
     }
@@ -38,25 +45,42 @@ final class WorkspaceController {
                     + " start with a letter and not end with '-'");
         }
         StartedWorkspace started = workspaces.start(caller.user(), name);
-        ctx.status(started.created() ? 201 : 200).json(WorkspaceView.of(started.record(), proxy));
+        ctx.status(started.created() ? 201 : 200).json(view(started.record()));
     }
 
     void list(Context ctx) {
-        Principal caller = auth.requireUser(ctx);
-        List<WorkspaceView> views = workspaces.list(caller.user()).stream()
-                .map(r -> WorkspaceView.of(r, proxy))
-                .toList();
-        ctx.json(views);
+        Caller caller = auth.requireAdminOrUser(ctx);
+        List<WorkspaceRecord> records = caller.admin() ? workspaces.listAll() : workspaces.list(caller.user());
+        ctx.json(records.stream().map(this::view).toList());
     }
 
     void get(Context ctx) {
         Principal caller = auth.requireUser(ctx);
-        ctx.json(WorkspaceView.of(workspaces.get(caller.user(), ctx.pathParam("id")), proxy));
+        ctx.json(view(workspaces.get(caller.user(), ctx.pathParam("id"))));
+    }
+
+    void stop(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        ctx.json(view(workspaces.stop(caller.user(), ctx.pathParam("id"))));
+    }
+
+    void start(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        ctx.json(view(workspaces.startExisting(caller.user(), ctx.pathParam("id"))));
+    }
+
+    void open(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        ctx.json(tokens.link(workspaces.getRunning(caller.user(), ctx.pathParam("id"))));
     }
 
     void delete(Context ctx) {
         Principal caller = auth.requireUser(ctx);
         workspaces.delete(caller.user(), ctx.pathParam("id"));
         ctx.status(204);
+    }
+
+    private WorkspaceView view(WorkspaceRecord r) {
+        return WorkspaceView.of(r, proxy, workspaces.uptime(r));
     }
 }

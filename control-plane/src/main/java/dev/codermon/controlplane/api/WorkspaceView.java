@@ -2,19 +2,24 @@ package dev.codermon.controlplane.api;
 
 import dev.codermon.auth.route.WorkspaceRecord;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Shows a workspace to its owner.
+ * Shows a workspace to its owner (or the admin).
  *
- * @param url   where to open it (through the proxy)
- * @param proxy the HTTP proxy to use for {@code url}
+ * @param url           where to open it (through the proxy)
+ * @param proxy         the HTTP proxy to use for {@code url}
+ * @param uptimeSeconds seconds since it was last started; null when not running, or when it was started
+ *                      before this control plane's own start
  */
 record WorkspaceView(String id, String user, String name, String state, String hostname, String url, String proxy,
-        Instant createdAt, Instant lastActivityAt) {
+        Long uptimeSeconds, Instant createdAt, Instant lastActivityAt) {
 
-    static WorkspaceView of(WorkspaceRecord r, URI proxy) {
+    static WorkspaceView of(WorkspaceRecord r, URI proxy, Optional<Duration> uptime) {
         return new WorkspaceView(r.id(), r.user(), r.name(), r.state().name(), r.hostname(),
-                "http://" + r.hostname() + "/", proxy.toString(), r.createdAt(), r.lastActivityAt());
+                "http://" + r.hostname() + "/", proxy.toString(), uptime.map(Duration::toSeconds).orElse(null),
+                r.createdAt(), r.lastActivityAt());
     }
 }

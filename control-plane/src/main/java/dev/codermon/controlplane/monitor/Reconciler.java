@@ -5,14 +5,21 @@ import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings the store in line with what is really running, so the proxy never keeps a stale route.
+ * Brings the store in line with what is really running, so the proxy never keeps a stale route and no
+ * instance runs unaccounted for.
  *
- * <p>Workspaces that are alive and answer their health endpoint are left alone (the proxy kept serving
- * them while the control plane was down); the others are stopped and marked STOPPED.
+ * <p>A workspace that is alive and answers its health endpoint is kept (the proxy kept serving it while
+ * the control plane was down; an interrupted start that got that far is promoted to RUNNING); any other
+ * RUNNING, STARTING or STOPPING record is stopped and marked STOPPED. At start every record is settled;
+ * the monitor settles, on each pass, the records no request is changing (see {@link #settle}).
  */
 public final class Reconciler {
 
@@ -27,17 +34,40 @@ public final class Reconciler {
     public record Result(int kept, int stopped) {
     }
 
+    /** Says what {@link #settle} did with one record. */
+    public enum Outcome {
+        /** Nothing to do: stopped or failed, or alive and serving. */
+        UNCHANGED,
+        /** Alive and serving, moved from STARTING to RUNNING. */
+        PROMOTED,
+        /** Not serving: stopped and marked STOPPED. */
+        STOPPED
+    }
+
     private final RouteStore store;
     private final WorkspaceRuntime runtime;
     private final HealthProbe probe;
+    private final Optional<InstanceInventory> inventory;
 
-    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe) {
+    /**
+     * Creates the reconciler.
+     *
+     * @param inventory the runtime's list of its instances, or empty if it cannot list them (then instances
+     *                  without a record are not found)
+     */
+    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe,
+            Optional<InstanceInventory> inventory) {
         this.store = store;
         this.runtime = runtime;
         this.probe = probe;
+        this.inventory = inventory;
     }
 
-    /** Runs one pass over every record; call it before serving requests. */
+    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe) {
+        this(store, runtime, probe, Optional.empty());
+    }
+
+    /** Settles every record and stops orphaned instances; call it before serving requests. */
     public Result reconcile() {
         int kept = 0;
         int stopped = 0;
@@ -45,25 +75,77 @@ public final class Reconciler {
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 continue;
             }
-            boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
-            boolean serving = alive && (r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING)
-                    && probe.isHealthy(r.upstreamHost(), r.upstreamPort());
-            if (serving) {
-                if (r.state() != WorkspaceState.RUNNING) {
-                    store.update(r.withState(WorkspaceState.RUNNING));
-                }
+            if (settle(r) == Outcome.STOPPED) {
+                stopped++;
+            } else {
                 kept++;
-                continue;
             }
-            if (alive) {
-                runtime.stop(r.runtimeRef());
-            }
-            store.update(r.withUpstream(null, 0, null).withState(WorkspaceState.STOPPED));
-            log.info("workspace {} ({}/{}) was {} but is not serving; marked STOPPED", r.id(), r.user(), r.name(),
-                    r.state());
-            stopped++;
         }
+        stopOrphans();
         log.info("reconciled workspaces: {} running, {} marked stopped", kept, stopped);
         return new Result(kept, stopped);
+    }
+
+    /**
+     * Settles one record: keeps (or promotes) it if it is alive and serving, otherwise stops what is left
+     * of it and marks it STOPPED. The caller makes sure no request is changing it at the same time.
+     */
+    public Outcome settle(WorkspaceRecord r) {
+        if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
+            return Outcome.UNCHANGED;
+        }
+        boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
+        boolean serving = alive && (r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING)
+                && probe.isHealthy(r.upstreamHost(), r.upstreamPort());
+        if (serving) {
+            if (r.state() != WorkspaceState.RUNNING) {
+                store.update(r.withState(WorkspaceState.RUNNING));
+                log.info("workspace {} ({}/{}) was STARTING and is serving; marked RUNNING", r.id(), r.user(),
+                        r.name());
+                return Outcome.PROMOTED;
+            }
+            return Outcome.UNCHANGED;
+        }
+        // Route first: a STOPPING record has none, so the proxy stops forwarding before the process goes.
+        store.update(r.withState(WorkspaceState.STOPPING));
+        if (alive) {
+            runtime.stop(r.runtimeRef());
+        }
+        store.update(r.withUpstream(null, 0, null).withState(WorkspaceState.STOPPED));
+        log.info("workspace {} ({}/{}) was {} but is not serving; marked STOPPED", r.id(), r.user(), r.name(),
+                r.state());
+        return Outcome.STOPPED;
+    }
+
+    /**
+     * Stops every instance the runtime lists that no record accounts for: its workspace is gone, stopped or
+     * failed, or runs as another instance. Instances of starting or stopping workspaces are left alone.
+     *
+     * @return how many were stopped (0 when the runtime cannot list its instances)
+     */
+    public int stopOrphans() {
+        if (inventory.isEmpty()) {
+            return 0;
+        }
+        // Instances first, records second: an instance started after the listing is not in it, and one
+        // started before it has a record that is STARTING (or RUNNING with its reference) by now.
+        List<InstanceInventory.Instance> instances = inventory.get().list();
+        Map<String, WorkspaceRecord> byId = new HashMap<>();
+        for (WorkspaceRecord r : store.listAll()) {
+            byId.put(r.id(), r);
+        }
+        int stopped = 0;
+        for (InstanceInventory.Instance instance : instances) {
+            WorkspaceRecord r = byId.get(instance.workspaceId());
+            boolean accounted = r != null && (r.state() == WorkspaceState.STARTING
+                    || r.state() == WorkspaceState.STOPPING || instance.runtimeRef().equals(r.runtimeRef()));
+            if (!accounted) {
+                log.warn("instance {} of workspace {} is not accounted for by the store; stopping it",
+                        instance.runtimeRef(), instance.workspaceId());
+                runtime.stop(instance.runtimeRef());
+                stopped++;
+            }
+        }
+        return stopped;
     }
 }

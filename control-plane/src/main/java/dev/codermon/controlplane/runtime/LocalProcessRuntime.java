@@ -4,27 +4,28 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each workspace's code-server as a local process bound to a free loopback port.
+ * Runs each workspace's code-server as a local process bound to a loopback port from the allocator.
  *
- * <p>The runtime reference is the process id. Before touching a process found by id alone (after a
- * control-plane restart) it checks that the command line points into the workspaces directory, so a
- * recycled process id is never mistaken for a workspace.
+ * <p>Stopping ends the process and keeps the workspace's directory; removing deletes the directory and
+ * releases the port into quarantine. The runtime reference is the process id. Before touching a process
+ * found by id alone (after a control-plane restart) it checks that the command line points into the
+ * workspaces directory, so a recycled process id is never mistaken for a workspace.
  */
 public final class LocalProcessRuntime implements WorkspaceRuntime {
 
@@ -40,24 +41,28 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     private final Path workspacesDir;
     private final Duration readyTimeout;
     private final HealthProbe probe;
+    private final PortAllocator ports;
     private final Map<String, ProcessHandle> started = new ConcurrentHashMap<>();
 
-    private LocalProcessRuntime(Path executable, Path workspacesDir, Duration readyTimeout, HealthProbe probe) {
+    private LocalProcessRuntime(Path executable, Path workspacesDir, Duration readyTimeout, HealthProbe probe,
+            PortAllocator ports) {
         this.executable = executable;
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.readyTimeout = readyTimeout;
         this.probe = probe;
+        this.ports = ports;
     }
 
     /**
      * Creates the runtime after checking that code-server can be found.
      *
      * @param codeServerBin a path to the executable, or a name looked up on PATH
+     * @param ports         hands out the loopback ports; closed with the runtime
      * @throws IllegalArgumentException saying how to install or point at code-server
      */
     public static LocalProcessRuntime create(String codeServerBin, Path workspacesDir, Duration readyTimeout,
-            HealthProbe probe) {
-        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe);
+            HealthProbe probe, PortAllocator ports) {
+        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe, ports);
     }
 
     /** Returns the executable this runtime launches. */
@@ -122,8 +127,12 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                     + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + readyTimeout.toNanos();
+        int port = ports.portFor(spec.id());
         for (int attempt = 1; ; attempt++) {
-            int port = freeLoopbackPort();
+            if (!PortAllocator.isBindableOnLoopback(port)) {
+                log.info("workspace {}: port {} is taken by another program, moving", spec.id(), port);
+                port = ports.replace(spec.id());
+            }
             long logOffset = sizeOf(logFile);
             Process process = launch(dir, port, logFile);
             String ref = Long.toString(process.pid());
@@ -133,13 +142,26 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                     if (!process.isAlive()) {
                         int status = process.exitValue();
                         if (attempt < PORT_ATTEMPTS && logSince(logFile, logOffset).contains("EADDRINUSE")) {
-                            log.info("workspace {}: port {} was taken meanwhile, retrying", spec.id(), port);
+                            log.info("workspace {}: port {} is taken by another program, moving", spec.id(), port);
+                            port = ports.replace(spec.id());
                             break;
                         }
                         throw new RuntimeStartException("code-server exited with status " + status
                                 + " before it was ready; see " + logFile);
                     }
                     if (probe.isHealthy(HOST, port)) {
+                        if (!ListeningSockets.heldBy(port, process.toHandle())) {
+                            // Someone else answers on this port: never hand out a route to it.
+                            terminate(process.toHandle());
+                            if (attempt >= PORT_ATTEMPTS) {
+                                throw new RuntimeStartException("port " + port + " is answered by another"
+                                        + " program, not by this workspace's code-server");
+                            }
+                            log.info("workspace {}: port {} is answered by another program, moving", spec.id(),
+                                    port);
+                            port = ports.replace(spec.id());
+                            break;
+                        }
                         started.put(ref, process.toHandle());
                         return new RuntimeHandle(HOST, port, ref);
                     }
@@ -172,6 +194,35 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     @Override
     public boolean isAlive(String runtimeRef) {
         return ownedProcess(runtimeRef).isPresent();
+    }
+
+    @Override
+    public void remove(String workspaceId) {
+        Path dir = workspacesDir.resolve(workspaceId).normalize();
+        if (!dir.getParent().equals(workspacesDir)) {
+            throw new IllegalArgumentException("workspace id " + workspaceId + " does not name a directory under "
+                    + workspacesDir);
+        }
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                log.warn("workspace {}: could not delete all of {}: {}", workspaceId, dir, e.getMessage());
+            }
+        }
+        ports.release(workspaceId);
+    }
+
+    @Override
+    public void close() {
+        ports.close();
+    }
+
+    @Override
+    public String toString() {
+        return executable + ", " + ports;
     }
 
     private Optional<ProcessHandle> ownedProcess(String runtimeRef) {
@@ -257,14 +308,6 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             }
         }
         return processes.stream().noneMatch(ProcessHandle::isAlive);
-    }
-
-    private static int freeLoopbackPort() throws RuntimeStartException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new RuntimeStartException("no free loopback port: " + e.getMessage(), e);
-        }
     }
 
     private static long sizeOf(Path file) {

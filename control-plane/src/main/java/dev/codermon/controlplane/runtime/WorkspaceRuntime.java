@@ -1,24 +1,44 @@
 package dev.codermon.controlplane.runtime;
 
 /**
- * Runs code-server instances for workspaces: as local processes today, as containers later.
+ * Runs code-server instances for workspaces, as containers or as local processes.
  *
  * <p>Implementations are thread-safe. A runtime reference is an opaque string the store keeps, so that
- * a restarted control plane can find (and stop) what an earlier one started.
+ * a restarted control plane can find (and stop) what an earlier one started. Stopping keeps the
+ * workspace's files (and its host port); removing drops both.
  */
-public interface WorkspaceRuntime {
+public interface WorkspaceRuntime extends AutoCloseable {
 
     /**
      * Starts code-server for the workspace and returns once it answers its health endpoint.
      *
      * @throws RuntimeStartException if it could not be started or did not become ready in time; whatever
-     *                               was started has been stopped again
+     *                               was started has been stopped again (the workspace's files are kept)
      */
     RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException;
 
-    /** Stops what the reference names, waiting for it to exit; does nothing if it is already gone. */
+    /**
+     * Stops what the reference names, waiting for it to exit, and keeps the workspace's files; does
+     * nothing if it is already gone or is not this runtime's.
+     */
     void stop(String runtimeRef);
 
-    /** Returns whether what the reference names is still running. */
+    /**
+     * Returns whether what the reference names is still running.
+     *
+     * @throws RuntimeException if the runtime cannot tell right now (the Docker daemon does not answer);
+     *                          that is not the same as "not running"
+     */
     boolean isAlive(String runtimeRef);
+
+    /**
+     * Deletes everything the runtime keeps for the workspace (its files, its container and volume) and
+     * releases its host port into quarantine; tolerates parts that are already gone. Stop it first.
+     */
+    void remove(String workspaceId);
+
+    /** Releases what the runtime holds (clients, files); running workspaces keep running. */
+    @Override
+    default void close() {
+    }
 }

@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.workspace;
 
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -18,6 +19,35 @@ final class KeyedLocks {
     }
 
     private final ConcurrentHashMap<String, Entry> locks = new ConcurrentHashMap<>();
+
+    /**
+     * Runs the work while holding the key's lock, unless another thread holds it right now.
+     *
+     * @return the work's result, or empty if the key was busy (or the work returned null)
+     */
+    <T> Optional<T> tryWithLock(String key, Supplier<T> work) {
+        Entry entry = locks.compute(key, (k, e) -> {
+            Entry held = e == null ? new Entry() : e;
+            held.users++;
+            return held;
+        });
+        if (!entry.lock.tryLock()) {
+            locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(work.get());
+        } finally {
+            entry.lock.unlock();
+            locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
+        }
+    }
+
+    /** Returns whether the current thread holds the key's lock. */
+    boolean heldByCurrentThread(String key) {
+        Entry entry = locks.get(key);
+        return entry != null && entry.lock.isHeldByCurrentThread();
+    }
 
     <T> T withLock(String key, Supplier<T> work) {
         Entry entry = locks.compute(key, (k, e) -> {

@@ -9,36 +9,52 @@ import dev.codermon.controlplane.runtime.RuntimeHandle;
 import dev.codermon.controlplane.runtime.RuntimeStartException;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.runtime.WorkspaceSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
-import java.util.stream.Stream;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts, lists and deletes users' workspaces, keeping the route store in step with the runtime.
+ * Starts, stops, lists and deletes users' workspaces, keeping the route store in step with the runtime.
  *
  * <p>Changes to one (user, name) are serialized by a per-key lock; the store's unique constraint catches
- * a second control plane doing the same. A route appears (state RUNNING) only once code-server is ready.
+ * a second control plane doing the same. A route appears (state RUNNING) only once code-server is ready,
+ * and is taken away (state STOPPING) before code-server is stopped. Admission (the per-user and total
+ * limits) is decided under one short lock so that two requests cannot both take the last slot.
  */
 public final class WorkspaceService {
 
     private static final Logger log = LoggerFactory.getLogger(WorkspaceService.class);
+    private static final Duration STARTS_RETRY_AFTER = Duration.ofSeconds(5);
+    private static final Duration TOTAL_RETRY_AFTER = Duration.ofSeconds(60);
+
+    /** Remembers when this control plane started a workspace's current instance (uptime). */
+    private record StartMark(String runtimeRef, Instant at) {
+    }
 
     private final RouteStore store;
     private final WorkspaceRuntime runtime;
     private final Path workspacesDir;
     private final BiFunction<String, String, String> hostnames;
+    private final WorkspaceLimits limits;
     private final Clock clock;
     private final KeyedLocks locks = new KeyedLocks();
+    private final ReentrantLock admission = new ReentrantLock();
+    private final Semaphore startPermits;
+    private final Map<String, StartMark> startMarks = new ConcurrentHashMap<>();
 
     /**
      * Creates the service.
@@ -46,25 +62,43 @@ public final class WorkspaceService {
      * @param hostnames maps (user, name) to the workspace's hostname
      */
     public WorkspaceService(RouteStore store, WorkspaceRuntime runtime, Path workspacesDir,
-            BiFunction<String, String, String> hostnames, Clock clock) {
+            BiFunction<String, String, String> hostnames, WorkspaceLimits limits, Clock clock) {
         this.store = store;
         this.runtime = runtime;
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.hostnames = hostnames;
+        this.limits = limits;
         this.clock = clock;
+        this.startPermits = new Semaphore(limits.concurrentStarts());
     }
 
     /**
-     * Makes sure the user's workspace with this name is running, starting (or restarting) it if needed.
+     * Makes sure the user's workspace with this name is running, creating, starting or restarting it if needed.
      *
      * @throws IllegalArgumentException  if the user or name is not a valid DNS label
+     * @throws WorkspaceLimitException   if a limit refuses to create or start it
      * @throws WorkspaceStartException   if code-server could not be started; the record is left FAILED
      * @throws WorkspaceBusyException    if another control plane is creating the same workspace
      */
     public StartedWorkspace start(String user, String name) {
         DnsLabel.require("user", user);
         DnsLabel.require("workspace name", name);
-        return locks.withLock(user + "/" + name, () -> startLocked(user, name));
+        return locks.withLock(key(user, name), () -> startLocked(user, name));
+    }
+
+    /**
+     * Starts the user's existing workspace with this id (its files are where they were), or returns it if it runs.
+     *
+     * @throws WorkspaceNotFoundException if there is none, or it belongs to someone else
+     * @throws WorkspaceLimitException    if a limit refuses to start it
+     * @throws WorkspaceStartException    if code-server could not be started; the record is left FAILED
+     */
+    public WorkspaceRecord startExisting(String user, String id) {
+        WorkspaceRecord found = get(user, id);
+        return locks.withLock(key(found), () -> {
+            WorkspaceRecord current = get(user, id);
+            return startLocked(user, current.name()).record();
+        });
     }
 
     private StartedWorkspace startLocked(String user, String name) {
@@ -73,14 +107,14 @@ public final class WorkspaceService {
                 && runtime.isAlive(existing.runtimeRef())) {
             return new StartedWorkspace(existing, false);
         }
-        WorkspaceRecord starting;
-        boolean created = existing == null;
-        if (created) {
-            Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-            starting = new WorkspaceRecord(UUID.randomUUID().toString(), user, name, hostnames.apply(user, name),
-                    null, 0, WorkspaceState.STARTING, null, now, now);
+        if (!startPermits.tryAcquire()) {
+            throw new WorkspaceLimitException(limits.concurrentStarts() + " workspaces are starting right now, the"
+                    + " most that may start at once; retry in a few seconds", Optional.of(STARTS_RETRY_AFTER));
+        }
+        try {
+            WorkspaceRecord starting;
             try {
-                store.insert(starting);
+                starting = admit(user, name, existing);
             } catch (DuplicateWorkspaceException raced) {
                 return store.findByUserAndName(user, name)
                         .filter(r -> r.state() == WorkspaceState.RUNNING)
@@ -88,35 +122,111 @@ public final class WorkspaceService {
                         .orElseThrow(() -> new WorkspaceBusyException("workspace " + name
                                 + " is being started by another request; retry in a few seconds"));
             }
-        } else {
-            if (existing.runtimeRef() != null) {
+            if (starting.runtimeRef() != null) {
                 // A leftover from an interrupted start or a process that stopped answering.
-                runtime.stop(existing.runtimeRef());
+                runtime.stop(starting.runtimeRef());
+                starting = starting.withUpstream(null, 0, null);
+                store.update(starting);
             }
-            starting = existing.withUpstream(null, 0, null).withState(WorkspaceState.STARTING);
-            store.update(starting);
+            return new StartedWorkspace(launch(starting), existing == null);
+        } finally {
+            startPermits.release();
         }
+    }
+
+    /** Checks the limits and records the workspace STARTING (its old route, if any, is gone from then on). */
+    private WorkspaceRecord admit(String user, String name, WorkspaceRecord existing) {
+        admission.lock();
+        try {
+            List<WorkspaceRecord> all = store.listAll();
+            if (existing == null) {
+                long mine = all.stream().filter(r -> r.user().equals(user)).count();
+                if (mine >= limits.perUser()) {
+                    throw new WorkspaceLimitException("you have " + mine + " workspaces, the most one user may have"
+                            + " (" + limits.perUser() + "); delete one with DELETE /api/workspaces/{id} first",
+                            Optional.empty());
+                }
+            }
+            String self = existing == null ? null : existing.id();
+            long active = all.stream()
+                    .filter(r -> !r.id().equals(self))
+                    .filter(r -> r.state() == WorkspaceState.STARTING || r.state() == WorkspaceState.RUNNING)
+                    .count();
+            if (active >= limits.total()) {
+                throw new WorkspaceLimitException(active + " workspaces are running or starting, the most this"
+                        + " control plane runs at once (" + limits.total() + "); retry later, or stop one of yours"
+                        + " with POST /api/workspaces/{id}/stop", Optional.of(TOTAL_RETRY_AFTER));
+            }
+            if (existing == null) {
+                Instant now = now();
+                WorkspaceRecord created = new WorkspaceRecord(UUID.randomUUID().toString(), user, name,
+                        hostnames.apply(user, name), null, 0, WorkspaceState.STARTING, null, now, now);
+                store.insert(created);
+                return created;
+            }
+            // Keep the old runtime reference until it is stopped, so an interruption leaves nothing unknown.
+            WorkspaceRecord starting = existing.withUpstream(null, 0, existing.runtimeRef())
+                    .withState(WorkspaceState.STARTING);
+            store.update(starting);
+            return starting;
+        } finally {
+            admission.unlock();
+        }
+    }
+
+    private WorkspaceRecord launch(WorkspaceRecord starting) {
         RuntimeHandle handle;
         try {
             handle = runtime.start(specOf(starting));
         } catch (RuntimeStartException | RuntimeException e) {
             store.update(starting.withState(WorkspaceState.FAILED));
-            log.warn("workspace {} ({}/{}) failed to start: {}", starting.id(), user, name, e.getMessage());
-            throw new WorkspaceStartException("workspace " + name + " could not be started: " + e.getMessage(), e);
+            log.warn("workspace {} ({}/{}) failed to start: {}", starting.id(), starting.user(), starting.name(),
+                    e.getMessage());
+            throw new WorkspaceStartException("workspace " + starting.name() + " could not be started: "
+                    + e.getMessage(), e);
         }
-        WorkspaceRecord running = starting.withUpstream(handle.host(), handle.port(), handle.runtimeRef())
-                .withState(WorkspaceState.RUNNING);
+        Instant now = now();
+        // Starting counts as activity, so a workspace stopped long ago is not reaped right after its start.
+        WorkspaceRecord running = withActivity(starting.withUpstream(handle.host(), handle.port(),
+                handle.runtimeRef()).withState(WorkspaceState.RUNNING), now);
         if (!store.update(running)) {
             runtime.stop(handle.runtimeRef());
-            throw new WorkspaceStartException("workspace " + name + " was deleted while it was starting", null);
+            throw new WorkspaceStartException("workspace " + starting.name() + " was deleted while it was starting",
+                    null);
         }
-        log.info("workspace {} ({}/{}) running at {}:{}", running.id(), user, name, handle.host(), handle.port());
-        return new StartedWorkspace(store.find(running.id()).orElse(running), created);
+        startMarks.put(running.id(), new StartMark(handle.runtimeRef(), now));
+        log.info("workspace {} ({}/{}) running at {}:{}", running.id(), running.user(), running.name(),
+                handle.host(), handle.port());
+        return store.find(running.id()).orElse(running);
+    }
+
+    /**
+     * Stops the user's workspace and keeps its files: the route goes first, then code-server. Stopping a
+     * stopped workspace changes nothing.
+     *
+     * @throws WorkspaceNotFoundException if there is none, or it belongs to someone else
+     */
+    public WorkspaceRecord stop(String user, String id) {
+        WorkspaceRecord found = get(user, id);
+        return locks.withLock(key(found), () -> {
+            WorkspaceRecord current = get(user, id);
+            if (current.state() == WorkspaceState.STOPPED && current.runtimeRef() == null) {
+                return current;
+            }
+            WorkspaceRecord stopped = takeDown(current, WorkspaceState.STOPPED);
+            log.info("workspace {} ({}/{}) stopped on request; files kept", id, user, current.name());
+            return stopped;
+        });
     }
 
     /** Returns the user's workspaces, oldest first. */
     public List<WorkspaceRecord> list(String user) {
         return store.listByUser(user);
+    }
+
+    /** Returns every user's workspaces, oldest first (the admin's view). */
+    public List<WorkspaceRecord> listAll() {
+        return store.listAll();
     }
 
     /**
@@ -130,24 +240,116 @@ public final class WorkspaceService {
     }
 
     /**
-     * Stops the user's workspace and deletes its record and files.
+     * Returns the user's workspace with this id, which must be running.
+     *
+     * @throws WorkspaceNotFoundException   if there is none, or it belongs to someone else
+     * @throws WorkspaceNotRunningException if it is not RUNNING
+     */
+    public WorkspaceRecord getRunning(String user, String id) {
+        WorkspaceRecord r = get(user, id);
+        if (r.state() != WorkspaceState.RUNNING) {
+            throw new WorkspaceNotRunningException(id, r.state());
+        }
+        return r;
+    }
+
+    /**
+     * Returns how long the workspace has run since this control plane started it; empty when it is not running,
+     * or was started before this control plane's own start (the store keeps no start time).
+     */
+    public Optional<Duration> uptime(WorkspaceRecord r) {
+        StartMark mark = startMarks.get(r.id());
+        if (r.state() != WorkspaceState.RUNNING || mark == null
+                || !Objects.equals(mark.runtimeRef(), r.runtimeRef())) {
+            return Optional.empty();
+        }
+        Duration up = Duration.between(mark.at(), clock.instant());
+        return Optional.of(up.isNegative() ? Duration.ZERO : up);
+    }
+
+    /**
+     * Stops the user's workspace and deletes its record, then everything the runtime keeps for it (files,
+     * container, volume).
      *
      * @throws WorkspaceNotFoundException if there is none, or it belongs to someone else
      */
     public void delete(String user, String id) {
         WorkspaceRecord found = get(user, id);
-        locks.withLock(user + "/" + found.name(), () -> {
+        locks.withLock(key(found), () -> {
             WorkspaceRecord current = get(user, id);
             // Take the route away first, so the proxy stops forwarding before the process goes.
             store.update(current.withState(WorkspaceState.STOPPING));
             if (current.runtimeRef() != null) {
                 runtime.stop(current.runtimeRef());
             }
+            startMarks.remove(id);
             store.delete(id);
-            deleteFiles(id);
+            runtime.remove(id);
             log.info("workspace {} ({}/{}) deleted", id, user, current.name());
             return null;
         });
+    }
+
+    /**
+     * Runs the work on the workspace's current record while holding its lock, unless a request is changing
+     * it right now (the monitor then looks again on its next pass).
+     *
+     * @return the work's result; empty if the workspace is busy or gone
+     */
+    public <T> Optional<T> ifNotBusy(WorkspaceRecord seen, Function<WorkspaceRecord, T> work) {
+        return locks.tryWithLock(key(seen), () -> store.find(seen.id()).map(work).orElse(null));
+    }
+
+    /**
+     * Takes a workspace down and keeps its files: route first, then code-server, then the final state.
+     * Call it only from {@link #ifNotBusy}.
+     */
+    public WorkspaceRecord takeDown(WorkspaceRecord current, WorkspaceState finalState) {
+        requireLocked(current);
+        // Keep the runtime reference while stopping, so an interruption leaves nothing unknown.
+        store.update(current.withState(WorkspaceState.STOPPING));
+        if (current.runtimeRef() != null) {
+            runtime.stop(current.runtimeRef());
+        }
+        startMarks.remove(current.id());
+        WorkspaceRecord down = current.withUpstream(null, 0, null).withState(finalState);
+        store.update(down);
+        return store.find(current.id()).orElse(down);
+    }
+
+    /**
+     * Starts a workspace again, within the limits. Call it only from {@link #ifNotBusy}.
+     *
+     * @throws WorkspaceLimitException  if a limit refuses it
+     * @throws WorkspaceStartException  if code-server could not be started; the record is left FAILED
+     */
+    public WorkspaceRecord restart(WorkspaceRecord current) {
+        requireLocked(current);
+        return startLocked(current.user(), current.name()).record();
+    }
+
+    private void requireLocked(WorkspaceRecord r) {
+        if (!locks.heldByCurrentThread(key(r))) {
+            throw new IllegalStateException("workspace " + r.id() + " is not locked by this thread");
+        }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static WorkspaceRecord withActivity(WorkspaceRecord r, Instant at) {
+        Instant last = r.lastActivityAt().isAfter(at) ? r.lastActivityAt() : at;
+        return new WorkspaceRecord(r.id(), r.user(), r.name(), r.hostname(), r.upstreamHost(), r.upstreamPort(),
+                r.state(), r.runtimeRef(), r.createdAt(), last);
+    }
+
+    private static String key(WorkspaceRecord r) {
+        return key(r.user(), r.name());
+    }
+
+    private static String key(String user, String name) {
+        return user + "/" + name;
     }
 
     private WorkspaceSpec specOf(WorkspaceRecord r) {
@@ -161,19 +363,5 @@ public final class WorkspaceService {
                     + workspacesDir);
         }
         return dir;
-    }
-
-    private void deleteFiles(String id) {
-        Path dir = directoryOf(id);
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            log.warn("workspace {}: could not delete all of {}: {}", id, dir, e.getMessage());
-        }
     }
 }

@@ -6,12 +6,18 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.controlplane.ControlPlaneApp;
 import dev.codermon.controlplane.ControlPlaneConfig;
+import dev.codermon.controlplane.PolicySettings;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
 import io.javalin.testtools.HttpClient;
 import io.javalin.testtools.Response;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,16 +33,22 @@ final class ApiFixture implements AutoCloseable {
     final FakeRuntime runtime = new FakeRuntime();
     final TestTokens tokens = new TestTokens();
     final Path workspacesDir;
+    final WorkspaceService workspaces;
     final Javalin app;
 
     ApiFixture(Path tempDir) {
-        config = ControlPlaneConfig.defaults(tempDir).withPort(0);
+        this(tempDir, PolicySettings.defaults());
+    }
+
+    ApiFixture(Path tempDir, PolicySettings policy) {
+        config = ControlPlaneConfig.defaults(tempDir).withPort(0).withPolicy(policy);
         store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
         workspacesDir = tempDir.resolve("workspaces");
-        WorkspaceService workspaces = new WorkspaceService(store, runtime, workspacesDir, config::hostnameOf,
+        workspaces = new WorkspaceService(store, runtime, workspacesDir, config::hostnameOf, policy.limits(),
                 Clock.systemUTC());
-        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier()),
-                new TokenService(tokens.issuer(), Duration.ofHours(8)), workspaces);
+        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
+                new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
+                        Clock.systemUTC()), workspaces);
     }
 
     static Response post(HttpClient client, String path, String bearer, String json) {
@@ -55,6 +67,27 @@ final class ApiFixture implements AutoCloseable {
     static Response delete(HttpClient client, String path, String bearer) {
         return client.request(path, b -> b.delete(BodyPublishers.noBody())
                 .header("Authorization", "Bearer " + bearer));
+    }
+
+    /** Sends a request with the given Host header over a raw socket (HTTP clients refuse to set Host). */
+    static RawResponse raw(int port, String method, String path, String host, String bearer) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            String request = method + " " + path + " HTTP/1.1\r\n"
+                    + (host == null ? "" : "Host: " + host + "\r\n")
+                    + (bearer == null ? "" : "Authorization: Bearer " + bearer + "\r\n")
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int bodyStart = response.indexOf("\r\n\r\n");
+            return new RawResponse(status, bodyStart < 0 ? "" : response.substring(bodyStart + 4));
+        }
+    }
+
+    record RawResponse(int status, String body) {
     }
 
     static JsonNode json(Response response) throws Exception {

@@ -112,7 +112,7 @@ class TokenApiTest {
             assertEquals(200, health.code());
             assertEquals("ok", json(health).get("status").asText());
             assertError(client.get("/api/nothing-here"), 404, "not_found");
-            assertError(client.get("/"), 404, "not_found");
+            assertError(client.get("/no-such-page"), 404, "not_found");
         });
     }
 

@@ -160,7 +160,7 @@ class WorkspaceApiTest {
             assertFalse(fixture.runtime.isAlive(ref));
             assertTrue(fixture.store.find(id).isEmpty());
             assertTrue(fixture.store.findRoute("main.alice.codermon.internal").isEmpty());
-            assertFalse(Files.exists(fixture.workspacesDir.resolve(id)));
+            assertEquals(List.of(id), fixture.runtime.removed, "the runtime drops the workspace's files");
             assertError(get(client, "/api/workspaces/" + id, alice), 404, "not_found");
             assertError(delete(client, "/api/workspaces/" + id, alice), 404, "not_found");
             assertEquals(0, json(get(client, "/api/workspaces", alice)).size());
@@ -201,7 +201,8 @@ class WorkspaceApiTest {
             assertTrue(none.headers().get("WWW-Authenticate").get(0).startsWith("Bearer"));
             assertError(get(client, "/api/workspaces", "not-a-jwt"), 401, "unauthorized");
             assertError(get(client, "/api/workspaces", otherKey.tokenFor("alice")), 401, "unauthorized");
-            assertError(get(client, "/api/workspaces", ApiFixture.ADMIN_KEY), 401, "unauthorized");
+            assertError(get(client, "/api/workspaces/some-id", ApiFixture.ADMIN_KEY), 401, "unauthorized");
+            assertError(post(client, "/api/workspaces", ApiFixture.ADMIN_KEY, "{}"), 401, "unauthorized");
             Response old = get(client, "/api/workspaces", expired);
             assertEquals(401, old.code());
             assertTrue(json(old).get("detail").asText().contains("expired"));

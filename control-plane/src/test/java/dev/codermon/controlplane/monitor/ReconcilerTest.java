@@ -85,6 +85,33 @@ class ReconcilerTest {
         assertTrue(store.findRoute(half.hostname()).isPresent());
     }
 
+    @Test
+    void instances_no_record_accounts_for_are_stopped_and_the_others_kept() {
+        int port = healthy.getAddress().getPort();
+        store.insert(record("live", WorkspaceState.RUNNING, port, "ref-live"));
+        store.insert(record("stopped", WorkspaceState.STOPPED, 0, null));
+        store.insert(record("starting", WorkspaceState.STARTING, 0, null));
+        for (String ref : new String[] {"ref-live", "ref-old", "ref-stray", "ref-stopped", "ref-starting"}) {
+            runtime.pretendAlive(ref);
+        }
+        InstanceInventory inventory = () -> java.util.List.of(
+                new InstanceInventory.Instance("id-live", "ref-live"),
+                new InstanceInventory.Instance("id-live", "ref-old"),
+                new InstanceInventory.Instance("id-deleted", "ref-stray"),
+                new InstanceInventory.Instance("id-stopped", "ref-stopped"),
+                new InstanceInventory.Instance("id-starting", "ref-starting"));
+
+        int stopped = new Reconciler(store, runtime, new HealthProbe(), java.util.Optional.of(inventory))
+                .stopOrphans();
+
+        assertEquals(3, stopped);
+        assertEquals(java.util.Set.of("ref-old", "ref-stray", "ref-stopped"), java.util.Set.copyOf(runtime.stopped));
+        assertTrue(runtime.isAlive("ref-live"));
+        assertTrue(runtime.isAlive("ref-starting"), "a workspace being started is left alone");
+        assertEquals(0, new Reconciler(store, runtime, new HealthProbe()).stopOrphans(),
+                "a runtime that cannot list its instances has no orphans");
+    }
+
     private static WorkspaceRecord record(String name, WorkspaceState state, int port, String ref) {
         Instant now = Instant.now();
         return new WorkspaceRecord("id-" + name, "alice", name, name + ".alice.codermon.internal",

@@ -13,6 +13,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     public final AtomicInteger starts = new AtomicInteger();
     public final List<WorkspaceSpec> started = new CopyOnWriteArrayList<>();
     public final List<String> stopped = new CopyOnWriteArrayList<>();
+    public final List<String> removed = new CopyOnWriteArrayList<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextPort = new AtomicInteger(41000);
     private volatile String failure;
@@ -64,5 +65,10 @@ public final class FakeRuntime implements WorkspaceRuntime {
     @Override
     public boolean isAlive(String runtimeRef) {
         return alive.contains(runtimeRef);
+    }
+
+    @Override
+    public void remove(String workspaceId) {
+        removed.add(workspaceId);
     }
 }

@@ -1,0 +1,106 @@
+package dev.codermon.controlplane;
+
+import dev.codermon.auth.CodermonHome;
+import dev.codermon.controlplane.monitor.InstanceInventory;
+import dev.codermon.controlplane.runtime.DockerDaemon;
+import dev.codermon.controlplane.runtime.DockerRuntime;
+import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.runtime.LocalProcessRuntime;
+import dev.codermon.controlplane.runtime.PortAllocator;
+import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.WorkspaceRuntime;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the workspace runtime the settings ask for and says which one it is: with {@code auto}, Docker
+ * when a daemon answers and the image is there, else local processes.
+ */
+final class RuntimeChoice {
+
+    private static final Logger log = LoggerFactory.getLogger(RuntimeChoice.class);
+
+    private RuntimeChoice() {
+    }
+
+    /**
+     * Returns the runtime's list of its instances for the reconcile, or empty if it cannot list them
+     * (local processes are found through the store's process ids only).
+     */
+    static Optional<InstanceInventory> inventoryOf(WorkspaceRuntime runtime) {
+        if (runtime instanceof DockerRuntime docker) {
+            return Optional.of(() -> docker.managedWorkspaces().entrySet().stream()
+                    .map(e -> new InstanceInventory.Instance(e.getKey(), e.getValue()))
+                    .toList());
+        }
+        return Optional.empty();
+    }
+
+    /** Returns the file holding the port leases and their quarantine. */
+    static Path portLeaseFile(CodermonHome home) {
+        return home.dir().resolve("ports.db");
+    }
+
+    /**
+     * Opens the runtime; the caller closes it.
+     *
+     * @throws IllegalArgumentException or IllegalStateException saying what is missing for the chosen runtime
+     */
+    static WorkspaceRuntime open(ControlPlaneConfig config, CodermonHome home, HealthProbe probe) {
+        RuntimeSettings settings = config.runtime();
+        DockerDaemon daemon = null;
+        String whyNotDocker = null;
+        if (settings.kind() != RuntimeKind.PROCESS) {
+            try {
+                daemon = DockerDaemon.connect(settings.dockerHost());
+                if (!daemon.hasImage(settings.image())) {
+                    whyNotDocker = "image " + settings.image() + " is not on " + daemon
+                            + "; build it with scripts/build-image or set --image / CODERMON_IMAGE";
+                    daemon.close();
+                    daemon = null;
+                }
+            } catch (IllegalStateException e) {
+                whyNotDocker = e.getMessage();
+            }
+            if (daemon == null && settings.kind() == RuntimeKind.DOCKER) {
+                throw new IllegalStateException("--runtime docker: " + whyNotDocker);
+            }
+        }
+        PortAllocator ports;
+        try {
+            ports = PortAllocator.open(portLeaseFile(home), settings.portRange(), settings.portQuarantine(),
+                    Clock.systemUTC());
+        } catch (RuntimeException e) {
+            if (daemon != null) {
+                daemon.close();
+            }
+            throw e;
+        }
+        WorkspaceRuntime runtime;
+        try {
+            if (daemon != null) {
+                runtime = DockerRuntime.create(daemon, settings.image(), settings.limits(), home.dir(), ports, probe,
+                        config.readyTimeout());
+                log.info("workspace runtime: docker ({}; --runtime {})", runtime, settings.kind());
+            } else {
+                runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),
+                        config.readyTimeout(), probe, ports);
+                if (whyNotDocker != null) {
+                    log.info("workspace runtime: local processes ({}), because {}", runtime, whyNotDocker);
+                } else {
+                    log.info("workspace runtime: local processes ({}; --runtime {})", runtime, settings.kind());
+                }
+            }
+        } catch (RuntimeException e) {
+            ports.close();
+            if (daemon != null) {
+                daemon.close();
+            }
+            throw e;
+        }
+        return runtime;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.codermon.controlplane;
+
+import dev.codermon.controlplane.runtime.ContainerLimits;
+import dev.codermon.controlplane.runtime.PortRange;
+import dev.codermon.controlplane.runtime.RuntimeKind;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Holds the workspace runtime settings, validated on construction.
+ *
+ * @param kind           auto (Docker if it answers and has the image, else local processes), docker or process
+ * @param image          the code-server image containers run (never pulled; build it with scripts/build-image)
+ * @param dockerHost     where the Docker daemon listens
+ * @param limits         memory, CPU and pids limits of each container
+ * @param portRange      the host ports workspaces are published on
+ * @param portQuarantine how long a released port is not handed to another workspace; must outlast the
+ *                       longest time a proxy may serve a cached route
+ */
+public record RuntimeSettings(
+        RuntimeKind kind,
+        String image,
+        String dockerHost,
+        ContainerLimits limits,
+        PortRange portRange,
+        Duration portQuarantine) {
+
+    public static final String DEFAULT_IMAGE = "codermon/code-server:4.99.4";
+    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+    private static final Duration MIN_QUARANTINE = Duration.ofSeconds(10);
+    private static final Duration MAX_QUARANTINE = Duration.ofDays(7);
+
+    public RuntimeSettings {
+        Objects.requireNonNull(kind, "kind");
+        if (image == null || image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("--image / CODERMON_IMAGE must name an image, e.g. "
+                    + DEFAULT_IMAGE + ", was '" + image + "'");
+        }
+        if (dockerHost == null || !dockerHost.matches("(unix|tcp|npipe)://.+")) {
+            throw new IllegalArgumentException("--docker-host / DOCKER_HOST must be unix://PATH or tcp://HOST:PORT,"
+                    + " was '" + dockerHost + "'");
+        }
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(portRange, "portRange");
+        if (portQuarantine == null || portQuarantine.compareTo(MIN_QUARANTINE) < 0
+                || portQuarantine.compareTo(MAX_QUARANTINE) > 0) {
+            throw new IllegalArgumentException("--port-quarantine / CODERMON_PORT_QUARANTINE must be between "
+                    + DurationText.format(MIN_QUARANTINE) + " and " + DurationText.format(MAX_QUARANTINE) + ", was "
+                    + (portQuarantine == null ? "nothing" : DurationText.format(portQuarantine)));
+        }
+    }
+
+    /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512, 20000-29999, 10m. */
+    public static RuntimeSettings defaults() {
+        return new RuntimeSettings(RuntimeKind.AUTO, DEFAULT_IMAGE, DEFAULT_DOCKER_HOST, ContainerLimits.defaults(),
+                PortRange.defaults(), Duration.ofMinutes(10));
+    }
+
+    /** Returns a copy with another runtime kind. */
+    public RuntimeSettings withKind(RuntimeKind newKind) {
+        return new RuntimeSettings(newKind, image, dockerHost, limits, portRange, portQuarantine);
+    }
+
+    /** Returns a copy with another image. */
+    public RuntimeSettings withImage(String newImage) {
+        return new RuntimeSettings(kind, newImage, dockerHost, limits, portRange, portQuarantine);
+    }
+
+    @Override
+    public String toString() {
+        return "runtime=" + kind + ", image=" + image + ", dockerHost=" + dockerHost + ", " + limits
+                + ", portRange=" + portRange + ", portQuarantine=" + DurationText.format(portQuarantine);
+    }
+}
