@@ -31,6 +31,8 @@ public final class RouteCache implements AutoCloseable {
     private static final long MAX_HOSTS = 10_000;
 
     private final AsyncLoadingCache<String, Optional<Route>> routes;
+    private final StoreLoader loader;
+    private final Executor executor;
     private final AtomicBoolean storeFailing = new AtomicBoolean();
     private final java.util.concurrent.ScheduledFuture<?> refresher;
 
@@ -40,18 +42,42 @@ public final class RouteCache implements AutoCloseable {
      * @param executor runs store reads and the periodic refresh; owned by the caller
      */
     public RouteCache(RouteStore store, ScheduledExecutorService executor, Duration refreshInterval) {
+        this.executor = executor;
+        this.loader = new StoreLoader(store);
         this.routes = Caffeine.newBuilder()
                 .executor(executor)
                 .maximumSize(MAX_HOSTS)
                 .refreshAfterWrite(refreshInterval)
-                .buildAsync(new StoreLoader(store));
+                .buildAsync(loader);
         long millis = refreshInterval.toMillis();
         this.refresher = executor.scheduleWithFixedDelay(this::refreshAll, millis, millis, TimeUnit.MILLISECONDS);
     }
 
-    /** Returns the route for the hostname (empty if none); fails only if the store cannot answer. */
+    /**
+     * Returns the route for the hostname (empty if none); fails only if the store cannot answer.
+     *
+     * <p>A cached route is served as it is. A cached "no route" is read again before it is believed,
+     * so a workspace that was just started or restarted is reachable at once rather than after the
+     * next refresh; if that read fails, the cached answer stands.
+     */
     public CompletableFuture<Optional<Route>> lookup(String hostname) {
-        return routes.get(hostname);
+        return routes.get(hostname).thenCompose(cached -> cached.isPresent()
+                ? CompletableFuture.completedFuture(cached)
+                : reread(hostname, cached));
+    }
+
+    private CompletableFuture<Optional<Route>> reread(String hostname, Optional<Route> cached) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Optional<Route> fresh = loader.read(hostname);
+                if (fresh.isPresent()) {
+                    routes.put(hostname, CompletableFuture.completedFuture(fresh));
+                }
+                return fresh;
+            } catch (RouteStoreException e) {
+                return cached;
+            }
+        }, executor);
     }
 
     private void refreshAll() {

@@ -67,6 +67,29 @@ class RouteCacheTest {
         assertEquals(Optional.empty(), lookup());
     }
 
+    @Test
+    void a_cached_no_route_is_read_again_so_a_started_workspace_is_reachable_at_once() throws Exception {
+        // A long refresh interval: only the re-read of a negative answer can find the new route.
+        RouteCache slow = new RouteCache(store, executor, Duration.ofHours(1));
+        try {
+            assertEquals(Optional.empty(), slow.lookup(HOST).get(5, TimeUnit.SECONDS));
+            store.routes.put(HOST, ROUTE);
+            assertEquals(Optional.of(ROUTE), slow.lookup(HOST).get(5, TimeUnit.SECONDS));
+            int reads = store.reads;
+            assertEquals(Optional.of(ROUTE), slow.lookup(HOST).get(5, TimeUnit.SECONDS));
+            assertEquals(reads, store.reads, "a found route is served from the cache");
+        } finally {
+            slow.close();
+        }
+    }
+
+    @Test
+    void a_failing_reread_of_a_cached_no_route_keeps_the_no_route_answer() throws Exception {
+        assertEquals(Optional.empty(), lookup());
+        store.failing = true;
+        assertEquals(Optional.empty(), lookup());
+    }
+
     /** Serves routes from a map, or fails every read while {@code failing}. */
     private static final class FakeStore implements RouteStore {
         final Map<String, Route> routes = new ConcurrentHashMap<>();
