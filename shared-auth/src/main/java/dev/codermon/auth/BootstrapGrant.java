@@ -9,7 +9,9 @@ import java.time.Instant;
  * @param workspaceId the workspace the link opens
  * @param hostname    the only host the link is valid for
  * @param tokenId     the token's {@code jti}, consumed on first use
+ * @param issuedAt    when the link was issued (compared with the user's revocation time)
  * @param expiresAt   when the link stops working
  */
-public record BootstrapGrant(String user, String workspaceId, String hostname, String tokenId, Instant expiresAt) {
+public record BootstrapGrant(String user, String workspaceId, String hostname, String tokenId, Instant issuedAt,
+        Instant expiresAt) {
 }

@@ -75,7 +75,7 @@ public final class TokenVerifier {
         if (!(ws instanceof String workspaceId) || !(host instanceof String hostname)) {
             throw new InvalidTokenException("bootstrap token lacks its workspace");
         }
-        return new BootstrapGrant(p.user(), workspaceId, hostname, p.tokenId(), p.expiresAt());
+        return new BootstrapGrant(p.user(), workspaceId, hostname, p.tokenId(), p.issuedAt(), p.expiresAt());
     }
 
     private JWTClaimsSet process(String token) throws InvalidTokenException {

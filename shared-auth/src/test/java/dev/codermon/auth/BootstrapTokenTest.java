@@ -17,7 +17,7 @@ class BootstrapTokenTest {
                 Duration.ofSeconds(60));
         BootstrapGrant grant = tokens.verifier().verifyBootstrap(link.token());
         assertEquals(new BootstrapGrant("alice", "w1", "main.alice.codermon.internal", link.tokenId(),
-                link.expiresAt()), grant);
+                link.issuedAt(), link.expiresAt()), grant);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.codermon.proxy.pipeline;
 
-import com.nimbusds.jwt.SignedJWT;
 import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.TokenVerifier;
@@ -21,8 +20,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AsciiString;
-import java.text.ParseException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -71,11 +68,8 @@ final class SignInHandler extends PausingStageHandler {
     private void signIn(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, List<String> tokens) {
         HttpRequest request = authenticated.request();
         BootstrapGrant grant;
-        Instant issuedAt;
         try {
-            String token = tokens == null || tokens.size() != 1 ? null : tokens.get(0);
-            grant = verifier.verifyBootstrap(token);
-            issuedAt = issuedAt(token);
+            grant = verifier.verifyBootstrap(tokens == null || tokens.size() != 1 ? null : tokens.get(0));
         } catch (InvalidTokenException e) {
             log.debug("{} sign-in link refused: {}", ctx.channel(), e.getMessage());
             refuse(ctx, request, Refusal.invalidSignInLink(e.getMessage()));
@@ -85,7 +79,7 @@ final class SignInHandler extends PausingStageHandler {
             refuse(ctx, request, Refusal.SIGN_IN_LINK_OTHER_HOST);
             return;
         }
-        if (revocations.isRevoked(grant.user(), issuedAt)) {
+        if (revocations.isRevoked(grant.user(), grant.issuedAt())) {
             refuse(ctx, request, Refusal.SIGN_IN_LINK_REVOKED);
             return;
         }
@@ -118,15 +112,6 @@ final class SignInHandler extends PausingStageHandler {
         var written = ctx.writeAndFlush(response);
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    /** Reads the issue time of a token that has already been verified. */
-    private static Instant issuedAt(String verifiedToken) throws InvalidTokenException {
-        try {
-            return SignedJWT.parse(verifiedToken).getJWTClaimsSet().getIssueTime().toInstant();
-        } catch (ParseException e) {
-            throw new InvalidTokenException("malformed token");
         }
     }
 }
