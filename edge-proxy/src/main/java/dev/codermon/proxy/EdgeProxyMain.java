@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
         description = "Authenticating forward proxy that reaches only Codermon workspaces.")
 public final class EdgeProxyMain implements Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger(EdgeProxyMain.class);
 
     @Option(names = "--home", defaultValue = "${env:CODERMON_HOME:-.codermon}",
             description = "Data directory shared with the control plane (env CODERMON_HOME; default ${DEFAULT-VALUE}).")
@@ -119,6 +118,10 @@ public final class EdgeProxyMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        // logback.xml puts the access log under ${CODERMON_HOME}/logs; make --home count as much as the
+        // environment variable does, before the first logger configures logback.
+        System.setProperty(CodermonHome.ENV, home.toAbsolutePath().normalize().toString());
+        Logger log = LoggerFactory.getLogger(EdgeProxyMain.class);
         ProxyConfig config;
         AccessSettings access;
         TokenVerifier verifier;
@@ -155,6 +158,10 @@ public final class EdgeProxyMain implements Callable<Integer> {
             log.info("shutting down: draining for up to {}", config.limits().drainTimeout());
             proxy.drainAndClose();
             store.close();
+            // The access log is written asynchronously: flush what is queued before the JVM exits.
+            if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
+                logback.stop();
+            }
             stopped.countDown();
         }, "edge-proxy-shutdown"));
         stopped.await();
