@@ -101,6 +101,8 @@ async function refreshWorkspaces() {
     cell(row, ws.user, 'admin-only');
     cell(row, ws.state, `state ${ws.state}`);
     cell(row, ws.hostname);
+    const apps = cell(row, '', 'apps');
+    if (!state.me.admin && ws.state === 'RUNNING') showApps(ws, apps);
     cell(row, duration(ws.uptimeSeconds));
     cell(row, ago(ws.lastActivityAt));
     const actions = cell(row, '', 'actions');
@@ -119,6 +121,33 @@ async function refreshWorkspaces() {
       }, true));
     }
   }
+}
+
+// Links to the apps listening inside a workspace (<port>.<workspace host>); a click opens a one-time
+// sign-in link for that app host, so the browser needs no proxy prompt.
+async function showApps(ws, container) {
+  let apps;
+  try {
+    apps = await api('GET', `/api/workspaces/${ws.id}/apps`);
+  } catch (e) {
+    container.textContent = '';
+    return;
+  }
+  container.replaceChildren();
+  for (const app of apps) {
+    const a = document.createElement('a');
+    a.href = app.url;
+    a.textContent = String(app.port);
+    a.title = app.url;
+    a.className = 'app-link';
+    a.addEventListener('click', async (event) => {
+      event.preventDefault();
+      const link = await api('POST', `/api/workspaces/${ws.id}/open?port=${app.port}`);
+      window.open(link.url, '_blank', 'noopener');
+    });
+    container.append(a, ' ');
+  }
+  if (apps.length === 0) container.textContent = '-';
 }
 
 async function pollTraffic() {

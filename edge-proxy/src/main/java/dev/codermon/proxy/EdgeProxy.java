@@ -104,7 +104,7 @@ public final class EdgeProxy implements AutoCloseable {
         ClientFront front = new ClientFront(limits, clients, metrics, new AccessLog());
         ProxyChannelInitializer initializer = new ProxyChannelInitializer(front,
                 new ProxyAuthenticator(verifier, revocations, Clock.systemUTC()),
-                new TargetPolicy(config.domain()), routes,
+                new TargetPolicy(config.domain(), config.deniedAppPorts()), routes,
                 new UpstreamConnector(transport.clientChannelFactory(), (int) limits.connectTimeout().toMillis(),
                         WATER_MARK),
                 activity, services);

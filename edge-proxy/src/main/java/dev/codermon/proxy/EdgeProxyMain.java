@@ -112,6 +112,11 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " (env CODERMON_PROXY_DRAIN_TIMEOUT; default ${DEFAULT-VALUE}).")
     private String drainTimeout;
 
+    @Option(names = "--deny-app-ports", defaultValue = "${env:CODERMON_DENY_APP_PORTS:-22}",
+            description = "Ports inside workspaces that app hosts (<port>.<workspace-host>) never reach, comma-separated;"
+                    + " code-server's own port is always closed (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
+    private String denyAppPorts;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeProxyMain()).execute(args));
     }
@@ -130,7 +135,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     Durations.parse(headerTimeout), Durations.parse(idleTimeout), Durations.parse(tunnelIdleTimeout),
                     Durations.parse(connectTimeout), maxConnections, Durations.parse(drainTimeout));
-            config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits);
+            config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits,
+                    ProxyConfig.parseAppPorts(denyAppPorts));
             access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),
                     AccessSettings.DEFAULT_ACCESS_CHECK);
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));

@@ -1,8 +1,11 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.proxy.http.TargetPolicy;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Holds the proxy's settings, validated on construction.
@@ -13,8 +16,10 @@ import java.util.Objects;
  * @param domain the workspace domain; only hosts under it are reachable
  * @param adminPort the loopback port of {@code /metrics} and {@code /healthz}; 0 picks a free one, -1 turns it off
  * @param limits the limits and timeouts
+ * @param deniedAppPorts ports inside workspaces that no app host ({@code <port>.<workspace-host>}) reaches
  */
-public record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits) {
+public record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
+        Set<Integer> deniedAppPorts) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 5000;
@@ -35,11 +40,44 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
                     + " none, was " + adminPort);
         }
         Objects.requireNonNull(limits, "limits");
+        deniedAppPorts = Set.copyOf(Objects.requireNonNull(deniedAppPorts, "deniedAppPorts"));
         domain = domain == null ? "" : domain.strip().toLowerCase(Locale.ROOT);
         if (!isValidDomain(domain)) {
             throw new IllegalArgumentException("--domain (CODERMON_DOMAIN) must be a DNS name of at least two"
                     + " labels such as " + DEFAULT_DOMAIN + ", was '" + domain + "'");
         }
+    }
+
+    /** Creates a config with the default app deny list. */
+    public ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits) {
+        this(home, bind, port, domain, adminPort, limits, TargetPolicy.DEFAULT_DENIED_APP_PORTS);
+    }
+
+    /**
+     * Parses a deny list of app ports: comma-separated port numbers, or empty for none.
+     *
+     * @throws IllegalArgumentException naming the bad entry
+     */
+    public static Set<Integer> parseAppPorts(String text) {
+        Set<Integer> ports = new TreeSet<>();
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int port;
+            try {
+                port = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("--deny-app-ports (CODERMON_DENY_APP_PORTS) must be port numbers"
+                        + " 1-65535 separated by commas, was '" + p + "'");
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     /** Creates a config with default limits and no admin port. */

@@ -60,6 +60,7 @@ public final class ApiRoutes {
         routes.post("/api/workspaces/{id}/stop", workspaceController::stop);
         routes.post("/api/workspaces/{id}/start", workspaceController::start);
         routes.post("/api/workspaces/{id}/open", workspaceController::open);
+        routes.get("/api/workspaces/{id}/apps", workspaceController::apps);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {

@@ -100,10 +100,18 @@ public final class TokenService {
 
     /** Issues a one-time link that opens the running workspace in a browser. */
     BootstrapLink link(WorkspaceRecord running) {
-        IssuedToken token = issuer.issueBootstrap(running.user(), running.id(), running.hostname(), bootstrapTtl);
-        log.info("issued browser link {} for workspace {} ({}/{}) until {}", token.tokenId(), running.id(),
-                running.user(), running.name(), token.expiresAt());
-        String path = running.hostname() + BOOTSTRAP_PATH + token.token();
+        return link(running, running.hostname());
+    }
+
+    /**
+     * Issues a one-time link that opens a host of the running workspace (its own, or an app host
+     * {@code <port>.<workspace host>}) in a browser; the session it opens is for that host alone.
+     */
+    BootstrapLink link(WorkspaceRecord running, String hostname) {
+        IssuedToken token = issuer.issueBootstrap(running.user(), running.id(), hostname, bootstrapTtl);
+        log.info("issued browser link {} for {} of workspace {} ({}/{}) until {}", token.tokenId(), hostname,
+                running.id(), running.user(), running.name(), token.expiresAt());
+        String path = hostname + BOOTSTRAP_PATH + token.token();
         return new BootstrapLink("http://" + path, "https://" + path, token.expiresAt());
     }
 

@@ -71,7 +71,24 @@ final class WorkspaceController {
 
     void open(Context ctx) {
         Principal caller = auth.requireUser(ctx);
-        ctx.json(tokens.link(workspaces.getRunning(caller.user(), ctx.pathParam("id"))));
+        WorkspaceRecord running = workspaces.getRunning(caller.user(), ctx.pathParam("id"));
+        String port = ctx.queryParam("port");
+        ctx.json(port == null ? tokens.link(running, running.hostname())
+                : tokens.link(running, AppView.appHost(appPort(port), running.hostname())));
+    }
+
+    void apps(Context ctx) {
+        Principal caller = auth.requireUser(ctx);
+        WorkspaceRecord running = workspaces.getRunning(caller.user(), ctx.pathParam("id"));
+        ctx.json(workspaces.appPorts(caller.user(), running.id()).stream()
+                .map(p -> AppView.of(p, running.hostname())).toList());
+    }
+
+    private static int appPort(String text) {
+        if (text.matches("[1-9][0-9]{0,4}") && Integer.parseInt(text) <= 65535) {
+            return Integer.parseInt(text);
+        }
+        throw ApiException.badRequest("invalid_port", "port must be a number 1-65535 without leading zeros");
     }
 
     void delete(Context ctx) {

@@ -37,7 +37,7 @@ final class ContainerBlueprint {
      * published {@code codercom/code-server} image start it so, and pass these on).
      */
     private static final List<String> COMMAND = List.of("--auth", "none", "--disable-telemetry",
-            "--disable-update-check", "--disable-workspace-trust", PROJECT);
+            "--disable-update-check", "--disable-workspace-trust");
 
     private final String image;
     private final ContainerLimits limits;
@@ -76,6 +76,17 @@ final class ContainerBlueprint {
         return labels;
     }
 
+    /**
+     * Returns code-server's arguments for the workspace: {@code --proxy-domain <workspace host>} makes
+     * {@code <port>.<workspace host>} reach that port inside the container (workspace apps), through
+     * the one published port.
+     */
+    static List<String> command(WorkspaceSpec spec) {
+        List<String> command = new java.util.ArrayList<>(COMMAND);
+        command.addAll(List.of("--proxy-domain", spec.hostname(), PROJECT));
+        return command;
+    }
+
     /** Returns the create request for the workspace, published on {@code 127.0.0.1:hostPort}. */
     CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, int hostPort) {
         ExposedPort codeServer = ExposedPort.tcp(CODE_SERVER_PORT);
@@ -101,7 +112,7 @@ final class ContainerBlueprint {
                 .withHostName(spec.name())
                 .withUser(USER)
                 .withWorkingDir(PROJECT)
-                .withCmd(COMMAND)
+                .withCmd(command(spec))
                 .withExposedPorts(codeServer)
                 .withLabels(labels.of(spec))
                 .withHostConfig(host);

@@ -175,6 +175,39 @@ public final class DockerRuntime implements WorkspaceRuntime {
         ports.release(workspaceId);
     }
 
+    /**
+     * Lists the ports something listens on inside the container (its own network namespace), read from
+     * {@code /proc/net/tcp} and {@code tcp6} through {@code docker exec}; code-server's own excluded.
+     */
+    @Override
+    public List<Integer> listeningPorts(String runtimeRef) {
+        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
+        if (id.isEmpty() || inspect(runtimeRef).filter(c -> labels.owns(c.getConfig().getLabels(), id.get()))
+                .filter(c -> Boolean.TRUE.equals(c.getState().getRunning())).isEmpty()) {
+            return List.of();
+        }
+        StringBuilder out = new StringBuilder();
+        try {
+            String exec = docker.execCreateCmd(runtimeRef).withCmd("cat", "/proc/net/tcp", "/proc/net/tcp6")
+                    .withAttachStdout(true).withAttachStderr(false).exec().getId();
+            docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+            }).awaitCompletion(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (DockerException e) {
+            log.debug("cannot list the ports of {}: {}", runtimeRef, e.getMessage());
+            return List.of();
+        }
+        List<Integer> ports = new java.util.ArrayList<>(ListeningSockets.listeningPorts(out.toString()));
+        ports.remove(Integer.valueOf(ContainerBlueprint.CODE_SERVER_PORT));
+        return List.copyOf(ports);
+    }
+
     /** Returns the names of every container this control plane created, running or not. */
     List<String> managedContainers() {
         return List.copyOf(managedWorkspaces().values());

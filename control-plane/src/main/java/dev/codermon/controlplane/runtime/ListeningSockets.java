@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Tells whether the socket listening on a loopback port belongs to a given process tree, from Linux's
@@ -52,6 +54,68 @@ final class ListeningSockets {
             }
         }
         return false;
+    }
+
+    /**
+     * Returns the ports of the TCP sockets listening (on any address) in the process or one of its
+     * descendants: the apps a workspace's terminals started.
+     */
+    static Set<Integer> portsHeldBy(ProcessHandle process) {
+        Map<String, Integer> byInode = new java.util.HashMap<>();
+        listening(PROC.resolve("net/tcp"), byInode);
+        listening(PROC.resolve("net/tcp6"), byInode);
+        Set<Integer> ports = new TreeSet<>();
+        List<ProcessHandle> tree = new ArrayList<>();
+        tree.add(process);
+        process.descendants().forEach(tree::add);
+        for (ProcessHandle p : tree) {
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC.resolve(p.pid() + "/fd"))) {
+                for (Path fd : fds) {
+                    String target = readLink(fd);
+                    if (target.startsWith("socket:[")) {
+                        Integer port = byInode.get(target.substring(8, target.length() - 1));
+                        if (port != null) {
+                            ports.add(port);
+                        }
+                    }
+                }
+            } catch (IOException | SecurityException gone) {
+                // the process exited meanwhile, or is not ours to look at
+            }
+        }
+        return ports;
+    }
+
+    /** Reads a {@code /proc/net/tcp}-format table and returns the ports of its listening sockets. */
+    static Set<Integer> listeningPorts(String table) {
+        Set<Integer> ports = new TreeSet<>();
+        Map<String, Integer> byInode = new java.util.HashMap<>();
+        parse(table.lines().toList(), byInode, ports);
+        return ports;
+    }
+
+    private static void listening(Path table, Map<String, Integer> byInode) {
+        try {
+            parse(Files.readAllLines(table), byInode, new TreeSet<>());
+        } catch (IOException e) {
+            // no such table (IPv6 disabled): nothing listens there
+        }
+    }
+
+    private static void parse(List<String> lines, Map<String, Integer> byInode, Set<Integer> ports) {
+        for (String line : lines) {
+            String[] f = line.trim().split("\\s+");
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+            if (f.length > 9 && f[3].equals(LISTEN) && f[1].indexOf(':') > 0) {
+                try {
+                    int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+                    ports.add(port);
+                    byInode.put(f[9], port);
+                } catch (NumberFormatException notATableLine) {
+                    // the header line
+                }
+            }
+        }
     }
 
     /** Finds sockets listening on 127.0.0.1, natively or IPv4-mapped on an IPv6 socket (as Java's are). */

@@ -134,7 +134,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                 port = ports.replace(spec.id());
             }
             long logOffset = sizeOf(logFile);
-            Process process = launch(dir, port, logFile);
+            Process process = launch(spec, dir, port, logFile);
             String ref = Long.toString(process.pid());
             log.info("workspace {}: started code-server pid {} on {}:{}", spec.id(), ref, HOST, port);
             try {
@@ -196,6 +196,32 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         return ownedProcess(runtimeRef).isPresent();
     }
 
+    /** Lists the ports that code-server's process tree (its terminals' programs) listens on, its own excluded. */
+    @Override
+    public List<Integer> listeningPorts(String runtimeRef) {
+        return ownedProcess(runtimeRef).map(p -> {
+            List<Integer> ports = new ArrayList<>(ListeningSockets.portsHeldBy(p));
+            ports.removeAll(ownPorts(p));
+            return List.copyOf(ports);
+        }).orElse(List.of());
+    }
+
+    /** Returns the port code-server itself listens on, from its {@code --bind-addr} argument. */
+    private static List<Integer> ownPorts(ProcessHandle p) {
+        List<String> args = p.info().arguments().map(List::of).orElse(List.of());
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("--bind-addr")) {
+                String bind = args.get(i + 1);
+                try {
+                    return List.of(Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1)));
+                } catch (NumberFormatException e) {
+                    return List.of();
+                }
+            }
+        }
+        return List.of();
+    }
+
     @Override
     public void remove(String workspaceId) {
         Path dir = workspacesDir.resolve(workspaceId).normalize();
@@ -248,7 +274,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         return info.arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
     }
 
-    private Process launch(Path dir, int port, Path logFile) throws RuntimeStartException {
+    private Process launch(WorkspaceSpec spec, Path dir, int port, Path logFile) throws RuntimeStartException {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // Its own session, so a Ctrl-C of the control plane does not take the workspaces with it;
@@ -261,6 +287,8 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                 "--disable-telemetry",
                 "--disable-update-check",
                 "--disable-workspace-trust",
+                // <port>.<workspace host> reaches that port on this machine's loopback (workspace apps).
+                "--proxy-domain", spec.hostname(),
                 "--user-data-dir", dir.resolve("data").toString(),
                 "--extensions-dir", dir.resolve("extensions").toString(),
                 dir.resolve("project").toString()));

@@ -1,5 +1,7 @@
 package dev.codermon.controlplane.runtime;
 
+import java.util.List;
+
 /**
  * Runs code-server instances for workspaces, as containers or as local processes.
  *
@@ -36,6 +38,14 @@ public interface WorkspaceRuntime extends AutoCloseable {
      * releases its host port into quarantine; tolerates parts that are already gone. Stop it first.
      */
     void remove(String workspaceId);
+
+    /**
+     * Returns the TCP ports something listens on inside the workspace (its apps), code-server's own
+     * excluded, in ascending order; empty when the runtime cannot tell.
+     */
+    default List<Integer> listeningPorts(String runtimeRef) {
+        return List.of();
+    }
 
     /** Releases what the runtime holds (clients, files); running workspaces keep running. */
     @Override

@@ -254,6 +254,18 @@ public final class WorkspaceService {
     }
 
     /**
+     * Returns the ports the user's running workspace has apps listening on (code-server's own excluded),
+     * detected inside it by the runtime.
+     *
+     * @throws WorkspaceNotFoundException   if there is none, or it belongs to someone else
+     * @throws WorkspaceNotRunningException if it is not RUNNING
+     */
+    public List<Integer> appPorts(String user, String id) {
+        WorkspaceRecord r = getRunning(user, id);
+        return runtime.listeningPorts(r.runtimeRef()).stream().filter(p -> p != r.upstreamPort()).toList();
+    }
+
+    /**
      * Returns how long the workspace has run since this control plane started it; empty when it is not running,
      * or was started before this control plane's own start (the store keeps no start time).
      */

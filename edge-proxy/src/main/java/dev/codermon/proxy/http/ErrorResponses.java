@@ -24,7 +24,15 @@ public final class ErrorResponses {
      * @param keepAlive whether the connection stays open afterwards; otherwise says {@code Connection: close}
      */
     public static FullHttpResponse create(ByteBufAllocator alloc, Refusal refusal, boolean keepAlive) {
-        FullHttpResponse response = new RefusalResponse(refusal, ByteBufUtil.writeUtf8(alloc, refusal.reason() + "\n"));
+        return create(alloc, refusal, refusal.reason(), keepAlive);
+    }
+
+    /**
+     * Creates the answer for a refusal whose body says more than its (metrics and log) reason, e.g. a
+     * port number.
+     */
+    public static FullHttpResponse create(ByteBufAllocator alloc, Refusal refusal, String text, boolean keepAlive) {
+        FullHttpResponse response = new RefusalResponse(refusal, ByteBufUtil.writeUtf8(alloc, text + "\n"));
         HttpHeaders headers = response.headers();
         headers.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());

@@ -52,6 +52,10 @@ public record Refusal(HttpResponseStatus status, String reason) {
             "Host does not match the CONNECT target");
     public static final Refusal NO_ROUTE = new Refusal(HttpResponseStatus.FORBIDDEN,
             "no running workspace of yours at this host");
+    public static final Refusal APP_PORT_CODE_SERVER = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this port is code-server's own; open the workspace host itself instead");
+    public static final Refusal APP_PORT_DENIED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this port is closed to apps by the proxy's deny list (--deny-app-ports)");
 
     public static final Refusal TOKEN_REVOKED = authentication("token revoked");
     public static final Refusal SIGN_IN_REQUIRED = new Refusal(HttpResponseStatus.FORBIDDEN,
@@ -71,6 +75,9 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "route store unavailable");
     public static final Refusal UPSTREAM_DOWN =
             new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace is not answering");
+    /** Stands for every "nothing listens on this app port" answer; the body names the port. */
+    public static final Refusal APP_NOT_LISTENING = new Refusal(HttpResponseStatus.BAD_GATEWAY,
+            "nothing is listening on this port in your workspace yet; it may still be starting");
     public static final Refusal UPSTREAM_TIMEOUT =
             new Refusal(HttpResponseStatus.GATEWAY_TIMEOUT, "workspace did not answer in time");
 

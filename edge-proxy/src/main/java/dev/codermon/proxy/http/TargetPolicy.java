@@ -1,18 +1,49 @@
 package dev.codermon.proxy.http;
 
+import dev.codermon.auth.route.Route;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Decides which targets the proxy may reach: host names under the workspace domain on port 80,
  * nothing else (no IP literals in any notation, no {@code localhost}, no other ports). Deny by default.
+ * App hosts ({@link AppHost}) may reach any port inside their workspace except code-server's own and
+ * the deny list.
  */
 public final class TargetPolicy {
 
-    private final String domainSuffix;
+    /** code-server's port inside a workspace container; an app host for it would make code-server proxy to itself. */
+    public static final int CONTAINER_CODE_SERVER_PORT = 8080;
+    /** Ports no app host reaches unless configured otherwise: 22 (ssh). */
+    public static final Set<Integer> DEFAULT_DENIED_APP_PORTS = Set.of(22);
 
-    /** Creates the policy for the workspace domain, e.g. {@code codermon.internal}. */
+    private final String domainSuffix;
+    private final Set<Integer> deniedAppPorts;
+
+    /** Creates the policy for the workspace domain, e.g. {@code codermon.internal}, with the default app deny list. */
     public TargetPolicy(String domain) {
+        this(domain, DEFAULT_DENIED_APP_PORTS);
+    }
+
+    /** Creates the policy for the workspace domain with the given ports closed to app hosts. */
+    public TargetPolicy(String domain, Set<Integer> deniedAppPorts) {
         this.domainSuffix = "." + domain.toLowerCase(Locale.ROOT);
+        this.deniedAppPorts = Set.copyOf(deniedAppPorts);
+    }
+
+    /**
+     * Returns why an app host of this (already owner-checked) route is refused, or null if it may be
+     * forwarded: code-server's own port (the route's upstream port for local processes, 8080 in a
+     * container) would loop code-server into itself; denied ports are closed by configuration.
+     */
+    public Refusal checkApp(AppHost app, Route route) {
+        if (app.port() == route.upstreamPort() || app.port() == CONTAINER_CODE_SERVER_PORT) {
+            return Refusal.APP_PORT_CODE_SERVER;
+        }
+        if (deniedAppPorts.contains(app.port())) {
+            return Refusal.APP_PORT_DENIED;
+        }
+        return null;
     }
 
     /** Returns why the target is refused, or null if the proxy may forward to it. */

@@ -19,6 +19,7 @@ public final class HandlerNames {
     public static final String FORWARD = "forward";
 
     public static final String UPSTREAM_CODEC = "upstream-codec";
+    public static final String APP_RETRY = "app-retry";
     public static final String UPSTREAM_RESPONSE = "upstream-response";
 
     public static final String RELAY = "relay";
@@ -29,7 +30,7 @@ public final class HandlerNames {
     };
 
     /** Upstream handlers that go away when a connection switches to a raw relay, codec last. */
-    static final String[] UPSTREAM_HTTP_HANDLERS = {UPSTREAM_RESPONSE, UPSTREAM_CODEC};
+    static final String[] UPSTREAM_HTTP_HANDLERS = {UPSTREAM_RESPONSE, APP_RETRY, UPSTREAM_CODEC};
 
     private HandlerNames() {
     }

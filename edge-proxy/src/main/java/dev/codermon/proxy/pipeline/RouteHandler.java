@@ -2,6 +2,7 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.access.LiveConnections;
+import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides where an authenticated request may go: the target must pass the egress policy and be the
- * host of a running workspace owned by the principal. Route lookups never block the event loop; while
+ * host of a running workspace owned by the principal, or an app host ({@code <port>.<workspace-host>})
+ * of one, which goes to the same upstream with {@code Host} unchanged (code-server forwards it to the
+ * port inside the workspace) unless the policy closes that port. Route lookups never block the event loop; while
  * one is pending, reads pause and later messages wait here in order.
  */
 final class RouteHandler extends RequestStageHandler {
@@ -55,9 +58,10 @@ final class RouteHandler extends RequestStageHandler {
         if (target == null) {
             return;
         }
-        CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host());
+        AppHost app = AppHost.parse(target.host());
+        CompletableFuture<Optional<Route>> lookup = routes.lookup(app == null ? target.host() : app.workspaceHost());
         if (lookup.isDone()) {
-            decide(ctx, authenticated, target, lookup);
+            decide(ctx, authenticated, target, app, lookup);
             return;
         }
         resolving = true;
@@ -69,7 +73,7 @@ final class RouteHandler extends RequestStageHandler {
                 return;
             }
             reads.resume(ReadSuspension.ROUTE_LOOKUP);
-            decide(ctx, authenticated, target, lookup);
+            decide(ctx, authenticated, target, app, lookup);
             Object next;
             while (!resolving && (next = queued.poll()) != null) {
                 channelRead(ctx, next);
@@ -137,7 +141,7 @@ final class RouteHandler extends RequestStageHandler {
     }
 
     private void decide(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, RequestTarget target,
-            CompletableFuture<Optional<Route>> lookup) {
+            AppHost app, CompletableFuture<Optional<Route>> lookup) {
         HttpRequest request = authenticated.request();
         Optional<Route> route;
         try {
@@ -153,6 +157,12 @@ final class RouteHandler extends RequestStageHandler {
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
             refuse(ctx, request, Refusal.NO_ROUTE);
+            return;
+        }
+        Refusal closedPort = app == null ? null : policy.checkApp(app, route.get());
+        if (closedPort != null) {
+            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
+            refuse(ctx, request, closedPort);
             return;
         }
         connections.bind(ctx.channel(), authenticated.principal(), route.get());

@@ -29,7 +29,10 @@ public final class UpstreamConnector {
         this.waterMark = waterMark;
     }
 
-    /** Connects to the route's upstream with an HTTP client codec followed by the response handler. */
+    /**
+     * Connects to the route's upstream with an HTTP client codec, the wait for app ports that are not
+     * listening yet, and the response handler.
+     */
     public ChannelFuture connect(Channel client, Route route, ChannelHandler responseHandler) {
         return new Bootstrap()
                 .group(client.eventLoop())
@@ -42,6 +45,7 @@ public final class UpstreamConnector {
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
                                 .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec())
+                                .addLast(HandlerNames.APP_RETRY, new AppRetryHandler())
                                 .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
                     }
                 })

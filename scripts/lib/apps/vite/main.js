@@ -1,0 +1,1 @@
+document.querySelector('#message').textContent = 'hello from vite';
