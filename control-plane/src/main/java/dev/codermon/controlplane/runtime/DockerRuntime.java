@@ -86,7 +86,10 @@ public final class DockerRuntime implements WorkspaceRuntime {
             } catch (ConflictException nameTaken) {
                 Optional<InspectContainerResponse> existing = inspect(name);
                 if (existing.isEmpty()) {
-                    if (attempt < CREATE_ATTEMPTS) {
+                    // Docker reserves the name before a concurrent create finishes, so the container
+                    // may not be inspectable yet (or it was just removed): wait a little and look again.
+                    if (System.nanoTime() < deadline) {
+                        pause(Math.min(50L * attempt, 500L));
                         continue;
                     }
                     throw new RuntimeStartException("container " + name + " keeps appearing and vanishing");
@@ -121,6 +124,15 @@ public final class DockerRuntime implements WorkspaceRuntime {
                 throw new RuntimeStartException("Docker could not start the container: " + e.getMessage(), e);
             }
             return awaitReady(spec, name, port, deadline);
+        }
+    }
+
+    private static void pause(long millis) throws RuntimeStartException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeStartException("interrupted while starting the container", e);
         }
     }
 
