@@ -59,7 +59,7 @@ async function signInLink(user, ws) {
 // into that HOME's NSS database (what Chromium on Linux trusts). proxy: 'credentials' (Playwright
 // answers the proxy's 407 with user:token), 'none' (the proxy, but no credentials), 'pac' (the
 // control plane's PAC file, no credentials) or 'direct'.
-async function launch(t, { proxy, user, trustCa }) {
+async function launch(t, { proxy, user, trustCa, height = 820 }) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'codermon-browser-home-'));
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codermon-chromium-'));
   t.cleanups.push(() => {
@@ -78,7 +78,7 @@ async function launch(t, { proxy, user, trustCa }) {
     headless: true,
     args,
     env: { ...process.env, HOME: home },
-    viewport: { width: 1360, height: 820 },
+    viewport: { width: 1360, height },
   };
   // Loopback bypasses the proxy, as in a browser a person configures (Playwright would proxy it).
   if (proxy === 'credentials') {
@@ -173,7 +173,10 @@ test('sign-in-link-without-proxy-credentials', async (t) => {
   if (refused.status() !== 403) throw new Error(`https://${ws.hostname}/ without a session answered ${refused.status()}, not 403`);
   const link = await signInLink('alice', ws);
   await page.goto(link.httpsUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
-  if (page.url() !== `https://${ws.hostname}/`) throw new Error(`the sign-in link landed on ${page.url()}`);
+  // code-server adds ?folder=...; the token must be gone from the address.
+  if (!page.url().startsWith(`https://${ws.hostname}/`) || page.url().includes('token=')) {
+    throw new Error(`the sign-in link landed on ${page.url()}`);
+  }
   await expectWorkbench(page, t, 'tab 1: ');
   const second = await context.newPage();
   await second.goto(`https://${ws.hostname}/`, { waitUntil: 'domcontentloaded', timeout: 60000 });
@@ -191,16 +194,21 @@ test('https-with-local-ca-and-service-worker', async (t) => {
   const ws = await workspaceFor('alice', 'main');
   const context = await launch(t, { proxy: 'credentials', user: 'alice', trustCa: true });
   const page = t.page = await newPage(context);
+  // Chromium sends a CONNECT without credentials until the proxy has challenged it once, and the
+  // proxy accepts a credential-less CONNECT :443 as a tunnel without a principal (docs/tls.md).
+  // A person with proxy credentials first opens the workspace url (http://), answers the proxy's
+  // prompt, and from then on Chromium sends the credentials with every CONNECT, :443 included.
+  await page.goto(ws.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
   const response = await page.goto(`https://${ws.hostname}/`, { waitUntil: 'domcontentloaded', timeout: 60000 });
   if (!response || response.status() !== 200) throw new Error(`https answered ${response && response.status()}`);
   const tls = await response.securityDetails();
-  if (!tls || !/codermon/i.test(tls.issuer())) throw new Error(`certificate issuer ${tls && tls.issuer()} is not the local CA`);
+  if (!tls || !/codermon/i.test(tls.issuer)) throw new Error(`certificate issuer ${tls && tls.issuer} is not the local CA`);
   await expectWorkbench(page, t);
   const secure = await page.evaluate(() => window.isSecureContext && Boolean(window.crypto && window.crypto.subtle));
   if (!secure) throw new Error('the workbench is not in a secure context (no crypto.subtle)');
   const scopes = await until('code-server\'s service worker to register', () => page.evaluate(async () =>
     (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope).join(' ')), 30000);
-  t.note(`issuer "${tls.issuer()}", secure context, service worker ${scopes}`);
+  t.note(`issuer "${tls.issuer}", secure context, service worker ${scopes}`);
   await openReadme(page);
 });
 
@@ -226,13 +234,13 @@ test('console-create-open-and-live-traffic', async (t) => {
     user.waitForEvent('page', { timeout: 15000 }),
     row.locator('button[data-action="open"]').click(),
   ]);
-  await tab.waitForURL(`https://console.carol.${config.domain}/`, { timeout: 60000 });
+  await tab.waitForURL((u) => u.origin === `https://console.carol.${config.domain}` && !u.search.includes('token='), { timeout: 60000 });
   await expectWorkbench(tab, t, 'new tab: ');
   await openReadme(tab);
   await tab.screenshot({ path: path.join(config.artifacts, `${t.name}.workbench.png`) });
 
   // The admin, in a browser of their own, sees carol's workspace and her traffic appear live.
-  const admin = await launch(t, { proxy: 'direct' });
+  const admin = await launch(t, { proxy: 'direct', height: 1250 });
   const adminPage = await newPage(admin);
   await adminPage.goto(`${config.cpUrl}/`);
   await adminPage.fill('#credential', config.adminKey);
@@ -255,8 +263,14 @@ test('console-create-open-and-live-traffic', async (t) => {
   const hostPaths = await adminPage.$$eval('#traffic-table tbody tr:not([hidden]) td.path', (cells) => cells.map((c) => c.textContent));
   if (!hostPaths.some((p) => p.startsWith(`console.carol.${config.domain}/`))) throw new Error('no row names carol\'s workspace host');
   t.note(`${await carolRows.count()} traffic rows for carol, live`);
+  await adminPage.fill('#filter-user', '');
   await adminPage.selectOption('#filter-status', '');
   await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin.png`) });
+  await adminPage.selectOption('#filter-status', 'refused');
+  const refusedRows = await adminPage.$$eval('#traffic-table tbody tr:not([hidden])', (rows) => rows.map((r) => r.className));
+  if (refusedRows.length === 0 || refusedRows.some((c) => c !== 'refused')) throw new Error(`the refused filter shows ${refusedRows.length} rows, not all refused`);
+  await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin-refused.png`) });
+  await adminPage.selectOption('#filter-status', '');
 
   // Stop, start and delete from the console.
   await row.locator('button[data-action="stop"]').click();

@@ -10,6 +10,7 @@ const state = {
   me: null,
   trafficCursor: 0,
   trafficUsers: new Set(),
+  workspaceNames: new Map(), // id -> "name" (admin: "user/name"), for the traffic table
   // null: not checked yet; true/false: whether https://<workspace host>/ works from this browser.
   https: null,
   httpsChecking: false,
@@ -77,6 +78,7 @@ function button(label, onClick, secondary) {
   b.addEventListener('click', async () => {
     b.disabled = true;
     $('#ws-error').textContent = '';
+    $('#create-status').textContent = '';
     try { await onClick(); } catch (e) { $('#ws-error').textContent = e.message; } finally { b.disabled = false; }
     refreshWorkspaces();
   });
@@ -104,6 +106,8 @@ async function signIn(credential) {
   $('#connect').hidden = false;
   $('#traffic').hidden = !state.me.admin;
   $('#create-form').hidden = state.me.admin;
+  // Only users open workspaces, so only their browser needs the https check.
+  $('#https-status').hidden = state.me.admin;
   if (state.me.proxy) $('#proxy-address').textContent = state.me.proxy.replace(/^https?:\/\//, '').replace(/\/$/, '');
   if (state.me.domain) $('#domain').textContent = `*.${state.me.domain}`;
   $('#chromium-example').textContent = `chromium --proxy-pac-url=${location.origin}/proxy.pac`;
@@ -135,6 +139,7 @@ async function refreshWorkspaces() {
   tbody.replaceChildren();
   $('#ws-empty').hidden = list.length > 0;
   for (const ws of list) {
+    state.workspaceNames.set(ws.id, state.me.admin ? `${ws.user}/${ws.name}` : ws.name);
     const row = tbody.insertRow();
     row.dataset.id = ws.id;
     row.dataset.name = ws.name;
@@ -165,7 +170,7 @@ async function refreshWorkspaces() {
     }
   }
   const running = list.find((ws) => ws.state === 'RUNNING');
-  if (running && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
+  if (running && !state.me.admin && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
 }
 
 // Opens the tab first, while the click still counts as a user gesture (a window.open after an
@@ -261,10 +266,11 @@ function addTraffic(entries) {
     row.dataset.user = text(e.user);
     row.dataset.status = text(e.status);
     if (e.refusal) row.className = 'refused';
-    const time = cell(row, e.ts ? new Date(e.ts).toLocaleTimeString() : '');
+    const time = cell(row, e.ts ? new Date(e.ts).toLocaleTimeString([], { hour12: false }) : '', 'time');
     time.title = text(e.ts);
     cell(row, e.user);
-    cell(row, e.workspace);
+    const workspace = cell(row, e.workspace ? state.workspaceNames.get(e.workspace) || e.workspace : '', 'workspace');
+    workspace.title = text(e.workspace);
     cell(row, e.method);
     const target = cell(row, `${text(e.host)}${text(e.path)}`, 'path');
     target.title = target.textContent;
