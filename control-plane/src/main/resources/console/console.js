@@ -1,9 +1,27 @@
 // Codermon web console: a thin client of the control plane's JSON API. The credential lives in
 // sessionStorage (this tab only) and travels as a Bearer header; the API never accepts cookies.
+// The page's CSP allows no inline script or style: everything here is DOM properties and classes.
 'use strict';
 
 const $ = (sel) => document.querySelector(sel);
-const state = { credential: sessionStorage.getItem('codermon.credential'), me: null, trafficCursor: 0 };
+const MAX_TRAFFIC_ROWS = 500;
+const state = {
+  credential: sessionStorage.getItem('codermon.credential'),
+  me: null,
+  trafficCursor: 0,
+  trafficUsers: new Set(),
+  workspaceNames: new Map(), // id -> "name" (admin: "user/name"), for the traffic table
+  // null: not checked yet; true/false: whether https://<workspace host>/ works from this browser.
+  https: null,
+  httpsChecking: false,
+};
+
+class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
 
 async function api(method, path, body) {
   const headers = { Authorization: `Bearer ${state.credential}`, Accept: 'application/json' };
@@ -12,9 +30,8 @@ async function api(method, path, body) {
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({ error: 'bad_response', detail: `HTTP ${res.status}` }));
   if (!res.ok) {
-    const err = new Error(data.detail || data.error || `HTTP ${res.status}`);
-    err.status = res.status;
-    throw err;
+    if (res.status === 401 && state.me) signedOut('Your credential is no longer accepted (expired or revoked); sign in again.');
+    throw new ApiError(data.detail || data.error || `HTTP ${res.status}`, res.status);
   }
   return data;
 }
@@ -27,15 +44,22 @@ function ago(iso) {
   if (!iso) return '';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
   if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  return `${Math.round(s / 3600)}h ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
 }
 
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return '';
   if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
   return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function cell(row, value, className) {
@@ -47,10 +71,14 @@ function cell(row, value, className) {
 
 function button(label, onClick, secondary) {
   const b = document.createElement('button');
+  b.type = 'button';
   b.textContent = label;
+  b.dataset.action = label.toLowerCase();
   if (secondary) b.className = 'secondary';
   b.addEventListener('click', async () => {
     b.disabled = true;
+    $('#ws-error').textContent = '';
+    $('#create-status').textContent = '';
     try { await onClick(); } catch (e) { $('#ws-error').textContent = e.message; } finally { b.disabled = false; }
     refreshWorkspaces();
   });
@@ -64,63 +92,145 @@ async function signIn(credential) {
   } catch (e) {
     state.credential = null;
     sessionStorage.removeItem('codermon.credential');
-    $('#sign-in-error').textContent = e.status === 401 ? 'Not signed in: ' + e.message : e.message;
+    $('#sign-in-error').textContent = e.status === 401 ? `Not signed in: ${e.message}` : e.message;
     return;
   }
   sessionStorage.setItem('codermon.credential', credential);
+  $('#credential').value = '';
   document.body.classList.toggle('admin', state.me.admin);
   $('#who').textContent = state.me.admin ? 'signed in as admin' : `signed in as ${state.me.user}`;
+  $('#workspaces-title').textContent = state.me.admin ? 'All workspaces' : 'Your workspaces';
   $('#sign-in').hidden = true;
   $('#sign-out').hidden = false;
   $('#workspaces').hidden = false;
   $('#connect').hidden = false;
   $('#traffic').hidden = !state.me.admin;
   $('#create-form').hidden = state.me.admin;
-  if (state.me.proxy) $('#proxy-address').textContent = state.me.proxy.replace(/^https?:\/\//, '');
+  // Only users open workspaces, so only their browser needs the https check.
+  $('#https-status').hidden = state.me.admin;
+  if (state.me.proxy) $('#proxy-address').textContent = state.me.proxy.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  if (state.me.domain) $('#domain').textContent = `*.${state.me.domain}`;
+  $('#chromium-example').textContent = `chromium --proxy-pac-url=${location.origin}/proxy.pac`;
   refreshWorkspaces();
   if (state.me.admin) pollTraffic();
 }
 
+function signedOut(message) {
+  state.me = null;
+  state.credential = null;
+  sessionStorage.removeItem('codermon.credential');
+  document.body.classList.remove('admin');
+  for (const id of ['#workspaces', '#connect', '#traffic', '#sign-out']) $(id).hidden = true;
+  $('#sign-in').hidden = false;
+  $('#who').textContent = '';
+  $('#sign-in-error').textContent = message || '';
+}
+
 async function refreshWorkspaces() {
-  if (!state.credential) return;
+  if (!state.credential || !state.me) return;
   let list;
   try {
     list = await api('GET', '/api/workspaces');
-    $('#ws-error').textContent = '';
   } catch (e) {
     $('#ws-error').textContent = e.message;
     return;
   }
   const tbody = $('#ws-table tbody');
   tbody.replaceChildren();
+  $('#ws-empty').hidden = list.length > 0;
   for (const ws of list) {
+    state.workspaceNames.set(ws.id, state.me.admin ? `${ws.user}/${ws.name}` : ws.name);
     const row = tbody.insertRow();
     row.dataset.id = ws.id;
     row.dataset.name = ws.name;
+    row.dataset.user = ws.user;
+    row.dataset.state = ws.state;
     cell(row, ws.name);
     cell(row, ws.user, 'admin-only');
     cell(row, ws.state, `state ${ws.state}`);
-    cell(row, ws.hostname);
+    cell(row, ws.hostname, 'host');
     const apps = cell(row, '', 'apps');
     if (!state.me.admin && ws.state === 'RUNNING') showApps(ws, apps);
     cell(row, duration(ws.uptimeSeconds));
-    cell(row, ago(ws.lastActivityAt));
+    const last = cell(row, ago(ws.lastActivityAt));
+    if (ws.lastActivityAt) last.title = ws.lastActivityAt;
     const actions = cell(row, '', 'actions');
     if (!state.me.admin) {
       if (ws.state === 'RUNNING') {
-        actions.append(button('Open', async () => {
-          const link = await api('POST', `/api/workspaces/${ws.id}/open`);
-          window.open(link.url, '_blank', 'noopener');
-        }));
+        actions.append(button('Open', () => openWorkspace(ws)));
         actions.append(button('Stop', () => api('POST', `/api/workspaces/${ws.id}/stop`), true));
       } else if (ws.state === 'STOPPED' || ws.state === 'FAILED') {
         actions.append(button('Start', () => api('POST', `/api/workspaces/${ws.id}/start`)));
       }
-      actions.append(button('Delete', async () => {
-        if (confirm(`Delete workspace ${ws.name} and its files?`)) await api('DELETE', `/api/workspaces/${ws.id}`);
-      }, true));
+      if (ws.state !== 'STARTING' && ws.state !== 'STOPPING') {
+        actions.append(button('Delete', async () => {
+          if (window.confirm(`Delete workspace ${ws.name} and all its files?`)) {
+            await api('DELETE', `/api/workspaces/${ws.id}`);
+          }
+        }, true));
+      }
     }
   }
+  const running = list.find((ws) => ws.state === 'RUNNING');
+  if (running && !state.me.admin && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
+}
+
+// Opens the tab first, while the click still counts as a user gesture (a window.open after an
+// await may be blocked as a pop-up), then sends it to the one-time link once the API returns it.
+async function openWorkspace(ws) {
+  const tab = window.open('about:blank', '_blank');
+  if (tab) {
+    tab.opener = null;
+    tab.document.title = `Opening ${ws.hostname}…`;
+    tab.document.body.textContent = `Opening ${ws.hostname}…`;
+  }
+  try {
+    if (state.https === null) await checkHttps(ws.hostname);
+    const link = await api('POST', `/api/workspaces/${ws.id}/open`);
+    const url = state.https ? link.httpsUrl : link.url;
+    if (tab) tab.location.replace(url);
+    else window.open(url, '_blank', 'noopener');
+  } catch (e) {
+    if (tab) tab.close();
+    throw e;
+  }
+}
+
+// A credential-less CONNECT is accepted only on :443, so the sign-in link works without a proxy
+// password only over https, which needs the browser to use the proxy and trust the local CA. Probe
+// that: any answer (even the proxy's 403 to a request without a session) means TLS was accepted;
+// a network error means no proxy, or an untrusted certificate.
+async function checkHttps(hostname) {
+  state.httpsChecking = true;
+  $('#https-recheck').hidden = true;
+  $('#https-status').className = 'note';
+  $('#https-status').textContent = `Checking https://${hostname}/ from this browser…`;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), 8000);
+  try {
+    await fetch(`https://${hostname}/__codermon/auth`, {
+      mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: timeout.signal,
+    });
+    state.https = true;
+  } catch (e) {
+    state.https = false;
+  } finally {
+    clearTimeout(timer);
+    state.httpsChecking = false;
+  }
+  const status = $('#https-status');
+  if (state.https) {
+    status.className = 'note ok';
+    status.textContent = 'This browser uses the proxy and trusts the local CA: Open uses https:// links, '
+      + 'so the IDE runs in a secure context and needs no proxy password.';
+  } else {
+    status.className = 'note warn';
+    status.textContent = `This browser cannot reach https://${hostname}/: either it does not use the proxy `
+      + 'for workspace hosts (step 1) or it does not trust the local CA (step 2). Open falls back to an '
+      + 'http:// link: the page loads, but the IDE\'s WebSocket then needs your proxy password (user name '
+      + 'and token) and code-server runs in an insecure context. Fix steps 1 and 2, then check again.';
+  }
+  $('#https-recheck').hidden = false;
 }
 
 // Links to the apps listening inside a workspace (<port>.<workspace host>); a click opens a one-time
@@ -142,8 +252,18 @@ async function showApps(ws, container) {
     a.className = 'app-link';
     a.addEventListener('click', async (event) => {
       event.preventDefault();
-      const link = await api('POST', `/api/workspaces/${ws.id}/open?port=${app.port}`);
-      window.open(link.url, '_blank', 'noopener');
+      // As for a workspace: open the tab during the click, then send it to the one-time link.
+      const tab = window.open('about:blank', '_blank');
+      if (tab) tab.opener = null;
+      try {
+        const link = await api('POST', `/api/workspaces/${ws.id}/open?port=${app.port}`);
+        const url = state.https ? link.httpsUrl : link.url;
+        if (tab) tab.location.replace(url);
+        else window.open(url, '_blank', 'noopener');
+      } catch (e) {
+        if (tab) tab.close();
+        $('#ws-error').textContent = e.message;
+      }
     });
     container.append(a, ' ');
   }
@@ -151,14 +271,17 @@ async function showApps(ws, container) {
 }
 
 async function pollTraffic() {
-  while (state.me && state.me.admin && state.credential) {
+  while (state.me && state.me.admin) {
     if (!$('#traffic-pause').checked) {
       try {
         const page = await api('GET', `/api/traffic?after=${state.trafficCursor}`);
         state.trafficCursor = page.next;
         addTraffic(page.entries);
+        $('#traffic-error').textContent = '';
+        if (page.entries.length > 0) continue; // a backlog comes in slices: fetch the next one at once
       } catch (e) {
         if (e.status === 401) return;
+        $('#traffic-error').textContent = `traffic: ${e.message}`;
       }
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -179,23 +302,44 @@ function addTraffic(entries) {
   for (const e of entries) {
     const row = document.createElement('tr');
     row.dataset.entry = JSON.stringify(e);
-    cell(row, new Date(e.ts).toLocaleTimeString());
+    row.dataset.user = text(e.user);
+    row.dataset.status = text(e.status);
+    if (e.refusal) row.className = 'refused';
+    const time = cell(row, e.ts ? new Date(e.ts).toLocaleTimeString([], { hour12: false }) : '', 'time');
+    time.title = text(e.ts);
     cell(row, e.user);
-    cell(row, e.workspace);
+    const workspace = cell(row, e.workspace ? state.workspaceNames.get(e.workspace) || e.workspace : '', 'workspace');
+    workspace.title = text(e.workspace);
     cell(row, e.method);
-    cell(row, `${text(e.host)}${text(e.path)}`, 'path');
-    cell(row, e.status, `status-${String(e.status)[0]}`);
-    cell(row, (e.bytesIn || 0) + (e.bytesOut || 0));
-    cell(row, e.durationMs);
-    cell(row, e.refusal);
+    const target = cell(row, `${text(e.host)}${text(e.path)}`, 'path');
+    target.title = target.textContent;
+    cell(row, e.status, typeof e.status === 'number' ? `status-${String(e.status)[0]}` : '');
+    cell(row, bytes((e.bytesIn || 0) + (e.bytesOut || 0)), 'num');
+    cell(row, e.durationMs, 'num');
+    cell(row, e.refusal, 'refusal');
     row.hidden = !matchesFilter(e);
     tbody.prepend(row);
+    if (e.user && !state.trafficUsers.has(e.user)) {
+      state.trafficUsers.add(e.user);
+      const option = document.createElement('option');
+      option.value = e.user;
+      $('#traffic-users').append(option);
+    }
   }
-  while (tbody.rows.length > 500) tbody.deleteRow(-1);
+  while (tbody.rows.length > MAX_TRAFFIC_ROWS) tbody.deleteRow(-1);
+  updateTrafficCount();
 }
 
 function applyFilter() {
   for (const row of $('#traffic-table tbody').rows) row.hidden = !matchesFilter(JSON.parse(row.dataset.entry));
+  updateTrafficCount();
+}
+
+function updateTrafficCount() {
+  const rows = $('#traffic-table tbody').rows;
+  let shown = 0;
+  for (const row of rows) if (!row.hidden) shown++;
+  $('#traffic-count').textContent = shown === rows.length ? `(${rows.length} latest)` : `(${shown} of ${rows.length} latest)`;
 }
 
 $('#sign-in-form').addEventListener('submit', (ev) => {
@@ -211,12 +355,14 @@ $('#create-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const name = $('#ws-name').value.trim() || 'main';
   $('#create').disabled = true;
-  $('#create-status').textContent = `starting ${name}… (waits until the IDE answers)`;
+  $('#ws-error').textContent = '';
+  $('#create-status').textContent = `starting ${name}… (ready once the IDE answers)`;
   const pending = api('POST', '/api/workspaces', { name });
   setTimeout(refreshWorkspaces, 300);
   try {
     await pending;
-    $('#create-status').textContent = `${name} is ready`;
+    $('#create-status').textContent = `${name} is ready: Open it below`;
+    $('#ws-name').value = '';
   } catch (e) {
     $('#create-status').textContent = '';
     $('#ws-error').textContent = e.message;
@@ -224,6 +370,10 @@ $('#create-form').addEventListener('submit', async (ev) => {
     $('#create').disabled = false;
     refreshWorkspaces();
   }
+});
+$('#https-recheck').addEventListener('click', () => {
+  const running = [...$('#ws-table tbody').rows].find((r) => r.dataset.state === 'RUNNING');
+  if (running) checkHttps(running.querySelector('td.host').textContent);
 });
 $('#filter-user').addEventListener('input', applyFilter);
 $('#filter-status').addEventListener('change', applyFilter);

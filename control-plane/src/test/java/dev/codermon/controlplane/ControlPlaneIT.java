@@ -193,7 +193,9 @@ class ControlPlaneIT {
             if (!Files.exists(p)) {
                 continue;
             }
-            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+            // One read: the table changes between two reads on a busy machine.
+            List<String> lines = Files.readAllLines(p);
+            for (String line : lines.subList(1, lines.size())) {
                 String[] f = line.trim().split("\\s+");
                 if (f[1].endsWith(hexPort) && f[3].equals("0A")) {
                     listeners.add(f[1]);

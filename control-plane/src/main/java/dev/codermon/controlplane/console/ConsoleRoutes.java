@@ -17,8 +17,6 @@ import java.util.Map;
  */
 public final class ConsoleRoutes {
 
-    private static final String CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:;"
-            + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private ConsoleRoutes() {
     }
@@ -29,11 +27,12 @@ public final class ConsoleRoutes {
         byte[] script = resource("console.js");
         byte[] style = resource("console.css");
         String pac = pacFile(proxyUrl, domain);
+        String csp = contentSecurityPolicy(domain);
 
-        routes.get("/", ctx -> page(ctx, "text/html; charset=utf-8", index));
+        routes.get("/", ctx -> page(ctx, csp, "text/html; charset=utf-8", index));
         routes.get("/console/", ctx -> ctx.redirect("/"));
-        routes.get("/console/console.js", ctx -> page(ctx, "text/javascript; charset=utf-8", script));
-        routes.get("/console/console.css", ctx -> page(ctx, "text/css; charset=utf-8", style));
+        routes.get("/console/console.js", ctx -> page(ctx, csp, "text/javascript; charset=utf-8", script));
+        routes.get("/console/console.css", ctx -> page(ctx, csp, "text/css; charset=utf-8", style));
         routes.get("/proxy.pac", ctx -> ctx.contentType("application/x-ns-proxy-autoconfig").result(pac));
         routes.get("/ca.crt", ctx -> caCertificate(ctx, caCertificate));
     }
@@ -53,8 +52,17 @@ public final class ConsoleRoutes {
                 """.formatted(domain, proxy);
     }
 
-    private static void page(Context ctx, String type, byte[] body) {
-        ctx.header("Content-Security-Policy", CSP);
+    /**
+     * Returns the console's policy: nothing inline, nothing from elsewhere, except that the page may
+     * probe {@code https://<workspace host>/} to learn whether this browser trusts the local CA.
+     */
+    static String contentSecurityPolicy(String domain) {
+        return "default-src 'self'; connect-src 'self' https://*." + domain + "; img-src 'self' data:;"
+                + " frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    }
+
+    private static void page(Context ctx, String csp, String type, byte[] body) {
+        ctx.header("Content-Security-Policy", csp);
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header("Cache-Control", "no-cache");

@@ -113,12 +113,30 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                 """);
     }
 
+    /**
+     * Puts the welcome README into a project folder that does not exist yet, so that a new workspace
+     * has a file to open (the Docker image carries the same file). A folder that exists is the
+     * user's: nothing is added to it, even if they deleted the README.
+     */
+    static void seedProject(Path project) throws IOException {
+        if (Files.exists(project)) {
+            return;
+        }
+        Files.createDirectories(project);
+        try (InputStream in = LocalProcessRuntime.class.getResourceAsStream("/workspace/README.md")) {
+            if (in == null) {
+                throw new IOException("workspace/README.md is missing from the control plane's jar");
+            }
+            Files.copy(in, project.resolve("README.md"));
+        }
+    }
+
     @Override
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
         Path dir = spec.directory().toAbsolutePath().normalize();
         Path logFile = dir.resolve("code-server.log");
         try {
-            Files.createDirectories(dir.resolve("project"));
+            seedProject(dir.resolve("project"));
             Files.createDirectories(dir.resolve("data"));
             Files.createDirectories(dir.resolve("extensions"));
             seedSettings(dir.resolve("data").resolve("User").resolve("settings.json"));

@@ -48,6 +48,10 @@ class ConsoleApiTest {
             assertTrue(page.headers().get("Content-Type").get(0).startsWith("text/html"));
             assertTrue(page.headers().get("Content-Security-Policy").get(0).contains("default-src 'self'"));
             assertTrue(page.headers().get("Content-Security-Policy").get(0).contains("frame-ancestors 'none'"));
+            String csp = page.headers().get("Content-Security-Policy").get(0);
+            // The page may probe https://<workspace host>/ (is the local CA trusted?) and nothing else.
+            assertTrue(csp.contains("connect-src 'self' https://*.codermon.internal;"), csp);
+            assertFalse(csp.contains("unsafe-inline"), csp);
             assertTrue(page.body().string().contains("/console/console.js"));
             assertEquals(200, client.get("/console/console.js").code());
             assertEquals(200, client.get("/console/console.css").code());

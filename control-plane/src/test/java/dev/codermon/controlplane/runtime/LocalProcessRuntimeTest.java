@@ -56,6 +56,16 @@ class LocalProcessRuntimeTest {
         assertEquals("{\"editor.fontSize\": 18}", Files.readString(settings));
     }
 
+
+    @Test
+    void a_new_project_gets_the_welcome_readme_and_an_existing_one_is_left_alone() throws Exception {
+        Path project = tempDir.resolve("project");
+        LocalProcessRuntime.seedProject(project);
+        assertTrue(Files.readString(project.resolve("README.md")).contains("Welcome to your Codermon workspace"));
+        Files.delete(project.resolve("README.md"));
+        LocalProcessRuntime.seedProject(project);
+        assertFalse(Files.exists(project.resolve("README.md")), "a README the user deleted came back");
+    }
     @Test
     void a_binary_that_exits_fails_the_start_with_its_status_and_log() throws Exception {
         Path bin = script("exits", "echo 'boom: bad flag' >&2\nexit 3\n");

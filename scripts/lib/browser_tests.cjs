@@ -1,0 +1,397 @@
+// Real-browser acceptance tests: Debian's Chromium, driven by playwright-core, against a running
+// Codermon (control plane + edge proxy). scripts/browser-test starts Codermon and runs this.
+//
+// usage: node browser_tests.cjs <config.json> [test-name...]
+// config: { cpUrl, proxyUrl, adminKey, caCert, accessLog, domain, artifacts, chromium }
+// env:    PLAYWRIGHT_DIR (where node_modules/playwright-core is)
+//
+// Prints "PASS name" or "FAIL name: reason" per test and "N passed, N failed" last; exits 1 on a
+// failure. Each test saves <artifacts>/<name>.png; a failed one also <name>.console.log.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const http = require('http');
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
+const { chromium } = require(path.join(process.env.PLAYWRIGHT_DIR || '.', 'node_modules', 'playwright-core'));
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const only = process.argv.slice(3);
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WELCOME = 'Welcome to your Codermon workspace';
+const ORIGIN_REFUSAL = 'WebSocket Origin does not match the workspace';
+
+// ---------------------------------------------------------------- control plane API
+
+async function api(method, urlPath, credential, body) {
+  const res = await fetch(config.cpUrl + urlPath, {
+    method,
+    headers: { Authorization: `Bearer ${credential}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const textBody = await res.text();
+  if (!res.ok) throw new Error(`${method} ${urlPath}: HTTP ${res.status} ${textBody}`);
+  return textBody ? JSON.parse(textBody) : null;
+}
+
+const tokens = new Map();
+async function tokenFor(user) {
+  if (!tokens.has(user)) tokens.set(user, (await api('POST', '/api/tokens', config.adminKey, { user, ttl: '1h' })).token);
+  return tokens.get(user);
+}
+
+const workspaces = [];
+async function workspaceFor(user, name) {
+  const ws = await api('POST', '/api/workspaces', await tokenFor(user), { name });
+  if (!workspaces.some((w) => w.id === ws.id)) workspaces.push(ws);
+  return ws;
+}
+
+async function signInLink(user, ws) {
+  return api('POST', `/api/workspaces/${ws.id}/open`, await tokenFor(user));
+}
+
+// ---------------------------------------------------------------- browsers
+
+// One Chromium per call, with its own fresh --user-data-dir and HOME. trustCa imports the local CA
+// into that HOME's NSS database (what Chromium on Linux trusts). proxy: 'credentials' (Playwright
+// answers the proxy's 407 with user:token), 'none' (the proxy, but no credentials), 'pac' (the
+// control plane's PAC file, no credentials) or 'direct'.
+async function launch(t, { proxy, user, trustCa, height = 820 }) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'codermon-browser-home-'));
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codermon-chromium-'));
+  t.cleanups.push(() => {
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  });
+  if (trustCa) {
+    const db = `sql:${path.join(home, '.pki', 'nssdb')}`;
+    fs.mkdirSync(path.join(home, '.pki', 'nssdb'), { recursive: true });
+    execFileSync('certutil', ['-d', db, '-N', '--empty-password']);
+    execFileSync('certutil', ['-d', db, '-A', '-t', 'C,,', '-n', 'codermon', '-i', config.caCert]);
+  }
+  const args = [...CHROMIUM_ARGS];
+  const options = {
+    executablePath: config.chromium,
+    headless: true,
+    args,
+    env: { ...process.env, HOME: home },
+    viewport: { width: 1360, height },
+  };
+  // Loopback bypasses the proxy, as in a browser a person configures (Playwright would proxy it).
+  if (proxy === 'credentials') {
+    options.proxy = { server: config.proxyUrl, bypass: '<loopback>', username: user, password: await tokenFor(user) };
+  } else if (proxy === 'none') {
+    options.proxy = { server: config.proxyUrl, bypass: '<loopback>' };
+  } else if (proxy === 'pac') {
+    args.push(`--proxy-pac-url=${config.cpUrl}/proxy.pac`);
+  }
+  const context = await chromium.launchPersistentContext(userDataDir, options);
+  t.cleanups.push(() => context.close());
+  context.on('page', (p) => t.watch(p));
+  for (const p of context.pages()) t.watch(p);
+  return context;
+}
+
+async function newPage(context) {
+  return context.pages().find((p) => p.url() === 'about:blank') || context.newPage();
+}
+
+// Waits for code-server's workbench to be fully there: rendered, its explorer listing the project,
+// the status bar, and its remote WebSocket open with frames flowing both ways.
+async function expectWorkbench(page, t, label = '') {
+  const socket = page.waitForEvent('websocket', {
+    predicate: (ws) => ws.url().includes('reconnectionToken'), timeout: 60000,
+  }).catch(() => null);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForSelector('.part.statusbar', { timeout: 30000 });
+  const ws = await socket;
+  if (!ws) throw new Error(`${label}code-server's WebSocket never opened`);
+  if (ws.isClosed()) throw new Error(`${label}code-server's WebSocket closed at once (${ws.url()})`);
+  await ws.waitForEvent('framereceived', { timeout: 30000 }).catch(() => {
+    throw new Error(`${label}no frame arrived on code-server's WebSocket`);
+  });
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' })
+    .waitFor({ timeout: 60000 }).catch(() => { throw new Error(`${label}the explorer does not list README.md`); });
+  const dialog = await page.$('text=/Attempting to reconnect|Cannot reconnect|Connection lost/i');
+  if (dialog) throw new Error(`${label}code-server shows a reconnect dialog`);
+  if (ws.isClosed()) throw new Error(`${label}code-server's WebSocket closed`);
+  t.note(`${label}workbench + WebSocket ${new URL(ws.url()).protocol}`);
+  return ws;
+}
+
+// Opens README.md from the explorer and waits for its text in the editor.
+async function openReadme(page) {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).click();
+  await page.locator('.tabs-container .tab', { hasText: 'README.md' }).waitFor({ timeout: 30000 });
+  await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: WELCOME })
+    .waitFor({ timeout: 30000 }).catch(() => { throw new Error('README.md did not open in the editor'); });
+}
+
+function accessLogSize() {
+  try { return fs.statSync(config.accessLog).size; } catch { return 0; }
+}
+
+function accessLogSince(offset) {
+  try { return fs.readFileSync(config.accessLog).subarray(offset).toString('utf8').split('\n').filter(Boolean); } catch { return []; }
+}
+
+async function until(what, fn, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// ---------------------------------------------------------------- tests
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('workbench-through-proxy-with-credentials', async (t) => {
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'credentials', user: 'alice' });
+  const page = t.page = await newPage(context);
+  const response = await page.goto(ws.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  if (!response || response.status() !== 200) throw new Error(`${ws.url} answered ${response && response.status()}`);
+  await expectWorkbench(page, t);
+  await openReadme(page);
+  t.note('README.md open in the editor');
+});
+
+test('sign-in-link-without-proxy-credentials', async (t) => {
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'none', trustCa: true });
+  const page = t.page = await newPage(context);
+  // Without credentials nothing but a sign-in link gets through.
+  const refused = await page.goto(`https://${ws.hostname}/`, { timeout: 30000 });
+  if (refused.status() !== 403) throw new Error(`https://${ws.hostname}/ without a session answered ${refused.status()}, not 403`);
+  const link = await signInLink('alice', ws);
+  await page.goto(link.httpsUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  // code-server adds ?folder=...; the token must be gone from the address.
+  if (!page.url().startsWith(`https://${ws.hostname}/`) || page.url().includes('token=')) {
+    throw new Error(`the sign-in link landed on ${page.url()}`);
+  }
+  await expectWorkbench(page, t, 'tab 1: ');
+  const second = await context.newPage();
+  await second.goto(`https://${ws.hostname}/`, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  t.page = second;
+  await expectWorkbench(second, t, 'tab 2: ');
+  await openReadme(second);
+  // The link was for one use: a fresh browser cannot reuse it.
+  const other = await launch(t, { proxy: 'none', trustCa: true });
+  const replay = await (await newPage(other)).goto(link.httpsUrl, { timeout: 30000 });
+  if (replay.status() !== 403) throw new Error(`a used sign-in link answered ${replay.status()} in another browser, not 403`);
+  t.note('used link refused in another browser');
+});
+
+test('https-with-local-ca-and-service-worker', async (t) => {
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'credentials', user: 'alice', trustCa: true });
+  const page = t.page = await newPage(context);
+  // Chromium sends a CONNECT without credentials until the proxy has challenged it once, and the
+  // proxy accepts a credential-less CONNECT :443 as a tunnel without a principal (docs/tls.md).
+  // A person with proxy credentials first opens the workspace url (http://), answers the proxy's
+  // prompt, and from then on Chromium sends the credentials with every CONNECT, :443 included.
+  await page.goto(ws.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  const response = await page.goto(`https://${ws.hostname}/`, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  if (!response || response.status() !== 200) throw new Error(`https answered ${response && response.status()}`);
+  const tls = await response.securityDetails();
+  if (!tls || !/codermon/i.test(tls.issuer)) throw new Error(`certificate issuer ${tls && tls.issuer} is not the local CA`);
+  await expectWorkbench(page, t);
+  const secure = await page.evaluate(() => window.isSecureContext && Boolean(window.crypto && window.crypto.subtle));
+  if (!secure) throw new Error('the workbench is not in a secure context (no crypto.subtle)');
+  const scopes = await until('code-server\'s service worker to register', () => page.evaluate(async () =>
+    (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope).join(' ')), 30000);
+  t.note(`issuer "${tls.issuer}", secure context, service worker ${scopes}`);
+  await openReadme(page);
+});
+
+test('console-create-open-and-live-traffic', async (t) => {
+  const token = await tokenFor('carol');
+  const user = await launch(t, { proxy: 'pac', trustCa: true });
+  const page = t.page = await newPage(user);
+  await page.goto(`${config.cpUrl}/`);
+  await page.fill('#credential', token);
+  await page.click('#sign-in-form button[type=submit]');
+  await page.locator('#who', { hasText: 'signed in as carol' }).waitFor({ timeout: 10000 });
+  await page.fill('#ws-name', 'console');
+  await page.click('#create');
+  const row = page.locator('#ws-table tbody tr[data-name="console"]');
+  await row.waitFor({ timeout: 10000 });
+  await page.locator('#ws-table tbody tr[data-name="console"][data-state="RUNNING"]').waitFor({ timeout: 120000 });
+  await page.locator('#create-status', { hasText: 'console is ready' }).waitFor({ timeout: 10000 });
+  t.note('created, RUNNING');
+  await page.locator('#https-status.ok').waitFor({ timeout: 20000 }).catch(async () => {
+    throw new Error(`the console says: ${await page.textContent('#https-status')}`);
+  });
+  const [tab] = await Promise.all([
+    user.waitForEvent('page', { timeout: 15000 }),
+    row.locator('button[data-action="open"]').click(),
+  ]);
+  await tab.waitForURL((u) => u.origin === `https://console.carol.${config.domain}` && !u.search.includes('token='), { timeout: 60000 });
+  await expectWorkbench(tab, t, 'new tab: ');
+  await openReadme(tab);
+  await tab.screenshot({ path: path.join(config.artifacts, `${t.name}.workbench.png`) });
+
+  // The admin, in a browser of their own, sees carol's workspace and her traffic appear live.
+  const admin = await launch(t, { proxy: 'direct', height: 1250 });
+  const adminPage = await newPage(admin);
+  await adminPage.goto(`${config.cpUrl}/`);
+  await adminPage.fill('#credential', config.adminKey);
+  await adminPage.click('#sign-in-form button[type=submit]');
+  await adminPage.locator('#who', { hasText: 'signed in as admin' }).waitFor({ timeout: 10000 });
+  if (await adminPage.isVisible('#create-form')) throw new Error('the admin is shown the create form');
+  await adminPage.locator('#ws-table tbody tr[data-user="carol"][data-name="console"][data-state="RUNNING"]').waitFor({ timeout: 10000 });
+  const carolRows = adminPage.locator('#traffic-table tbody tr[data-user="carol"]');
+  await carolRows.first().waitFor({ timeout: 20000 });
+  const before = await carolRows.count();
+  // New traffic shows up without a reload: carol keeps working.
+  await tab.reload({ waitUntil: 'domcontentloaded' });
+  await until('new traffic rows without a reload', async () => (await carolRows.count()) > before, 20000);
+  await adminPage.fill('#filter-user', 'carol');
+  await adminPage.selectOption('#filter-status', '2');
+  const visible = await adminPage.$$eval('#traffic-table tbody tr:not([hidden])', (rows) => rows.map((r) => [r.dataset.user, r.dataset.status]));
+  if (visible.length === 0 || visible.some(([u, s]) => u !== 'carol' || !s.startsWith('2'))) {
+    throw new Error(`filter user=carol status=2xx shows ${JSON.stringify(visible.slice(0, 5))}`);
+  }
+  const hostPaths = await adminPage.$$eval('#traffic-table tbody tr:not([hidden]) td.path', (cells) => cells.map((c) => c.textContent));
+  if (!hostPaths.some((p) => p.startsWith(`console.carol.${config.domain}/`))) throw new Error('no row names carol\'s workspace host');
+  t.note(`${await carolRows.count()} traffic rows for carol, live`);
+  await adminPage.fill('#filter-user', '');
+  await adminPage.selectOption('#filter-status', '');
+  await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin.png`) });
+  await adminPage.selectOption('#filter-status', 'refused');
+  const refusedRows = await adminPage.$$eval('#traffic-table tbody tr:not([hidden])', (rows) => rows.map((r) => r.className));
+  if (refusedRows.length === 0 || refusedRows.some((c) => c !== 'refused')) throw new Error(`the refused filter shows ${refusedRows.length} rows, not all refused`);
+  await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin-refused.png`) });
+  await adminPage.selectOption('#filter-status', '');
+
+  // Stop, start and delete from the console.
+  await row.locator('button[data-action="stop"]').click();
+  await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
+  await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="start"]').click();
+  await page.locator('#ws-table tbody tr[data-name="console"][data-state="RUNNING"]').waitFor({ timeout: 120000 });
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="delete"]').click();
+  await page.locator('#ws-empty').waitFor({ timeout: 60000 });
+  t.note('stopped, started, deleted');
+});
+
+test('foreign-page-cannot-open-workspace-websocket', async (t) => {
+  const ws = await workspaceFor('alice', 'main');
+  const probe = `/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`;
+  // The page any site could serve: it tries the workspace's WebSocket, ws:// and wss://.
+  const script = `
+    window.results = {};
+    for (const scheme of SCHEMES) {
+      const r = window.results[scheme] = { opened: false, closed: false };
+      const s = new WebSocket(scheme + '://${ws.hostname}${probe}');
+      s.onopen = () => { r.opened = true; s.close(); };
+      s.onclose = (e) => { r.closed = true; r.code = e.code; };
+    }
+    0;`;
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(`<!doctype html><title>not a workspace</title><script>const SCHEMES = ['ws', 'wss'];${script}</script>`);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.cleanups.push(() => new Promise((r) => server.close(r)));
+  const foreignOrigin = `http://127.0.0.1:${server.address().port}`;
+
+  // Alice's browser holds her proxy credentials and trusts the CA: the only thing that can stop
+  // the foreign page is the proxy's Origin check.
+  const context = await launch(t, { proxy: 'credentials', user: 'alice', trustCa: true });
+  const own = await newPage(context);
+  t.page = own;
+  // Control: the same script on the workspace's own pages opens both sockets.
+  for (const [url, scheme] of [[`http://${ws.hostname}/`, 'ws'], [`https://${ws.hostname}/`, 'wss']]) {
+    await own.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+    await own.evaluate(`const SCHEMES = ['${scheme}'];${script}`);
+    const r = await until(`${scheme} from ${url}`, () => own.evaluate((s) => window.results[s].opened && window.results[s], scheme), 20000)
+      .catch(() => { throw new Error(`control failed: the workspace's own page could not open ${scheme}://`); });
+    if (!r.opened) throw new Error(`control failed: ${scheme} did not open`);
+  }
+  const offset = accessLogSize();
+  const page = t.page = await context.newPage();
+  await page.goto(`${foreignOrigin}/`);
+  const results = await until('both foreign WebSockets to settle', () => page.evaluate(() =>
+    window.results.ws.closed && window.results.wss.closed && window.results), 20000);
+  for (const scheme of ['ws', 'wss']) {
+    if (results[scheme].opened) throw new Error(`the foreign page opened ${scheme}://${ws.hostname}`);
+  }
+  const refusals = await until('the proxy to log its Origin refusals', () => {
+    const lines = accessLogSince(offset).filter((l) => l.includes(`host=${ws.hostname}`) && l.includes(ORIGIN_REFUSAL));
+    return lines.length >= 2 && lines;
+  }, 10000);
+  const codes = refusals.map((l) => (/ status=(\d+)/.exec(l) || [])[1]);
+  if (codes.some((c) => c !== '403')) throw new Error(`refusals answered ${codes.join(',')}, not 403`);
+  t.note(`ws and wss refused (${refusals.length} x 403 "${ORIGIN_REFUSAL}"), close codes ${results.ws.code}/${results.wss.code}`);
+});
+
+// ---------------------------------------------------------------- runner
+
+async function run(entry) {
+  const lines = [];
+  const t = {
+    name: entry.name,
+    page: null,
+    notes: [],
+    cleanups: [],
+    note: (s) => t.notes.push(s),
+    watch: (p) => {
+      p.on('console', (m) => lines.push(`[${new Date().toISOString()}] ${p.url()} ${m.type()}: ${m.text()}`));
+      p.on('pageerror', (e) => lines.push(`[${new Date().toISOString()}] ${p.url()} pageerror: ${e.message}`));
+      p.on('requestfailed', (r) => lines.push(`[${new Date().toISOString()}] request failed: ${r.method()} ${r.url()} ${r.failure() && r.failure().errorText}`));
+    },
+  };
+  const shot = path.join(config.artifacts, `${entry.name}.png`);
+  let error = null;
+  try {
+    await Promise.race([
+      entry.fn(t),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('test took longer than 300 s')), 300000)),
+    ]);
+  } catch (e) {
+    error = e;
+  }
+  if (t.page) await t.page.screenshot({ path: shot, timeout: 10000 }).catch(() => {});
+  if (error) fs.writeFileSync(path.join(config.artifacts, `${entry.name}.console.log`), lines.join('\n') + '\n');
+  for (const c of t.cleanups.reverse()) await Promise.resolve().then(c).catch(() => {});
+  if (error) {
+    console.log(`FAIL ${entry.name}: ${String(error.message || error).split('\n')[0]}`);
+  } else {
+    console.log(`PASS ${entry.name}${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`);
+  }
+  return !error;
+}
+
+async function main() {
+  fs.mkdirSync(config.artifacts, { recursive: true });
+  const chosen = only.length ? tests.filter((x) => only.includes(x.name)) : tests;
+  if (only.length && chosen.length !== only.length) {
+    console.error(`unknown test; there are: ${tests.map((x) => x.name).join(', ')}`);
+    process.exit(2);
+  }
+  let passed = 0;
+  let failed = 0;
+  for (const entry of chosen) {
+    if (await run(entry)) passed++; else failed++;
+  }
+  for (const ws of workspaces) {
+    await api('DELETE', `/api/workspaces/${ws.id}`, await tokenFor(ws.user)).catch((e) => console.error(`cleanup: ${e.message}`));
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`FAIL runner: ${e.stack || e}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
