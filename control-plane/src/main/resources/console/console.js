@@ -9,6 +9,7 @@ const state = {
   credential: sessionStorage.getItem('codermon.credential'),
   me: null,
   trafficCursor: 0,
+  apps: new Map(),
   trafficUsers: new Set(),
   workspaceNames: new Map(), // id -> "name" (admin: "user/name"), for the traffic table
   // null: not checked yet; true/false: whether https://<workspace host>/ works from this browser.
@@ -151,6 +152,7 @@ async function refreshWorkspaces() {
     cell(row, ws.hostname, 'host');
     const apps = cell(row, '', 'apps');
     if (!state.me.admin && ws.state === 'RUNNING') showApps(ws, apps);
+    else apps.textContent = '-';
     cell(row, duration(ws.uptimeSeconds));
     const last = cell(row, ago(ws.lastActivityAt));
     if (ws.lastActivityAt) last.title = ws.lastActivityAt;
@@ -234,16 +236,35 @@ async function checkHttps(hostname) {
 }
 
 // Links to the apps listening inside a workspace (<port>.<workspace host>); a click opens a one-time
-// sign-in link for that app host, so the browser needs no proxy prompt.
-async function showApps(ws, container) {
-  let apps;
-  try {
-    apps = await api('GET', `/api/workspaces/${ws.id}/apps`);
-  } catch (e) {
-    container.textContent = '';
+// sign-in link for that app host, so the browser needs no proxy prompt. Detecting apps asks the
+// runtime (a docker exec for containers), so the list is cached and fetched at most every 10 s; the
+// table is redrawn from the cache, so its layout does not jump under the user's pointer.
+const APPS_TTL_MS = 10000;
+
+function showApps(ws, container) {
+  const cached = state.apps.get(ws.id);
+  renderApps(ws, container, cached ? cached.apps : null);
+  if (cached && (cached.pending || Date.now() - cached.at < APPS_TTL_MS)) return;
+  state.apps.set(ws.id, { apps: cached ? cached.apps : null, at: Date.now(), pending: true });
+  api('GET', `/api/workspaces/${ws.id}/apps`)
+    .then((apps) => {
+      state.apps.set(ws.id, { apps, at: Date.now(), pending: false });
+      const live = document.querySelector(`#ws-table tbody tr[data-id="${ws.id}"] td.apps`);
+      if (live) renderApps(ws, live, apps);
+    })
+    .catch(() => state.apps.set(ws.id, { apps: cached ? cached.apps : [], at: Date.now(), pending: false }));
+}
+
+function renderApps(ws, container, apps) {
+  container.replaceChildren();
+  if (apps === null) {
+    container.textContent = '…';
     return;
   }
-  container.replaceChildren();
+  if (apps.length === 0) {
+    container.textContent = '-';
+    return;
+  }
   for (const app of apps) {
     const a = document.createElement('a');
     a.href = app.url;
@@ -267,7 +288,6 @@ async function showApps(ws, container) {
     });
     container.append(a, ' ');
   }
-  if (apps.length === 0) container.textContent = '-';
 }
 
 async function pollTraffic() {
