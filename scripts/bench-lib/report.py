@@ -10,7 +10,7 @@ import sys
 
 results, out, seconds, jopts = sys.argv[1:5]
 jmh_file = sys.argv[5] if len(sys.argv) > 5 else None
-R, W, idle = {}, {}, None
+R, W, idle, load, meta = {}, {}, None, {}, {}
 for line in open(results, encoding="utf-8"):
     kind, key, value = line.rstrip("\n").split("\t", 2)
     if kind == "wrk":
@@ -20,6 +20,10 @@ for line in open(results, encoding="utf-8"):
             W[key] = json.loads(value)
         except ValueError:
             W[key] = {}
+    elif kind == "meta":
+        meta[key] = value
+    elif kind == "load":
+        load[key] = value
     else:
         idle = (key, value.split())
 
@@ -43,8 +47,11 @@ p("# Benchmarks")
 p("")
 p(f"Produced by `scripts/bench` on {datetime.date.today()} on this project's machine kind: 2 cores shared by")
 p("the load generator, the proxy and the upstream. All traffic is loopback. Ratios are to the upstream")
-p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a 3 s")
+p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a {meta.get('warmup', '?')} s")
 p(f"warm-up of every target. Proxy JVM options: `{jopts}`.")
+if load:
+    p(f"Load average (1, 5, 15 min) when measuring began: {load.get('start', '?')}; at the end: "
+      f"{load.get('end', '?')} (a quiet machine reads about 0; other work running meanwhile skews the ratios).")
 p("")
 p("## Small responses (128 B), 50 connections")
 p("")

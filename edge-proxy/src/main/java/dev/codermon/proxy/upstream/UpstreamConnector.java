@@ -9,24 +9,53 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens connections to workspace upstreams on the client channel's own event loop, so that both
- * sides of a proxied exchange run on one thread.
+ * sides of a proxied exchange run on one thread, and keeps one {@link UpstreamPool} of idle
+ * keep-alive connections per event loop.
  */
 public final class UpstreamConnector {
+
+    /**
+     * How long an upstream connection may wait idle in a pool: under the 5 s keep-alive timeout of
+     * Node's HTTP server (code-server), so that the proxy gives a connection up before the upstream does.
+     */
+    public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(4);
+    /** How many idle connections a pool keeps per workspace upstream. */
+    public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
 
     private final ChannelFactory<? extends Channel> channelFactory;
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
+    private final int maxIdlePerUpstream;
+    private final long poolIdleTimeoutNanos;
+    private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
     public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
+        this(channelFactory, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
+                DEFAULT_POOL_IDLE_TIMEOUT);
+    }
+
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
+            WriteBufferWaterMark waterMark, int maxIdlePerUpstream, Duration poolIdleTimeout) {
         this.channelFactory = channelFactory;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
+        this.maxIdlePerUpstream = maxIdlePerUpstream;
+        this.poolIdleTimeoutNanos = poolIdleTimeout.toNanos();
+    }
+
+    /** Returns the pool of the given event loop (a client connection looks it up once). */
+    public UpstreamPool poolFor(EventLoop loop) {
+        return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, maxIdlePerUpstream, poolIdleTimeoutNanos));
     }
 
     /** Connects to the route's upstream with an HTTP client codec followed by the response handler. */
