@@ -1,5 +1,8 @@
 package dev.codermon.proxy.metrics;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,11 +10,36 @@ import org.slf4j.LoggerFactory;
  * Writes one {@code key=value} line per request or tunnel to the {@code codermon.access} logger
  * (its own appender, see logback.xml). Paths are logged without their query string, and no header
  * value is ever logged, so that tokens, cookies and credentials never reach the log.
+ *
+ * <p>Cheap on the event loop: each thread builds its lines in one reused buffer, formats the
+ * timestamp's date and time only when the second changes, and hands logback a finished message
+ * (no formatting pattern), which its asynchronous appender writes on a thread of its own.
  */
 public final class AccessLog {
 
     public static final String LOGGER = "codermon.access";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    private static final ThreadLocal<LineBuffer> BUFFERS = ThreadLocal.withInitial(LineBuffer::new);
+
+    /** One thread's line buffer and the last second it formatted. */
+    private static final class LineBuffer {
+        final StringBuilder line = new StringBuilder(256);
+        long second = Long.MIN_VALUE;
+        String secondText;
+
+        void appendTimestamp(long epochMillis) {
+            long s = Math.floorDiv(epochMillis, 1000);
+            if (s != second) {
+                second = s;
+                secondText = SECONDS.format(Instant.ofEpochSecond(s));
+            }
+            int millis = (int) Math.floorMod(epochMillis, 1000);
+            line.append(secondText).append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                    .append((char) ('0' + millis % 10)).append('Z');
+        }
+    }
 
     /** One finished exchange; null fields are written as {@code -}. */
     public record Entry(String connection, String user, String workspace, String method, String host, String path,
@@ -26,19 +54,47 @@ public final class AccessLog {
         if (!log.isInfoEnabled()) {
             return;
         }
-        StringBuilder line = new StringBuilder(192);
-        line.append("ts=").append(java.time.Instant.now());
+        LineBuffer buffer = BUFFERS.get();
+        StringBuilder line = buffer.line;
+        line.setLength(0);
+        line.append("ts=");
+        buffer.appendTimestamp(System.currentTimeMillis());
         field(line, "conn", e.connection());
         field(line, "user", e.user());
         field(line, "workspace", e.workspace());
         field(line, "method", e.method());
         field(line, "host", e.host());
-        field(line, "path", stripQuery(e.path()));
-        line.append(" status=").append(e.status() == 0 ? "-" : String.valueOf(e.status()));
+        pathField(line, e.path());
+        line.append(" status=");
+        if (e.status() == 0) {
+            line.append('-');
+        } else {
+            line.append(e.status());
+        }
         line.append(" in=").append(e.bytesIn()).append(" out=").append(e.bytesOut());
         line.append(" ms=").append(e.durationMillis());
         field(line, "refusal", e.refusal());
-        log.info("{}", line);
+        log.info(line.toString());
+        if (line.capacity() > 4096) {
+            buffer.line.setLength(0);
+            buffer.line.trimToSize();
+        }
+    }
+
+    /** Appends the path without its query string or fragment (where sign-in links carry tokens). */
+    private static void pathField(StringBuilder line, String path) {
+        if (path == null) {
+            field(line, "path", null);
+            return;
+        }
+        int cut = path.length();
+        for (int i = 0; i < cut; i++) {
+            char c = path.charAt(i);
+            if (c == '?' || c == '#') {
+                cut = i;
+            }
+        }
+        field(line, "path", cut == path.length() ? path : path.substring(0, cut));
     }
 
     static String stripQuery(String path) {

@@ -46,6 +46,8 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     private UpstreamResponseHandler responses;
     private boolean connecting;
     private boolean awaitingResponses;
+    /** Whether something was written to the backend since its last flush. */
+    private boolean unflushed;
 
     ForwardHandler(UpstreamConnector connector, ActivityRecorder activity, ReadSuspension reads) {
         this.connector = connector;
@@ -70,10 +72,15 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (backend != null) {
+        flushBackend();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void flushBackend() {
+        if (unflushed && backend != null) {
+            unflushed = false;
             backend.flush();
         }
-        ctx.fireChannelReadComplete();
     }
 
     private void dispatch(Object msg) {
@@ -173,9 +180,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         while (!connecting && !awaitingResponses && (msg = waiting.poll()) != null) {
             dispatch(msg);
         }
-        if (backend != null) {
-            backend.flush();
-        }
+        flushBackend();
     }
 
     private void forward(RoutedRequest routed) {
@@ -194,12 +199,14 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     private void write(Object msg) {
         backend.write(msg);
+        unflushed = true;
         if (!backend.isWritable()) {
             reads.suspend(ReadSuspension.UPSTREAM_FULL);
         }
         if (msg instanceof LastHttpContent) {
             responses.requestWritten();
-            backend.flush();
+            // Not only at read complete: a request can end here after an asynchronous route lookup.
+            flushBackend();
         }
     }
 
