@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,12 @@ public final class UpstreamConnector {
     public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(4);
     /** How many idle connections a pool keeps per workspace upstream. */
     public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
+
+    /**
+     * Netty's defaults but for the body: a response body passes on in pieces as large as what one read
+     * brought (not 8 KiB ones), so that a large download costs few messages.
+     */
+    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig().setMaxChunkSize(256 * 1024);
 
     private final ChannelFactory<? extends Channel> channelFactory;
     private final int connectTimeoutMillis;
@@ -70,7 +77,9 @@ public final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec())
+                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec(RESPONSE_DECODER,
+                                        HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                                        HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
                                 .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
                     }
                 })
