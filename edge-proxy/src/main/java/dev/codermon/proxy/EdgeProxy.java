@@ -196,6 +196,10 @@ public final class EdgeProxy implements AutoCloseable {
             serverChannel.close().syncUninterruptibly();
         }
         if (workerGroup != null) {
+            // Access-log lines wait on their event loop for up to a batch delay: hand them over first.
+            for (var loop : workerGroup) {
+                loop.submit(AccessLog::flushCurrentThread).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -1,8 +1,10 @@
 package dev.codermon.proxy.metrics;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,9 +13,12 @@ import org.slf4j.LoggerFactory;
  * (its own appender, see logback.xml). Paths are logged without their query string, and no header
  * value is ever logged, so that tokens, cookies and credentials never reach the log.
  *
- * <p>Cheap on the event loop: each thread builds its lines in one reused buffer, formats the
- * timestamp's date and time only when the second changes, and hands logback a finished message
- * (no formatting pattern), which its asynchronous appender writes on a thread of its own.
+ * <p>Cheap on the event loop: each event loop builds its lines in one reused buffer, formats the
+ * timestamp's date and time only when the second changes, and hands logback its lines in batches:
+ * one logging event per up to {@value #BATCH_CHARS} characters or {@value #BATCH_DELAY_MILLIS} ms,
+ * one line per request within it. Logback's asynchronous appender then writes them on a thread of its
+ * own, so the proxy pays a queue hand-off, a wake-up and a file write per batch, not per request
+ * (measured: a quarter of the proxy's CPU per small request went to logging one event each).
  */
 public final class AccessLog {
 
@@ -21,13 +26,25 @@ public final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
     private static final DateTimeFormatter SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    private static final int BATCH_CHARS = 16 * 1024;
+    private static final long BATCH_DELAY_MILLIS = 100;
     private static final ThreadLocal<LineBuffer> BUFFERS = ThreadLocal.withInitial(LineBuffer::new);
 
-    /** One thread's line buffer and the last second it formatted. */
+    /** One thread's lines not yet handed to logback, and the last second it formatted. */
     private static final class LineBuffer {
-        final StringBuilder line = new StringBuilder(256);
+        final StringBuilder line = new StringBuilder(BATCH_CHARS + 1024);
+        final Runnable flush = this::flush;
+        boolean flushScheduled;
         long second = Long.MIN_VALUE;
         String secondText;
+
+        void flush() {
+            flushScheduled = false;
+            if (line.length() > 0) {
+                log.info(line.toString());
+                line.setLength(0);
+            }
+        }
 
         void appendTimestamp(long epochMillis) {
             long s = Math.floorDiv(epochMillis, 1000);
@@ -50,13 +67,26 @@ public final class AccessLog {
         return log.isInfoEnabled();
     }
 
+    /** Writes the entry at once, as a logging event of its own. */
     public void write(Entry e) {
+        write(e, null);
+    }
+
+    /**
+     * Writes the entry within the current thread's next batch, handed to logback at the latest
+     * {@value #BATCH_DELAY_MILLIS} ms later by a task on the executor.
+     *
+     * @param loop the event loop of the calling thread, or null to write the line at once
+     */
+    public void write(Entry e, EventExecutor loop) {
         if (!log.isInfoEnabled()) {
             return;
         }
         LineBuffer buffer = BUFFERS.get();
         StringBuilder line = buffer.line;
-        line.setLength(0);
+        if (line.length() > 0) {
+            line.append('\n');
+        }
         line.append("ts=");
         buffer.appendTimestamp(System.currentTimeMillis());
         field(line, "conn", e.connection());
@@ -74,11 +104,17 @@ public final class AccessLog {
         line.append(" in=").append(e.bytesIn()).append(" out=").append(e.bytesOut());
         line.append(" ms=").append(e.durationMillis());
         field(line, "refusal", e.refusal());
-        log.info(line.toString());
-        if (line.capacity() > 4096) {
-            buffer.line.setLength(0);
-            buffer.line.trimToSize();
+        if (loop == null || !loop.inEventLoop() || line.length() >= BATCH_CHARS) {
+            buffer.flush();
+        } else if (!buffer.flushScheduled) {
+            buffer.flushScheduled = true;
+            loop.schedule(buffer.flush, BATCH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Hands the calling thread's pending lines to logback now (before its event loop stops). */
+    public static void flushCurrentThread() {
+        BUFFERS.get().flush();
     }
 
     /** Appends the path without its query string or fragment (where sign-in links carry tokens). */
