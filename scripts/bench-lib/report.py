@@ -10,7 +10,7 @@ import sys
 
 results, out, seconds, jopts = sys.argv[1:5]
 jmh_file = sys.argv[5] if len(sys.argv) > 5 else None
-R, W, idle = {}, {}, None
+R, W, idle, load, meta = {}, {}, None, {}, {}
 for line in open(results, encoding="utf-8"):
     kind, key, value = line.rstrip("\n").split("\t", 2)
     if kind == "wrk":
@@ -20,6 +20,10 @@ for line in open(results, encoding="utf-8"):
             W[key] = json.loads(value)
         except ValueError:
             W[key] = {}
+    elif kind == "meta":
+        meta[key] = value
+    elif kind == "load":
+        load[key] = value
     else:
         idle = (key, value.split())
 
@@ -43,8 +47,11 @@ p("# Benchmarks")
 p("")
 p(f"Produced by `scripts/bench` on {datetime.date.today()} on this project's machine kind: 2 cores shared by")
 p("the load generator, the proxy and the upstream. All traffic is loopback. Ratios are to the upstream")
-p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a 3 s")
+p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a {meta.get('warmup', '?')} s")
 p(f"warm-up of every target. Proxy JVM options: `{jopts}`.")
+if load:
+    p(f"Load average (1, 5, 15 min) when measuring began: {load.get('start', '?')}; at the end: "
+      f"{load.get('end', '?')} (a quiet machine reads about 0; other work running meanwhile skews the ratios).")
 p("")
 p("## Small responses (128 B), 50 connections")
 p("")
@@ -97,6 +104,7 @@ if idle:
         p(f"Memory per idle WebSocket: {per:.1f} KiB of RSS, so 10,000 would take about "
           f"{(int(rss0) + per * 10000) / 1024:.0f} MiB.")
     p("")
+scores = {}
 if jmh_file:
     try:
         runs = json.load(open(jmh_file, encoding="utf-8"))
@@ -119,6 +127,54 @@ if jmh_file:
         p(f"The proxy verifies a token's signature once and then pays {b:.0f} ns per request, "
           f"{a / b:.0f}x less than a signature check per request.")
     p("")
+# --- targets (issue 3), judged from the figures above ---
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
+
+
+p("## Targets")
+p("")
+p("| target | figure in this run | verdict |")
+p("| --- | --- | --- |")
+if R:
+    c50, h50 = f("small50", "codermon", RPS), f("small50", "haproxy", RPS)
+    p(f"| small responses at 50 connections: >= 0.8x haproxy's requests/s | codermon {c50:.0f}/s = "
+      f"{ratio(c50, h50)} haproxy | {verdict(h50 > 0 and c50 >= 0.8 * h50)} |")
+    added = f("small1", "codermon", P99) - f("small1", "direct", P99)
+    added50 = f("small1", "codermon", P50) - f("small1", "direct", P50)
+    figure = (f"{added:+.3f} ms (haproxy {f('small1', 'haproxy', P99) - f('small1', 'direct', P99):+.3f} ms); "
+              f"p50 {added50:+.3f} ms")
+    # Direct's own p99 far above its p50 means other work on the machine set this run's tail, not the proxies.
+    noisy = added < 0 or f("small1", "direct", P99) > 20 * max(f("small1", "direct", P50), 0.005)
+    if noisy:
+        p(f"| at most +0.1 ms p99 over direct at 1 connection | {figure} | **not judged**: direct's own p99 was "
+          f"{f('small1', 'direct', P99):.2f} ms against a p50 of {f('small1', 'direct', P50):.3f} ms, so the "
+          f"tail measured the machine's other work |")
+    else:
+        p(f"| at most +0.1 ms p99 over direct at 1 connection | {figure} | {verdict(added <= 0.1)} |")
+    cb, db = f("big8", "codermon", MBPS), f("big8", "direct", MBPS)
+    p(f"| 1 MiB bodies >= 0.8x direct throughput | {ratio(cb, db)} (haproxy "
+      f"{ratio(f('big8', 'haproxy', MBPS), db)}) | {verdict(db > 0 and cb >= 0.8 * db)} |")
+if W:
+    wd = W.get("direct", {}).get("perSecond", 0)
+    wh = W.get("haproxy", {}).get("perSecond", 0)
+    for key, label in [("codermon", "WebSocket echo (absolute-form upgrade)"), ("codermon-connect", "WebSocket echo in a CONNECT tunnel")]:
+        wc = W.get(key, {}).get("perSecond", 0)
+        p(f"| {label} >= haproxy's ratio to direct | {ratio(wc, wd)} vs haproxy {ratio(wh, wd)} | "
+          f"{verdict(wd > 0 and wc >= wh)} |")
+if idle:
+    count, (opened, rss0, rss1, heap) = idle[0], idle[1]
+    if int(opened) > 0:
+        per = (int(rss1) - int(rss0)) / int(opened)
+        projected = (int(rss0) + per * 10000) / 1024
+        held = "" if int(opened) >= 10000 else f" (projected: only {opened} fit under the open-file limit)"
+        p(f"| 10,000 idle WebSockets in < 256 MiB RSS | {projected:.0f} MiB{held} | {verdict(projected < 256)} |")
+if jmh_file and "signatureCheckEveryRequest" in scores and "proxyAuthenticatorSameHeader" in scores:
+    a = scores["signatureCheckEveryRequest"]["score"]
+    b = scores["proxyAuthenticatorSameHeader"]["score"]
+    p(f"| token verification amortised (JMH) | {b:.0f} ns per request vs {a:.0f} ns per signature check | "
+      f"{verdict(a / b >= 10)} |")
+p("")
 p("## Commands")
 p("")
 p("```")

@@ -68,7 +68,8 @@ start_control_plane() {
 start_proxy() {
   local logs="$CODERMON_HOME/logs" proxy_port=${CODERMON_PROXY_PORT:-5000}
   mkdir -p "$logs"
-  java ${CODERMON_JAVA_OPTS:-} -jar "$PROXY_JAR" >>"$logs/edge-proxy.log" 2>&1 &
+  # CODERMON_PROXY_JAVA_OPTS comes last, so its options win for the proxy alone.
+  java ${CODERMON_JAVA_OPTS:-} ${CODERMON_PROXY_JAVA_OPTS:-} -jar "$PROXY_JAR" >>"$logs/edge-proxy.log" 2>&1 &
   PROXY_PID=$!
   if ! wait_port "$proxy_port" "$PROXY_PID" 30; then
     tail -n 30 "$logs/edge-proxy.log" >&2

@@ -91,8 +91,14 @@ class OperationsIT {
                         + "Host: " + ALICE_HOST + "\r\nCookie: session=c00kie\r\nProxy-Authorization: "
                         + RawClient.basic("alice", token) + "\r\n\r\n").readResponse();
                 assertEquals(200, response.status());
+                // A second request right after: batched with the first, still a line of its own.
+                assertEquals(200, client.send("GET http://" + ALICE_HOST + "/second HTTP/1.1\r\nHost: " + ALICE_HOST
+                        + "\r\nProxy-Authorization: " + RawClient.basic("alice", token) + "\r\n\r\n")
+                        .readResponse().status());
             }
-            List<String> logged = waitForLines(lines, 1);
+            List<String> logged = waitForLines(lines, 2);
+            assertEquals(2, logged.size(), logged.toString());
+            assertTrue(logged.get(1).startsWith("ts=") && logged.get(1).contains(" path=/second "), logged.get(1));
             String line = logged.get(0);
             assertTrue(line.contains(" user=alice "), line);
             assertTrue(line.contains(" workspace=ws-alice "), line);
@@ -108,11 +114,15 @@ class OperationsIT {
         }
     }
 
+    /** Waits for the access log's lines; one logging event carries a batch of lines, one per request. */
     private static List<String> waitForLines(ListAppender<ILoggingEvent> lines, int count) throws InterruptedException {
-        for (int i = 0; i < 100 && lines.list.size() < count; i++) {
+        List<String> logged = List.of();
+        for (int i = 0; i < 100 && logged.size() < count; i++) {
             Thread.sleep(20);
+            logged = List.copyOf(lines.list).stream()
+                    .flatMap(event -> event.getFormattedMessage().lines()).toList();
         }
-        return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return logged;
     }
 
     @Test

@@ -77,21 +77,29 @@ public final class TargetPolicy {
         if (host.length() <= domainSuffix.length() || !host.endsWith(domainSuffix)) {
             return false;
         }
-        String labels = host.substring(0, host.length() - domainSuffix.length());
-        for (String label : labels.split("\\.", -1)) {
-            if (!isDnsLabel(label)) {
+        int labelsEnd = host.length() - domainSuffix.length();
+        int start = 0;
+        while (true) {
+            int dot = host.indexOf('.', start);
+            int end = dot < 0 || dot > labelsEnd ? labelsEnd : dot;
+            if (!isDnsLabel(host, start, end)) {
                 return false;
             }
+            if (end == labelsEnd) {
+                return true;
+            }
+            start = end + 1;
         }
-        return true;
     }
 
-    private static boolean isDnsLabel(String label) {
-        if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+    /** Checks {@code host[from, to)}; scans in place, since this runs for every request. */
+    private static boolean isDnsLabel(String host, int from, int to) {
+        int length = to - from;
+        if (length == 0 || length > 63 || host.charAt(from) == '-' || host.charAt(to - 1) == '-') {
             return false;
         }
-        for (int i = 0; i < label.length(); i++) {
-            char c = label.charAt(i);
+        for (int i = from; i < to; i++) {
+            char c = host.charAt(i);
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
                 return false;
             }
@@ -107,32 +115,37 @@ public final class TargetPolicy {
         if (host.indexOf(':') >= 0 || host.startsWith("[")) {
             return true;
         }
-        String[] parts = host.split("\\.", -1);
-        if (parts.length > 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (!isNumericPart(part)) {
+        int parts = 0;
+        int start = 0;
+        while (true) {
+            int dot = host.indexOf('.', start);
+            int end = dot < 0 ? host.length() : dot;
+            if (++parts > 4 || !isNumericPart(host, start, end)) {
                 return false;
             }
+            if (dot < 0) {
+                return true;
+            }
+            start = dot + 1;
         }
-        return true;
     }
 
-    private static boolean isNumericPart(String part) {
-        if (part.isEmpty()) {
+    private static boolean isNumericPart(String host, int from, int to) {
+        int length = to - from;
+        if (length == 0) {
             return false;
         }
-        int start = 0;
-        boolean hex = part.length() > 1 && part.charAt(0) == '0' && (part.charAt(1) == 'x' || part.charAt(1) == 'X');
+        int start = from;
+        boolean hex = length > 1 && host.charAt(from) == '0'
+                && (host.charAt(from + 1) == 'x' || host.charAt(from + 1) == 'X');
         if (hex) {
-            start = 2;
-            if (part.length() == 2) {
+            start = from + 2;
+            if (length == 2) {
                 return true;
             }
         }
-        for (int i = start; i < part.length(); i++) {
-            char c = part.charAt(i);
+        for (int i = start; i < to; i++) {
+            char c = host.charAt(i);
             boolean digit = c >= '0' && c <= '9';
             boolean hexDigit = hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
             if (!digit && !hexDigit) {

@@ -1,5 +1,10 @@
 package dev.codermon.proxy.metrics;
 
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,11 +12,51 @@ import org.slf4j.LoggerFactory;
  * Writes one {@code key=value} line per request or tunnel to the {@code codermon.access} logger
  * (its own appender, see logback.xml). Paths are logged without their query string, and no header
  * value is ever logged, so that tokens, cookies and credentials never reach the log.
+ *
+ * <p>Cheap on the event loop: each event loop builds its lines in one reused buffer, formats the
+ * timestamp's date and time only when the second changes, and hands logback its lines in batches:
+ * one logging event per up to {@value #BATCH_CHARS} characters or {@value #BATCH_DELAY_MILLIS} ms,
+ * one line per request within it. Logback's asynchronous appender then writes them on a thread of its
+ * own, so the proxy pays a queue hand-off, a wake-up and a file write per batch, not per request
+ * (measured: a quarter of the proxy's CPU per small request went to logging one event each).
  */
 public final class AccessLog {
 
     public static final String LOGGER = "codermon.access";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    private static final int BATCH_CHARS = 16 * 1024;
+    private static final long BATCH_DELAY_MILLIS = 100;
+    private static final ThreadLocal<LineBuffer> BUFFERS = ThreadLocal.withInitial(LineBuffer::new);
+
+    /** One thread's lines not yet handed to logback, and the last second it formatted. */
+    private static final class LineBuffer {
+        final StringBuilder line = new StringBuilder(BATCH_CHARS + 1024);
+        final Runnable flush = this::flush;
+        boolean flushScheduled;
+        long second = Long.MIN_VALUE;
+        String secondText;
+
+        void flush() {
+            flushScheduled = false;
+            if (line.length() > 0) {
+                log.info(line.toString());
+                line.setLength(0);
+            }
+        }
+
+        void appendTimestamp(long epochMillis) {
+            long s = Math.floorDiv(epochMillis, 1000);
+            if (s != second) {
+                second = s;
+                secondText = SECONDS.format(Instant.ofEpochSecond(s));
+            }
+            int millis = (int) Math.floorMod(epochMillis, 1000);
+            line.append(secondText).append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                    .append((char) ('0' + millis % 10)).append('Z');
+        }
+    }
 
     /** One finished exchange; null fields are written as {@code -}. */
     public record Entry(String connection, String user, String workspace, String method, String host, String path,
@@ -22,23 +67,70 @@ public final class AccessLog {
         return log.isInfoEnabled();
     }
 
+    /** Writes the entry at once, as a logging event of its own. */
     public void write(Entry e) {
+        write(e, null);
+    }
+
+    /**
+     * Writes the entry within the current thread's next batch, handed to logback at the latest
+     * {@value #BATCH_DELAY_MILLIS} ms later by a task on the executor.
+     *
+     * @param loop the event loop of the calling thread, or null to write the line at once
+     */
+    public void write(Entry e, EventExecutor loop) {
         if (!log.isInfoEnabled()) {
             return;
         }
-        StringBuilder line = new StringBuilder(192);
-        line.append("ts=").append(java.time.Instant.now());
+        LineBuffer buffer = BUFFERS.get();
+        StringBuilder line = buffer.line;
+        if (line.length() > 0) {
+            line.append('\n');
+        }
+        line.append("ts=");
+        buffer.appendTimestamp(System.currentTimeMillis());
         field(line, "conn", e.connection());
         field(line, "user", e.user());
         field(line, "workspace", e.workspace());
         field(line, "method", e.method());
         field(line, "host", e.host());
-        field(line, "path", stripQuery(e.path()));
-        line.append(" status=").append(e.status() == 0 ? "-" : String.valueOf(e.status()));
+        pathField(line, e.path());
+        line.append(" status=");
+        if (e.status() == 0) {
+            line.append('-');
+        } else {
+            line.append(e.status());
+        }
         line.append(" in=").append(e.bytesIn()).append(" out=").append(e.bytesOut());
         line.append(" ms=").append(e.durationMillis());
         field(line, "refusal", e.refusal());
-        log.info("{}", line);
+        if (loop == null || !loop.inEventLoop() || line.length() >= BATCH_CHARS) {
+            buffer.flush();
+        } else if (!buffer.flushScheduled) {
+            buffer.flushScheduled = true;
+            loop.schedule(buffer.flush, BATCH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Hands the calling thread's pending lines to logback now (before its event loop stops). */
+    public static void flushCurrentThread() {
+        BUFFERS.get().flush();
+    }
+
+    /** Appends the path without its query string or fragment (where sign-in links carry tokens). */
+    private static void pathField(StringBuilder line, String path) {
+        if (path == null) {
+            field(line, "path", null);
+            return;
+        }
+        int cut = path.length();
+        for (int i = 0; i < cut; i++) {
+            char c = path.charAt(i);
+            if (c == '?' || c == '#') {
+                cut = i;
+            }
+        }
+        field(line, "path", cut == path.length() ? path : path.substring(0, cut));
     }
 
     static String stripQuery(String path) {

@@ -16,7 +16,9 @@ public final class ProxyMetrics {
     /** Upper bounds of the upstream latency histogram, in seconds. */
     private static final double[] LATENCY_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-    private final Map<Integer, LongAdder> responses = new ConcurrentHashMap<>();
+    /** Status codes 100 to 599 by code; anything else counts under {@link #responsesOther}. */
+    private final LongAdder[] responses = new LongAdder[600];
+    private final Map<Integer, LongAdder> responsesOther = new ConcurrentHashMap<>();
     private final Map<Refusal, LongAdder> refusals = new ConcurrentHashMap<>();
     private final LongAdder receivedBytes = new LongAdder();
     private final LongAdder sentBytes = new LongAdder();
@@ -27,6 +29,9 @@ public final class ProxyMetrics {
     private LongSupplier openConnections = () -> 0;
 
     public ProxyMetrics() {
+        for (int code = 100; code < responses.length; code++) {
+            responses[code] = new LongAdder();
+        }
         for (int i = 0; i < latencyBuckets.length; i++) {
             latencyBuckets[i] = new LongAdder();
         }
@@ -38,7 +43,11 @@ public final class ProxyMetrics {
     }
 
     public void response(int status) {
-        responses.computeIfAbsent(status, s -> new LongAdder()).increment();
+        if (status >= 100 && status < responses.length) {
+            responses[status].increment();
+        } else {
+            responsesOther.computeIfAbsent(status, s -> new LongAdder()).increment();
+        }
     }
 
     public void refused(Refusal refusal) {
@@ -81,7 +90,13 @@ public final class ProxyMetrics {
         StringBuilder out = new StringBuilder(4096);
         header(out, "codermon_proxy_responses_total", "counter",
                 "Responses sent to clients, by status code and class (refusals included).");
-        new TreeMap<>(responses).forEach((code, count) -> out.append("codermon_proxy_responses_total{code=\"")
+        Map<Integer, LongAdder> seen = new TreeMap<>(responsesOther);
+        for (int code = 100; code < responses.length; code++) {
+            if (responses[code].sum() > 0) {
+                seen.put(code, responses[code]);
+            }
+        }
+        seen.forEach((code, count) -> out.append("codermon_proxy_responses_total{code=\"")
                 .append(code).append("\",class=\"").append(code / 100).append("xx\"} ")
                 .append(count.sum()).append('\n'));
         header(out, "codermon_proxy_refusals_total", "counter", "Requests the proxy answered itself, by reason.");

@@ -205,7 +205,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         accessLog.write(new AccessLog.Entry(ctx.channel().id().asShortText(), exchange.user, exchange.workspace,
                 exchange.method, host, path, exchange.status, exchange.bytesIn, exchange.bytesOut,
-                (System.nanoTime() - exchange.startNanos) / 1_000_000, exchange.refusal));
+                (System.nanoTime() - exchange.startNanos) / 1_000_000, exchange.refusal), ctx.executor());
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.UpstreamConnector;
+import dev.codermon.proxy.upstream.UpstreamPool;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -24,8 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams routed requests to their upstream, one backend connection per client connection at a time,
- * reused while requests go to the same upstream. Waits (with reads paused) while connecting, and before
- * switching upstream until the responses already requested have arrived.
+ * reused while requests go to the same workspace. Backend connections come from and go back to the
+ * event loop's {@link UpstreamPool}, so that later client connections reuse them; a new one is opened
+ * only when the pool has none. Waits (with reads paused) while connecting, and before switching
+ * upstream until the responses already requested have arrived.
  */
 final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
@@ -37,11 +40,14 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
 
     private ChannelHandlerContext ctx;
+    private UpstreamPool pool;
     private Channel backend;
     private Route backendRoute;
     private UpstreamResponseHandler responses;
     private boolean connecting;
     private boolean awaitingResponses;
+    /** Whether something was written to the backend since its last flush. */
+    private boolean unflushed;
 
     ForwardHandler(UpstreamConnector connector, ActivityRecorder activity, ReadSuspension reads) {
         this.connector = connector;
@@ -52,6 +58,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.pool = connector.poolFor(ctx.channel().eventLoop());
     }
 
     @Override
@@ -65,10 +72,15 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (backend != null) {
+        flushBackend();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void flushBackend() {
+        if (unflushed && backend != null) {
+            unflushed = false;
             backend.flush();
         }
-        ctx.fireChannelReadComplete();
     }
 
     private void dispatch(Object msg) {
@@ -95,20 +107,43 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
             waiting.addFirst(routed);
             reads.suspend(ReadSuspension.UPSTREAM_PENDING);
         } else {
-            closeBackend();
-            connect(routed);
+            releaseBackend();
+            UpstreamPool.Key key = keyOf(routed.route());
+            Channel pooled = pool.acquire(key);
+            if (pooled != null) {
+                attach(pooled, routed.route(), (UpstreamResponseHandler) pooled.pipeline().get(
+                        HandlerNames.UPSTREAM_RESPONSE));
+                forward(routed);
+            } else {
+                connect(routed, key);
+            }
         }
     }
 
+    /** Returns whether two routes lead to the same upstream of the same workspace. */
     private static boolean sameUpstream(Route a, Route b) {
-        return a != null && a.upstreamPort() == b.upstreamPort() && a.upstreamHost().equals(b.upstreamHost());
+        return a != null && a.upstreamPort() == b.upstreamPort() && a.upstreamHost().equals(b.upstreamHost())
+                && a.workspaceId().equals(b.workspaceId());
     }
 
-    private void connect(RoutedRequest routed) {
+    private static UpstreamPool.Key keyOf(Route route) {
+        return new UpstreamPool.Key(route.workspaceId(), route.upstreamHost(), route.upstreamPort());
+    }
+
+    private void attach(Channel channel, Route route, UpstreamResponseHandler handler) {
+        handler.attach(ctx.channel(), this);
+        backend = channel;
+        backendRoute = route;
+        responses = handler;
+        channel.config().setAutoRead(ctx.channel().isWritable());
+    }
+
+    private void connect(RoutedRequest routed, UpstreamPool.Key key) {
         connecting = true;
         waiting.addFirst(routed);
         reads.suspend(ReadSuspension.UPSTREAM_PENDING);
-        UpstreamResponseHandler handler = new UpstreamResponseHandler(ctx.channel(), this, activity);
+        UpstreamResponseHandler handler = new UpstreamResponseHandler(pool, key, activity);
+        handler.attach(ctx.channel(), this);
         ChannelFuture future = connector.connect(ctx.channel(), routed.route(), handler);
         backend = future.channel();
         backendRoute = routed.route();
@@ -133,7 +168,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!ctx.channel().isActive()) {
-            closeBackend();
+            releaseBackend();
             return;
         }
         resumeWaiting();
@@ -145,9 +180,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         while (!connecting && !awaitingResponses && (msg = waiting.poll()) != null) {
             dispatch(msg);
         }
-        if (backend != null) {
-            backend.flush();
-        }
+        flushBackend();
     }
 
     private void forward(RoutedRequest routed) {
@@ -156,7 +189,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         request.setUri(routed.originForm());
         HopByHopHeaders.strip(request.headers(), webSocket);
-        responses.expect(keepAlive, webSocket, HttpMethod.HEAD.equals(request.method()),
+        responses.expect(keepAlive, HttpUtil.isKeepAlive(request), webSocket, HttpMethod.HEAD.equals(request.method()),
                 routed.route().workspaceId());
         activity.touch(routed.route().workspaceId());
         log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
@@ -166,11 +199,14 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     private void write(Object msg) {
         backend.write(msg);
+        unflushed = true;
         if (!backend.isWritable()) {
             reads.suspend(ReadSuspension.UPSTREAM_FULL);
         }
         if (msg instanceof LastHttpContent) {
-            backend.flush();
+            responses.requestWritten();
+            // Not only at read complete: a request can end here after an asynchronous route lookup.
+            flushBackend();
         }
     }
 
@@ -216,7 +252,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closeBackend();
+        releaseBackend();
         releaseWaiting();
         ctx.fireChannelInactive();
     }
@@ -233,10 +269,16 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void closeBackend() {
-        if (backend != null) {
-            backend.close();
-            backendClosed(backend);
+    /** Gives the backend connection back to the pool if it may carry another exchange; closes it if not. */
+    private void releaseBackend() {
+        if (backend == null) {
+            return;
+        }
+        Channel channel = backend;
+        boolean pooled = !connecting && responses.release();
+        backendClosed(channel);
+        if (!pooled) {
+            channel.close();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.codermon.proxy.pipeline;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.codermon.proxy.http.Refusal;
+import io.netty.buffer.ByteBuf;
 
 /**
  * Checks the raw header lines of one request head for what Netty's decoder would accept after
@@ -21,12 +22,13 @@ final class HeaderLineCheck {
     private int lineLength;
     private int lengthsInHead;
 
-    /** Adds a byte of the current line (anything but LF). */
-    void add(byte b) {
+    /** Adds bytes {@code from} (inclusive) to {@code to} (exclusive) of the buffer to the current line (no LF). */
+    void add(ByteBuf buf, int from, int to) {
+        int n = to - from;
         if (lineLength < CAPTURE) {
-            line[lineLength] = b;
+            buf.getBytes(from, line, lineLength, Math.min(n, CAPTURE - lineLength));
         }
-        lineLength++;
+        lineLength += n;
     }
 
     /** Ends the current line at its LF and returns its length without the CR. */

@@ -1,9 +1,10 @@
 package dev.codermon.proxy.pipeline;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.channel.ChannelPromise;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,15 +12,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Closes a client connection that has neither read nor written for its idle timeout: the HTTP timeout
  * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that.
+ *
+ * <p>Unlike Netty's {@code IdleStateHandler} it counts a write when it is made, not when it completes,
+ * so that it adds no listener to every write's promise; a peer that stops reading stops the writes
+ * too, and the connection then goes idle all the same. One timer per connection, re-armed when it fires.
  */
-final class IdleTimeoutHandler extends IdleStateHandler {
+final class IdleTimeoutHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(IdleTimeoutHandler.class);
 
+    private final long idleNanos;
     private final long tunnelNanos;
+    private long lastActivity;
+    private ScheduledFuture<?> timer;
 
     IdleTimeoutHandler(long httpNanos, long tunnelNanos) {
-        super(0, 0, httpNanos, TimeUnit.NANOSECONDS);
+        this.idleNanos = httpNanos;
         this.tunnelNanos = tunnelNanos;
     }
 
@@ -32,8 +40,68 @@ final class IdleTimeoutHandler extends IdleStateHandler {
     }
 
     @Override
-    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-        log.debug("{} idle for {} ms, closing", ctx.channel(), getAllIdleTimeInMillis());
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        start(ctx);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        stop();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        stop();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivity = System.nanoTime();
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        lastActivity = System.nanoTime();
+        ctx.write(msg, promise);
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (timer != null || idleNanos <= 0) {
+            return;
+        }
+        lastActivity = System.nanoTime();
+        timer = ctx.executor().schedule(() -> check(ctx), idleNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void check(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isOpen()) {
+            timer = null;
+            return;
+        }
+        long left = lastActivity + idleNanos - System.nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        timer = null;
+        log.debug("{} idle for {} ms, closing", ctx.channel(), TimeUnit.NANOSECONDS.toMillis(idleNanos));
         ctx.close();
+    }
+
+    private void stop() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
     }
 }

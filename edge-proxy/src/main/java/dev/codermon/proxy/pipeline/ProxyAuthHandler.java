@@ -14,12 +14,18 @@ import org.slf4j.LoggerFactory;
  * 407 with a challenge when it is invalid; the connection stays open for the retry. A request without
  * the header goes on without a principal, for the sign-in link, session cookie and CONNECT :443
  * stages to decide (each refuses it when it grants nothing).
+ *
+ * <p>A busy connection sends the same header with every request: the last one that verified is kept,
+ * and a request carrying exactly that header reuses its principal without decoding or looking it up
+ * again. Expiry and revocation are still checked on every request.
  */
 final class ProxyAuthHandler extends RequestStageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyAuthHandler.class);
 
     private final ProxyAuthenticator authenticator;
+    private String lastCredentials;
+    private Principal lastPrincipal;
 
     ProxyAuthHandler(ProxyAuthenticator authenticator) {
         this.authenticator = authenticator;
@@ -38,8 +44,17 @@ final class ProxyAuthHandler extends RequestStageHandler {
         }
         Principal principal;
         try {
-            principal = authenticator.authenticate(credentials);
+            if (lastPrincipal != null && credentials.equals(lastCredentials)) {
+                principal = lastPrincipal;
+                authenticator.requireValid(principal);
+            } else {
+                lastPrincipal = null;
+                principal = authenticator.authenticate(credentials);
+                lastCredentials = credentials;
+                lastPrincipal = principal;
+            }
         } catch (AuthenticationException e) {
+            lastPrincipal = null;
             log.debug("{} {} refused: {}", ctx.channel(), request.method(), e.getMessage());
             refuse(ctx, request, e.refusal());
             return;

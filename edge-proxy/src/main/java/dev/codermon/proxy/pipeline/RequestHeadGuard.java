@@ -33,7 +33,9 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private Mode mode = Mode.HEAD;
     private long bodyRemaining;
     private boolean inHead;
+    private long headStartNanos;
     private int linesInHead;
+    /** At most one timer per connection, re-armed when it fires, not scheduled and cancelled per request. */
     private ScheduledFuture<?> deadline;
 
     RequestHeadGuard(long headerTimeoutNanos) {
@@ -103,23 +105,25 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private void passHead(ByteBuf buf) {
         int start = buf.readerIndex();
         int end = buf.writerIndex();
-        for (int i = start; i < end; i++) {
-            byte b = buf.getByte(i);
+        int i = start;
+        while (i < end) {
             if (!inHead) {
-                inHead = true;
-                deadline = ctx.executor().schedule(this::headerTimeout, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+                startHead();
             }
-            if (b != '\n') {
-                lines.add(b);
-                continue;
+            int lf = buf.indexOf(i, end, (byte) '\n');
+            if (lf < 0) {
+                lines.add(buf, i, end);
+                break;
             }
+            lines.add(buf, i, lf);
+            i = lf + 1;
             int length = lines.endLine();
             if (length == 0 && linesInHead == 0) {
                 continue;
             }
             if (length == 0) {
                 endOfHead();
-                ctx.fireChannelRead(buf.readRetainedSlice(i + 1 - start));
+                ctx.fireChannelRead(buf.readRetainedSlice(i - start));
                 return;
             }
             Refusal refusal = linesInHead++ == 0 ? null : lines.check(length);
@@ -131,18 +135,32 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(buf.readRetainedSlice(end - start));
     }
 
+    private void startHead() {
+        inHead = true;
+        headStartNanos = System.nanoTime();
+        if (deadline == null) {
+            deadline = ctx.executor().schedule(this::headerTimeout, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
     private void endOfHead() {
         inHead = false;
         linesInHead = 0;
         lines.endHead();
-        cancelDeadline();
     }
 
     private void headerTimeout() {
         deadline = null;
-        if (inHead && mode == Mode.HEAD && ctx.channel().isActive()) {
-            reject(Refusal.HEADER_TIMEOUT);
+        if (!inHead || mode != Mode.HEAD || !ctx.channel().isActive()) {
+            return;
         }
+        long left = headStartNanos + headerTimeoutNanos - System.nanoTime();
+        if (left > 0) {
+            // The timer was armed for an earlier head: wait out what is left of this one's time.
+            deadline = ctx.executor().schedule(this::headerTimeout, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        reject(Refusal.HEADER_TIMEOUT);
     }
 
     private void reject(Refusal refusal) {

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.http.AppHost;
@@ -34,6 +35,9 @@ final class RouteHandler extends RequestStageHandler {
     private final ReadSuspension reads;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean resolving;
+    /** What this connection was last bound to, so that a busy connection binds once, not per request. */
+    private Principal boundPrincipal;
+    private Route boundRoute;
 
     RouteHandler(TargetPolicy policy, RouteCache routes, LiveConnections connections, ReadSuspension reads) {
         this.policy = policy;
@@ -126,6 +130,9 @@ final class RouteHandler extends RequestStageHandler {
     }
 
     private static boolean sameAuthority(RequestTarget target, String hostHeader) {
+        if (target.port() == RequestTarget.NO_PORT && hostHeader.equals(target.host())) {
+            return true;
+        }
         try {
             return target.sameAuthority(parseHost(hostHeader));
         } catch (IllegalArgumentException e) {
@@ -152,8 +159,8 @@ final class RouteHandler extends RequestStageHandler {
             return;
         }
         // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
-        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
         if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
+            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
             refuse(ctx, request, Refusal.NO_ROUTE);
@@ -165,7 +172,11 @@ final class RouteHandler extends RequestStageHandler {
             refuse(ctx, request, closedPort);
             return;
         }
-        connections.bind(ctx.channel(), authenticated.principal(), route.get());
+        if (!authenticated.principal().equals(boundPrincipal) || !route.get().equals(boundRoute)) {
+            connections.bind(ctx.channel(), authenticated.principal(), route.get());
+            boundPrincipal = authenticated.principal();
+            boundRoute = route.get();
+        }
         ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm()));
     }

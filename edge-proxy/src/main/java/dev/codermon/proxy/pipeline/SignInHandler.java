@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class SignInHandler extends PausingStageHandler {
 
     static final String PATH = "/__codermon/auth";
+    /** A part of {@link #PATH} that every unencoded spelling of it contains. */
+    private static final String MARKER = "__codermon";
     private static final Logger log = LoggerFactory.getLogger(SignInHandler.class);
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
     private static final AsciiString NO_REFERRER = AsciiString.cached("no-referrer");
@@ -52,6 +54,12 @@ final class SignInHandler extends PausingStageHandler {
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof AuthenticatedRequest authenticated)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String uri = authenticated.request().uri();
+        if (!uri.contains(MARKER) && uri.indexOf('%') < 0) {
+            // Cannot name the sign-in path, not even percent-encoded: skip parsing the target again.
             ctx.fireChannelRead(msg);
             return;
         }

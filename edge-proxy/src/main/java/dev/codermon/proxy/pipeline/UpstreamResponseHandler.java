@@ -4,6 +4,7 @@ import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.upstream.ActivityRecorder;
+import dev.codermon.proxy.upstream.UpstreamPool;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -23,31 +24,87 @@ import org.slf4j.LoggerFactory;
 /**
  * Streams an upstream's responses back to the client, in request order, and hands the connection over
  * to a raw relay once the upstream accepts a WebSocket upgrade. Runs on the client's event loop.
+ *
+ * <p>It stays with its upstream connection for that connection's life: while the connection waits in
+ * the event loop's {@link UpstreamPool} it has no client, closes the connection on any byte the
+ * upstream sends unasked, and takes it out of the pool when the upstream hangs up.
  */
 final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamResponseHandler.class);
 
-    private final Channel client;
-    private final ForwardHandler forward;
+    private final UpstreamPool pool;
+    private final UpstreamPool.Key key;
     private final ActivityRecorder activity;
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
+    private Channel client;
+    private ForwardHandler forward;
+    private ChannelHandlerContext ctx;
     private boolean responseStarted;
     private boolean informational;
     private boolean switching;
+    private boolean writingRequest;
+    private boolean reusable = true;
 
     /** What the response handler must remember about one forwarded request. */
     private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId) {
     }
 
-    UpstreamResponseHandler(Channel client, ForwardHandler forward, ActivityRecorder activity) {
-        this.client = client;
-        this.forward = forward;
+    UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key, ActivityRecorder activity) {
+        this.pool = pool;
+        this.key = key;
         this.activity = activity;
     }
 
-    void expect(boolean keepAlive, boolean webSocket, boolean head, String workspaceId) {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    UpstreamPool.Key key() {
+        return key;
+    }
+
+    /** Gives the upstream connection to a client connection, until {@link #release()} or a close. */
+    void attach(Channel client, ForwardHandler forward) {
+        this.client = client;
+        this.forward = forward;
+    }
+
+    /**
+     * Hands the idle upstream connection back to the pool, if it may carry another exchange: every
+     * request was sent whole and answered whole, both kept the connection alive, none upgraded.
+     *
+     * @return whether the pool took it; if not, the caller closes it
+     */
+    boolean release() {
+        client = null;
+        forward = null;
+        if (ctx == null || !reusable || writingRequest || switching || informational || responseStarted
+                || !exchanges.isEmpty()) {
+            return false;
+        }
+        ctx.channel().config().setAutoRead(true);
+        return pool.release(key, ctx.channel());
+    }
+
+    /**
+     * Records a request about to be written upstream.
+     *
+     * @param keepAlive         whether the client keeps its connection after the response
+     * @param upstreamKeepAlive whether the request, as forwarded, lets the upstream keep the connection
+     */
+    void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId) {
         exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId));
+        writingRequest = true;
+        if (!upstreamKeepAlive || webSocket) {
+            reusable = false;
+        }
+    }
+
+    /** Records that the current request's last content was written upstream. */
+    void requestWritten() {
+        writingRequest = false;
     }
 
     int inFlight() {
@@ -57,10 +114,10 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Exchange exchange = exchanges.peek();
-        if (exchange == null) {
-            // Bytes after a finished exchange (or after the upgrade): nobody asked for them.
+        if (exchange == null || client == null) {
+            // Bytes after a finished exchange, after the upgrade or while pooled: nobody asked for them.
             ReferenceCountUtil.release(msg);
-            if (!(msg instanceof LastHttpContent)) {
+            if (client == null || !(msg instanceof LastHttpContent)) {
                 ctx.close();
             }
             return;
@@ -84,6 +141,10 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(response);
             ctx.close();
             return;
+        }
+        if (!informational && (!HttpUtil.isKeepAlive(response) || needsFraming(response, exchange))) {
+            // The upstream closes after this one (or ends the body by closing): not for the pool.
+            reusable = false;
         }
         if (!switching) {
             HopByHopHeaders.strip(response.headers(), false);
@@ -139,18 +200,29 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        client.flush();
+        if (client != null) {
+            client.flush();
+        }
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        forward.upstreamWritabilityChanged(ctx.channel().isWritable());
+        if (forward != null) {
+            forward.upstreamWritabilityChanged(ctx.channel().isWritable());
+        }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (client == null) {
+            // Closed while idle in the pool (or after it was given up): nobody is waiting on it.
+            pool.remove(key, ctx.channel());
+            exchanges.clear();
+            ctx.fireChannelInactive();
+            return;
+        }
         if (!exchanges.isEmpty() && client.isActive()) {
             if (responseStarted) {
                 client.close();
@@ -166,7 +238,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{} upstream connection failed: {}", client, cause.toString());
+        log.debug("{} upstream connection failed: {}", client == null ? ctx.channel() : client, cause.toString());
         ctx.close();
     }
 }

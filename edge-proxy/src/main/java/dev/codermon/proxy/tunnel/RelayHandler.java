@@ -22,6 +22,8 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     private final Channel peer;
     private final Consumer<ByteBuf> onRead;
+    /** One listener for every write (created once, not per message): read on once the peer took it. */
+    private ChannelFutureListener readNext;
 
     /**
      * Creates a relay towards the peer.
@@ -36,6 +38,14 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        readNext = future -> {
+            if (future.isSuccess()) {
+                ctx.read();
+            } else {
+                future.channel().close();
+                ctx.close();
+            }
+        };
         ctx.channel().config().setAutoRead(false);
         if (ctx.channel().isActive()) {
             ctx.read();
@@ -54,14 +64,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (onRead != null && msg instanceof ByteBuf bytes) {
             onRead.accept(bytes);
         }
-        peer.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
-            if (future.isSuccess()) {
-                ctx.read();
-            } else {
-                future.channel().close();
-                ctx.close();
-            }
-        });
+        peer.writeAndFlush(msg).addListener(readNext);
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class ActivityRecorder implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ActivityRecorder.class);
 
+    private static final long RESOLUTION_MILLIS = 1000;
+
     private final RouteStore store;
     private final Clock clock;
     private final Map<String, Instant> pending = new ConcurrentHashMap<>();
@@ -33,9 +35,17 @@ public final class ActivityRecorder implements AutoCloseable {
         this.flusher = executor.scheduleWithFixedDelay(this::flush, millis, millis, TimeUnit.MILLISECONDS);
     }
 
-    /** Records that the workspace had traffic now. */
+    /**
+     * Records that the workspace had traffic now. Called for every request and WebSocket frame from
+     * every event loop: a time already noted less than a second ago is left alone, so that the busy
+     * path only reads the map instead of locking its entry and allocating.
+     */
     public void touch(String workspaceId) {
-        pending.put(workspaceId, clock.instant());
+        long now = clock.millis();
+        Instant noted = pending.get(workspaceId);
+        if (noted == null || now - noted.toEpochMilli() >= RESOLUTION_MILLIS) {
+            pending.put(workspaceId, Instant.ofEpochMilli(now));
+        }
     }
 
     /** Writes what was recorded since the last flush. */

@@ -9,24 +9,60 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens connections to workspace upstreams on the client channel's own event loop, so that both
- * sides of a proxied exchange run on one thread.
+ * sides of a proxied exchange run on one thread, and keeps one {@link UpstreamPool} of idle
+ * keep-alive connections per event loop.
  */
 public final class UpstreamConnector {
+
+    /**
+     * How long an upstream connection may wait idle in a pool: under the 5 s keep-alive timeout of
+     * Node's HTTP server (code-server), so that the proxy gives a connection up before the upstream does.
+     */
+    public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(4);
+    /** How many idle connections a pool keeps per workspace upstream. */
+    public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
+
+    /**
+     * Netty's defaults but for the body: a response body passes on in pieces as large as what one read
+     * brought (not 8 KiB ones), so that a large download costs few messages.
+     */
+    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig().setMaxChunkSize(256 * 1024);
 
     private final ChannelFactory<? extends Channel> channelFactory;
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
+    private final int maxIdlePerUpstream;
+    private final long poolIdleTimeoutNanos;
+    private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
     public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
+        this(channelFactory, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
+                DEFAULT_POOL_IDLE_TIMEOUT);
+    }
+
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
+            WriteBufferWaterMark waterMark, int maxIdlePerUpstream, Duration poolIdleTimeout) {
         this.channelFactory = channelFactory;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
+        this.maxIdlePerUpstream = maxIdlePerUpstream;
+        this.poolIdleTimeoutNanos = poolIdleTimeout.toNanos();
+    }
+
+    /** Returns the pool of the given event loop (a client connection looks it up once). */
+    public UpstreamPool poolFor(EventLoop loop) {
+        return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, maxIdlePerUpstream, poolIdleTimeoutNanos));
     }
 
     /**
@@ -44,7 +80,9 @@ public final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec())
+                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec(RESPONSE_DECODER,
+                                        HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                                        HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
                                 .addLast(HandlerNames.APP_RETRY, new AppRetryHandler())
                                 .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
                     }

@@ -88,6 +88,59 @@ class RequestStagesTest {
         assertFalse(channel.finishAndReleaseAll());
     }
 
+    private static void assertRefused(EmbeddedChannel channel) {
+        FullHttpResponse response = channel.readOutbound();
+        try {
+            assertEquals(407, response.status().code());
+        } finally {
+            response.release();
+        }
+    }
+
+    @Test
+    void reused_credentials_on_a_connection_are_still_checked_for_expiry_and_revocation() {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now.get();
+            }
+        };
+        Revocations revocations = new Revocations();
+        EmbeddedChannel channel = new EmbeddedChannel(
+                new ProxyAuthHandler(new ProxyAuthenticator(tokens.verifier(), revocations, clock)));
+        String header = "Bearer " + tokens.tokenFor("alice");
+        for (int i = 0; i < 2; i++) {
+            channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
+            assertEquals("alice", assertInstanceOf(AuthenticatedRequest.class, channel.readInbound()).principal().user());
+        }
+        // Revoked: the same header on the same connection is refused.
+        revocations.update(java.util.Map.of("alice", now.get().plusSeconds(1)));
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
+        assertNull(channel.readInbound());
+        assertRefused(channel);
+        // Not revoked any more, but expired.
+        revocations.update(java.util.Map.of());
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
+        assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
+        now.set(now.get().plus(Duration.ofDays(2)));
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
+        assertNull(channel.readInbound());
+        assertRefused(channel);
+        channel.finishAndReleaseAll();
+    }
+
     @Test
     void missing_credentials_get_a_framed_407_and_the_body_is_dropped() {
         EmbeddedChannel channel = authAndConnect();

@@ -49,13 +49,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class TestUpstream implements AutoCloseable {
 
-    /** A request head as the upstream saw it. */
-    public record Seen(String method, String uri, HttpHeaders headers) {
+    /** A request head as the upstream saw it, and which of its connections it came on. */
+    public record Seen(String method, String uri, HttpHeaders headers, String connection) {
     }
 
     private final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+    private final io.netty.channel.group.ChannelGroup connections =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private Channel server;
 
     /** Returns how many connections this upstream has accepted. */
@@ -69,6 +71,7 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.incrementAndGet();
+                        connections.add(ch);
                         ch.pipeline().addLast("codec", new HttpServerCodec())
                                 .addLast("chunked", new ChunkedWriteHandler())
                                 .addLast("app", new Handler());
@@ -84,6 +87,11 @@ public final class TestUpstream implements AutoCloseable {
 
     public List<Seen> seen() {
         return new ArrayList<>(seen);
+    }
+
+    /** Closes every open connection, as an upstream dropping idle keep-alive connections would. */
+    public void closeConnections() {
+        connections.close().syncUninterruptibly();
     }
 
     public void clear() {
@@ -112,7 +120,8 @@ public final class TestUpstream implements AutoCloseable {
                 return;
             }
             if (msg instanceof HttpRequest request) {
-                seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy()));
+                seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy(),
+                        ctx.channel().id().asLongText()));
                 uri = request.uri();
                 sink = uri.startsWith("/sink") ? new CRC32() : null;
                 sinkBytes = 0;
