@@ -71,6 +71,8 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "route store unavailable");
     public static final Refusal UPSTREAM_DOWN =
             new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace is not answering");
+    public static final Refusal UPSTREAM_MALFORMED =
+            new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace sent a malformed response");
     public static final Refusal UPSTREAM_TIMEOUT =
             new Refusal(HttpResponseStatus.GATEWAY_TIMEOUT, "workspace did not answer in time");
 

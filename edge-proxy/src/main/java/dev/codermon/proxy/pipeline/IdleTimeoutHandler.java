@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes a client connection that has neither read nor written for its idle timeout: the HTTP timeout
- * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that.
+ * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that. A request whose
+ * workspace has not started answering by then gets {@code 504} instead of a silent close.
  */
 final class IdleTimeoutHandler extends IdleStateHandler {
 
@@ -33,6 +34,10 @@ final class IdleTimeoutHandler extends IdleStateHandler {
 
     @Override
     protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+        // A request still waiting for its workspace gets a clear 504 rather than a silent close.
+        if (ctx.pipeline().get(HandlerNames.FORWARD) instanceof ForwardHandler forward && forward.timeOutUpstream()) {
+            return;
+        }
         log.debug("{} idle for {} ms, closing", ctx.channel(), getAllIdleTimeInMillis());
         ctx.close();
     }

@@ -11,12 +11,25 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 
 /**
  * Opens connections to workspace upstreams on the client channel's own event loop, so that both
  * sides of a proxied exchange run on one thread.
  */
 public final class UpstreamConnector {
+
+    /**
+     * Response heads are parsed strictly (no duplicate {@code Content-Length}, valid header names and
+     * values): a response the proxy cannot frame exactly is refused, never relayed. Its header section
+     * may be larger than a request's, since workspaces send long security policies.
+     */
+    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(8 * 1024)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(64 * 1024)
+            .setValidateHeaders(true)
+            .setAllowDuplicateContentLengths(false);
 
     private final ChannelFactory<? extends Channel> channelFactory;
     private final int connectTimeoutMillis;
@@ -41,7 +54,7 @@ public final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec())
+                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec(RESPONSE_DECODER, false, false))
                                 .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
                     }
                 })
