@@ -26,6 +26,10 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.BAD_REQUEST, "folded (obs-fold) header lines are not allowed");
     public static final Refusal BAD_REQUEST_TARGET =
             new Refusal(HttpResponseStatus.BAD_REQUEST, "request target contains control characters");
+    public static final Refusal DUPLICATE_HOST =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+    public static final Refusal HTTP_VERSION = new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+            "only HTTP/1.1 and HTTP/1.0 are supported");
     public static final Refusal REQUEST_LINE_TOO_LONG =
             new Refusal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
     public static final Refusal HEADERS_TOO_LARGE = new Refusal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
