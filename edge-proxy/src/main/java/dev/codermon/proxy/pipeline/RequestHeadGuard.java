@@ -81,6 +81,8 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         }
         parked = null;
         process(held);
+        // What was passed on is a read's worth: let the handlers behind flush as after a read.
+        ctx.fireChannelReadComplete();
         if (parked == null) {
             reads.resume(ReadSuspension.PIPELINE_FULL);
         }
