@@ -84,6 +84,10 @@ class CredentialAttacksIT {
         return signed(edit, fixture.tokens.privateKey());
     }
 
+    private static ECKey withKeyId(ECKey key, String kid) {
+        return new ECKey.Builder(key).keyID(kid).build();
+    }
+
     private static String hmacWithPublicKey() {
         try {
             byte[] secret = Arrays.copyOf(fixture.tokens.publicKeys().toString().getBytes(StandardCharsets.UTF_8), 64);
@@ -130,7 +134,10 @@ class CredentialAttacksIT {
                 Arguments.of("tampered signature", "Bearer " + tamperedSignature(), "bad token signature"),
                 Arguments.of("claims swapped under a valid signature", "Bearer " + forgedSubject(),
                         "bad token signature"),
-                Arguments.of("signed by another key", "Bearer " + signed(c -> c, SigningKeys.generate()),
+                Arguments.of("signed by another key under our key id", "Bearer " + signed(c -> c,
+                        withKeyId(SigningKeys.generate(), fixture.tokens.privateKey().getKeyID())), "bad token signature"),
+                Arguments.of("signed by another key with an unknown key id", "Bearer " + signed(c -> c,
+                        withKeyId(SigningKeys.generate(), "codermon-unknown")),
                         "token signed with an unexpected algorithm or key"),
                 Arguments.of("alg none", "Bearer " + new PlainJWT(claims("alice").build()).serialize(),
                         "unsigned tokens are not accepted"),
