@@ -84,8 +84,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
 
     @Option(names = "--idle-timeout",
             defaultValue = "${env:CODERMON_PROXY_IDLE_TIMEOUT:-" + ProxyLimits.DEFAULT_HTTP_IDLE_TIMEOUT + "}",
-            description = "Closes an HTTP connection idle this long"
-                    + " (env CODERMON_PROXY_IDLE_TIMEOUT; default ${DEFAULT-VALUE}).")
+            description = "Closes an HTTP connection idle this long; a request still waiting for its"
+                    + " workspace then gets 504 (env CODERMON_PROXY_IDLE_TIMEOUT; default ${DEFAULT-VALUE}).")
     private String idleTimeout;
 
     @Option(names = "--tunnel-idle-timeout",

@@ -26,6 +26,10 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.BAD_REQUEST, "folded (obs-fold) header lines are not allowed");
     public static final Refusal BAD_REQUEST_TARGET =
             new Refusal(HttpResponseStatus.BAD_REQUEST, "request target contains control characters");
+    public static final Refusal DUPLICATE_HOST =
+            new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+    public static final Refusal HTTP_VERSION = new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+            "only HTTP/1.1 and HTTP/1.0 are supported");
     public static final Refusal REQUEST_LINE_TOO_LONG =
             new Refusal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
     public static final Refusal HEADERS_TOO_LARGE = new Refusal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -78,6 +82,8 @@ public record Refusal(HttpResponseStatus status, String reason) {
     /** Stands for every "nothing listens on this app port" answer; the body names the port. */
     public static final Refusal APP_NOT_LISTENING = new Refusal(HttpResponseStatus.BAD_GATEWAY,
             "nothing is listening on this port in your workspace yet; it may still be starting");
+    public static final Refusal UPSTREAM_MALFORMED =
+            new Refusal(HttpResponseStatus.BAD_GATEWAY, "workspace sent a malformed response");
     public static final Refusal UPSTREAM_TIMEOUT =
             new Refusal(HttpResponseStatus.GATEWAY_TIMEOUT, "workspace did not answer in time");
 

@@ -35,7 +35,7 @@ public final class ClientFront {
      *
      * @return whether the connection was admitted; if not, add nothing else
      */
-    boolean addTo(Channel ch) {
+    boolean addTo(Channel ch, ReadSuspension reads) {
         ChannelPipeline p = ch.pipeline();
         if (!connections.admit(ch)) {
             metrics.refused(Refusal.CONNECTION_LIMIT);
@@ -43,7 +43,7 @@ public final class ClientFront {
             p.addLast(new ClientConnections.AtLimitHandler());
             return false;
         }
-        RequestHeadGuard guard = new RequestHeadGuard(limits.headerTimeout().toNanos());
+        RequestHeadGuard guard = new RequestHeadGuard(limits.headerTimeout().toNanos(), reads);
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
@@ -56,7 +56,7 @@ public final class ClientFront {
                 limits.tunnelIdleTimeout().toNanos()));
         p.addLast(HandlerNames.HEAD_GUARD, guard);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
-        p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog));
+        p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard));
         p.addLast(HandlerNames.FRAMING, new FramingEnforcingHandler(guard, limits.maxHeaderCount()));
         return true;
     }

@@ -34,6 +34,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
 
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    private final RequestHeadGuard guard;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange responding;
@@ -68,9 +69,10 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
     }
 
-    ExchangeTracker(ProxyMetrics metrics, AccessLog accessLog) {
+    ExchangeTracker(ProxyMetrics metrics, AccessLog accessLog, RequestHeadGuard guard) {
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.guard = guard;
     }
 
     /** Records who sent a request and, once routed, which workspace it goes to. */
@@ -128,6 +130,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent && exchange != null) {
             responding = null;
             finish(exchange);
+            guard.responseEnded();
             if (exchange.closeAfter || (draining && pending.isEmpty())) {
                 ctx.write(msg, promise).addListener(ChannelFutureListener.CLOSE);
                 return;

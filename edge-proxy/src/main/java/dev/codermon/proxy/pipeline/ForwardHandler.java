@@ -210,6 +210,21 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Answers 504 and closes both connections if a forwarded request is still waiting for its response
+     * head (called when the client connection went idle).
+     *
+     * @return whether it did; if not, the caller closes the connection itself
+     */
+    boolean timeOutUpstream() {
+        if (backend == null || responses == null || !responses.awaitingResponseHead()) {
+            return false;
+        }
+        log.debug("{} upstream {} did not answer in time", ctx.channel(), backendRoute.workspaceId());
+        responses.abandon(backend.pipeline().context(responses), Refusal.UPSTREAM_TIMEOUT);
+        return true;
+    }
+
     /** Called by the response handler when every requested response has been relayed. */
     void responsesDone() {
         if (awaitingResponses) {

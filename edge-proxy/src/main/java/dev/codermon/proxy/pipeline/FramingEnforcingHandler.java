@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Checked here: Transfer-Encoding and Content-Length together; more than one Transfer-Encoding or
  * any value other than exactly {@code chunked}; Transfer-Encoding on HTTP/1.0; more than one or a
- * non-numeric Content-Length; too many header fields; control characters or spaces in the target.
+ * non-numeric Content-Length; more than one Host; an HTTP version other than 1.0 and 1.1; too many header
+ * fields; control characters or spaces in the target.
  */
 final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
 
@@ -100,6 +101,14 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         }
         if (!isCleanTarget(request.uri())) {
             return Refusal.BAD_REQUEST_TARGET;
+        }
+        HttpVersion version = request.protocolVersion();
+        if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
+            return Refusal.HTTP_VERSION;
+        }
+        if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+            // Which one an upstream would use is anyone's guess (RFC 9112 section 3.2).
+            return Refusal.DUPLICATE_HOST;
         }
         List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
         List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes a client connection that has neither read nor written for its idle timeout: the HTTP timeout
- * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that.
+ * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that. A request whose
+ * workspace has not started answering by then gets {@code 504} instead of a silent close.
  *
  * <p>Unlike Netty's {@code IdleStateHandler} it counts a write when it is made, not when it completes,
  * so that it adds no listener to every write's promise; a peer that stops reading stops the writes
@@ -91,6 +92,12 @@ final class IdleTimeoutHandler extends ChannelDuplexHandler {
         long left = lastActivity + idleNanos - System.nanoTime();
         if (left > 0) {
             timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        // A request still waiting for its workspace gets a clear 504 rather than a silent close.
+        if (ctx.pipeline().get(HandlerNames.FORWARD) instanceof ForwardHandler forward && forward.timeOutUpstream()) {
+            lastActivity = System.nanoTime();
+            timer = ctx.executor().schedule(() -> check(ctx), idleNanos, TimeUnit.NANOSECONDS);
             return;
         }
         timer = null;

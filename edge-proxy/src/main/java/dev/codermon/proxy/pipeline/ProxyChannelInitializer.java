@@ -39,7 +39,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ReadSuspension reads = new ReadSuspension(ch);
         ChannelPipeline p = ch.pipeline();
-        if (!front.addTo(ch)) {
+        if (!front.addTo(ch, reads)) {
             return;
         }
         p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));

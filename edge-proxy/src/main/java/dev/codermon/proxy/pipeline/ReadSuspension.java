@@ -15,6 +15,7 @@ final class ReadSuspension {
     static final int SIGN_IN = 1 << 3;
     static final int SESSION_LOOKUP = 1 << 4;
     static final int TLS_SETUP = 1 << 5;
+    static final int PIPELINE_FULL = 1 << 6;
 
     private final Channel channel;
     private int reasons;

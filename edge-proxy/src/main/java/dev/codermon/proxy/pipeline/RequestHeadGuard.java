@@ -26,7 +26,17 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
     private enum Mode { HEAD, FIXED_BODY, CHUNKED_BODY, REJECTED }
 
+    /**
+     * Most requests a connection may have forwarded without their responses having ended. Beyond it the
+     * guard keeps the following bytes and pauses reads until a response ends, so a pipelining flood
+     * is slowed rather than queued (and stays below the codec's own pipelining limit of 128).
+     */
+    static final int MAX_UNANSWERED = 64;
+
     private final long headerTimeoutNanos;
+    private ReadSuspension reads;
+    private int unanswered;
+    private ByteBuf parked;
     private final EndOfMessageFinder endFinder = new EndOfMessageFinder();
     private final HeaderLineCheck lines = new HeaderLineCheck();
     private ChannelHandlerContext ctx;
@@ -39,12 +49,45 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> deadline;
 
     RequestHeadGuard(long headerTimeoutNanos) {
+        this(headerTimeoutNanos, null);
+    }
+
+    RequestHeadGuard(long headerTimeoutNanos, ReadSuspension reads) {
         this.headerTimeoutNanos = headerTimeoutNanos;
+        this.reads = reads;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (reads == null) {
+            reads = new ReadSuspension(ctx.channel());
+        }
+    }
+
+    /** Called by the exchange tracker when a final response has been written in full. */
+    void responseEnded() {
+        if (unanswered > 0) {
+            unanswered--;
+        }
+        if (parked != null && unanswered < MAX_UNANSWERED) {
+            // Not from inside the write that ended the response: from the event loop, afterwards.
+            ctx.executor().execute(this::releaseParked);
+        }
+    }
+
+    private void releaseParked() {
+        ByteBuf held = parked;
+        if (held == null || unanswered >= MAX_UNANSWERED || ctx.isRemoved()) {
+            return;
+        }
+        parked = null;
+        process(held);
+        // What was passed on is a read's worth: let the handlers behind flush as after a read.
+        ctx.fireChannelReadComplete();
+        if (parked == null) {
+            reads.resume(ReadSuspension.PIPELINE_FULL);
+        }
     }
 
     /** Called by the framing handler with the accepted head's body length: 0, a length, or -1 for chunked. */
@@ -76,10 +119,26 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        if (parked != null) {
+            // Bytes of a read already under way when reads paused: they wait behind the others.
+            parked.writeBytes(buf);
+            buf.release();
+            return;
+        }
+        process(buf);
+    }
+
+    private void process(ByteBuf buf) {
         try {
             while (buf.isReadable() && mode != Mode.REJECTED && ctx.channel().isActive()) {
                 switch (mode) {
-                    case HEAD -> passHead(buf);
+                    case HEAD -> {
+                        if (!inHead && unanswered >= MAX_UNANSWERED) {
+                            park(buf);
+                        } else {
+                            passHead(buf);
+                        }
+                    }
                     case FIXED_BODY -> {
                         int n = (int) Math.min(bodyRemaining, buf.readableBytes());
                         bodyRemaining -= n;
@@ -123,6 +182,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             }
             if (length == 0) {
                 endOfHead();
+                unanswered++;
                 ctx.fireChannelRead(buf.readRetainedSlice(i - start));
                 return;
             }
@@ -133,6 +193,19 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelRead(buf.readRetainedSlice(end - start));
+    }
+
+    private void park(ByteBuf buf) {
+        parked = ctx.alloc().buffer(buf.readableBytes());
+        parked.writeBytes(buf);
+        reads.suspend(ReadSuspension.PIPELINE_FULL);
+    }
+
+    private void releaseParkedBytes() {
+        if (parked != null) {
+            parked.release();
+            parked = null;
+        }
     }
 
     private void startHead() {
@@ -178,12 +251,14 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelDeadline();
+        releaseParkedBytes();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelDeadline();
+        releaseParkedBytes();
     }
 
     /** Finds the next CR LF CR LF, across buffers. */

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -122,6 +123,13 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (msg instanceof HttpObject object && object.decoderResult().isFailure()) {
+            // Never relay what could not be parsed: the client would frame it differently, or not at all.
+            log.debug("{} upstream sent a malformed response: {}", client, object.decoderResult().cause().toString());
+            ReferenceCountUtil.release(msg);
+            abandon(ctx, Refusal.UPSTREAM_MALFORMED);
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             onResponseHead(ctx, exchange, response);
         } else {
@@ -212,6 +220,30 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             forward.upstreamWritabilityChanged(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Returns whether a request was forwarded whose response has not started yet. */
+    boolean awaitingResponseHead() {
+        return !exchanges.isEmpty() && !responseStarted && !informational;
+    }
+
+    /**
+     * Gives up on the upstream: the client gets the refusal if no response to it has started, else its
+     * connection is cut (a partly relayed response must never look complete); both connections close.
+     */
+    void abandon(ChannelHandlerContext ctx, Refusal refusal) {
+        boolean started = responseStarted;
+        exchanges.clear();
+        responseStarted = false;
+        if (client.isActive()) {
+            if (started) {
+                client.close();
+            } else {
+                client.writeAndFlush(ErrorResponses.create(client.alloc(), refusal, false))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+        ctx.close();
     }
 
     @Override

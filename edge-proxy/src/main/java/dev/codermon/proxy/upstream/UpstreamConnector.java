@@ -33,10 +33,18 @@ public final class UpstreamConnector {
     public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
 
     /**
-     * Netty's defaults but for the body: a response body passes on in pieces as large as what one read
-     * brought (not 8 KiB ones), so that a large download costs few messages.
+     * Response heads are parsed strictly (no duplicate {@code Content-Length}, valid header names and
+     * values): a response the proxy cannot frame exactly is refused, never relayed. Its header section
+     * may be larger than a request's, since workspaces send long security policies. A body passes on in
+     * pieces as large as what one read brought (not 8 KiB ones), so that a large download costs few
+     * messages.
      */
-    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig().setMaxChunkSize(256 * 1024);
+    private static final HttpDecoderConfig RESPONSE_DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(8 * 1024)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(256 * 1024)
+            .setValidateHeaders(true)
+            .setAllowDuplicateContentLengths(false);
 
     private final ChannelFactory<? extends Channel> channelFactory;
     private final int connectTimeoutMillis;

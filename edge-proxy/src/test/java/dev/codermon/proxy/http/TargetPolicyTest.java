@@ -31,6 +31,25 @@ class TargetPolicyTest {
         assertEquals(Refusal.IP_LITERAL, check(url));
     }
 
+    /** Literals only: no test ever sends a packet to these addresses. */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://169.254.169.254/", "http://169.254.169.254/latest/meta-data/",
+        "http://2852039166/", "http://0xa9fea9fe/", "http://0xA9.0xFE.0xA9.0xFE/", "http://0251.0376.0251.0376/",
+        "http://169.254.43518/", "http://[::ffff:169.254.169.254]/", "http://[::ffff:a9fe:a9fe]/",
+        "http://[fd00:ec2::254]/", "http://100.100.100.200/", "http://192.0.0.192/", "http://10.0.0.1:8080/",
+        "http://192.168.0.1/", "http://172.16.0.1/", "http://0.0.0.0/", "http://0/", "http://[::]/",
+        "http://[fe80::a9fe:a9fe%25eth0]/"})
+    void cloud_metadata_and_private_range_literals_are_refused(String url) {
+        assertEquals(Refusal.IP_LITERAL, check(url));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://metadata.google.internal/", "http://metadata/", "http://instance-data/",
+        "http://metadata.azure.internal/"})
+    void cloud_metadata_names_are_foreign_hosts(String url) {
+        assertEquals(Refusal.FOREIGN_HOST, check(url));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"http://localhost/", "http://localhost:5001/", "http://LOCALHOST/",
         "http://main.alice.localhost/"})

@@ -2,6 +2,8 @@ package dev.codermon.proxy.testing;
 
 import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
@@ -32,6 +34,7 @@ public final class ProxyFixture implements AutoCloseable {
     public final TestUpstream upstream;
     public final SqliteRouteStore controlPlaneStore;
     private final SqliteRouteStore proxyStore;
+    private final java.util.concurrent.atomic.AtomicBoolean storeDown = new java.util.concurrent.atomic.AtomicBoolean();
     public final EdgeProxy proxy;
     private final Path dir;
 
@@ -59,7 +62,29 @@ public final class ProxyFixture implements AutoCloseable {
         addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.port());
         addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, freePort());
         proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
-                adminPort, limits), access, proxyStore, tokens.verifier()).start();
+                adminPort, limits), access, failing(proxyStore), tokens.verifier()).start();
+    }
+
+    /**
+     * Makes every read and write of the proxy's store fail (as an unreadable SQLite file does) or work
+     * again; the control plane's view is not affected.
+     */
+    public void storeOutage(boolean down) {
+        storeDown.set(down);
+    }
+
+    private RouteStore failing(RouteStore store) {
+        return (RouteStore) java.lang.reflect.Proxy.newProxyInstance(RouteStore.class.getClassLoader(),
+                new Class<?>[] {RouteStore.class}, (self, method, args) -> {
+                    if (storeDown.get() && !method.getName().equals("close")) {
+                        throw new RouteStoreException("route store unavailable (test outage)", null);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     public void addRoute(String id, String user, String name, String host, int port) {

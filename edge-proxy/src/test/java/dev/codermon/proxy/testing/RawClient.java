@@ -85,6 +85,11 @@ public final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** Half-closes the connection: sends FIN, keeps reading. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     public OutputStream out() {
         return out;
     }
