@@ -145,3 +145,27 @@ stop_process_tree() {
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
+
+# Stops every workspace recorded in a store (a test's own temporary CODERMON_HOME): local code-server
+# processes by the PID the control plane recorded, containers and their volumes by name. A missing or
+# unreadable store stops nothing.
+stop_recorded_workspaces() {
+  local db=$1 id ref
+  while read -r id ref; do
+    [ -n "$id" ] || continue
+    if [[ "$ref" =~ ^[0-9]+$ ]]; then
+      stop_process_tree "$ref"
+    elif command -v docker >/dev/null; then
+      docker rm -f "codermon-$id" >/dev/null 2>&1 || true
+      docker volume rm "codermon-ws-$id" >/dev/null 2>&1 || true
+    fi
+  done < <(python3 - "$db" <<'PY' 2>/dev/null
+import sqlite3, sys
+try:
+    for wid, ref in sqlite3.connect(sys.argv[1]).execute("SELECT id, runtime_ref FROM workspaces"):
+        print(wid, ref or "")
+except Exception:
+    pass
+PY
+)
+}
