@@ -37,23 +37,7 @@ final class ListeningSockets {
         if (inodes.isEmpty()) {
             return false;
         }
-        List<ProcessHandle> tree = new ArrayList<>();
-        tree.add(process);
-        process.descendants().forEach(tree::add);
-        for (ProcessHandle p : tree) {
-            try (DirectoryStream<Path> fds = Files.newDirectoryStream(PROC.resolve(p.pid() + "/fd"))) {
-                for (Path fd : fds) {
-                    String target = readLink(fd);
-                    if (target.startsWith("socket:[")
-                            && inodes.contains(target.substring(8, target.length() - 1))) {
-                        return true;
-                    }
-                }
-            } catch (IOException | SecurityException gone) {
-                // the process exited meanwhile, or is not ours to look at
-            }
-        }
-        return false;
+        return socketInodesOf(process).stream().anyMatch(inodes::contains);
     }
 
     /**
@@ -65,6 +49,18 @@ final class ListeningSockets {
         listening(PROC.resolve("net/tcp"), byInode);
         listening(PROC.resolve("net/tcp6"), byInode);
         Set<Integer> ports = new TreeSet<>();
+        for (String inode : socketInodesOf(process)) {
+            Integer port = byInode.get(inode);
+            if (port != null) {
+                ports.add(port);
+            }
+        }
+        return ports;
+    }
+
+    /** Returns the inodes of the sockets open in the process and its descendants. */
+    private static Set<String> socketInodesOf(ProcessHandle process) {
+        Set<String> inodes = new java.util.HashSet<>();
         List<ProcessHandle> tree = new ArrayList<>();
         tree.add(process);
         process.descendants().forEach(tree::add);
@@ -73,17 +69,14 @@ final class ListeningSockets {
                 for (Path fd : fds) {
                     String target = readLink(fd);
                     if (target.startsWith("socket:[")) {
-                        Integer port = byInode.get(target.substring(8, target.length() - 1));
-                        if (port != null) {
-                            ports.add(port);
-                        }
+                        inodes.add(target.substring(8, target.length() - 1));
                     }
                 }
             } catch (IOException | SecurityException gone) {
                 // the process exited meanwhile, or is not ours to look at
             }
         }
-        return ports;
+        return inodes;
     }
 
     /** Reads a {@code /proc/net/tcp}-format table and returns the ports of its listening sockets. */
