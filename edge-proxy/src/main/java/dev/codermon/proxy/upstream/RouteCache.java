@@ -47,7 +47,8 @@ public final class RouteCache implements AutoCloseable {
         this.routes = Caffeine.newBuilder()
                 .executor(executor)
                 .maximumSize(MAX_HOSTS)
-                .refreshAfterWrite(refreshInterval)
+                // No refreshAfterWrite: the scheduled refresh below already re-reads every cached host
+                // once per interval; a per-access refresh would read busy hosts a second time.
                 .buildAsync(loader);
         long millis = refreshInterval.toMillis();
         this.refresher = executor.scheduleWithFixedDelay(this::refreshAll, millis, millis, TimeUnit.MILLISECONDS);
