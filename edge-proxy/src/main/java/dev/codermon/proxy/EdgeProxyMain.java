@@ -35,6 +35,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
             description = "Port to listen on, 0 for any free port (env CODERMON_PROXY_PORT; default ${DEFAULT-VALUE}).")
     private int port;
 
+    private static final String LEAK_DETECTION = "io.netty.leakDetection.level";
+
     @Option(names = "--domain", defaultValue = "${env:CODERMON_DOMAIN:-" + ProxyConfig.DEFAULT_DOMAIN + "}",
             description = "Workspace domain; only hosts under it are reachable"
                     + " (env CODERMON_DOMAIN; default ${DEFAULT-VALUE}).")
@@ -101,10 +103,11 @@ public final class EdgeProxyMain implements Callable<Integer> {
     private String connectTimeout;
 
     @Option(names = "--max-connections",
-            defaultValue = "${env:CODERMON_PROXY_MAX_CONNECTIONS:-" + ProxyLimits.DEFAULT_MAX_CONNECTIONS + "}",
-            description = "Most client connections at once; more get 503"
+            defaultValue = "${env:CODERMON_PROXY_MAX_CONNECTIONS:-auto}",
+            description = "Most client connections at once; more get 503. 'auto' fits them in the process's"
+                    + " open-file limit, two sockets each (client and upstream)"
                     + " (env CODERMON_PROXY_MAX_CONNECTIONS; default ${DEFAULT-VALUE}).")
-    private int maxConnections;
+    private String maxConnections;
 
     @Option(names = "--drain-timeout",
             defaultValue = "${env:CODERMON_PROXY_DRAIN_TIMEOUT:-" + ProxyLimits.DEFAULT_DRAIN_TIMEOUT + "}",
@@ -117,7 +120,40 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " code-server's own port is always closed (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
     private String denyAppPorts;
 
+    /**
+     * Resolves {@code --max-connections}: a number as given (with a warning if the open-file limit cannot
+     * hold that many connections and their upstream sockets), or {@code auto}, derived from that limit.
+     */
+    private int connectionCap(Logger log) {
+        long files = ProxyLimits.openFileLimit();
+        if ("auto".equalsIgnoreCase(maxConnections.trim())) {
+            int cap = ProxyLimits.connectionsFor(files);
+            log.info("connection cap {} (open-file limit {}: two sockets per connection, {} kept spare)", cap,
+                    files < 0 ? "unknown" : files, ProxyLimits.SPARE_FILES);
+            return cap;
+        }
+        int cap;
+        try {
+            cap = Integer.parseInt(maxConnections.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--max-connections (CODERMON_PROXY_MAX_CONNECTIONS) must be a"
+                    + " number or 'auto', got '" + maxConnections + "'");
+        }
+        if (files > 0 && cap > ProxyLimits.connectionsFor(files)) {
+            log.warn("--max-connections {} needs up to {} open files (client and upstream socket each), but this"
+                    + " process may open {}: raise ulimit -n or lower the cap", cap, 2L * cap
+                    + ProxyLimits.SPARE_FILES, files);
+        }
+        return cap;
+    }
+
     public static void main(String[] args) {
+        // Netty samples one buffer in 128 for leak tracking by default, recording a stack trace each time
+        // (measured: about 2% of the proxy's CPU per small request). The tests run it at paranoid; a
+        // deployment can ask for it with -Dio.netty.leakDetection.level=simple.
+        if (System.getProperty(LEAK_DETECTION) == null) {
+            System.setProperty(LEAK_DETECTION, "disabled");
+        }
         System.exit(new CommandLine(new EdgeProxyMain()).execute(args));
     }
 
@@ -134,7 +170,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     Durations.parse(headerTimeout), Durations.parse(idleTimeout), Durations.parse(tunnelIdleTimeout),
-                    Durations.parse(connectTimeout), maxConnections, Durations.parse(drainTimeout));
+                    Durations.parse(connectTimeout), connectionCap(log), Durations.parse(drainTimeout));
             config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits,
                     ProxyConfig.parseAppPorts(denyAppPorts));
             access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),

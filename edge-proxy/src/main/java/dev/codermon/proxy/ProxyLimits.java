@@ -29,6 +29,8 @@ public record ProxyLimits(int maxRequestLine, int maxHeaderBytes, int maxHeaderC
     public static final String DEFAULT_TUNNEL_IDLE_TIMEOUT = "1h";
     public static final String DEFAULT_CONNECT_TIMEOUT = "5s";
     public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
+    /** Open files kept for everything but proxied connections: listeners, store, logs, the JVM's own. */
+    public static final int SPARE_FILES = 512;
     public static final String DEFAULT_DRAIN_TIMEOUT = "10s";
 
     /** @throws IllegalArgumentException naming the bad setting and what is expected */
@@ -85,5 +87,26 @@ public record ProxyLimits(int maxRequestLine, int maxHeaderBytes, int maxHeaderC
         if (value == null || value.isZero() || value.isNegative()) {
             throw new IllegalArgumentException(name + " must be a positive duration such as 10s, was " + value);
         }
+    }
+
+    /**
+     * Returns how many client connections fit in an open-file limit: each may need a second socket to
+     * its upstream, and {@link #SPARE_FILES} stay free; at most {@link #DEFAULT_MAX_CONNECTIONS}, at
+     * least 1. An unknown limit (negative) gives the default.
+     */
+    public static int connectionsFor(long openFileLimit) {
+        if (openFileLimit < 0) {
+            return DEFAULT_MAX_CONNECTIONS;
+        }
+        return (int) Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, (openFileLimit - SPARE_FILES) / 2));
+    }
+
+    /** Returns this process's open-file limit, or -1 where the JVM cannot tell. */
+    public static long openFileLimit() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return -1;
     }
 }

@@ -26,7 +26,7 @@ public final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
     private static final DateTimeFormatter SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
-    private static final int BATCH_CHARS = 16 * 1024;
+    private static final int BATCH_CHARS = 64 * 1024;
     private static final long BATCH_DELAY_MILLIS = 100;
     private static final ThreadLocal<LineBuffer> BUFFERS = ThreadLocal.withInitial(LineBuffer::new);
 
