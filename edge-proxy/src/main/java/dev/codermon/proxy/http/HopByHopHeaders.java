@@ -25,19 +25,21 @@ public final class HopByHopHeaders {
      * @param webSocketUpgrade keep {@code Upgrade: websocket} and say {@code Connection: Upgrade}
      */
     public static void strip(HttpHeaders headers, boolean webSocketUpgrade) {
-        List<String> named = new ArrayList<>(2);
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String name = token.strip();
-                if (!name.isEmpty()) {
-                    named.add(name);
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            List<String> named = new ArrayList<>(2);
+            for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String token : value.split(",")) {
+                    String name = token.strip();
+                    if (!name.isEmpty()) {
+                        named.add(name);
+                    }
                 }
             }
+            for (String name : named) {
+                headers.remove(name);
+            }
+            headers.remove(HttpHeaderNames.CONNECTION);
         }
-        for (String name : named) {
-            headers.remove(name);
-        }
-        headers.remove(HttpHeaderNames.CONNECTION);
         for (AsciiString name : ALWAYS) {
             headers.remove(name);
         }

@@ -61,6 +61,9 @@ final class AppRetryHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** Shared by every request that is not for an app: nothing about it is ever changed. */
+    private static final Exchange NOT_AN_APP = new Exchange(-1, null, false);
+
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
     private HttpResponse heldHead;
     private ByteBuf heldBody;
@@ -83,9 +86,11 @@ final class AppRetryHandler extends ChannelDuplexHandler {
 
     private static Exchange exchangeFor(HttpRequest request) {
         String host = request.headers().get(HttpHeaderNames.HOST);
-        AppHost app = host == null ? null : AppHost.parse(hostOnly(host));
+        // An app host begins with its port number; a workspace host never does (it begins with a
+        // workspace name, which starts with a letter): most requests stop here, without parsing.
+        AppHost app = host == null || !startsWithDigit(host) ? null : AppHost.parse(hostOnly(host));
         if (app == null) {
-            return new Exchange(-1, null, false);
+            return NOT_AN_APP;
         }
         HttpMethod method = request.method();
         boolean idempotent = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)
@@ -94,6 +99,16 @@ final class AppRetryHandler extends ChannelDuplexHandler {
                 && HttpUtil.getContentLength(request, 0L) == 0;
         boolean retryable = idempotent && bodyless && !HopByHopHeaders.isWebSocketUpgrade(request.headers());
         return new Exchange(app.port(), retryable ? copy(request) : null, HttpMethod.HEAD.equals(method));
+    }
+
+    private static boolean startsWithDigit(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c != ' ' && c != '\t') {
+                return c >= '0' && c <= '9';
+            }
+        }
+        return false;
     }
 
     private static String hostOnly(String hostHeader) {
