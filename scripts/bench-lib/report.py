@@ -27,12 +27,13 @@ for line in open(results, encoding="utf-8"):
     else:
         idle = (key, value.split())
 
-targets = ["direct", "codermon", "squid", "tinyproxy", "haproxy"]
-RPS, P50, P99, MBPS, BAD = range(5)
+targets = ["direct", "codermon", "netty-floor", "squid", "tinyproxy", "haproxy"]
+RPS, P50, P99, MBPS, BAD, CPU = range(6)
 
 
 def f(scenario, target, i):
-    return R.get(f"{scenario},{target}", [0, 0, 0, 0, 0])[i]
+    v = R.get(f"{scenario},{target}", [0, 0, 0, 0, 0, 0])
+    return v[i] if i < len(v) else 0
 
 
 def ratio(v, d):
@@ -55,14 +56,25 @@ if load:
 p("")
 p("## Small responses (128 B), 50 connections")
 p("")
-p("| target | requests/s | ratio to direct | ratio to haproxy | p99 ms | non-2xx |")
-p("| --- | ---: | ---: | ---: | ---: | ---: |")
+p("| target | requests/s | ratio to direct | ratio to haproxy | p99 ms | non-2xx | CPU µs per request |")
+p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for t in targets:
     p(f"| {t} | {f('small50', t, RPS):.0f} | {ratio(f('small50', t, RPS), f('small50', 'direct', RPS))} | "
       f"{ratio(f('small50', t, RPS), f('small50', 'haproxy', RPS))} | {f('small50', t, P99):.2f} | "
-      f"{int(f('small50', t, BAD))} |")
+      f"{int(f('small50', t, BAD))} | {f('small50', t, CPU):.1f} |")
+p("")
+p("CPU µs per request is the user and system time of the target's own processes during the run (for direct,")
+p("nginx's) divided by the requests served. netty-floor is `benchmarks/BareNettyRelay`: Netty's HTTP codecs")
+p("on both sides and a relay, with no authentication, routing, limits, access log or metrics, run with the")
+p("proxy's JVM options; it is a reference for what the framework and the JVM cost here, not a product.")
+cf, cc, ch = f('small50', 'netty-floor', CPU), f('small50', 'codermon', CPU), f('small50', 'haproxy', CPU)
+if cf and cc and ch:
+    p(f"Here Codermon spent {cc:.1f} µs of CPU per request, the bare relay {cf:.1f} µs and haproxy {ch:.1f} µs:")
+    p(f"Codermon's checks, logging and metrics cost {cc - cf:.1f} µs per request over the framework's floor.")
 p("")
 p("## Small responses, 1 connection (latency)")
+p("")
+p(f"Targets take turns over {meta.get('rounds', '1')} rounds; each row is the target's median round by p99.")
 p("")
 p("| target | requests/s | p50 ms | p99 ms | p99 added over direct (ms) |")
 p("| --- | ---: | ---: | ---: | ---: |")
