@@ -3,6 +3,7 @@ package dev.codermon.proxy;
 import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
 import static dev.codermon.proxy.testing.ProxyFixture.BOB_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.proxy.testing.ProxyFixture;
@@ -12,6 +13,7 @@ import dev.codermon.proxy.testing.TestUpstream.Seen;
 import io.netty.util.NettyRuntime;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -127,5 +129,76 @@ class UpstreamPoolIT {
             }
         }
         assertEquals(1, upstreamConnectionsOf("/ka-").size());
+    }
+
+    private static List<Seen> seenAt(String path) {
+        return fixture.upstream.seen().stream().filter(s -> s.uri().equals(path)).toList();
+    }
+
+    @Test
+    void idempotent_request_on_a_reused_connection_the_upstream_hung_up_is_sent_again_on_a_new_one()
+            throws IOException {
+        String auth = RawClient.basic("alice", fixture.token("alice"));
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertEquals(200, client.send("GET http://" + ALICE_HOST + "/warm HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse().status());
+            // The upstream hangs up on this one because its connection was used before: the proxy cannot
+            // know in advance, and the request was not acted on, so it goes again on a new connection.
+            Response response = client.send("GET http://" + ALICE_HOST + "/drop-on-reuse HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            assertEquals(200, response.status());
+            assertEquals("hello /drop-on-reuse", response.text());
+            // The client's connection carries on.
+            assertEquals("hello /after", client.send("GET http://" + ALICE_HOST + "/after HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse().text());
+        }
+        List<Seen> attempts = seenAt("/drop-on-reuse");
+        assertEquals(2, attempts.size(), "sent once on the reused connection, once on a new one");
+        assertNotEquals(attempts.get(0).connection(), attempts.get(1).connection());
+        assertEquals(seenAt("/warm").get(0).connection(), attempts.get(0).connection(),
+                "the first attempt went on the reused connection");
+    }
+
+    @Test
+    void client_connection_close_is_kept_across_the_retry() throws IOException {
+        String auth = RawClient.basic("alice", fixture.token("alice"));
+        try (RawClient client = new RawClient(fixture.port())) {
+            client.send("GET http://" + ALICE_HOST + "/warm HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            Response response = client.send("GET http://" + ALICE_HOST + "/drop-on-reuse HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + auth + "\r\nConnection: close\r\n\r\n")
+                    .readResponse();
+            assertEquals("hello /drop-on-reuse", response.text());
+            assertEquals("close", response.header("connection"));
+            assertTrue(client.closedByPeer(), "the client asked to close after this response");
+        }
+    }
+
+    @Test
+    void request_with_a_body_is_not_sent_again() throws IOException {
+        String auth = RawClient.basic("alice", fixture.token("alice"));
+        try (RawClient client = new RawClient(fixture.port())) {
+            client.send("GET http://" + ALICE_HOST + "/warm HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            Response response = client.send("POST http://" + ALICE_HOST + "/drop-on-reuse HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + auth + "\r\nContent-Length: 5\r\n\r\nhello")
+                    .readResponse();
+            assertEquals(502, response.status());
+            assertEquals("workspace is not answering", response.text());
+        }
+        assertEquals(1, seenAt("/drop-on-reuse").size(), "a POST may have been acted on: never sent twice");
+    }
+
+    @Test
+    void retry_happens_at_most_once() throws IOException {
+        String auth = RawClient.basic("alice", fixture.token("alice"));
+        try (RawClient client = new RawClient(fixture.port())) {
+            client.send("GET http://" + ALICE_HOST + "/warm HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            Response response = client.send("GET http://" + ALICE_HOST + "/drop-always HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            assertEquals(502, response.status());
+        }
+        assertEquals(2, seenAt("/drop-always").size(), "the reused connection, then one new connection, no more");
     }
 }

@@ -14,6 +14,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -190,7 +192,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         request.setUri(routed.originForm());
         HopByHopHeaders.strip(request.headers(), webSocket);
         responses.expect(keepAlive, HttpUtil.isKeepAlive(request), webSocket, HttpMethod.HEAD.equals(request.method()),
-                routed.route().workspaceId());
+                routed.route().workspaceId(), !webSocket && isRetryable(request) ? routed : null);
         activity.touch(routed.route().workspaceId());
         log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
                 routed.route().workspaceId());
@@ -223,6 +225,34 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         log.debug("{} upstream {} did not answer in time", ctx.channel(), backendRoute.workspaceId());
         responses.abandon(backend.pipeline().context(responses), Refusal.UPSTREAM_TIMEOUT);
         return true;
+    }
+
+    /** Returns whether a request may be sent again if its connection fails unanswered: idempotent and bodiless. */
+    private static boolean isRetryable(HttpRequest request) {
+        HttpMethod method = request.method();
+        return (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method))
+                && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+    }
+
+    /**
+     * Called by the response handler when a reused upstream connection closed before answering its one
+     * request: sends that request (head and empty end) once more, first, on a newly opened connection.
+     */
+    void retryOnNewConnection(Channel channel, RoutedRequest routed, boolean keepAlive) {
+        if (channel != backend) {
+            return;
+        }
+        if (!keepAlive) {
+            // Forwarding stripped the client's "Connection: close"; it still decides the client's connection.
+            routed.request().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        backend = null;
+        backendRoute = null;
+        responses = null;
+        awaitingResponses = false;
+        reads.resume(ReadSuspension.UPSTREAM_FULL);
+        waiting.addFirst(LastHttpContent.EMPTY_LAST_CONTENT);
+        connect(routed, keyOf(routed.route()));
     }
 
     /** Called by the response handler when every requested response has been relayed. */

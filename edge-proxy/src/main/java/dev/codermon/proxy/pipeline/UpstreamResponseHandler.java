@@ -46,9 +46,17 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     private boolean switching;
     private boolean writingRequest;
     private boolean reusable = true;
+    /** Exchanges this connection has carried to their end: more than none means it is a reused one. */
+    private int completed;
 
-    /** What the response handler must remember about one forwarded request. */
-    private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId) {
+    /**
+     * What the response handler must remember about one forwarded request.
+     *
+     * @param retry the request again, if it may be sent once more on a new connection (idempotent, no
+     *              body), or null
+     */
+    private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId,
+            RoutedRequest retry) {
     }
 
     UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key, ActivityRecorder activity) {
@@ -95,8 +103,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      * @param keepAlive         whether the client keeps its connection after the response
      * @param upstreamKeepAlive whether the request, as forwarded, lets the upstream keep the connection
      */
-    void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId) {
-        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId));
+    void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId,
+            RoutedRequest retry) {
+        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId, retry));
         writingRequest = true;
         if (!upstreamKeepAlive || webSocket) {
             reusable = false;
@@ -181,6 +190,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         }
         exchanges.poll();
         responseStarted = false;
+        completed++;
         if (switching) {
             client.flush();
             log.debug("{} switching to WebSocket relay", client);
@@ -252,6 +262,18 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             // Closed while idle in the pool (or after it was given up): nobody is waiting on it.
             pool.remove(key, ctx.channel());
             exchanges.clear();
+            ctx.fireChannelInactive();
+            return;
+        }
+        Exchange pending = exchanges.peek();
+        if (pending != null && pending.retry() != null && exchanges.size() == 1 && completed > 0
+                && !responseStarted && !informational && !writingRequest && client.isActive()) {
+            // A reused keep-alive connection that the upstream closed as the request went out (its idle
+            // timeout met the request): the request cannot have been acted on, so it goes once more, on
+            // a new connection, as RFC 9110 section 9.2.2 allows for idempotent requests.
+            log.debug("{} reused upstream connection closed before answering; retrying on a new one", client);
+            exchanges.clear();
+            forward.retryOnNewConnection(ctx.channel(), pending.retry(), pending.keepAlive());
             ctx.fireChannelInactive();
             return;
         }

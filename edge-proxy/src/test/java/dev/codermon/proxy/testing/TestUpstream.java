@@ -112,6 +112,8 @@ public final class TestUpstream implements AutoCloseable {
         private long sinkBytes;
         private boolean webSocket;
         private String uri;
+        /** Request heads this connection received before the current one. */
+        private int requestsBefore = -1;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -123,6 +125,13 @@ public final class TestUpstream implements AutoCloseable {
                 seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy(),
                         ctx.channel().id().asLongText()));
                 uri = request.uri();
+                requestsBefore++;
+                if (uri.startsWith("/drop-always") || uri.startsWith("/drop-on-reuse") && requestsBefore > 0) {
+                    // An upstream whose keep-alive timeout meets the request: it hangs up unanswered.
+                    ReferenceCountUtil.release(msg);
+                    ctx.close();
+                    return;
+                }
                 sink = uri.startsWith("/sink") ? new CRC32() : null;
                 sinkBytes = 0;
                 if (HttpUtil.is100ContinueExpected(request)) {
