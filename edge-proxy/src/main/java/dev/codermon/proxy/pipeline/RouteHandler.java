@@ -166,7 +166,8 @@ final class RouteHandler extends RequestStageHandler {
             refuse(ctx, request, Refusal.NO_ROUTE);
             return;
         }
-        Refusal closedPort = app == null ? null : policy.checkApp(app, route.get());
+        Refusal closedPort = app == null ? policy.checkPathProxy(target.originForm(), route.get())
+                : policy.checkApp(app, route.get());
         if (closedPort != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
             refuse(ctx, request, closedPort);
