@@ -201,7 +201,7 @@ p("  Turning the access log off gained about 8%; Netty's sampled leak tracking a
 p("  outside tests). io_uring instead of epoll (Netty 4.2's transport) and Netty's pooled allocator instead")
 p("  of its adaptive one measured no better.")
 p("- **1 MiB bodies.** Each byte crosses loopback TCP twice through a proxy and once direct, and direct")
-p("  nginx sends from the page cache with sendfile; haproxy, a zero-copy-capable C proxy, reaches about")
+p("  nginx sends from the page cache with sendfile; haproxy (default settings, no splicing) reaches about")
 p("  half of direct here too. Moving the body with splice(2) between the two sockets (Netty's epoll")
 p("  `spliceTo`) was tried and measured the same as copying it (0.39x vs 0.40x), so it was not kept.")
 p("- **One connection.** Each request wakes three processes in turn on two shared cores; the p99 moves by")
