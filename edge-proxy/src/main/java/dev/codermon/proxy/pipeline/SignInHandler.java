@@ -65,8 +65,15 @@ final class SignInHandler extends PausingStageHandler {
         }
         String originForm = authenticated.originForm();
         String host = authenticated.targetHost();
-        QueryStringDecoder query = originForm == null ? null : new QueryStringDecoder(originForm);
-        if (host == null || query == null || !query.path().equals(PATH)) {
+        QueryStringDecoder query;
+        try {
+            query = originForm == null ? null : new QueryStringDecoder(originForm);
+            if (host == null || query == null || !query.path().equals(PATH)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // Not a path this stage can read (a bad percent escape): not the sign-in path either.
             ctx.fireChannelRead(msg);
             return;
         }
