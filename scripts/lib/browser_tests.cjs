@@ -333,7 +333,8 @@ test('console-create-open-and-live-traffic', async (t) => {
   await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin-refused.png`) });
   await adminPage.selectOption('#filter-status', '');
 
-  // Stop, start and delete from the console.
+  // Stop, start and delete from the console, back in its tab (Open put the workspace's tab in front).
+  await page.bringToFront();
   await row.locator('button[data-action="stop"]').click();
   await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
   await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="start"]').click();
