@@ -171,10 +171,10 @@ class FirstVisitIT {
             // Lines are batched per event loop: wait for the plain-http connection's too.
             List<String> lines = waitForLines(accessLines, line -> line.contains("path=/__codermon/login ")
                     && line.contains(" status=302 "));
-            assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/login ") && l.contains(" status=407 ")),
-                    lines.toString());
-            assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/login ") && l.contains(" user=alice ")),
-                    lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/login ")
+                    && l.contains(" status=407 ")), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/login ")
+                    && l.contains(" user=alice ")), lines.toString());
             assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/auth ") && l.contains(" status=302 ")),
                     lines.toString());
             for (String line : lines) {
@@ -235,10 +235,11 @@ class FirstVisitIT {
                 minted, minted.plus(Duration.ofSeconds(30))));
         String handoffUrl = handoffUrl("/");
         String code = codeOf(handoffUrl);
+        String unknown = "this sign-in code is unknown or has expired; open the workspace address again";
         String[][] cases = {
-            {ALICE_HOST, expired, "this sign-in code is unknown or has expired; open the workspace address again"},
-            {ALICE_HOST, "U".repeat(43), "this sign-in code is unknown or has expired; open the workspace address again"},
-            {ALICE_HOST, "not-a-code", "this sign-in code is unknown or has expired; open the workspace address again"},
+            {ALICE_HOST, expired, unknown},
+            {ALICE_HOST, "U".repeat(43), unknown},
+            {ALICE_HOST, "not-a-code", unknown},
             {ALICE_DOWN_HOST, code, "this sign-in code is for another workspace host"},
         };
         for (String[] c : cases) {

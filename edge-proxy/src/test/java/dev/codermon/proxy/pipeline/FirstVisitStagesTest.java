@@ -115,7 +115,8 @@ class FirstVisitStagesTest {
                 "Cookie", "codermon_session=" + "A".repeat(43)), LastHttpContent.EMPTY_LAST_CONTENT);
         FullHttpResponse response = channel.readOutbound();
         assertEquals(302, response.status().code());
-        assertEquals("http://" + HOST + "/__codermon/login?return=%2F", response.headers().get(HttpHeaderNames.LOCATION));
+        assertEquals("http://" + HOST + "/__codermon/login?return=%2F",
+                response.headers().get(HttpHeaderNames.LOCATION));
         response.release();
         assertNull(channel.readInbound());
         assertFalse(channel.finishAndReleaseAll());
@@ -236,8 +237,8 @@ class FirstVisitStagesTest {
     void handoff_code_in_a_tls_tunnel_sets_a_secure_cookie_and_returns_to_the_checked_path() {
         String code = sessions.mintHandoff("alice", HOST).join();
         EmbeddedChannel channel = stages(new Tunnel(HOST, Tunnel.HTTPS_PORT));
-        channel.writeInbound(request(HttpMethod.GET, "/__codermon/auth?code=" + code + "&return=%2Fsome%2Fpath%3Fx%3D1"),
-                LastHttpContent.EMPTY_LAST_CONTENT);
+        String signIn = "/__codermon/auth?code=" + code + "&return=%2Fsome%2Fpath%3Fx%3D1";
+        channel.writeInbound(request(HttpMethod.GET, signIn), LastHttpContent.EMPTY_LAST_CONTENT);
         FullHttpResponse response = channel.readOutbound();
         assertEquals(302, response.status().code());
         assertEquals("/some/path?x=1", response.headers().get(HttpHeaderNames.LOCATION));
