@@ -168,9 +168,19 @@ test('sign-in-link-without-proxy-credentials', async (t) => {
   const ws = await workspaceFor('alice', 'main');
   const context = await launch(t, { proxy: 'none', trustCa: true });
   const page = t.page = await newPage(context);
-  // Without credentials nothing but a sign-in link gets through.
-  const refused = await page.goto(`https://${ws.hostname}/`, { timeout: 30000 });
-  if (refused.status() !== 403) throw new Error(`https://${ws.hostname}/ without a session answered ${refused.status()}, not 403`);
+  // Without credentials nothing but a sign-in link gets through: https://<host>/ is sent to the
+  // proxy's plain-http login, whose 407 this browser has no credentials for.
+  const offset = accessLogSize();
+  const first = await page.goto(`https://${ws.hostname}/`, { timeout: 30000 })
+    .then((r) => (r ? r.status() : 'no response'), (e) => String(e.message).split('\n')[0]);
+  if (first === 200) throw new Error(`https://${ws.hostname}/ without credentials or a session answered 200`);
+  const lines = await until('the first visit\'s login challenge in the access log', () => {
+    const l = accessLogSince(offset).filter((x) => x.includes(`host=${ws.hostname} `));
+    return l.some((x) => x.includes(' path=/__codermon/login ') && x.includes(' status=407 ')) && l;
+  }, 10000);
+  const served = lines.filter((x) => !x.includes('method=CONNECT') && / status=2\d\d /.test(x));
+  if (served.length) throw new Error(`a browser without credentials was served: ${served[0]}`);
+  t.note(`https:// without credentials: login challenged (407), browser shows ${first}`);
   const link = await signInLink('alice', ws);
   await page.goto(link.httpsUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
   // code-server adds ?folder=...; the token must be gone from the address.
@@ -190,14 +200,65 @@ test('sign-in-link-without-proxy-credentials', async (t) => {
   t.note('used link refused in another browser');
 });
 
+test('first-https-visit-with-credentials', async (t) => {
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'credentials', user: 'alice', trustCa: true });
+  const page = t.page = await newPage(context);
+  const offset = accessLogSize();
+  const chain = [];
+  page.on('response', (r) => {
+    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) chain.push([r.status(), r.url()]);
+  });
+  // The very first thing this browser opens: no http:// visit, no sign-in link. Its CONNECT :443
+  // carries no credentials, so the proxy sends the navigation to its plain-http login (where the
+  // browser answers the 407 with its proxy credentials) and back to https with a one-time code.
+  const home = `https://${ws.hostname}/`;
+  const response = await page.goto(home, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  const steps = chain.map(([s, u]) => `${s} ${u.replace(/code=[^&]+/, 'code=…')}`);
+  if (!response || response.status() !== 200) throw new Error(`${home} answered ${response && response.status()} after ${steps.join(' -> ')}`);
+  if (!page.url().startsWith(home) || /code=|__codermon/.test(page.url())) throw new Error(`landed on ${page.url()}`);
+  const login = `http://${ws.hostname}/__codermon/login?return=%2F`;
+  const auth = `https://${ws.hostname}/__codermon/auth?code=`;
+  // Then code-server's own redirects (to /?folder=...) until the 200.
+  const want = [[302, home], [302, login], [302, auth]];
+  const seen = chain.filter(([s]) => s !== 407);
+  if (seen.length <= want.length || want.some(([s, u], i) => seen[i][0] !== s || !seen[i][1].startsWith(u))
+      || seen.slice(want.length).some(([s, u]) => !u.startsWith(home) || u.includes('__codermon'))) {
+    throw new Error(`navigation went ${steps.join(' -> ')}`);
+  }
+  const code = new URL(seen[2][1]).searchParams.get('code');
+  const cookies = (await context.cookies(home)).filter((c) => c.name === 'codermon_session');
+  if (cookies.length !== 1) throw new Error(`${cookies.length} codermon_session cookies for ${home}`);
+  const [c] = cookies;
+  if (!c.secure || !c.httpOnly || c.sameSite !== 'Lax' || c.domain !== ws.hostname || c.path !== '/') {
+    throw new Error(`session cookie is ${JSON.stringify({ ...c, value: '…' })}`);
+  }
+  if ((await context.cookies(`http://${ws.hostname}/`)).some((x) => x.name === 'codermon_session')) {
+    throw new Error('the Secure session cookie would also go to http://');
+  }
+  await expectWorkbench(page, t);
+  const secure = await page.evaluate(() => window.isSecureContext && Boolean(window.crypto && window.crypto.subtle));
+  if (!secure) throw new Error('the workbench is not in a secure context (no crypto.subtle)');
+  await openReadme(page);
+  // The proxy's access log: the challenge, then alice's credentials, then the code redeemed over TLS;
+  // never the code itself, nor any query string.
+  const lines = await until('the sign-in steps in the access log', () => {
+    const l = accessLogSince(offset).filter((x) => x.includes(`host=${ws.hostname} `));
+    const has = (p, s, u = '') => l.some((x) => x.includes(` path=${p} `) && x.includes(` status=${s} `) && x.includes(u));
+    return has('/__codermon/login', 407) && has('/__codermon/login', 302, ' user=alice ') && has('/__codermon/auth', 302) && l;
+  }, 10000);
+  const leaked = lines.filter((x) => x.includes(code) || /code=|return=|\?/.test(x));
+  if (leaked.length) throw new Error(`the access log shows a code or query: ${leaked[0]}`);
+  t.note(`${steps.join(' -> ')}; cookie Secure HttpOnly SameSite=Lax host-only; workbench, secure context, README.md open`);
+});
+
 test('https-with-local-ca-and-service-worker', async (t) => {
   const ws = await workspaceFor('alice', 'main');
   const context = await launch(t, { proxy: 'credentials', user: 'alice', trustCa: true });
   const page = t.page = await newPage(context);
-  // Chromium sends a CONNECT without credentials until the proxy has challenged it once, and the
-  // proxy accepts a credential-less CONNECT :443 as a tunnel without a principal (docs/tls.md).
-  // A person with proxy credentials first opens the workspace url (http://), answers the proxy's
-  // prompt, and from then on Chromium sends the credentials with every CONNECT, :443 included.
+  // After an http:// visit has drawn the proxy's challenge, Chromium sends its credentials with every
+  // CONNECT, :443 included: this covers https in a tunnel with a principal (no session cookie).
+  // Opening https:// first works too, through the proxy's login handoff: first-https-visit-with-credentials.
   await page.goto(ws.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
   const response = await page.goto(`https://${ws.hostname}/`, { waitUntil: 'domcontentloaded', timeout: 60000 });
   if (!response || response.status() !== 200) throw new Error(`https answered ${response && response.status()}`);
@@ -272,7 +333,8 @@ test('console-create-open-and-live-traffic', async (t) => {
   await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin-refused.png`) });
   await adminPage.selectOption('#filter-status', '');
 
-  // Stop, start and delete from the console.
+  // Stop, start and delete from the console, back in its tab (Open put the workspace's tab in front).
+  await page.bringToFront();
   await row.locator('button[data-action="stop"]').click();
   await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
   await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="start"]').click();

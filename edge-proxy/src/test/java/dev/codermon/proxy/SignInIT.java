@@ -181,6 +181,17 @@ class SignInIT {
     }
 
     @Test
+    void path_with_a_bad_percent_escape_is_forwarded_not_dropped() throws IOException {
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send("GET http://" + ALICE_HOST + "/files/100%zz.txt HTTP/1.1\r\nHost: "
+                    + ALICE_HOST + "\r\nProxy-Authorization: " + RawClient.basic("alice", fixture.token("alice"))
+                    + "\r\n\r\n").readResponse();
+            assertEquals(200, response.status(), response.text());
+            assertEquals("hello /files/100%zz.txt", response.text());
+        }
+    }
+
+    @Test
     void bootstrap_token_is_refused_as_proxy_credentials() throws IOException {
         try (RawClient client = new RawClient(fixture.port())) {
             assertRefused(client.send("GET http://" + ALICE_HOST + "/ HTTP/1.1\r\nHost: " + ALICE_HOST

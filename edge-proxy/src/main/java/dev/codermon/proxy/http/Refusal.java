@@ -70,6 +70,18 @@ public record Refusal(HttpResponseStatus status, String reason) {
             "this sign-in link is for another workspace host");
     public static final Refusal SIGN_IN_LINK_REVOKED = new Refusal(HttpResponseStatus.FORBIDDEN,
             "this sign-in link was revoked");
+    /** The proxy's login path without proxy credentials: the browser answers with its credentials, if it has any. */
+    public static final Refusal LOGIN_CREDENTIALS_REQUIRED = authentication(
+            "proxy authentication required: answer with your Codermon proxy credentials, or open the workspace"
+            + " from the Codermon console");
+    public static final Refusal SIGN_IN_CODE_EXPIRED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in code is unknown or has expired; open the workspace address again");
+    public static final Refusal SIGN_IN_CODE_USED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in code was already used; open the workspace address again");
+    public static final Refusal SIGN_IN_CODE_OTHER_HOST = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in code is for another workspace host");
+    public static final Refusal SIGN_IN_CODE_REVOKED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in code was revoked");
     public static final Refusal FOREIGN_WEBSOCKET_ORIGIN = new Refusal(HttpResponseStatus.FORBIDDEN,
             "WebSocket Origin does not match the workspace");
     public static final Refusal TLS_UNAVAILABLE = new Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE,

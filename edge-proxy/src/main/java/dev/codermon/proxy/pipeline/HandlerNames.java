@@ -13,6 +13,7 @@ public final class HandlerNames {
     public static final String PROXY_AUTH = "proxy-auth";
     public static final String CONNECT = "connect";
     public static final String SIGN_IN = "sign-in";
+    public static final String LOGIN = "login";
     public static final String SESSION = "session";
     public static final String WEBSOCKET_ORIGIN = "websocket-origin";
     public static final String ROUTE = "route";
@@ -26,7 +27,7 @@ public final class HandlerNames {
 
     /** Client-side handlers that go away when a connection switches to a raw relay, codec last. */
     static final String[] CLIENT_HTTP_HANDLERS = {
-        FORWARD, ROUTE, WEBSOCKET_ORIGIN, SESSION, SIGN_IN, CONNECT, PROXY_AUTH, FRAMING, HTTP_CODEC, HEAD_GUARD,
+        FORWARD, ROUTE, WEBSOCKET_ORIGIN, SESSION, LOGIN, SIGN_IN, CONNECT, PROXY_AUTH, FRAMING, HTTP_CODEC, HEAD_GUARD,
     };
 
     /** Upstream handlers that go away when a connection switches to a raw relay, codec last. */

@@ -11,8 +11,9 @@ import io.netty.channel.ChannelPipeline;
 
 /**
  * Builds a client connection's pipeline: the protective front ({@link ClientFront}), authenticate,
- * accept CONNECT, answer sign-in links, authenticate by session cookie, check WebSocket origins,
- * route, forward. Each stage is a named handler so that an upgrade can remove them by name.
+ * accept CONNECT, answer sign-in links, answer the login path (proxy credentials to an https
+ * session), authenticate by session cookie, check WebSocket origins, route, forward. Each stage is
+ * a named handler so that an upgrade can remove them by name.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -46,6 +47,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, authenticator, access.certificates(), reads));
         p.addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(access.verifier(), access.sessions(), access.revocations(), reads));
+        p.addLast(HandlerNames.LOGIN, new LoginHandler(policy, routes, access.sessions(), reads));
         p.addLast(HandlerNames.SESSION, new SessionAuthHandler(access.sessions(), access.revocations(), reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
         p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));

@@ -16,6 +16,7 @@ final class ReadSuspension {
     static final int SESSION_LOOKUP = 1 << 4;
     static final int TLS_SETUP = 1 << 5;
     static final int PIPELINE_FULL = 1 << 6;
+    static final int LOGIN = 1 << 7;
 
     private final Channel channel;
     private int reasons;

@@ -1,6 +1,7 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.ErrorResponses;
+import dev.codermon.proxy.http.Redirects;
 import dev.codermon.proxy.http.Refusal;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,7 +14,8 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Gives a request-checking stage its one reject path: answer the request with a canned refusal and
- * drop the rest of its body, so that a refused request never reaches an upstream.
+ * drop the rest of its body, so that a refused request never reaches an upstream. Stages that answer
+ * a sign-in step themselves redirect the same way.
  */
 abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
 
@@ -41,6 +43,22 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request)
                 && !HttpUtil.is100ContinueExpected(request) && ctx.channel().isActive();
         var future = ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, keepAlive));
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Answers the request with a {@code 302} to the location (setting the cookie, if not null); keeps
+     * the connection open if the request allows it. The caller has called {@link #discardBody()} when it
+     * took the request, before any of its body could have arrived (a body already dropped must not
+     * make the next request's body dropped too).
+     */
+    final void redirect(ChannelHandlerContext ctx, HttpRequest request, String location, String setCookie) {
+        ReferenceCountUtil.release(request);
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request)
+                && ctx.channel().isActive();
+        var future = ctx.writeAndFlush(Redirects.found(location, setCookie, keepAlive));
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);
         }

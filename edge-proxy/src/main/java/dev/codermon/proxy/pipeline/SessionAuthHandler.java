@@ -4,7 +4,9 @@ import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.ProxySession;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
+import dev.codermon.proxy.http.BrowserNavigation;
 import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.ReturnPath;
 import dev.codermon.proxy.http.SessionCookie;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.Optional;
@@ -14,8 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes the proxy's session cookie from every request, and authenticates requests that came
  * without proxy credentials by it: the session must exist, be for exactly this host, be unexpired
- * and unrevoked. Without one, a request in a tunnel is refused with a sign-in hint (a 407 inside a
- * tunnel means nothing to a browser); outside a tunnel it gets the usual 407 challenge.
+ * and unrevoked. Without one, outside a tunnel a request gets the usual 407 challenge. Inside a
+ * tunnel a 407 means nothing to a browser: a navigation in a TLS tunnel is redirected to the plain
+ * http login ({@link LoginHandler}), where the browser can answer a challenge with its proxy
+ * credentials, and everything else is refused with a sign-in hint.
  */
 final class SessionAuthHandler extends PausingStageHandler {
 
@@ -43,11 +47,10 @@ final class SessionAuthHandler extends PausingStageHandler {
             ctx.fireChannelRead(authenticated);
             return;
         }
-        Refusal unauthenticated = authenticated.tunnel() != null ? Refusal.SIGN_IN_REQUIRED : Refusal.AUTH_REQUIRED;
         String host = authenticated.targetHost();
         if (cookie == null || host == null) {
             log.debug("{} {} refused: no credentials", ctx.channel(), authenticated.request().method());
-            refuse(ctx, authenticated.request(), unauthenticated);
+            unauthenticated(ctx, authenticated);
             return;
         }
         await(ctx, sessions.find(cookie), authenticated, (session, error) -> {
@@ -57,12 +60,26 @@ final class SessionAuthHandler extends PausingStageHandler {
             } else if (!usable(session, host)) {
                 log.debug("{} {} refused: no valid session for {}", ctx.channel(), authenticated.request().method(),
                         host);
-                refuse(ctx, authenticated.request(), unauthenticated);
+                unauthenticated(ctx, authenticated);
             } else {
                 ProxySession s = session.get();
                 ctx.fireChannelRead(authenticated.as(new Principal(s.user(), SESSION_ID, s.createdAt(), s.expiresAt())));
             }
         });
+    }
+
+    /** Answers a request that no credential speaks for: a login redirect, a sign-in hint or a 407. */
+    private void unauthenticated(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
+        Tunnel tunnel = authenticated.tunnel();
+        if (tunnel == null) {
+            refuse(ctx, authenticated.request(), Refusal.AUTH_REQUIRED);
+        } else if (tunnel.tls() && BrowserNavigation.isNavigation(authenticated.request())) {
+            discardBody();
+            redirect(ctx, authenticated.request(),
+                    LoginHandler.loginUrl(tunnel.host(), ReturnPath.sanitize(authenticated.originForm())), null);
+        } else {
+            refuse(ctx, authenticated.request(), Refusal.SIGN_IN_REQUIRED);
+        }
     }
 
     private boolean usable(Optional<ProxySession> session, String host) {

@@ -4,32 +4,34 @@ import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.proxy.access.ProxySessions;
+import dev.codermon.proxy.access.ProxySessions.Redemption;
 import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.ReturnPath;
 import dev.codermon.proxy.http.SessionCookie;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.AsciiString;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers {@code /__codermon/auth?token=<one-time bootstrap token>} on any workspace host itself: the
- * token must verify as a bootstrap token for exactly this host, be unused (it is consumed here) and
- * unrevoked; then a session opens, its cookie is set for this host only, and the browser is sent to
- * {@code /} without the token. Such requests never reach an upstream, with or without credentials.
+ * Answers {@code /__codermon/auth} on any workspace host itself, with or without credentials; such
+ * requests never reach an upstream. Two things open a session there:
+ *
+ * <ul>
+ *   <li>{@code ?token=<one-time bootstrap token>} (a sign-in link from the control plane): the token
+ *       must verify as a bootstrap token for exactly this host, be unused (it is consumed here) and
+ *       unrevoked; the browser is then sent to {@code /};</li>
+ *   <li>{@code ?code=<handoff code>&return=<path>} (the end of {@link LoginHandler}'s https handoff):
+ *       the code must have been minted for exactly this host, be unexpired, unused (it is consumed
+ *       here) and unrevoked; the browser is then sent to the checked return path.</li>
+ * </ul>
+ *
+ * The session's cookie is set for this host only ({@code Secure} inside TLS), and the next URL carries
+ * neither token nor code.
  */
 final class SignInHandler extends PausingStageHandler {
 
@@ -37,8 +39,6 @@ final class SignInHandler extends PausingStageHandler {
     /** A part of {@link #PATH} that every unencoded spelling of it contains. */
     private static final String MARKER = "__codermon";
     private static final Logger log = LoggerFactory.getLogger(SignInHandler.class);
-    private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
-    private static final AsciiString NO_REFERRER = AsciiString.cached("no-referrer");
 
     private final TokenVerifier verifier;
     private final ProxySessions sessions;
@@ -65,12 +65,25 @@ final class SignInHandler extends PausingStageHandler {
         }
         String originForm = authenticated.originForm();
         String host = authenticated.targetHost();
-        QueryStringDecoder query = originForm == null ? null : new QueryStringDecoder(originForm);
-        if (host == null || query == null || !query.path().equals(PATH)) {
+        QueryStringDecoder query;
+        try {
+            query = originForm == null ? null : new QueryStringDecoder(originForm);
+            if (host == null || query == null || !query.path().equals(PATH)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // Not a path this stage can read (a bad percent escape): not the sign-in path either.
             ctx.fireChannelRead(msg);
             return;
         }
-        signIn(ctx, authenticated, host, query.parameters().get("token"));
+        Map<String, List<String>> parameters = query.parameters();
+        List<String> codes = parameters.get("code");
+        if (codes != null && !parameters.containsKey("token")) {
+            redeem(ctx, authenticated, host, codes.size() == 1 ? codes.get(0) : null, parameters.get("return"));
+        } else {
+            signIn(ctx, authenticated, host, parameters.get("token"));
+        }
     }
 
     private void signIn(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, List<String> tokens) {
@@ -101,25 +114,41 @@ final class SignInHandler extends PausingStageHandler {
                 refuse(ctx, request, Refusal.SIGN_IN_LINK_USED);
             } else {
                 log.debug("{} session opened for {} at {}", ctx.channel(), grant.user(), host);
-                redirectHome(ctx, request, cookie, secure);
+                redirect(ctx, request, ReturnPath.HOME, SessionCookie.set(cookie.get(), sessions.ttl(), secure));
             }
         });
     }
 
-    private void redirectHome(ChannelHandlerContext ctx, HttpRequest request, Optional<String> cookie, boolean secure) {
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FOUND,
-                Unpooled.EMPTY_BUFFER);
-        response.headers()
-                .set(HttpHeaderNames.LOCATION, "/")
-                .set(HttpHeaderNames.SET_COOKIE, SessionCookie.set(cookie.get(), sessions.ttl(), secure))
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                .set(REFERRER_POLICY, NO_REFERRER)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
-                .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-        var written = ctx.writeAndFlush(response);
-        if (!keepAlive) {
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
+    private void redeem(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, String code,
+            List<String> returns) {
+        HttpRequest request = authenticated.request();
+        String returnPath = ReturnPath.sanitize(returns == null || returns.size() != 1 ? null : returns.get(0));
+        boolean secure = authenticated.tunnel() != null && authenticated.tunnel().tls();
+        discardBody();
+        await(ctx, sessions.redeemHandoff(code, host, revocations), authenticated, (redemption, error) -> {
+            if (error != null) {
+                log.warn("{} cannot redeem a handoff code: {}", ctx.channel(), error.toString());
+                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                return;
+            }
+            Refusal refusal = refusalOf(redemption);
+            if (refusal != null) {
+                log.debug("{} handoff code refused at {}: {}", ctx.channel(), host, redemption.outcome());
+                refuse(ctx, request, refusal);
+                return;
+            }
+            log.debug("{} session opened by handoff for {} at {}", ctx.channel(), redemption.user(), host);
+            redirect(ctx, request, returnPath, SessionCookie.set(redemption.cookie(), sessions.ttl(), secure));
+        });
+    }
+
+    private static Refusal refusalOf(Redemption redemption) {
+        return switch (redemption.outcome()) {
+            case REDEEMED -> null;
+            case UNKNOWN_OR_EXPIRED -> Refusal.SIGN_IN_CODE_EXPIRED;
+            case ALREADY_USED -> Refusal.SIGN_IN_CODE_USED;
+            case OTHER_HOST -> Refusal.SIGN_IN_CODE_OTHER_HOST;
+            case REVOKED -> Refusal.SIGN_IN_CODE_REVOKED;
+        };
     }
 }

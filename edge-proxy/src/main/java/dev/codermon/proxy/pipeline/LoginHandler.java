@@ -1,0 +1,177 @@
+package dev.codermon.proxy.pipeline;
+
+import dev.codermon.auth.Principal;
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.access.ProxySessions;
+import dev.codermon.proxy.http.AppHost;
+import dev.codermon.proxy.http.BrowserNavigation;
+import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.RequestTarget;
+import dev.codermon.proxy.http.ReturnPath;
+import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.upstream.RouteCache;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers {@code /__codermon/login?return=<path>} on any workspace host itself, to carry a browser
+ * that holds proxy credentials into a session over https. Browsers send no {@code Proxy-Authorization}
+ * inside a CONNECT tunnel and open their first {@code CONNECT :443} without credentials, so a first
+ * https visit arrives in a tunnel without a principal; {@link SessionAuthHandler} sends such a
+ * navigation here over plain http, where the proxy can challenge it:
+ *
+ * <ul>
+ *   <li>without proxy credentials, outside a tunnel: {@code 407}, which the browser answers with its
+ *       credentials;</li>
+ *   <li>with credentials of the host's owner: a single-use handoff code ({@link ProxySessions#mintHandoff})
+ *       and a redirect to {@code https://<host>/__codermon/auth?code=...&return=...}, where
+ *       {@link SignInHandler} sets the session cookie over TLS;</li>
+ *   <li>with anyone else's credentials, or for a host without a running workspace: {@code 403};</li>
+ *   <li>in a tunnel without a principal (an https login URL): a navigation is sent to the http one.</li>
+ * </ul>
+ *
+ * The return path is checked by {@link ReturnPath}. Such requests never reach an upstream.
+ */
+final class LoginHandler extends PausingStageHandler {
+
+    static final String PATH = "/__codermon/login";
+    private static final String MARKER = "__codermon";
+    private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
+
+    private final TargetPolicy policy;
+    private final RouteCache routes;
+    private final ProxySessions sessions;
+
+    LoginHandler(TargetPolicy policy, RouteCache routes, ProxySessions sessions, ReadSuspension reads) {
+        super(reads, ReadSuspension.LOGIN);
+        this.policy = policy;
+        this.routes = routes;
+        this.sessions = sessions;
+    }
+
+    /** Returns the plain-http login URL that brings a browser back to the (checked) return path on the host. */
+    static String loginUrl(String host, String returnPath) {
+        return "http://" + host + PATH + "?return=" + URLEncoder.encode(returnPath, StandardCharsets.UTF_8);
+    }
+
+    /** Returns the https sign-in URL that redeems the handoff code and then goes to the return path. */
+    static String handoffUrl(String host, String code, String returnPath) {
+        return "https://" + host + SignInHandler.PATH + "?code=" + code + "&return="
+                + URLEncoder.encode(returnPath, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof AuthenticatedRequest authenticated)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String uri = authenticated.request().uri();
+        if (!uri.contains(MARKER) && uri.indexOf('%') < 0) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String originForm = authenticated.originForm();
+        String host = authenticated.targetHost();
+        QueryStringDecoder query;
+        try {
+            query = originForm == null ? null : new QueryStringDecoder(originForm);
+            if (host == null || query == null || !query.path().equals(PATH)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // Not a path this stage can read (a bad percent escape): not the login path either.
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        login(ctx, authenticated, host, ReturnPath.sanitize(single(query.parameters().get("return"))));
+    }
+
+    private void login(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, String returnPath) {
+        HttpRequest request = authenticated.request();
+        Principal principal = authenticated.principal();
+        if (principal == null && authenticated.tunnel() == null) {
+            log.debug("{} login at {} challenged: no credentials", ctx.channel(), host);
+            refuse(ctx, request, Refusal.LOGIN_CREDENTIALS_REQUIRED);
+            return;
+        }
+        if (principal == null) {
+            // An https login URL in a tunnel without a principal (e.g. a browser upgrading http to https):
+            // only plain http can carry proxy credentials.
+            if (BrowserNavigation.isNavigation(request)) {
+                discardBody();
+                redirect(ctx, request, loginUrl(host, returnPath), null);
+            } else {
+                refuse(ctx, request, Refusal.SIGN_IN_REQUIRED);
+            }
+            return;
+        }
+        Refusal refusal = policy.check(authenticated.tunnel() != null
+                ? new RequestTarget(host, RequestTarget.NO_PORT, PATH) : targetOf(request));
+        if (refusal != null) {
+            refuse(ctx, request, refusal);
+            return;
+        }
+        discardBody();
+        AppHost app = AppHost.parse(host);
+        await(ctx, routes.lookup(app == null ? host : app.workspaceHost()), authenticated, (route, error) -> {
+            if (error != null) {
+                log.debug("{} route lookup for {} failed: {}", ctx.channel(), host, error.toString());
+                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                return;
+            }
+            Refusal closed = ownerRefusal(route, principal, app);
+            if (closed != null) {
+                log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
+                ExchangeTracker.annotate(ctx.channel(), request, principal.user(), null);
+                refuse(ctx, request, closed);
+                return;
+            }
+            ExchangeTracker.annotate(ctx.channel(), request, principal.user(), route.get().workspaceId());
+            handOff(ctx, authenticated, principal, host, returnPath);
+        });
+    }
+
+    private void handOff(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, Principal principal,
+            String host, String returnPath) {
+        HttpRequest request = authenticated.request();
+        await(ctx, sessions.mintHandoff(principal.user(), host), authenticated, (code, error) -> {
+            if (error != null) {
+                log.warn("{} cannot store a handoff code: {}", ctx.channel(), error.toString());
+                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                return;
+            }
+            log.debug("{} handoff to https for {} at {}", ctx.channel(), principal.user(), host);
+            redirect(ctx, request, handoffUrl(host, code, returnPath), null);
+        });
+    }
+
+    /** Returns why the principal may not sign in at the host of this route, or null if it may. */
+    private Refusal ownerRefusal(Optional<Route> route, Principal principal, AppHost app) {
+        // The same answer for "no such workspace" and "not yours", as for every other request.
+        if (route.isEmpty() || !route.get().user().equals(principal.user())) {
+            return Refusal.NO_ROUTE;
+        }
+        return app == null ? null : policy.checkApp(app, route.get());
+    }
+
+    private static RequestTarget targetOf(HttpRequest request) {
+        try {
+            return RequestTarget.parseAbsolute(request.uri());
+        } catch (IllegalArgumentException e) {
+            return new RequestTarget("", RequestTarget.NO_PORT, PATH);
+        }
+    }
+
+    private static String single(List<String> values) {
+        return values == null || values.size() != 1 ? null : values.get(0);
+    }
+}
