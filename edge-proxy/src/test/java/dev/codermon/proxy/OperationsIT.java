@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -166,7 +167,8 @@ class OperationsIT {
             for (int i = 0; i < 100 && !refused; i++) {
                 try (Socket probe = new Socket("127.0.0.1", port)) {
                     Thread.sleep(10);
-                } catch (ConnectException e) {
+                } catch (SocketException e) {
+                    // Refused (ConnectException), or reset: a connection still in the backlog when the listener closed.
                     refused = true;
                 }
             }
