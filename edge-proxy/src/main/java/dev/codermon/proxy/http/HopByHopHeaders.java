@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /** Removes the headers that describe one hop and must not travel on to the next (RFC 9110 §7.6.1). */
@@ -25,7 +26,9 @@ public final class HopByHopHeaders {
      * @param webSocketUpgrade keep {@code Upgrade: websocket} and say {@code Connection: Upgrade}
      */
     public static void strip(HttpHeaders headers, boolean webSocketUpgrade) {
-        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+        boolean present = headers.contains(HttpHeaderNames.CONNECTION);
+        if (present && namesHeaders(headers)) {
+            // Named headers to drop too; the usual lone "keep-alive" or "close" names none.
             List<String> named = new ArrayList<>(2);
             for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
                 for (String token : value.split(",")) {
@@ -39,6 +42,8 @@ public final class HopByHopHeaders {
                 headers.remove(name);
             }
             headers.remove(HttpHeaderNames.CONNECTION);
+        } else if (present) {
+            headers.remove(HttpHeaderNames.CONNECTION);
         }
         for (AsciiString name : ALWAYS) {
             headers.remove(name);
@@ -49,6 +54,19 @@ public final class HopByHopHeaders {
         } else {
             headers.remove(HttpHeaderNames.UPGRADE);
         }
+    }
+
+    /** Returns whether a Connection header says more than a lone "keep-alive" or "close". */
+    private static boolean namesHeaders(HttpHeaders headers) {
+        Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+        while (values.hasNext()) {
+            CharSequence value = values.next();
+            if (!HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)
+                    && !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns whether the message asks to switch to WebSocket. */
