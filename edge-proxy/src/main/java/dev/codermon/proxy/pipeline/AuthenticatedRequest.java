@@ -3,6 +3,7 @@ package dev.codermon.proxy.pipeline;
 import dev.codermon.auth.Principal;
 import dev.codermon.proxy.http.RequestTarget;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
  * Carries a request head through the checking stages. Its body follows as separate
@@ -40,6 +41,34 @@ record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tun
         try {
             return RequestTarget.isAbsoluteForm(uri) ? RequestTarget.parseAbsolute(uri).originForm() : null;
         } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Returns the query of this request if it is for one of the proxy's own paths under
+     * {@code /__codermon} (exactly {@code path}, after percent-decoding) on a host it names; otherwise
+     * null, and then the request is not the proxy's to answer. Requests that cannot name such a path,
+     * not even percent-encoded, are told apart without parsing their target again.
+     */
+    QueryStringDecoder ownPath(String path) {
+        String uri = request.uri();
+        if (!uri.contains("__codermon") && uri.indexOf('%') < 0) {
+            return null;
+        }
+        String originForm = originForm();
+        if (originForm == null || targetHost() == null) {
+            return null;
+        }
+        try {
+            QueryStringDecoder query = new QueryStringDecoder(originForm);
+            if (!query.path().equals(path)) {
+                return null;
+            }
+            query.parameters(); // decoded now, so that a bad escape in the query is caught here too
+            return query;
+        } catch (IllegalArgumentException e) {
+            // A bad percent escape: not a request the proxy can read as its own; the workspace answers it.
             return null;
         }
     }

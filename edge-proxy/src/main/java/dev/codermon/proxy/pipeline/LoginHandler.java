@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 final class LoginHandler extends PausingStageHandler {
 
     static final String PATH = "/__codermon/login";
-    private static final String MARKER = "__codermon";
     private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
 
     private final TargetPolicy policy;
@@ -73,25 +72,12 @@ final class LoginHandler extends PausingStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        String uri = authenticated.request().uri();
-        if (!uri.contains(MARKER) && uri.indexOf('%') < 0) {
+        QueryStringDecoder query = authenticated.ownPath(PATH);
+        if (query == null) {
             ctx.fireChannelRead(msg);
             return;
         }
-        String originForm = authenticated.originForm();
         String host = authenticated.targetHost();
-        QueryStringDecoder query;
-        try {
-            query = originForm == null ? null : new QueryStringDecoder(originForm);
-            if (host == null || query == null || !query.path().equals(PATH)) {
-                ctx.fireChannelRead(msg);
-                return;
-            }
-        } catch (IllegalArgumentException e) {
-            // Not a path this stage can read (a bad percent escape): not the login path either.
-            ctx.fireChannelRead(msg);
-            return;
-        }
         login(ctx, authenticated, host, ReturnPath.sanitize(single(query.parameters().get("return"))));
     }
 

@@ -37,7 +37,6 @@ final class SignInHandler extends PausingStageHandler {
 
     static final String PATH = "/__codermon/auth";
     /** A part of {@link #PATH} that every unencoded spelling of it contains. */
-    private static final String MARKER = "__codermon";
     private static final Logger log = LoggerFactory.getLogger(SignInHandler.class);
 
     private final TokenVerifier verifier;
@@ -57,26 +56,12 @@ final class SignInHandler extends PausingStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        String uri = authenticated.request().uri();
-        if (!uri.contains(MARKER) && uri.indexOf('%') < 0) {
-            // Cannot name the sign-in path, not even percent-encoded: skip parsing the target again.
+        QueryStringDecoder query = authenticated.ownPath(PATH);
+        if (query == null) {
             ctx.fireChannelRead(msg);
             return;
         }
-        String originForm = authenticated.originForm();
         String host = authenticated.targetHost();
-        QueryStringDecoder query;
-        try {
-            query = originForm == null ? null : new QueryStringDecoder(originForm);
-            if (host == null || query == null || !query.path().equals(PATH)) {
-                ctx.fireChannelRead(msg);
-                return;
-            }
-        } catch (IllegalArgumentException e) {
-            // Not a path this stage can read (a bad percent escape): not the sign-in path either.
-            ctx.fireChannelRead(msg);
-            return;
-        }
         Map<String, List<String>> parameters = query.parameters();
         List<String> codes = parameters.get("code");
         if (codes != null && !parameters.containsKey("token")) {
