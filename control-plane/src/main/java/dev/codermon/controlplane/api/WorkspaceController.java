@@ -54,19 +54,28 @@ final class WorkspaceController {
         ctx.json(records.stream().map(this::view).toList());
     }
 
+    /**
+     * Returns whose workspace the call may act on: the caller's own, or, for the admin key, the owner of
+     * the workspace with that id (404 if there is none). Sign-in links and app lists stay with the owner.
+     */
+    private String ownerFor(Context ctx, String id) {
+        Caller caller = auth.requireAdminOrUser(ctx);
+        return caller.admin() ? workspaces.ownerOf(id) : caller.user();
+    }
+
     void get(Context ctx) {
-        Principal caller = auth.requireUser(ctx);
-        ctx.json(view(workspaces.get(caller.user(), ctx.pathParam("id"))));
+        String id = ctx.pathParam("id");
+        ctx.json(view(workspaces.get(ownerFor(ctx, id), id)));
     }
 
     void stop(Context ctx) {
-        Principal caller = auth.requireUser(ctx);
-        ctx.json(view(workspaces.stop(caller.user(), ctx.pathParam("id"))));
+        String id = ctx.pathParam("id");
+        ctx.json(view(workspaces.stop(ownerFor(ctx, id), id)));
     }
 
     void start(Context ctx) {
-        Principal caller = auth.requireUser(ctx);
-        ctx.json(view(workspaces.startExisting(caller.user(), ctx.pathParam("id"))));
+        String id = ctx.pathParam("id");
+        ctx.json(view(workspaces.startExisting(ownerFor(ctx, id), id)));
     }
 
     void open(Context ctx) {
@@ -92,8 +101,8 @@ final class WorkspaceController {
     }
 
     void delete(Context ctx) {
-        Principal caller = auth.requireUser(ctx);
-        workspaces.delete(caller.user(), ctx.pathParam("id"));
+        String id = ctx.pathParam("id");
+        workspaces.delete(ownerFor(ctx, id), id);
         ctx.status(204);
     }
 

@@ -230,6 +230,15 @@ public final class WorkspaceService {
     }
 
     /**
+     * Returns who owns the workspace with this id (for the admin, who acts on any workspace).
+     *
+     * @throws WorkspaceNotFoundException if there is none
+     */
+    public String ownerOf(String id) {
+        return store.find(id).map(WorkspaceRecord::user).orElseThrow(() -> new WorkspaceNotFoundException(id));
+    }
+
+    /**
      * Returns the user's workspace with this id.
      *
      * @throws WorkspaceNotFoundException if there is none, or it belongs to someone else

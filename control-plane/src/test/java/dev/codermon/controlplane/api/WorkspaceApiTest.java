@@ -168,6 +168,39 @@ class WorkspaceApiTest {
     }
 
     @Test
+    void the_admin_key_gets_stops_starts_and_deletes_any_workspace_but_opens_none() {
+        String admin = ApiFixture.ADMIN_KEY;
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            String ref = fixture.store.find(id).orElseThrow().runtimeRef();
+
+            Response one = get(client, "/api/workspaces/" + id, admin);
+            assertEquals(200, one.code());
+            assertEquals("alice", json(one).get("user").asText());
+
+            Response stopped = post(client, "/api/workspaces/" + id + "/stop", admin, "");
+            assertEquals(200, stopped.code());
+            assertEquals("STOPPED", json(stopped).get("state").asText());
+            assertTrue(fixture.runtime.stopped.contains(ref));
+            assertEquals(WorkspaceState.STOPPED, fixture.store.find(id).orElseThrow().state());
+
+            Response started = post(client, "/api/workspaces/" + id + "/start", admin, "");
+            assertEquals(200, started.code());
+            assertEquals("RUNNING", json(started).get("state").asText());
+            assertEquals("alice", fixture.store.find(id).orElseThrow().user(), "still alice's workspace");
+
+            // A sign-in link opens a session as the owner: only the owner may ask for one.
+            assertEquals(401, post(client, "/api/workspaces/" + id + "/open", admin, "").code());
+            assertError(get(client, "/api/workspaces/no-such-id", admin), 404, "not_found");
+            assertError(post(client, "/api/workspaces/no-such-id/stop", admin, ""), 404, "not_found");
+
+            assertEquals(204, delete(client, "/api/workspaces/" + id, admin).code());
+            assertTrue(fixture.store.find(id).isEmpty());
+            assertEquals(List.of(id), fixture.runtime.removed);
+        });
+    }
+
+    @Test
     void another_users_workspace_looks_like_it_does_not_exist() {
         JavalinTest.test(fixture.app, (server, client) -> {
             String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
@@ -201,7 +234,8 @@ class WorkspaceApiTest {
             assertTrue(none.headers().get("WWW-Authenticate").get(0).startsWith("Bearer"));
             assertError(get(client, "/api/workspaces", "not-a-jwt"), 401, "unauthorized");
             assertError(get(client, "/api/workspaces", otherKey.tokenFor("alice")), 401, "unauthorized");
-            assertError(get(client, "/api/workspaces/some-id", ApiFixture.ADMIN_KEY), 401, "unauthorized");
+            // The admin key may look at any workspace; this one does not exist.
+            assertError(get(client, "/api/workspaces/some-id", ApiFixture.ADMIN_KEY), 404, "not_found");
             assertError(post(client, "/api/workspaces", ApiFixture.ADMIN_KEY, "{}"), 401, "unauthorized");
             Response old = get(client, "/api/workspaces", expired);
             assertEquals(401, old.code());
