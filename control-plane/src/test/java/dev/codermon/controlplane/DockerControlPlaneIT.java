@@ -2,6 +2,7 @@ package dev.codermon.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -125,6 +126,45 @@ class DockerControlPlaneIT {
         HttpResponse<String> next = send(cp, token, "POST", "/api/workspaces", "{\"name\":\"next\"}");
         assertEquals(201, next.statusCode(), next.body());
         assertNotEquals(route.upstreamPort(), route("next.alice.codermon.internal").upstreamPort());
+    }
+
+    @Test
+    void a_control_plane_on_another_runtime_leaves_local_workspaces_running_and_says_so() throws Exception {
+        String codeServerBin = System.getenv("CODERMON_CODE_SERVER_BIN");
+        assertTrue(codeServerBin != null && !codeServerBin.isBlank(),
+                "CODERMON_CODE_SERVER_BIN is not set: install code-server with scripts/install-code-server");
+        ControlPlane local = ControlPlane.start(ControlPlaneConfig.defaults(home).withPort(0)
+                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
+        controlPlanes.add(local);
+        String token = token(local, "dana");
+        HttpResponse<String> created = send(local, token, "POST", "/api/workspaces", "{\"name\":\"main\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        String id = JSON.readTree(created.body()).get("id").asText();
+        Route route = route("main.dana.codermon.internal");
+        local.close();
+        controlPlanes.remove(local);
+
+        // The same store, now with Docker: the local code-server is not this runtime's to judge or stop.
+        ControlPlane docker = start(Duration.ofSeconds(90));
+        JsonNode seen = JSON.readTree(send(docker, token, "GET", "/api/workspaces/" + id, null).body());
+        assertEquals("RUNNING", seen.get("state").asText(), "not taken for stopped by the Docker runtime");
+        assertEquals(200, get("http://127.0.0.1:" + route.upstreamPort() + "/healthz").statusCode(),
+                "the local code-server still runs");
+        assertEquals(route, route("main.dana.codermon.internal"), "its route is kept");
+        HttpResponse<String> stop = send(docker, token, "POST", "/api/workspaces/" + id + "/stop", null);
+        assertEquals(409, stop.statusCode(), stop.body());
+        assertEquals("other_runtime", JSON.readTree(stop.body()).get("error").asText());
+        assertTrue(containers().isEmpty(), "no container was started beside it");
+        docker.close();
+        controlPlanes.remove(docker);
+
+        // Back on local processes, the workspace is its runtime's again and goes as usual.
+        ControlPlane again = ControlPlane.start(ControlPlaneConfig.defaults(home).withPort(0)
+                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
+        controlPlanes.add(again);
+        assertEquals(204, send(again, token, "DELETE", "/api/workspaces/" + id, null).statusCode());
+        assertThrows(java.io.IOException.class, () -> get("http://127.0.0.1:" + route.upstreamPort() + "/healthz"),
+                "the local code-server is gone");
     }
 
     @Test

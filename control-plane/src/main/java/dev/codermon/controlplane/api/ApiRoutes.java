@@ -5,6 +5,7 @@ import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
 import dev.codermon.controlplane.workspace.WorkspaceLimitException;
 import dev.codermon.controlplane.workspace.WorkspaceNotRunningException;
+import dev.codermon.controlplane.workspace.WorkspaceOtherRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceNotFoundException;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import dev.codermon.controlplane.workspace.WorkspaceStartException;
@@ -72,6 +73,8 @@ public final class ApiRoutes {
         routes.exception(WorkspaceBusyException.class, (e, ctx) -> error(ctx, 409, "busy", e.getMessage()));
         routes.exception(WorkspaceNotRunningException.class, (e, ctx) ->
                 error(ctx, 409, "not_running", e.getMessage()));
+        routes.exception(WorkspaceOtherRuntimeException.class, (e, ctx) ->
+                error(ctx, 409, "other_runtime", e.getMessage()));
         routes.exception(WorkspaceLimitException.class, (e, ctx) -> {
             e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
             error(ctx, 429, "limit_reached", e.getMessage());

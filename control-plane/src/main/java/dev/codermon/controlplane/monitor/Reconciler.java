@@ -41,7 +41,9 @@ public final class Reconciler {
         /** Alive and serving, moved from STARTING to RUNNING. */
         PROMOTED,
         /** Not serving: stopped and marked STOPPED. */
-        STOPPED
+        STOPPED,
+        /** Made by another runtime (its reference is not this runtime's kind): left as it is. */
+        OTHER_RUNTIME
     }
 
     private final RouteStore store;
@@ -75,7 +77,13 @@ public final class Reconciler {
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 continue;
             }
-            if (settle(r) == Outcome.STOPPED) {
+            Outcome outcome = settle(r);
+            if (outcome == Outcome.OTHER_RUNTIME) {
+                log.warn("workspace {} ({}/{}) is {} under another runtime (reference {}); this control plane"
+                        + " runs {} and leaves it as it is: start the control plane with that runtime to stop,"
+                        + " start or delete it", r.id(), r.user(), r.name(), r.state(), r.runtimeRef(), runtime);
+                kept++;
+            } else if (outcome == Outcome.STOPPED) {
                 stopped++;
             } else {
                 kept++;
@@ -93,6 +101,9 @@ public final class Reconciler {
     public Outcome settle(WorkspaceRecord r) {
         if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
             return Outcome.UNCHANGED;
+        }
+        if (isOtherRuntimes(r)) {
+            return Outcome.OTHER_RUNTIME;
         }
         boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
         boolean serving = alive && (r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING)
@@ -115,6 +126,11 @@ public final class Reconciler {
         log.info("workspace {} ({}/{}) was {} but is not serving; marked STOPPED", r.id(), r.user(), r.name(),
                 r.state());
         return Outcome.STOPPED;
+    }
+
+    /** Returns whether the record names an instance of another runtime than this control plane's. */
+    public boolean isOtherRuntimes(WorkspaceRecord r) {
+        return r.runtimeRef() != null && !runtime.recognizes(r.runtimeRef());
     }
 
     /**

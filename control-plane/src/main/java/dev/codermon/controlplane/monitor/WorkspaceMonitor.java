@@ -148,13 +148,16 @@ public final class WorkspaceMonitor implements AutoCloseable {
                 // Only an interruption leaves these without a lock held: settle them like the start does.
                 Reconciler.Outcome outcome = workspaces.ifNotBusy(r, reconciler::settle)
                         .orElse(Reconciler.Outcome.UNCHANGED);
-                if (outcome != Reconciler.Outcome.UNCHANGED) {
+                if (outcome != Reconciler.Outcome.UNCHANGED && outcome != Reconciler.Outcome.OTHER_RUNTIME) {
                     t.settled++;
                 }
             }
             case RUNNING -> {
                 t.running++;
-                supervise(r, now, t);
+                if (!reconciler.isOtherRuntimes(r)) {
+                    // Another runtime's instance: this runtime cannot see it, so it is neither dead nor idle here.
+                    supervise(r, now, t);
+                }
             }
         }
     }

@@ -156,6 +156,11 @@ public final class DockerRuntime implements WorkspaceRuntime {
     }
 
     @Override
+    public boolean recognizes(String runtimeRef) {
+        return ContainerBlueprint.workspaceIdOf(runtimeRef).isPresent();
+    }
+
+    @Override
     public boolean isAlive(String runtimeRef) {
         Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
         if (id.isEmpty()) {

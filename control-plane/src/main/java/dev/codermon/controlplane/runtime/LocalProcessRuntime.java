@@ -209,6 +209,13 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         started.remove(runtimeRef);
     }
 
+    /** A local workspace's reference is its code-server's process id. */
+    @Override
+    public boolean recognizes(String runtimeRef) {
+        return runtimeRef != null && !runtimeRef.isEmpty() && runtimeRef.length() <= 19
+                && runtimeRef.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
     @Override
     public boolean isAlive(String runtimeRef) {
         return ownedProcess(runtimeRef).isPresent();

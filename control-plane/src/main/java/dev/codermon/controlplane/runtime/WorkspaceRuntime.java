@@ -40,6 +40,15 @@ public interface WorkspaceRuntime extends AutoCloseable {
     void remove(String workspaceId);
 
     /**
+     * Returns whether the reference is of this runtime's kind (a container name for Docker, a process id
+     * for local processes). A record whose reference is not was made by a control plane that ran another
+     * runtime on the same store; this one leaves it alone rather than take it for gone.
+     */
+    default boolean recognizes(String runtimeRef) {
+        return true;
+    }
+
+    /**
      * Returns the TCP ports something listens on inside the workspace (its apps), code-server's own
      * excluded, in ascending order; empty when the runtime cannot tell.
      */

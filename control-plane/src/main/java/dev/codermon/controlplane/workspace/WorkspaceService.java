@@ -103,6 +103,9 @@ public final class WorkspaceService {
 
     private StartedWorkspace startLocked(String user, String name) {
         WorkspaceRecord existing = store.findByUserAndName(user, name).orElse(null);
+        if (existing != null) {
+            requireOwnRuntime(existing);
+        }
         if (existing != null && existing.state() == WorkspaceState.RUNNING && existing.runtimeRef() != null
                 && runtime.isAlive(existing.runtimeRef())) {
             return new StartedWorkspace(existing, false);
@@ -209,7 +212,7 @@ public final class WorkspaceService {
     public WorkspaceRecord stop(String user, String id) {
         WorkspaceRecord found = get(user, id);
         return locks.withLock(key(found), () -> {
-            WorkspaceRecord current = get(user, id);
+            WorkspaceRecord current = requireOwnRuntime(get(user, id));
             if (current.state() == WorkspaceState.STOPPED && current.runtimeRef() == null) {
                 return current;
             }
@@ -227,6 +230,18 @@ public final class WorkspaceService {
     /** Returns every user's workspaces, oldest first (the admin's view). */
     public List<WorkspaceRecord> listAll() {
         return store.listAll();
+    }
+
+    /**
+     * Returns the record if its instance, if any, is of this control plane's runtime.
+     *
+     * @throws WorkspaceOtherRuntimeException if another runtime started it (this one can neither see nor stop it)
+     */
+    private WorkspaceRecord requireOwnRuntime(WorkspaceRecord r) {
+        if (r.runtimeRef() != null && !runtime.recognizes(r.runtimeRef())) {
+            throw new WorkspaceOtherRuntimeException(r.id());
+        }
+        return r;
     }
 
     /**
@@ -270,7 +285,7 @@ public final class WorkspaceService {
      * @throws WorkspaceNotRunningException if it is not RUNNING
      */
     public List<Integer> appPorts(String user, String id) {
-        WorkspaceRecord r = getRunning(user, id);
+        WorkspaceRecord r = requireOwnRuntime(getRunning(user, id));
         return runtime.listeningPorts(r.runtimeRef()).stream().filter(p -> p != r.upstreamPort()).toList();
     }
 
@@ -297,7 +312,7 @@ public final class WorkspaceService {
     public void delete(String user, String id) {
         WorkspaceRecord found = get(user, id);
         locks.withLock(key(found), () -> {
-            WorkspaceRecord current = get(user, id);
+            WorkspaceRecord current = requireOwnRuntime(get(user, id));
             // Take the route away first, so the proxy stops forwarding before the process goes.
             store.update(current.withState(WorkspaceState.STOPPING));
             if (current.runtimeRef() != null) {

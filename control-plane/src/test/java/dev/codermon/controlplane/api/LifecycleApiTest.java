@@ -1,6 +1,7 @@
 package dev.codermon.controlplane.api;
 
 import static dev.codermon.controlplane.api.ApiFixture.ADMIN_KEY;
+import static dev.codermon.controlplane.api.ApiFixture.delete;
 import static dev.codermon.controlplane.api.ApiFixture.get;
 import static dev.codermon.controlplane.api.ApiFixture.json;
 import static dev.codermon.controlplane.api.ApiFixture.post;
@@ -43,6 +44,26 @@ class LifecycleApiTest {
     @AfterEach
     void tearDown() {
         fixture.close();
+    }
+
+    @Test
+    void another_runtimes_workspace_is_409_for_stop_start_delete_and_create() {
+        Instant now = Instant.now();
+        fixture.store.insert(new WorkspaceRecord("id-theirs", "alice", "main", "main.alice.codermon.internal",
+                "127.0.0.1", 20999, WorkspaceState.RUNNING, "other-4242", now, now));
+        JavalinTest.test(fixture.app, (server, client) -> {
+            Response stop = post(client, "/api/workspaces/id-theirs/stop", alice, "");
+            assertError(stop, 409, "other_runtime");
+            assertTrue(json(stop).get("detail").asText().contains("--runtime"), stop.body().string());
+            assertError(post(client, "/api/workspaces/id-theirs/start", alice, ""), 409, "other_runtime");
+            assertError(delete(client, "/api/workspaces/id-theirs", alice), 409, "other_runtime");
+            assertError(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}"), 409, "other_runtime");
+            // Looking is fine: it is still alice's, and still running as far as anyone here can tell.
+            assertEquals("RUNNING", json(get(client, "/api/workspaces/id-theirs", alice)).get("state").asText());
+        });
+        assertEquals(WorkspaceState.RUNNING, fixture.store.find("id-theirs").orElseThrow().state());
+        assertTrue(fixture.runtime.stopped.isEmpty());
+        assertEquals(0, fixture.runtime.starts.get(), "no second instance was started beside it");
     }
 
     @Test

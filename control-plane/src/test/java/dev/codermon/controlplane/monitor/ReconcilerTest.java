@@ -77,6 +77,24 @@ class ReconcilerTest {
     }
 
     @Test
+    void another_runtimes_workspaces_are_left_as_they_are() {
+        int port = healthy.getAddress().getPort();
+        WorkspaceRecord running = record("theirs", WorkspaceState.RUNNING, port, "other-1234");
+        WorkspaceRecord starting = record("starting", WorkspaceState.STARTING, unusedPort(), "other-5678");
+        store.insert(running);
+        store.insert(starting);
+
+        Reconciler.Result result = new Reconciler(store, runtime, new HealthProbe()).reconcile();
+
+        assertEquals(new Reconciler.Result(2, 0), result);
+        assertEquals(WorkspaceState.RUNNING, store.find(running.id()).orElseThrow().state());
+        assertEquals("other-1234", store.find(running.id()).orElseThrow().runtimeRef());
+        assertTrue(store.findRoute(running.hostname()).isPresent(), "its route stays: it may well be serving");
+        assertEquals(WorkspaceState.STARTING, store.find(starting.id()).orElseThrow().state());
+        assertTrue(runtime.stopped.isEmpty(), "nothing of another runtime is stopped: " + runtime.stopped);
+    }
+
+    @Test
     void a_start_interrupted_after_code_server_became_ready_is_promoted_to_running() {
         WorkspaceRecord half = record("half", WorkspaceState.STARTING, healthy.getAddress().getPort(), "ref-half");
         store.insert(half);

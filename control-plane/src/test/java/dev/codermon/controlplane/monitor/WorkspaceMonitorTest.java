@@ -124,6 +124,25 @@ class WorkspaceMonitorTest {
     }
 
     @Test
+    void another_runtimes_workspace_is_neither_dead_nor_idle_to_this_one() {
+        WorkspaceMonitor monitor = monitor(DeadPolicy.RESTART);
+        WorkspaceRecord theirs = new WorkspaceRecord("id-theirs", "carol", "main", "main.carol.codermon.internal",
+                "127.0.0.1", 20999, WorkspaceState.RUNNING, "other-4242", T0, T0);
+        store.insert(theirs);
+        unhealthyPorts.add(20999);
+
+        clock.set(T0.plus(IDLE).plus(Duration.ofHours(1)));
+        WorkspaceMonitor.PassResult result = monitor.pass();
+        assertEquals(0, result.dead());
+        assertEquals(0, result.reaped());
+        assertEquals(0, result.restarted());
+        assertEquals(WorkspaceState.RUNNING, current(theirs).state());
+        assertEquals("other-4242", current(theirs).runtimeRef());
+        assertTrue(store.findRoute(theirs.hostname()).isPresent());
+        assertTrue(fake.stopped.isEmpty(), "nothing was stopped: " + fake.stopped);
+    }
+
+    @Test
     void a_dead_process_loses_its_route_and_is_marked_failed() {
         WorkspaceMonitor monitor = monitor(DeadPolicy.MARK);
         WorkspaceRecord ws = running("alice");
@@ -335,6 +354,11 @@ class WorkspaceMonitorTest {
         @Override
         public void stop(String runtimeRef) {
             fake.stop(runtimeRef);
+        }
+
+        @Override
+        public boolean recognizes(String runtimeRef) {
+            return fake.recognizes(runtimeRef);
         }
 
         @Override

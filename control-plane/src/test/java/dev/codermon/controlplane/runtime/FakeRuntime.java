@@ -62,6 +62,12 @@ public final class FakeRuntime implements WorkspaceRuntime {
         stopped.add(runtimeRef);
     }
 
+    /** References starting with {@code other-} stand for another runtime's instances. */
+    @Override
+    public boolean recognizes(String runtimeRef) {
+        return !runtimeRef.startsWith("other-");
+    }
+
     @Override
     public boolean isAlive(String runtimeRef) {
         return alive.contains(runtimeRef);
