@@ -115,6 +115,26 @@ class OperationsIT {
         }
     }
 
+    @Test
+    void a_closed_port_refusal_is_logged_with_its_user_and_workspace() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try (ProxyFixture fixture = new ProxyFixture(ProxyLimits.defaults(), -1)) {
+            try (RawClient client = new RawClient(fixture.port())) {
+                assertEquals(403, client.send(get(fixture, "/proxy/22/")).readResponse().status());
+            }
+            List<String> logged = waitForLines(lines, 1);
+            String line = logged.get(0);
+            assertTrue(line.contains(" user=alice ") && line.contains(" workspace=ws-alice "), line);
+            assertTrue(line.contains(" status=403 ") && line.contains("deny list"), line);
+            assertTrue(fixture.upstream.seen().isEmpty(), "the refused request never reached the workspace");
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
     /** Waits for the access log's lines; one logging event carries a batch of lines, one per request. */
     private static List<String> waitForLines(ListAppender<ILoggingEvent> lines, int count) throws InterruptedException {
         List<String> logged = List.of();

@@ -169,6 +169,9 @@ final class RouteHandler extends RequestStageHandler {
         Refusal closedPort = app == null ? policy.checkPathProxy(target.originForm(), route.get())
                 : policy.checkApp(app, route.get());
         if (closedPort != null) {
+            // Whose request it was is known by now: the access log says so next to the refusal.
+            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
+                    route.get().workspaceId());
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
             refuse(ctx, request, closedPort);
             return;
