@@ -319,8 +319,10 @@ public final class WorkspaceService {
                 runtime.stop(current.runtimeRef());
             }
             startMarks.remove(id);
-            store.delete(id);
+            // Files and port first, the record last: if the control plane dies or removing fails in
+            // between, the record is still there (stopped) and the delete can simply be asked for again.
             runtime.remove(id);
+            store.delete(id);
             log.info("workspace {} ({}/{}) deleted", id, user, current.name());
             return null;
         });

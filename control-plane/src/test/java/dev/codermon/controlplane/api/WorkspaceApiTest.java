@@ -201,6 +201,23 @@ class WorkspaceApiTest {
     }
 
     @Test
+    void a_delete_whose_cleanup_fails_keeps_the_record_so_it_can_be_asked_for_again() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            fixture.runtime.failRemovesWith("volume is busy");
+            Response failed = delete(client, "/api/workspaces/" + id, alice);
+            assertEquals(500, failed.code(), failed.body().string());
+            WorkspaceRecord kept = fixture.store.find(id).orElseThrow();
+            assertTrue(fixture.store.findRoute(kept.hostname()).isEmpty(), "no route to a half-deleted workspace");
+
+            fixture.runtime.failRemovesWith(null);
+            assertEquals(204, delete(client, "/api/workspaces/" + id, alice).code());
+            assertTrue(fixture.store.find(id).isEmpty());
+            assertEquals(List.of(id), fixture.runtime.removed);
+        });
+    }
+
+    @Test
     void another_users_workspace_looks_like_it_does_not_exist() {
         JavalinTest.test(fixture.app, (server, client) -> {
             String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();

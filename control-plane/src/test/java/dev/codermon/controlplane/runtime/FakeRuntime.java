@@ -17,6 +17,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextPort = new AtomicInteger(41000);
     private volatile String failure;
+    private volatile String removeFailure;
     private volatile Duration startDelay = Duration.ofMillis(50);
 
     /** Makes every following start fail with this reason (null to succeed again). */
@@ -75,6 +76,14 @@ public final class FakeRuntime implements WorkspaceRuntime {
 
     @Override
     public void remove(String workspaceId) {
+        if (removeFailure != null) {
+            throw new IllegalStateException(removeFailure);
+        }
         removed.add(workspaceId);
+    }
+
+    /** Makes every following remove fail with this reason (null to succeed again). */
+    public void failRemovesWith(String reason) {
+        removeFailure = reason;
     }
 }
