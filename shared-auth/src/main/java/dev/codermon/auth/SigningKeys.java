@@ -67,16 +67,20 @@ public final class SigningKeys {
         }
     }
 
-    /** Generates a new ES256 key pair with a key id derived from the time it was made. */
+    /**
+     * Generates a new ES256 key pair. Its key id names the time it was made and the start of its RFC 7638
+     * thumbprint, so that two keys made in the same second still have different ids.
+     */
     public static ECKey generate() {
         try {
-            String kid = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+            String made = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
                     .format(Instant.now());
-            return new ECKeyGenerator(Curve.P_256)
+            ECKey key = new ECKeyGenerator(Curve.P_256)
                     .keyUse(KeyUse.SIGNATURE)
                     .algorithm(ALGORITHM)
-                    .keyID("codermon-" + kid)
                     .generate();
+            String thumbprint = key.computeThumbprint().toString();
+            return new ECKey.Builder(key).keyID("codermon-" + made + "-" + thumbprint.substring(0, 12)).build();
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot generate an ES256 key: " + e.getMessage(), e);
         }

@@ -2,6 +2,7 @@ package dev.codermon.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,14 @@ class SigningKeysTest {
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.dir())));
         String published = Files.readString(home.publicKeysFile());
         assertFalse(published.contains("\"d\""), "public key file must not hold the private part");
+    }
+
+    @Test
+    void keys_made_in_the_same_second_have_different_ids() {
+        var first = SigningKeys.generate();
+        var second = SigningKeys.generate();
+        assertTrue(first.getKeyID().startsWith("codermon-"), first.getKeyID());
+        assertNotEquals(first.getKeyID(), second.getKeyID());
     }
 
     @Test
