@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -121,6 +122,12 @@ class ControlPlaneIT {
                 .header("Authorization", "Bearer " + token).GET());
         assertEquals(200, fetched.statusCode(), fetched.body());
         assertEquals("RUNNING", JSON.readTree(fetched.body()).get("state").asText());
+        // Its uptime is the process's own, not forgotten with the control plane that started it.
+        long processAge = Duration.between(ProcessHandle.of(pid).orElseThrow().info().startInstant().orElseThrow(),
+                Instant.now()).toSeconds();
+        JsonNode uptime = JSON.readTree(fetched.body()).get("uptimeSeconds");
+        assertTrue(uptime.isIntegralNumber(), fetched.body());
+        assertTrue(Math.abs(uptime.asLong() - processAge) <= 2, "uptime " + uptime + " vs process age " + processAge);
 
         HttpResponse<String> deleted = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
                 .header("Authorization", "Bearer " + token).DELETE());

@@ -14,6 +14,7 @@ import com.github.dockerjava.api.model.Ports;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +154,25 @@ public final class DockerRuntime implements WorkspaceRuntime {
             // nothing to stop
         }
         removeContainer(runtimeRef);
+    }
+
+    @Override
+    public Optional<Instant> startedAt(String runtimeRef) {
+        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
+        if (id.isEmpty()) {
+            return Optional.empty();
+        }
+        return inspect(runtimeRef)
+                .filter(c -> labels.owns(c.getConfig().getLabels(), id.get()))
+                .filter(c -> Boolean.TRUE.equals(c.getState().getRunning()))
+                .map(c -> c.getState().getStartedAt())
+                .flatMap(text -> {
+                    try {
+                        return Optional.of(Instant.parse(text));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        return Optional.empty();
+                    }
+                });
     }
 
     @Override

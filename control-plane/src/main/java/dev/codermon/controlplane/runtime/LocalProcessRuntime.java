@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -207,6 +208,11 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             terminate(p);
         });
         started.remove(runtimeRef);
+    }
+
+    @Override
+    public Optional<Instant> startedAt(String runtimeRef) {
+        return ownedProcess(runtimeRef).flatMap(p -> p.info().startInstant());
     }
 
     /** A local workspace's reference is its code-server's process id. */

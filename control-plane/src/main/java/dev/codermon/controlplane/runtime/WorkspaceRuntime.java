@@ -1,6 +1,8 @@
 package dev.codermon.controlplane.runtime;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs code-server instances for workspaces, as containers or as local processes.
@@ -38,6 +40,14 @@ public interface WorkspaceRuntime extends AutoCloseable {
      * releases its host port into quarantine; tolerates parts that are already gone. Stop it first.
      */
     void remove(String workspaceId);
+
+    /**
+     * Returns when what the reference names started, if it runs and the runtime can tell (a process's
+     * start time, a container's); lets a restarted control plane give uptimes of what it found running.
+     */
+    default Optional<Instant> startedAt(String runtimeRef) {
+        return Optional.empty();
+    }
 
     /**
      * Returns whether the reference is of this runtime's kind (a container name for Docker, a process id

@@ -290,14 +290,28 @@ public final class WorkspaceService {
     }
 
     /**
-     * Returns how long the workspace has run since this control plane started it; empty when it is not running,
-     * or was started before this control plane's own start (the store keeps no start time).
+     * Returns how long the workspace has run: since this control plane started it, or, for one it found
+     * running, since its process or container started (asked of the runtime once, then remembered).
+     * Empty when it is not running or the runtime cannot tell.
      */
     public Optional<Duration> uptime(WorkspaceRecord r) {
-        StartMark mark = startMarks.get(r.id());
-        if (r.state() != WorkspaceState.RUNNING || mark == null
-                || !Objects.equals(mark.runtimeRef(), r.runtimeRef())) {
+        if (r.state() != WorkspaceState.RUNNING || r.runtimeRef() == null) {
             return Optional.empty();
+        }
+        StartMark mark = startMarks.get(r.id());
+        if (mark == null || !Objects.equals(mark.runtimeRef(), r.runtimeRef())) {
+            Optional<Instant> started;
+            try {
+                started = runtime.recognizes(r.runtimeRef()) ? runtime.startedAt(r.runtimeRef()) : Optional.empty();
+            } catch (RuntimeException e) {
+                log.debug("cannot tell when workspace {} started: {}", r.id(), e.toString());
+                return Optional.empty();
+            }
+            if (started.isEmpty()) {
+                return Optional.empty();
+            }
+            mark = new StartMark(r.runtimeRef(), started.get());
+            startMarks.put(r.id(), mark);
         }
         Duration up = Duration.between(mark.at(), clock.instant());
         return Optional.of(up.isNegative() ? Duration.ZERO : up);
