@@ -116,6 +116,8 @@ class DockerControlPlaneIT {
         cp = start(Duration.ofSeconds(90));
         JsonNode after = JSON.readTree(send(cp, token, "GET", "/api/workspaces/" + id, null).body());
         assertEquals("RUNNING", after.get("state").asText(), "the container was found again after the restart");
+        assertTrue(after.get("uptimeSeconds").isIntegralNumber() && after.get("uptimeSeconds").asLong() >= 0,
+                "its uptime comes from the container's start: " + after);
         assertEquals(1, containers().size());
 
         assertEquals(204, send(cp, token, "DELETE", "/api/workspaces/" + id, null).statusCode());
