@@ -69,7 +69,11 @@ class TokenVerifierTest {
     @Test
     void token_signed_by_another_key_is_refused() throws Exception {
         ECKey other = SigningKeys.generate();
-        assertEquals("bad token signature", reason(sign(validClaims().build(), other)));
+        // Under its own key id: no such key here.
+        assertEquals("token signed with an unexpected algorithm or key", reason(sign(validClaims().build(), other)));
+        // Claiming our key id: the signature does not verify with our key.
+        ECKey posing = new ECKey.Builder(other).keyID(tokens.privateKey().getKeyID()).build();
+        assertEquals("bad token signature", reason(sign(validClaims().build(), posing)));
     }
 
     @Test

@@ -79,8 +79,9 @@ class ProxyAuthenticatorTest {
 
     @Test
     void token_from_another_key_is_refused() {
+        // Another key has another key id (they carry the key's thumbprint): no such key here.
         String foreign = new TestTokens().tokenFor("alice");
-        assertEquals("bad token signature", reason("Bearer " + foreign));
+        assertEquals("token signed with an unexpected algorithm or key", reason("Bearer " + foreign));
     }
 
     @Test
