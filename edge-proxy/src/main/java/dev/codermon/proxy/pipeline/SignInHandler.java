@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 final class SignInHandler extends PausingStageHandler {
 
     static final String PATH = "/__codermon/auth";
-    /** A part of {@link #PATH} that every unencoded spelling of it contains. */
     private static final Logger log = LoggerFactory.getLogger(SignInHandler.class);
 
     private final TokenVerifier verifier;
