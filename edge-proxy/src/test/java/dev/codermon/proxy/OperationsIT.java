@@ -135,6 +135,32 @@ class OperationsIT {
         }
     }
 
+    @Test
+    void refusals_and_tunnels_of_an_authenticated_user_are_logged_with_the_user() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try (ProxyFixture fixture = new ProxyFixture(ProxyLimits.defaults(), -1)) {
+            String auth = RawClient.basic("alice", fixture.token("alice"));
+            try (RawClient client = new RawClient(fixture.port())) {
+                assertEquals(403, client.send("GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n"
+                        + "Proxy-Authorization: " + auth + "\r\n\r\n").readResponse().status());
+            }
+            try (RawClient client = new RawClient(fixture.port())) {
+                assertEquals(200, client.send("CONNECT " + ALICE_HOST + ":80 HTTP/1.1\r\nHost: " + ALICE_HOST
+                        + ":80\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse(true).status());
+            }
+            List<String> logged = waitForLines(lines, 2);
+            String refused = logged.stream().filter(l -> l.contains(" host=example.com ")).findFirst().orElseThrow();
+            assertTrue(refused.contains(" user=alice ") && refused.contains(" status=403 "), refused);
+            String tunnel = logged.stream().filter(l -> l.contains(" method=CONNECT ")).findFirst().orElseThrow();
+            assertTrue(tunnel.contains(" user=alice ") && tunnel.contains(" status=200 "), tunnel);
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
     /** Waits for the access log's lines; one logging event carries a batch of lines, one per request. */
     private static List<String> waitForLines(ListAppender<ILoggingEvent> lines, int count) throws InterruptedException {
         List<String> logged = List.of();

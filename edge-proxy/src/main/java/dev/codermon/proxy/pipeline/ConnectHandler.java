@@ -58,7 +58,7 @@ final class ConnectHandler extends RequestStageHandler {
         try {
             target = RequestTarget.parseAuthority(request.uri());
         } catch (IllegalArgumentException e) {
-            refuse(ctx, request, Refusal.CONNECT_TARGET);
+            refuse(ctx, authenticated, null, Refusal.CONNECT_TARGET);
             return;
         }
         Refusal refusal = policy.checkConnect(target);
@@ -67,8 +67,11 @@ final class ConnectHandler extends RequestStageHandler {
         }
         if (refusal != null) {
             log.debug("{} CONNECT {}:{} refused: {}", ctx.channel(), target.host(), target.port(), refusal.reason());
-            refuse(ctx, request, refusal);
+            refuse(ctx, authenticated, null, refusal);
             return;
+        }
+        if (authenticated.principal() != null) {
+            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
         }
         Tunnel tunnel = new Tunnel(target.host(), target.port());
         log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),

@@ -31,6 +31,19 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
         onMessage(ctx, msg);
     }
 
+    /**
+     * Refuses like {@link #refuse(ChannelHandlerContext, HttpRequest, Refusal)}, after telling the access
+     * log who sent the request (if anyone was authenticated) and for which workspace (if known).
+     */
+    final void refuse(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String workspaceId,
+            Refusal refusal) {
+        if (authenticated.principal() != null) {
+            ExchangeTracker.annotate(ctx.channel(), authenticated.request(), authenticated.principal().user(),
+                    workspaceId);
+        }
+        refuse(ctx, authenticated.request(), refusal);
+    }
+
     /** Handles a message that is not the body of a refused request. */
     abstract void onMessage(ChannelHandlerContext ctx, Object msg);
 

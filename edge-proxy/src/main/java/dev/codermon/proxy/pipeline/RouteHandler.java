@@ -98,20 +98,20 @@ final class RouteHandler extends RequestStageHandler {
                 RequestTarget host = parseHost(hostHeader);
                 target = new RequestTarget(host.host(), host.port(), request.uri());
             } else {
-                refuse(ctx, request, Refusal.NOT_ABSOLUTE_FORM);
+                refuse(ctx, authenticated, null, Refusal.NOT_ABSOLUTE_FORM);
                 return null;
             }
             if (tunnel) {
                 // Matched against the tunnel (port 80 or 443); the policy then sees the bare host.
                 if (!authenticated.tunnel().admits(target)
                         || (hostHeader != null && !authenticated.tunnel().admits(parseHost(hostHeader)))) {
-                    refuse(ctx, request, Refusal.TUNNEL_HOST_MISMATCH);
+                    refuse(ctx, authenticated, null, Refusal.TUNNEL_HOST_MISMATCH);
                     return null;
                 }
                 target = new RequestTarget(target.host(), RequestTarget.NO_PORT, target.originForm());
             }
         } catch (IllegalArgumentException e) {
-            refuse(ctx, request, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
+            refuse(ctx, authenticated, null, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
             return null;
         }
         Refusal refusal = policy.check(target);
@@ -123,7 +123,7 @@ final class RouteHandler extends RequestStageHandler {
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
-            refuse(ctx, request, refusal);
+            refuse(ctx, authenticated, null, refusal);
             return null;
         }
         return target;
@@ -155,25 +155,21 @@ final class RouteHandler extends RequestStageHandler {
             route = lookup.join();
         } catch (RuntimeException e) {
             log.debug("{} route lookup for {} failed: {}", ctx.channel(), target.host(), e.toString());
-            refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+            refuse(ctx, authenticated, null, Refusal.STORE_UNAVAILABLE);
             return;
         }
         // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
         if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
-            refuse(ctx, request, Refusal.NO_ROUTE);
+            refuse(ctx, authenticated, null, Refusal.NO_ROUTE);
             return;
         }
         Refusal closedPort = app == null ? policy.checkPathProxy(target.originForm(), route.get())
                 : policy.checkApp(app, route.get());
         if (closedPort != null) {
-            // Whose request it was is known by now: the access log says so next to the refusal.
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
-                    route.get().workspaceId());
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
-            refuse(ctx, request, closedPort);
+            refuse(ctx, authenticated, route.get().workspaceId(), closedPort);
             return;
         }
         if (!authenticated.principal().equals(boundPrincipal) || !route.get().equals(boundRoute)) {
