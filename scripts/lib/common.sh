@@ -1,4 +1,4 @@
-# Shared by scripts/run, scripts/smoke and scripts/test. Source it; do not run it.
+# Shared by every script under scripts/. Source it; do not run it.
 # shellcheck shell=bash
 
 CODERMON_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -168,4 +168,20 @@ except Exception:
     pass
 PY
 )
+}
+
+# Checks for the end-to-end scripts: one PASS/FAIL line per check, then the tally (checks_done, last).
+passed=0 failed=0
+check() { # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then
+    passed=$((passed + 1)); printf 'PASS %s\n' "$1"
+  else
+    failed=$((failed + 1)); printf 'FAIL %s: expected %s, got %s\n' "$1" "$2" "$3"
+  fi
+}
+
+# Prints "N passed, N failed" and fails if any check did.
+checks_done() {
+  printf '%d passed, %d failed\n' "$passed" "$failed"
+  [ "$failed" = 0 ]
 }

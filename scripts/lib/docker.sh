@@ -1,4 +1,4 @@
-# Docker daemon helpers for scripts/test, scripts/build-image and scripts/bench-ready. Source it
+# Docker daemon helpers for scripts/test, build-image, bench-ready and lifecycle-test. Source it
 # after lib/common.sh; do not run it.
 # shellcheck shell=bash
 
