@@ -1,5 +1,6 @@
 package dev.codermon.controlplane;
 
+import dev.codermon.controlplane.api.AdminKey;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -37,7 +38,6 @@ public record ControlPlaneConfig(
         PolicySettings policy,
         RuntimeSettings runtime) {
 
-    public static final int MIN_ADMIN_KEY_LENGTH = 16;
     private static final Pattern HOST_LABEL = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
     private static final Duration MAX_TOKEN_TTL = Duration.ofDays(30);
     private static final Duration MAX_READY_TIMEOUT = Duration.ofHours(1);
@@ -62,9 +62,9 @@ public record ControlPlaneConfig(
         requireWithin("--token-ttl / CODERMON_TOKEN_TTL", tokenTtl, MAX_TOKEN_TTL);
         requireWithin("--ready-timeout / CODERMON_READY_TIMEOUT", readyTimeout, MAX_READY_TIMEOUT);
         adminKey = Objects.requireNonNull(adminKey, "adminKey").filter(k -> !k.isBlank()).map(String::trim);
-        if (adminKey.isPresent() && adminKey.get().length() < MIN_ADMIN_KEY_LENGTH) {
+        if (adminKey.isPresent() && adminKey.get().length() < AdminKey.MIN_LENGTH) {
             throw new IllegalArgumentException("--admin-key / CODERMON_ADMIN_KEY must be at least "
-                    + MIN_ADMIN_KEY_LENGTH + " characters; leave it unset to have one generated");
+                    + AdminKey.MIN_LENGTH + " characters; leave it unset to have one generated");
         }
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(runtime, "runtime");

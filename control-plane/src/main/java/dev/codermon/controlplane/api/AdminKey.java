@@ -20,7 +20,8 @@ import java.util.Optional;
  */
 public final class AdminKey {
 
-    private static final int MIN_LENGTH = 16;
+    /** The shortest admin key accepted, from a file or from configuration. */
+    public static final int MIN_LENGTH = 16;
 
     private final byte[] digest;
     private final Optional<Path> file;

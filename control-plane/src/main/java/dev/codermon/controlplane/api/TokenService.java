@@ -98,11 +98,6 @@ public final class TokenService {
         return token;
     }
 
-    /** Issues a one-time link that opens the running workspace in a browser. */
-    BootstrapLink link(WorkspaceRecord running) {
-        return link(running, running.hostname());
-    }
-
     /**
      * Issues a one-time link that opens a host of the running workspace (its own, or an app host
      * {@code <port>.<workspace host>}) in a browser; the session it opens is for that host alone.
@@ -164,9 +159,10 @@ public final class TokenService {
     }
 
     private static void requireUser(String user) {
-        if (user == null || !DnsLabel.isValid(user)) {
-            throw ApiException.badRequest("invalid_user", "user must be 1-32 characters of a-z, 0-9 and '-',"
-                    + " start with a letter and not end with '-'");
+        try {
+            DnsLabel.require("user", user);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_user", e.getMessage());
         }
     }
 }

@@ -40,9 +40,10 @@ final class WorkspaceController {
         CreateWorkspaceRequest request = reader.read(ctx, CreateWorkspaceRequest.class,
                 new CreateWorkspaceRequest(null));
         String name = request.name() == null ? DEFAULT_NAME : request.name();
-        if (!DnsLabel.isValid(name)) {
-            throw ApiException.badRequest("invalid_name", "name must be 1-32 characters of a-z, 0-9 and '-',"
-                    + " start with a letter and not end with '-'");
+        try {
+            DnsLabel.require("name", name);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_name", e.getMessage());
         }
         StartedWorkspace started = workspaces.start(caller.user(), name);
         ctx.status(started.created() ? 201 : 200).json(view(started.record()));
@@ -89,7 +90,7 @@ final class WorkspaceController {
     void apps(Context ctx) {
         Principal caller = auth.requireUser(ctx);
         WorkspaceRecord running = workspaces.getRunning(caller.user(), ctx.pathParam("id"));
-        ctx.json(workspaces.appPorts(caller.user(), running.id()).stream()
+        ctx.json(workspaces.appPorts(running).stream()
                 .map(p -> AppView.of(p, running.hostname())).toList());
     }
 

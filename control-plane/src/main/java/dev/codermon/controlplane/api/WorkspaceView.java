@@ -11,8 +11,9 @@ import java.util.Optional;
  *
  * @param url           where to open it (through the proxy)
  * @param proxy         the HTTP proxy to use for {@code url}
- * @param uptimeSeconds seconds since it was last started; null when not running, or when it was started
- *                      before this control plane's own start
+ * @param uptimeSeconds seconds since it was last started (for one found running after a control-plane
+ *                      restart, since its process or container started); null when not running or the
+ *                      runtime cannot tell
  */
 record WorkspaceView(String id, String user, String name, String state, String hostname, String url, String proxy,
         Long uptimeSeconds, Instant createdAt, Instant lastActivityAt) {

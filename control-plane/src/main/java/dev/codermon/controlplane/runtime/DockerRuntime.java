@@ -139,12 +139,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     @Override
     public void stop(String runtimeRef) {
-        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
-        if (id.isEmpty()) {
-            return;
-        }
-        Optional<InspectContainerResponse> found = inspect(runtimeRef);
-        if (found.isEmpty() || !labels.owns(found.get().getConfig().getLabels(), id.get())) {
+        if (inspectOwned(runtimeRef).isEmpty()) {
             return;
         }
         log.info("stopping container {}", runtimeRef);
@@ -158,13 +153,8 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     @Override
     public Optional<Instant> startedAt(String runtimeRef) {
-        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
-        if (id.isEmpty()) {
-            return Optional.empty();
-        }
-        return inspect(runtimeRef)
-                .filter(c -> labels.owns(c.getConfig().getLabels(), id.get()))
-                .filter(c -> Boolean.TRUE.equals(c.getState().getRunning()))
+        return inspectOwned(runtimeRef)
+                .filter(DockerRuntime::running)
                 .map(c -> c.getState().getStartedAt())
                 .flatMap(text -> {
                     try {
@@ -182,21 +172,13 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     @Override
     public boolean isAlive(String runtimeRef) {
-        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
-        if (id.isEmpty()) {
-            return false;
-        }
-        return inspect(runtimeRef)
-                .filter(c -> labels.owns(c.getConfig().getLabels(), id.get()))
-                .map(c -> Boolean.TRUE.equals(c.getState().getRunning()))
-                .orElse(false);
+        return inspectOwned(runtimeRef).filter(DockerRuntime::running).isPresent();
     }
 
     @Override
     public void remove(String workspaceId) {
         String name = ContainerBlueprint.containerName(workspaceId);
-        inspect(name).filter(c -> labels.owns(c.getConfig().getLabels(), workspaceId))
-                .ifPresent(c -> removeContainer(name));
+        inspectOwned(name).ifPresent(c -> removeContainer(name));
         String volume = ContainerBlueprint.volumeName(workspaceId);
         try {
             if (labels.owns(docker.inspectVolumeCmd(volume).exec().getLabels(), workspaceId)) {
@@ -218,21 +200,14 @@ public final class DockerRuntime implements WorkspaceRuntime {
      */
     @Override
     public List<Integer> listeningPorts(String runtimeRef) {
-        Optional<String> id = ContainerBlueprint.workspaceIdOf(runtimeRef);
-        if (id.isEmpty() || inspect(runtimeRef).filter(c -> labels.owns(c.getConfig().getLabels(), id.get()))
-                .filter(c -> Boolean.TRUE.equals(c.getState().getRunning())).isEmpty()) {
+        if (inspectOwned(runtimeRef).filter(DockerRuntime::running).isEmpty()) {
             return List.of();
         }
         StringBuilder out = new StringBuilder();
         try {
             String exec = docker.execCreateCmd(runtimeRef).withCmd("cat", "/proc/net/tcp", "/proc/net/tcp6")
                     .withAttachStdout(true).withAttachStderr(false).exec().getId();
-            docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame frame) {
-                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                }
-            }).awaitCompletion(10, TimeUnit.SECONDS);
+            docker.execStartCmd(exec).exec(appendingTo(out)).awaitCompletion(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
@@ -332,6 +307,26 @@ public final class DockerRuntime implements WorkspaceRuntime {
         }
     }
 
+    /** Collects a command's or log's output frames as text. */
+    private static ResultCallback.Adapter<Frame> appendingTo(StringBuilder out) {
+        return new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Frame frame) {
+                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+            }
+        };
+    }
+
+    /** Inspects a container by its name, if it is one of this instance's workspace containers. */
+    private Optional<InspectContainerResponse> inspectOwned(String name) {
+        return ContainerBlueprint.workspaceIdOf(name)
+                .flatMap(id -> inspect(name).filter(c -> labels.owns(c.getConfig().getLabels(), id)));
+    }
+
+    private static boolean running(InspectContainerResponse c) {
+        return Boolean.TRUE.equals(c.getState().getRunning());
+    }
+
     private Optional<InspectContainerResponse> inspect(String name) {
         try {
             return Optional.of(docker.inspectContainerCmd(name).exec());
@@ -373,12 +368,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
         StringBuilder out = new StringBuilder();
         try {
             docker.logContainerCmd(name).withStdOut(true).withStdErr(true).withTail(LOG_LINES)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                        }
-                    }).awaitCompletion(5, TimeUnit.SECONDS);
+                    .exec(appendingTo(out)).awaitCompletion(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

@@ -66,11 +66,6 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe, ports);
     }
 
-    /** Returns the executable this runtime launches. */
-    public Path executable() {
-        return executable;
-    }
-
     static Path resolveExecutable(String bin) {
         String fix = "; install it with scripts/install-code-server and pass its path with --code-server"
                 + " or CODERMON_CODE_SERVER_BIN";

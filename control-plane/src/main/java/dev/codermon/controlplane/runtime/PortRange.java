@@ -41,11 +41,6 @@ public record PortRange(int first, int last) {
         return port >= first && port <= last;
     }
 
-    /** Returns how many ports the range holds. */
-    public int size() {
-        return last - first + 1;
-    }
-
     @Override
     public String toString() {
         return first + "-" + last;

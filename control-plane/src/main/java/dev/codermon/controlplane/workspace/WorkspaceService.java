@@ -278,14 +278,13 @@ public final class WorkspaceService {
     }
 
     /**
-     * Returns the ports the user's running workspace has apps listening on (code-server's own excluded),
-     * detected inside it by the runtime.
+     * Returns the ports a running workspace (from {@link #getRunning}) has apps listening on
+     * (code-server's own excluded), detected inside it by the runtime.
      *
-     * @throws WorkspaceNotFoundException   if there is none, or it belongs to someone else
-     * @throws WorkspaceNotRunningException if it is not RUNNING
+     * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
-    public List<Integer> appPorts(String user, String id) {
-        WorkspaceRecord r = requireOwnRuntime(getRunning(user, id));
+    public List<Integer> appPorts(WorkspaceRecord running) {
+        WorkspaceRecord r = requireOwnRuntime(running);
         return runtime.listeningPorts(r.runtimeRef()).stream().filter(p -> p != r.upstreamPort()).toList();
     }
 
@@ -302,7 +301,7 @@ public final class WorkspaceService {
         if (mark == null || !Objects.equals(mark.runtimeRef(), r.runtimeRef())) {
             Optional<Instant> started;
             try {
-                started = runtime.recognizes(r.runtimeRef()) ? runtime.startedAt(r.runtimeRef()) : Optional.empty();
+                started = runtime.startedAt(r.runtimeRef());
             } catch (RuntimeException e) {
                 log.debug("cannot tell when workspace {} started: {}", r.id(), e.toString());
                 return Optional.empty();
@@ -327,14 +326,10 @@ public final class WorkspaceService {
         WorkspaceRecord found = get(user, id);
         locks.withLock(key(found), () -> {
             WorkspaceRecord current = requireOwnRuntime(get(user, id));
-            // Take the route away first, so the proxy stops forwarding before the process goes.
-            store.update(current.withState(WorkspaceState.STOPPING));
-            if (current.runtimeRef() != null) {
-                runtime.stop(current.runtimeRef());
-            }
-            startMarks.remove(id);
+            stopKeepingRecord(current);
             // Files and port first, the record last: if the control plane dies or removing fails in
-            // between, the record is still there (stopped) and the delete can simply be asked for again.
+            // between, the record is still there (STOPPING, which the next monitor pass settles as
+            // STOPPED) and the delete can simply be asked for again.
             runtime.remove(id);
             store.delete(id);
             log.info("workspace {} ({}/{}) deleted", id, user, current.name());
@@ -356,14 +351,21 @@ public final class WorkspaceService {
      * Takes a workspace down and keeps its files: route first, then code-server, then the final state.
      * Call it only from {@link #ifNotBusy}.
      */
-    public WorkspaceRecord takeDown(WorkspaceRecord current, WorkspaceState finalState) {
-        requireLocked(current);
-        // Keep the runtime reference while stopping, so an interruption leaves nothing unknown.
+    /**
+     * Takes the route away (STOPPING), so the proxy stops forwarding before the process goes, then
+     * stops the instance. Keeps the runtime reference meanwhile, so an interruption leaves nothing unknown.
+     */
+    private void stopKeepingRecord(WorkspaceRecord current) {
         store.update(current.withState(WorkspaceState.STOPPING));
         if (current.runtimeRef() != null) {
             runtime.stop(current.runtimeRef());
         }
         startMarks.remove(current.id());
+    }
+
+    public WorkspaceRecord takeDown(WorkspaceRecord current, WorkspaceState finalState) {
+        requireLocked(current);
+        stopKeepingRecord(current);
         WorkspaceRecord down = current.withUpstream(null, 0, null).withState(finalState);
         store.update(down);
         return store.find(current.id()).orElse(down);
