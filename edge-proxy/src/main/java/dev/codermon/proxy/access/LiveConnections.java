@@ -39,11 +39,6 @@ public final class LiveConnections {
         }
     }
 
-    /** Returns how many connections are bound (for tests and metrics). */
-    public int size() {
-        return bindings.size();
-    }
-
     /** Closes every connection whose credentials the revocations now refuse. */
     public void closeRevoked(Revocations revocations) {
         bindings.forEach((channel, binding) -> {

@@ -25,7 +25,8 @@ public final class SessionCookie {
      */
     public static String strip(HttpHeaders headers) {
         List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
-        if (values.isEmpty()) {
+        if (values.stream().noneMatch(value -> value.contains(NAME))) {
+            // No pair can be named so: nothing to remove or find (most requests carry only the workspace's cookies).
             return null;
         }
         String found = null;

@@ -67,11 +67,6 @@ public final class AccessLog {
         return log.isInfoEnabled();
     }
 
-    /** Writes the entry at once, as a logging event of its own. */
-    public void write(Entry e) {
-        write(e, null);
-    }
-
     /**
      * Writes the entry within the current thread's next batch, handed to logback at the latest
      * {@value #BATCH_DELAY_MILLIS} ms later by a task on the executor.
@@ -131,22 +126,6 @@ public final class AccessLog {
             }
         }
         field(line, "path", cut == path.length() ? path : path.substring(0, cut));
-    }
-
-    static String stripQuery(String path) {
-        if (path == null) {
-            return null;
-        }
-        int cut = path.length();
-        int query = path.indexOf('?');
-        int fragment = path.indexOf('#');
-        if (query >= 0) {
-            cut = query;
-        }
-        if (fragment >= 0 && fragment < cut) {
-            cut = fragment;
-        }
-        return path.substring(0, cut);
     }
 
     private static void field(StringBuilder line, String key, String value) {

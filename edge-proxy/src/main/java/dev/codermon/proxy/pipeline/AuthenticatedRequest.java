@@ -56,8 +56,9 @@ record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tun
         if (!uri.contains("__codermon") && uri.indexOf('%') < 0) {
             return null;
         }
+        // A target with an origin form always names its host too (the tunnel's, or the absolute URI's).
         String originForm = originForm();
-        if (originForm == null || targetHost() == null) {
+        if (originForm == null) {
             return null;
         }
         try {

@@ -22,12 +22,28 @@ public final class ClientFront {
     private final ClientConnections connections;
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    /** Netty's strict request parsing, the same for every connection. */
+    private final HttpDecoderConfig decoder;
+    private final long headerTimeoutNanos;
+    private final long httpIdleNanos;
+    private final long tunnelIdleNanos;
 
     public ClientFront(ProxyLimits limits, ClientConnections connections, ProxyMetrics metrics, AccessLog accessLog) {
         this.limits = limits;
         this.connections = connections;
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK_SIZE)
+                .setStrictLineParsing(true)
+                .setValidateHeaders(true)
+                .setAllowDuplicateContentLengths(false)
+                .setAllowPartialChunks(true);
+        this.headerTimeoutNanos = limits.headerTimeout().toNanos();
+        this.httpIdleNanos = limits.httpIdleTimeout().toNanos();
+        this.tunnelIdleNanos = limits.tunnelIdleTimeout().toNanos();
     }
 
     /**
@@ -43,17 +59,8 @@ public final class ClientFront {
             p.addLast(new ClientConnections.AtLimitHandler());
             return false;
         }
-        RequestHeadGuard guard = new RequestHeadGuard(limits.headerTimeout().toNanos(), reads);
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setStrictLineParsing(true)
-                .setValidateHeaders(true)
-                .setAllowDuplicateContentLengths(false)
-                .setAllowPartialChunks(true);
-        p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(limits.httpIdleTimeout().toNanos(),
-                limits.tunnelIdleTimeout().toNanos()));
+        RequestHeadGuard guard = new RequestHeadGuard(headerTimeoutNanos, reads);
+        p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(httpIdleNanos, tunnelIdleNanos));
         p.addLast(HandlerNames.HEAD_GUARD, guard);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard));

@@ -14,8 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -188,11 +186,11 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     private void forward(RoutedRequest routed) {
         HttpRequest request = routed.request();
         boolean webSocket = HopByHopHeaders.isWebSocketUpgrade(request.headers());
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
         request.setUri(routed.originForm());
         HopByHopHeaders.strip(request.headers(), webSocket);
-        responses.expect(keepAlive, HttpUtil.isKeepAlive(request), webSocket, HttpMethod.HEAD.equals(request.method()),
-                routed.route().workspaceId(), !webSocket && isRetryable(request) ? routed : null);
+        responses.expect(routed.keepAlive(), HttpUtil.isKeepAlive(request), webSocket,
+                HttpMethod.HEAD.equals(request.method()), routed.route().workspaceId(),
+                !webSocket && isRetryable(request) ? routed : null);
         activity.touch(routed.route().workspaceId());
         log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
                 routed.route().workspaceId());
@@ -238,19 +236,12 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
      * Called by the response handler when a reused upstream connection closed before answering its one
      * request: sends that request (head and empty end) once more, first, on a newly opened connection.
      */
-    void retryOnNewConnection(Channel channel, RoutedRequest routed, boolean keepAlive) {
+    void retryOnNewConnection(Channel channel, RoutedRequest routed) {
         if (channel != backend) {
             return;
         }
-        if (!keepAlive) {
-            // Forwarding stripped the client's "Connection: close"; it still decides the client's connection.
-            routed.request().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
-        backend = null;
-        backendRoute = null;
-        responses = null;
+        dropBackend();
         awaitingResponses = false;
-        reads.resume(ReadSuspension.UPSTREAM_FULL);
         waiting.addFirst(LastHttpContent.EMPTY_LAST_CONTENT);
         connect(routed, keyOf(routed.route()));
     }
@@ -272,15 +263,20 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Forgets the upstream connection (its handler no longer reports here) and reads on if it was full. */
+    private void dropBackend() {
+        backend = null;
+        backendRoute = null;
+        responses = null;
+        reads.resume(ReadSuspension.UPSTREAM_FULL);
+    }
+
     /** Called by the response handler when its upstream connection has closed. */
     void backendClosed(Channel channel) {
         if (channel != backend) {
             return;
         }
-        backend = null;
-        backendRoute = null;
-        responses = null;
-        reads.resume(ReadSuspension.UPSTREAM_FULL);
+        dropBackend();
         if (awaitingResponses) {
             awaitingResponses = false;
             resumeWaiting();

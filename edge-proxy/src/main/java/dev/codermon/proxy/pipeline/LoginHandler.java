@@ -101,7 +101,8 @@ final class LoginHandler extends PausingStageHandler {
             return;
         }
         Refusal refusal = policy.check(authenticated.tunnel() != null
-                ? new RequestTarget(host, RequestTarget.NO_PORT, PATH) : targetOf(request));
+                // Outside a tunnel the URI is absolute: AuthenticatedRequest.ownPath parsed it already.
+                ? new RequestTarget(host, RequestTarget.NO_PORT, PATH) : RequestTarget.parseAbsolute(request.uri()));
         if (refusal != null) {
             refuse(ctx, request, refusal);
             return;
@@ -147,14 +148,6 @@ final class LoginHandler extends PausingStageHandler {
             return Refusal.NO_ROUTE;
         }
         return app == null ? null : policy.checkApp(app, route.get());
-    }
-
-    private static RequestTarget targetOf(HttpRequest request) {
-        try {
-            return RequestTarget.parseAbsolute(request.uri());
-        } catch (IllegalArgumentException e) {
-            return new RequestTarget("", RequestTarget.NO_PORT, PATH);
-        }
     }
 
     private static String single(List<String> values) {

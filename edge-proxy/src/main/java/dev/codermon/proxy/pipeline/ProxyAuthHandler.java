@@ -48,7 +48,6 @@ final class ProxyAuthHandler extends RequestStageHandler {
                 principal = lastPrincipal;
                 authenticator.requireValid(principal);
             } else {
-                lastPrincipal = null;
                 principal = authenticator.authenticate(credentials);
                 lastCredentials = credentials;
                 lastPrincipal = principal;

@@ -11,6 +11,7 @@ import dev.codermon.proxy.upstream.RouteCache;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.Optional;
@@ -91,20 +92,23 @@ final class RouteHandler extends RequestStageHandler {
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         boolean tunnel = authenticated.tunnelHost() != null;
         RequestTarget target;
+        boolean fromHostHeader = false;
         try {
             if (RequestTarget.isAbsoluteForm(request.uri())) {
                 target = RequestTarget.parseAbsolute(request.uri());
             } else if (tunnel && request.uri().startsWith("/")) {
                 RequestTarget host = parseHost(hostHeader);
                 target = new RequestTarget(host.host(), host.port(), request.uri());
+                fromHostHeader = true;
             } else {
                 refuse(ctx, authenticated, null, Refusal.NOT_ABSOLUTE_FORM);
                 return null;
             }
             if (tunnel) {
                 // Matched against the tunnel (port 80 or 443); the policy then sees the bare host.
-                if (!authenticated.tunnel().admits(target)
-                        || (hostHeader != null && !authenticated.tunnel().admits(parseHost(hostHeader)))) {
+                // An absolute-form target inside a tunnel must agree with its Host header as well.
+                if (!authenticated.tunnel().admits(target) || (!fromHostHeader && hostHeader != null
+                        && !authenticated.tunnel().admits(parseHost(hostHeader)))) {
                     refuse(ctx, authenticated, null, Refusal.TUNNEL_HOST_MISMATCH);
                     return null;
                 }
@@ -178,7 +182,8 @@ final class RouteHandler extends RequestStageHandler {
             boundRoute = route.get();
         }
         ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
-        ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm()));
+        ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
+                HttpUtil.isKeepAlive(request)));
     }
 
     @Override

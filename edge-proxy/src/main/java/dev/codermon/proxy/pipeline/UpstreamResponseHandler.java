@@ -70,10 +70,6 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
     }
 
-    UpstreamPool.Key key() {
-        return key;
-    }
-
     /** Gives the upstream connection to a client connection, until {@link #release()} or a close. */
     void attach(Channel client, ForwardHandler forward) {
         this.client = client;
@@ -273,7 +269,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             // a new connection, as RFC 9110 section 9.2.2 allows for idempotent requests.
             log.debug("{} reused upstream connection closed before answering; retrying on a new one", client);
             exchanges.clear();
-            forward.retryOnNewConnection(ctx.channel(), pending.retry(), pending.keepAlive());
+            forward.retryOnNewConnection(ctx.channel(), pending.retry());
             ctx.fireChannelInactive();
             return;
         }

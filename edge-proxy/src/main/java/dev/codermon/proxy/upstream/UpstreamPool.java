@@ -39,11 +39,6 @@ public final class UpstreamPool {
         this.idleTimeoutNanos = idleTimeoutNanos;
     }
 
-    /** Returns the event loop whose connections this pool holds. */
-    public EventLoop eventLoop() {
-        return loop;
-    }
-
     /** Takes an open idle connection for the key (the most recently used), or returns null. */
     public Channel acquire(Key key) {
         ArrayDeque<Idle> waiting = idle.get(key);
@@ -89,11 +84,6 @@ public final class UpstreamPool {
         if (waiting != null && waiting.removeIf(entry -> entry.channel() == channel)) {
             idleCount--;
         }
-    }
-
-    /** Returns how many idle connections the pool holds. */
-    public int idleCount() {
-        return idleCount;
     }
 
     private void sweep() {
