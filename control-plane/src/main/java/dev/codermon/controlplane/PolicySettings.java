@@ -120,7 +120,8 @@ public record PolicySettings(
         }
     }
 
-    private static void requireWithin(String what, Duration d, Duration min, Duration max) {
+    /** Throws, naming the setting and its bounds, unless {@code d} is within them. */
+    static void requireWithin(String what, Duration d, Duration min, Duration max) {
         if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             throw new IllegalArgumentException(what + " must be between " + DurationText.format(min) + " and "
                     + DurationText.format(max) + ", was " + (d == null ? "nothing" : DurationText.format(d)));

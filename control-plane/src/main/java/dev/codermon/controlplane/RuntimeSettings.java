@@ -42,12 +42,8 @@ public record RuntimeSettings(
         }
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(portRange, "portRange");
-        if (portQuarantine == null || portQuarantine.compareTo(MIN_QUARANTINE) < 0
-                || portQuarantine.compareTo(MAX_QUARANTINE) > 0) {
-            throw new IllegalArgumentException("--port-quarantine / CODERMON_PORT_QUARANTINE must be between "
-                    + DurationText.format(MIN_QUARANTINE) + " and " + DurationText.format(MAX_QUARANTINE) + ", was "
-                    + (portQuarantine == null ? "nothing" : DurationText.format(portQuarantine)));
-        }
+        PolicySettings.requireWithin("--port-quarantine / CODERMON_PORT_QUARANTINE", portQuarantine,
+                MIN_QUARANTINE, MAX_QUARANTINE);
     }
 
     /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512, 20000-29999, 10m. */
