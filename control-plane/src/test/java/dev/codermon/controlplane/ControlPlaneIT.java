@@ -105,6 +105,13 @@ class ControlPlaneIT {
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertCodeServerAlive(route.upstreamPort());
         assertListensOnLoopbackOnly(route.upstreamPort());
+        HttpResponse<String> apps = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id + "/apps"))
+                .header("Authorization", "Bearer " + token).GET());
+        assertEquals(200, apps.statusCode(), apps.body());
+        List<Integer> appPorts = new ArrayList<>();
+        JSON.readTree(apps.body()).forEach(app -> appPorts.add(app.get("port").asInt()));
+        // The local runtime knows code-server's own port from its command line and leaves it out.
+        assertFalse(appPorts.contains(route.upstreamPort()), "code-server's own port is an app: " + appPorts);
 
         HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces"))
                 .header("Authorization", "Bearer " + token)

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -110,6 +112,11 @@ class DockerControlPlaneIT {
         assertEquals("127.0.0.1", route.upstreamHost());
         assertTrue(route.upstreamPort() >= 20000 && route.upstreamPort() <= 29999, "port from the range");
         assertEquals(200, get("http://127.0.0.1:" + route.upstreamPort() + "/healthz").statusCode());
+
+        // An app inside the container on the number of the published host port is an app like any other;
+        // code-server's own port inside it (8080) is not.
+        startListenerInside(containerOf(id), route.upstreamPort());
+        assertEquals(List.of(route.upstreamPort()), awaitApps(cp, token, id));
 
         cp.close();
         controlPlanes.remove(cp);
@@ -229,6 +236,35 @@ class DockerControlPlaneIT {
             return HexFormat.of().formatHex(d).substring(0, 16);
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private String containerOf(String id) {
+        try (SqliteRouteStore store = SqliteRouteStore.open(home.resolve("routes.db"))) {
+            return store.find(id).orElseThrow().runtimeRef();
+        }
+    }
+
+    /** Starts a TCP listener inside the container, detached, as a program in a workspace terminal would. */
+    private static void startListenerInside(String container, int port) {
+        String exec = docker.execCreateCmd(container)
+                .withCmd("node", "-e", "require('net').createServer().listen(" + port + ", '0.0.0.0')")
+                .exec().getId();
+        docker.execStartCmd(exec).withDetach(true).exec(new ResultCallback.Adapter<Frame>());
+    }
+
+    /** Polls the workspace's app list until it is not empty (the listener needs a moment), or 10 s. */
+    private static List<Integer> awaitApps(ControlPlane cp, String token, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            HttpResponse<String> r = send(cp, token, "GET", "/api/workspaces/" + id + "/apps", null);
+            assertEquals(200, r.statusCode(), r.body());
+            List<Integer> ports = new ArrayList<>();
+            JSON.readTree(r.body()).forEach(app -> ports.add(app.get("port").asInt()));
+            if (!ports.isEmpty() || System.nanoTime() > deadline) {
+                return ports;
+            }
+            Thread.sleep(100);
         }
     }
 

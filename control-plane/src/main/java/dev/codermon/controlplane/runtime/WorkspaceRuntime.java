@@ -59,8 +59,9 @@ public interface WorkspaceRuntime extends AutoCloseable {
     }
 
     /**
-     * Returns the TCP ports something listens on inside the workspace (its apps), code-server's own
-     * excluded, in ascending order; empty when the runtime cannot tell.
+     * Returns the TCP ports something listens on inside the workspace (its apps), in ascending order;
+     * empty when the runtime cannot tell. Leaves out code-server's own port as it is inside the
+     * workspace: {@code 8080} in a container, the loopback port it was started on for a local process.
      */
     default List<Integer> listeningPorts(String runtimeRef) {
         return List.of();

@@ -278,14 +278,14 @@ public final class WorkspaceService {
     }
 
     /**
-     * Returns the ports a running workspace (from {@link #getRunning}) has apps listening on
-     * (code-server's own excluded), detected inside it by the runtime.
+     * Returns the ports a running workspace (from {@link #getRunning}) has apps listening on, detected
+     * inside it by the runtime. The runtime leaves out code-server's own port: only it knows which that
+     * is inside the workspace (the record's upstream port is a host port, unrelated to a container's).
      *
      * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
     public List<Integer> appPorts(WorkspaceRecord running) {
-        WorkspaceRecord r = requireOwnRuntime(running);
-        return runtime.listeningPorts(r.runtimeRef()).stream().filter(p -> p != r.upstreamPort()).toList();
+        return runtime.listeningPorts(requireOwnRuntime(running).runtimeRef());
     }
 
     /**

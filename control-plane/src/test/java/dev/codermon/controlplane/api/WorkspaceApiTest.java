@@ -201,6 +201,26 @@ class WorkspaceApiTest {
     }
 
     @Test
+    void apps_are_every_port_the_runtime_reports_even_one_numbered_like_the_host_port() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            WorkspaceRecord running = fixture.store.find(id).orElseThrow();
+            // Inside a container an app may listen on any port, the number of the published host port too;
+            // code-server's own port is the runtime's to leave out.
+            fixture.runtime.listen(running.runtimeRef(), List.of(3000, running.upstreamPort()));
+
+            Response apps = get(client, "/api/workspaces/" + id + "/apps", alice);
+            assertEquals(200, apps.code(), apps.body().string());
+            JsonNode list = json(apps);
+            assertEquals(2, list.size(), list.toString());
+            assertEquals(3000, list.get(0).get("port").asInt());
+            assertEquals("http://3000.main.alice.codermon.internal/", list.get(0).get("url").asText());
+            assertEquals(running.upstreamPort(), list.get(1).get("port").asInt());
+            assertError(get(client, "/api/workspaces/" + id + "/apps", bob), 404, "not_found");
+        });
+    }
+
+    @Test
     void a_delete_whose_cleanup_fails_keeps_the_record_so_it_can_be_asked_for_again() {
         JavalinTest.test(fixture.app, (server, client) -> {
             String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();

@@ -2,6 +2,7 @@ package dev.codermon.controlplane.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +16,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     public final List<String> stopped = new CopyOnWriteArrayList<>();
     public final List<String> removed = new CopyOnWriteArrayList<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<Integer>> listening = new ConcurrentHashMap<>();
     private final AtomicInteger nextPort = new AtomicInteger(41000);
     private volatile String failure;
     private volatile String removeFailure;
@@ -32,6 +34,11 @@ public final class FakeRuntime implements WorkspaceRuntime {
     /** Simulates the process dying on its own. */
     public void crash(String ref) {
         alive.remove(ref);
+    }
+
+    /** Pretends that apps listen on these ports inside what the reference names. */
+    public void listen(String ref, List<Integer> ports) {
+        listening.put(ref, List.copyOf(ports));
     }
 
     /** Pretends that something started earlier (by another control plane) is running. */
@@ -72,6 +79,11 @@ public final class FakeRuntime implements WorkspaceRuntime {
     @Override
     public boolean isAlive(String runtimeRef) {
         return alive.contains(runtimeRef);
+    }
+
+    @Override
+    public List<Integer> listeningPorts(String runtimeRef) {
+        return listening.getOrDefault(runtimeRef, List.of());
     }
 
     @Override
