@@ -83,7 +83,8 @@ public final class WorkspaceService {
     public StartedWorkspace start(String user, String name) {
         DnsLabel.require("user", user);
         DnsLabel.require("workspace name", name);
-        return locks.withLock(key(user, name), () -> startLocked(user, name));
+        return locks.withLock(key(user, name),
+                () -> startLocked(user, name, store.findByUserAndName(user, name).orElse(null)));
     }
 
     /**
@@ -97,12 +98,15 @@ public final class WorkspaceService {
         WorkspaceRecord found = get(user, id);
         return locks.withLock(key(found), () -> {
             WorkspaceRecord current = get(user, id);
-            return startLocked(user, current.name()).record();
+            return startLocked(user, current.name(), current).record();
         });
     }
 
-    private StartedWorkspace startLocked(String user, String name) {
-        WorkspaceRecord existing = store.findByUserAndName(user, name).orElse(null);
+    /**
+     * Starts the workspace unless it runs; {@code existing} is its record as read under its lock, or
+     * null if it has none yet.
+     */
+    private StartedWorkspace startLocked(String user, String name, WorkspaceRecord existing) {
         if (existing != null) {
             requireOwnRuntime(existing);
         }
@@ -379,7 +383,7 @@ public final class WorkspaceService {
      */
     public WorkspaceRecord restart(WorkspaceRecord current) {
         requireLocked(current);
-        return startLocked(current.user(), current.name()).record();
+        return startLocked(current.user(), current.name(), current).record();
     }
 
     private void requireLocked(WorkspaceRecord r) {
