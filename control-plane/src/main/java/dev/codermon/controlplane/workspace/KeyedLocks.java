@@ -20,27 +20,18 @@ final class KeyedLocks {
 
     private final ConcurrentHashMap<String, Entry> locks = new ConcurrentHashMap<>();
 
+    /** Runs the work while holding the key's lock, waiting for it if another thread holds it. */
+    <T> T withLock(String key, Supplier<T> work) {
+        return locked(key, true, work).orElse(null);
+    }
+
     /**
      * Runs the work while holding the key's lock, unless another thread holds it right now.
      *
      * @return the work's result, or empty if the key was busy (or the work returned null)
      */
     <T> Optional<T> tryWithLock(String key, Supplier<T> work) {
-        Entry entry = locks.compute(key, (k, e) -> {
-            Entry held = e == null ? new Entry() : e;
-            held.users++;
-            return held;
-        });
-        if (!entry.lock.tryLock()) {
-            locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
-            return Optional.empty();
-        }
-        try {
-            return Optional.ofNullable(work.get());
-        } finally {
-            entry.lock.unlock();
-            locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
-        }
+        return locked(key, false, work);
     }
 
     /** Returns whether the current thread holds the key's lock. */
@@ -49,17 +40,24 @@ final class KeyedLocks {
         return entry != null && entry.lock.isHeldByCurrentThread();
     }
 
-    <T> T withLock(String key, Supplier<T> work) {
+    private <T> Optional<T> locked(String key, boolean wait, Supplier<T> work) {
         Entry entry = locks.compute(key, (k, e) -> {
             Entry held = e == null ? new Entry() : e;
             held.users++;
             return held;
         });
-        entry.lock.lock();
         try {
-            return work.get();
+            if (wait) {
+                entry.lock.lock();
+            } else if (!entry.lock.tryLock()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.ofNullable(work.get());
+            } finally {
+                entry.lock.unlock();
+            }
         } finally {
-            entry.lock.unlock();
             locks.computeIfPresent(key, (k, e) -> --e.users == 0 ? null : e);
         }
     }
