@@ -69,7 +69,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         WorkspaceMonitor monitor = null;
         try {
-            Reconciler reconciler = new Reconciler(store, runtime, probe, RuntimeChoice.inventoryOf(runtime));
+            Reconciler reconciler = new Reconciler(store, runtime, probe);
             reconciler.reconcile();
             WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
                     config::hostnameOf, config.policy().limits(), Clock.systemUTC());

@@ -1,7 +1,6 @@
 package dev.codermon.controlplane;
 
 import dev.codermon.auth.CodermonHome;
-import dev.codermon.controlplane.monitor.InstanceInventory;
 import dev.codermon.controlplane.runtime.DockerDaemon;
 import dev.codermon.controlplane.runtime.DockerRuntime;
 import dev.codermon.controlplane.runtime.HealthProbe;
@@ -11,7 +10,6 @@ import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,19 +22,6 @@ final class RuntimeChoice {
     private static final Logger log = LoggerFactory.getLogger(RuntimeChoice.class);
 
     private RuntimeChoice() {
-    }
-
-    /**
-     * Returns the runtime's list of its instances for the reconcile, or empty if it cannot list them
-     * (local processes are found through the store's process ids only).
-     */
-    static Optional<InstanceInventory> inventoryOf(WorkspaceRuntime runtime) {
-        if (runtime instanceof DockerRuntime docker) {
-            return Optional.of(() -> docker.managedWorkspaces().entrySet().stream()
-                    .map(e -> new InstanceInventory.Instance(e.getKey(), e.getValue()))
-                    .toList());
-        }
-        return Optional.empty();
     }
 
     /** Returns the file holding the port leases and their quarantine. */

@@ -49,24 +49,11 @@ public final class Reconciler {
     private final RouteStore store;
     private final WorkspaceRuntime runtime;
     private final HealthProbe probe;
-    private final Optional<InstanceInventory> inventory;
 
-    /**
-     * Creates the reconciler.
-     *
-     * @param inventory the runtime's list of its instances, or empty if it cannot list them (then instances
-     *                  without a record are not found)
-     */
-    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe,
-            Optional<InstanceInventory> inventory) {
+    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe) {
         this.store = store;
         this.runtime = runtime;
         this.probe = probe;
-        this.inventory = inventory;
-    }
-
-    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe) {
-        this(store, runtime, probe, Optional.empty());
     }
 
     /** Settles every record and stops orphaned instances; call it before serving requests. */
@@ -140,18 +127,18 @@ public final class Reconciler {
      * @return how many were stopped (0 when the runtime cannot list its instances)
      */
     public int stopOrphans() {
-        if (inventory.isEmpty()) {
-            return 0;
-        }
         // Instances first, records second: an instance started after the listing is not in it, and one
         // started before it has a record that is STARTING (or RUNNING with its reference) by now.
-        List<InstanceInventory.Instance> instances = inventory.get().list();
+        Optional<List<WorkspaceRuntime.Instance>> listed = runtime.managedInstances();
+        if (listed.isEmpty()) {
+            return 0;
+        }
         Map<String, WorkspaceRecord> byId = new HashMap<>();
         for (WorkspaceRecord r : store.listAll()) {
             byId.put(r.id(), r);
         }
         int stopped = 0;
-        for (InstanceInventory.Instance instance : instances) {
+        for (WorkspaceRuntime.Instance instance : listed.get()) {
             WorkspaceRecord r = byId.get(instance.workspaceId());
             boolean accounted = r != null && (r.state() == WorkspaceState.STARTING
                     || r.state() == WorkspaceState.STOPPING || instance.runtimeRef().equals(r.runtimeRef()));

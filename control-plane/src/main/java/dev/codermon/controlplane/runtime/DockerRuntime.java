@@ -15,11 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -222,22 +222,24 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     /** Returns the names of every container this control plane created, running or not. */
     List<String> managedContainers() {
-        return List.copyOf(managedWorkspaces().values());
+        return containers().stream().map(Instance::runtimeRef).toList();
     }
 
-    /**
-     * Returns every container this control plane created, running or not, as workspace id to runtime
-     * reference, found by their labels (so after a restart too).
-     */
-    public Map<String, String> managedWorkspaces() {
-        Map<String, String> found = new TreeMap<>();
+    /** Lists every container this control plane created, found by their labels (so after a restart too). */
+    @Override
+    public Optional<List<Instance>> managedInstances() {
+        return Optional.of(containers());
+    }
+
+    private List<Instance> containers() {
+        List<Instance> found = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(labels.filter()).exec()) {
             String id = c.getLabels() == null ? null : c.getLabels().get(ContainerLabels.WORKSPACE);
             Arrays.stream(c.getNames())
                     .map(n -> n.startsWith("/") ? n.substring(1) : n)
                     .filter(n -> id != null && n.equals(ContainerBlueprint.containerName(id)))
                     .findFirst()
-                    .ifPresent(n -> found.put(id, n));
+                    .ifPresent(n -> found.add(new Instance(id, n)));
         }
         return found;
     }

@@ -14,6 +14,15 @@ import java.util.Optional;
 public interface WorkspaceRuntime extends AutoCloseable {
 
     /**
+     * Names one instance a runtime manages.
+     *
+     * @param workspaceId the workspace it was started for
+     * @param runtimeRef  the runtime's reference to it
+     */
+    record Instance(String workspaceId, String runtimeRef) {
+    }
+
+    /**
      * Starts code-server for the workspace and returns once it answers its health endpoint.
      *
      * @throws RuntimeStartException if it could not be started or did not become ready in time; whatever
@@ -65,6 +74,15 @@ public interface WorkspaceRuntime extends AutoCloseable {
      */
     default List<Integer> listeningPorts(String runtimeRef) {
         return List.of();
+    }
+
+    /**
+     * Returns every instance the runtime manages, running or not, found without the store (containers by
+     * their labels), so that the reconcile can stop those no record accounts for; empty if the runtime
+     * cannot list them (local processes are found only through the process ids the store keeps).
+     */
+    default Optional<List<Instance>> managedInstances() {
+        return Optional.empty();
     }
 
     /** Releases what the runtime holds (clients, files); running workspaces keep running. */

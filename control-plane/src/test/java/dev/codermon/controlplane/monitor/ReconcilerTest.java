@@ -11,6 +11,7 @@ import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -112,22 +113,21 @@ class ReconcilerTest {
         for (String ref : new String[] {"ref-live", "ref-old", "ref-stray", "ref-stopped", "ref-starting"}) {
             runtime.pretendAlive(ref);
         }
-        InstanceInventory inventory = () -> java.util.List.of(
-                new InstanceInventory.Instance("id-live", "ref-live"),
-                new InstanceInventory.Instance("id-live", "ref-old"),
-                new InstanceInventory.Instance("id-deleted", "ref-stray"),
-                new InstanceInventory.Instance("id-stopped", "ref-stopped"),
-                new InstanceInventory.Instance("id-starting", "ref-starting"));
+        assertEquals(0, new Reconciler(store, runtime, new HealthProbe()).stopOrphans(),
+                "a runtime that cannot list its instances has no orphans");
+        runtime.manage(java.util.List.of(
+                new WorkspaceRuntime.Instance("id-live", "ref-live"),
+                new WorkspaceRuntime.Instance("id-live", "ref-old"),
+                new WorkspaceRuntime.Instance("id-deleted", "ref-stray"),
+                new WorkspaceRuntime.Instance("id-stopped", "ref-stopped"),
+                new WorkspaceRuntime.Instance("id-starting", "ref-starting")));
 
-        int stopped = new Reconciler(store, runtime, new HealthProbe(), java.util.Optional.of(inventory))
-                .stopOrphans();
+        int stopped = new Reconciler(store, runtime, new HealthProbe()).stopOrphans();
 
         assertEquals(3, stopped);
         assertEquals(java.util.Set.of("ref-old", "ref-stray", "ref-stopped"), java.util.Set.copyOf(runtime.stopped));
         assertTrue(runtime.isAlive("ref-live"));
         assertTrue(runtime.isAlive("ref-starting"), "a workspace being started is left alone");
-        assertEquals(0, new Reconciler(store, runtime, new HealthProbe()).stopOrphans(),
-                "a runtime that cannot list its instances has no orphans");
     }
 
     private static WorkspaceRecord record(String name, WorkspaceState state, int port, String ref) {

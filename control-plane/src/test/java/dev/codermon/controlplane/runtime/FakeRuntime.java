@@ -3,6 +3,7 @@ package dev.codermon.controlplane.runtime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,6 +18,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     public final List<String> removed = new CopyOnWriteArrayList<>();
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final Map<String, List<Integer>> listening = new ConcurrentHashMap<>();
+    private volatile List<Instance> instances;
     private final AtomicInteger nextPort = new AtomicInteger(41000);
     private volatile String failure;
     private volatile String removeFailure;
@@ -39,6 +41,16 @@ public final class FakeRuntime implements WorkspaceRuntime {
     /** Pretends that apps listen on these ports inside what the reference names. */
     public void listen(String ref, List<Integer> ports) {
         listening.put(ref, List.copyOf(ports));
+    }
+
+    /** Makes the runtime list these instances as its own (by default it cannot list any). */
+    public void manage(List<Instance> listed) {
+        instances = List.copyOf(listed);
+    }
+
+    @Override
+    public Optional<List<Instance>> managedInstances() {
+        return Optional.ofNullable(instances);
     }
 
     /** Pretends that something started earlier (by another control plane) is running. */
