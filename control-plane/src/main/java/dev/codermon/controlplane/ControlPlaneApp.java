@@ -3,6 +3,7 @@ package dev.codermon.controlplane;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.codermon.auth.CodermonHome;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.ApiRoutes;
 import dev.codermon.controlplane.api.ConsoleApi;
@@ -23,6 +24,7 @@ public final class ControlPlaneApp {
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
             WorkspaceService workspaces) {
         ObjectMapper mapper = objectMapper();
+        CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -32,9 +34,8 @@ public final class ControlPlaneApp {
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
                     workspaces);
             ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
-                    new TrafficLog(config.home().resolve("logs").resolve("access.log")));
-            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(),
-                    config.home().resolve("ca").resolve("ca.crt"));
+                    new TrafficLog(home.accessLogFile()));
+            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(), home.caCertFile());
         });
     }
 

@@ -8,7 +8,6 @@ import dev.codermon.controlplane.runtime.LocalProcessRuntime;
 import dev.codermon.controlplane.runtime.PortAllocator;
 import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import java.nio.file.Path;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +21,6 @@ final class RuntimeChoice {
     private static final Logger log = LoggerFactory.getLogger(RuntimeChoice.class);
 
     private RuntimeChoice() {
-    }
-
-    /** Returns the file holding the port leases and their quarantine. */
-    static Path portLeaseFile(CodermonHome home) {
-        return home.dir().resolve("ports.db");
     }
 
     /**
@@ -56,7 +50,7 @@ final class RuntimeChoice {
         }
         PortAllocator ports;
         try {
-            ports = PortAllocator.open(portLeaseFile(home), settings.portRange(), settings.portQuarantine(),
+            ports = PortAllocator.open(home.portLeaseFile(), settings.portRange(), settings.portQuarantine(),
                     Clock.systemUTC());
         } catch (RuntimeException e) {
             if (daemon != null) {

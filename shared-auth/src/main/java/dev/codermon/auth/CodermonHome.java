@@ -67,6 +67,26 @@ public record CodermonHome(Path dir) {
         return dir.resolve("workspaces");
     }
 
+    /** Returns the SQLite file holding host-port leases and their quarantine (control plane only). */
+    public Path portLeaseFile() {
+        return dir.resolve("ports.db");
+    }
+
+    /** Returns the directory of the proxy's local CA, for {@code CONNECT :443}. */
+    public Path caDir() {
+        return dir.resolve("ca");
+    }
+
+    /** Returns the proxy's CA certificate, which clients trust. */
+    public Path caCertFile() {
+        return caDir().resolve("ca.crt");
+    }
+
+    /** Returns the proxy's access log (its logback configuration writes it here; the console reads it). */
+    public Path accessLogFile() {
+        return dir.resolve("logs").resolve("access.log");
+    }
+
     /**
      * Writes a file atomically with the given POSIX permissions, so that a reader never sees it half
      * written and a secret is never readable by others, not even for a moment.
