@@ -177,18 +177,21 @@ async function refreshWorkspaces() {
   if (running && !state.me.admin && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
 }
 
+// Opens the workspace, or with a port its app host, in a new tab through a one-time sign-in link.
 // Opens the tab first, while the click still counts as a user gesture (a window.open after an
-// await may be blocked as a pop-up), then sends it to the one-time link once the API returns it.
-async function openWorkspace(ws) {
+// await may be blocked as a pop-up), then sends it to the link once the API returns it.
+async function openWorkspace(ws, port) {
+  const host = port === undefined ? ws.hostname : `${port}.${ws.hostname}`;
+  const query = port === undefined ? '' : `?port=${port}`;
   const tab = window.open('about:blank', '_blank');
   if (tab) {
     tab.opener = null;
-    tab.document.title = `Opening ${ws.hostname}…`;
-    tab.document.body.textContent = `Opening ${ws.hostname}…`;
+    tab.document.title = `Opening ${host}…`;
+    tab.document.body.textContent = `Opening ${host}…`;
   }
   try {
     if (state.https === null) await checkHttps(ws.hostname);
-    const link = await api('POST', `/api/workspaces/${ws.id}/open`);
+    const link = await api('POST', `/api/workspaces/${ws.id}/open${query}`);
     const url = state.https ? link.httpsUrl : link.url;
     if (tab) tab.location.replace(url);
     else window.open(url, '_blank', 'noopener');
@@ -271,20 +274,9 @@ function renderApps(ws, container, apps) {
     a.textContent = String(app.port);
     a.title = app.url;
     a.className = 'app-link';
-    a.addEventListener('click', async (event) => {
+    a.addEventListener('click', (event) => {
       event.preventDefault();
-      // As for a workspace: open the tab during the click, then send it to the one-time link.
-      const tab = window.open('about:blank', '_blank');
-      if (tab) tab.opener = null;
-      try {
-        const link = await api('POST', `/api/workspaces/${ws.id}/open?port=${app.port}`);
-        const url = state.https ? link.httpsUrl : link.url;
-        if (tab) tab.location.replace(url);
-        else window.open(url, '_blank', 'noopener');
-      } catch (e) {
-        if (tab) tab.close();
-        $('#ws-error').textContent = e.message;
-      }
+      openWorkspace(ws, app.port).catch((e) => { $('#ws-error').textContent = e.message; });
     });
     container.append(a, ' ');
   }
