@@ -333,16 +333,26 @@ test('console-create-open-and-live-traffic', async (t) => {
   await adminPage.screenshot({ path: path.join(config.artifacts, `${t.name}.admin-refused.png`) });
   await adminPage.selectOption('#filter-status', '');
 
-  // Stop, start and delete from the console, back in its tab (Open put the workspace's tab in front).
+  // The admin stops carol's workspace from the admin view (and is offered no Open); carol's console
+  // sees it stopped.
+  const adminRow = adminPage.locator('#ws-table tbody tr[data-user="carol"][data-name="console"]');
+  if (await adminRow.locator('button[data-action="open"]').count() > 0) throw new Error('the admin is offered Open');
+  await adminRow.locator('button[data-action="stop"]').click();
+  await adminPage.locator('#ws-table tbody tr[data-user="carol"][data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
+  await adminRow.locator('button[data-action="start"]').waitFor({ timeout: 10000 });
+  await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 10000 });
+  t.note('the admin stopped it');
+
+  // Start, stop and delete from carol's console, back in its tab (Open put the workspace's tab in front).
   await page.bringToFront();
-  await row.locator('button[data-action="stop"]').click();
-  await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
   await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="start"]').click();
   await page.locator('#ws-table tbody tr[data-name="console"][data-state="RUNNING"]').waitFor({ timeout: 120000 });
+  await row.locator('button[data-action="stop"]').click();
+  await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
   page.once('dialog', (d) => d.accept());
   await page.locator('#ws-table tbody tr[data-name="console"] button[data-action="delete"]').click();
   await page.locator('#ws-empty').waitFor({ timeout: 60000 });
-  t.note('stopped, started, deleted');
+  t.note('started, stopped, deleted');
 });
 
 test('foreign-page-cannot-open-workspace-websocket', async (t) => {

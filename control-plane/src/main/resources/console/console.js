@@ -157,20 +157,20 @@ async function refreshWorkspaces() {
     const last = cell(row, ago(ws.lastActivityAt));
     if (ws.lastActivityAt) last.title = ws.lastActivityAt;
     const actions = cell(row, '', 'actions');
-    if (!state.me.admin) {
-      if (ws.state === 'RUNNING') {
-        actions.append(button('Open', () => openWorkspace(ws)));
-        actions.append(button('Stop', () => api('POST', `/api/workspaces/${ws.id}/stop`), true));
-      } else if (ws.state === 'STOPPED' || ws.state === 'FAILED') {
-        actions.append(button('Start', () => api('POST', `/api/workspaces/${ws.id}/start`)));
-      }
-      if (ws.state !== 'STARTING' && ws.state !== 'STOPPING') {
-        actions.append(button('Delete', async () => {
-          if (window.confirm(`Delete workspace ${ws.name} and all its files?`)) {
-            await api('DELETE', `/api/workspaces/${ws.id}`);
-          }
-        }, true));
-      }
+    if (ws.state === 'RUNNING') {
+      // A sign-in link opens a session as the owner: the admin key may stop, start and delete any
+      // workspace, but opens none.
+      if (!state.me.admin) actions.append(button('Open', () => openWorkspace(ws)));
+      actions.append(button('Stop', () => api('POST', `/api/workspaces/${ws.id}/stop`), true));
+    } else if (ws.state === 'STOPPED' || ws.state === 'FAILED') {
+      actions.append(button('Start', () => api('POST', `/api/workspaces/${ws.id}/start`)));
+    }
+    if (ws.state !== 'STARTING' && ws.state !== 'STOPPING') {
+      actions.append(button('Delete', async () => {
+        if (window.confirm(`Delete workspace ${state.workspaceNames.get(ws.id)} and all its files?`)) {
+          await api('DELETE', `/api/workspaces/${ws.id}`);
+        }
+      }, true));
     }
   }
   const running = list.find((ws) => ws.state === 'RUNNING');
