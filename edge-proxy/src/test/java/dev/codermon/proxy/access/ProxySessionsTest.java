@@ -9,8 +9,7 @@ import dev.codermon.auth.route.ProxySession;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.proxy.access.ProxySessions.Outcome;
 import dev.codermon.proxy.access.ProxySessions.Redemption;
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProxySessionsTest {
 
@@ -43,16 +43,13 @@ class ProxySessionsTest {
             return now.get();
         }
     };
-    private final SqliteRouteStore store = openStore();
-    private final ProxySessions sessions = new ProxySessions(store, Runnable::run, clock, Duration.ofHours(12));
+    private final SqliteRouteStore store;
+    private final ProxySessions sessions;
     private final Revocations revocations = new Revocations();
 
-    private static SqliteRouteStore openStore() {
-        try {
-            return SqliteRouteStore.open(Files.createTempDirectory("sessions").resolve("routes.db"));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    ProxySessionsTest(@TempDir Path dir) {
+        store = SqliteRouteStore.open(dir.resolve("routes.db"));
+        sessions = new ProxySessions(store, Runnable::run, clock, Duration.ofHours(12));
     }
 
     @AfterEach

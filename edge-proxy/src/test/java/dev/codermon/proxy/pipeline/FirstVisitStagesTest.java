@@ -24,14 +24,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The first https visit of a browser with proxy credentials, stage by stage: the sign-in, login and
@@ -44,17 +43,13 @@ class FirstVisitStagesTest {
 
     private final TestTokens tokens = new TestTokens();
     private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
-    private final SqliteRouteStore store = openStore();
+    private final SqliteRouteStore store;
     private final Revocations revocations = new Revocations();
-    private final ProxySessions sessions =
-            new ProxySessions(store, Runnable::run, Clock.systemUTC(), Duration.ofHours(12));
+    private final ProxySessions sessions;
 
-    private static SqliteRouteStore openStore() {
-        try {
-            return SqliteRouteStore.open(Files.createTempDirectory("first-visit").resolve("routes.db"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    FirstVisitStagesTest(@TempDir Path dir) {
+        store = SqliteRouteStore.open(dir.resolve("routes.db"));
+        sessions = new ProxySessions(store, Runnable::run, Clock.systemUTC(), Duration.ofHours(12));
     }
 
     @AfterEach

@@ -25,12 +25,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RequestStagesTest {
 
@@ -46,14 +47,10 @@ class RequestStagesTest {
         return request;
     }
 
-    private final SqliteRouteStore store = openStore();
+    private final SqliteRouteStore store;
 
-    private static SqliteRouteStore openStore() {
-        try {
-            return SqliteRouteStore.open(Files.createTempDirectory("stages").resolve("routes.db"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    RequestStagesTest(@TempDir Path dir) {
+        store = SqliteRouteStore.open(dir.resolve("routes.db"));
     }
 
     @AfterEach

@@ -116,12 +116,16 @@ public final class ProxyFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        proxy.close();
-        upstream.close();
-        proxyStore.close();
-        controlPlaneStore.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        // The data directory goes even if something fails to close, so no run leaves it in /tmp.
+        try {
+            proxy.close();
+            upstream.close();
+            proxyStore.close();
+            controlPlaneStore.close();
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }
