@@ -146,11 +146,24 @@ stop_process_tree() {
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
+# Lists the workspaces recorded in a store as "id runtime_ref" lines. A missing or unreadable store
+# lists none.
+recorded_workspaces() {
+  python3 - "$1" <<'PY' 2>/dev/null
+import sqlite3, sys
+try:
+    for wid, ref in sqlite3.connect(sys.argv[1]).execute("SELECT id, runtime_ref FROM workspaces"):
+        print(wid, ref or "")
+except Exception:
+    pass
+PY
+}
+
 # Stops every workspace recorded in a store (a test's own temporary CODERMON_HOME): local code-server
 # processes by the PID the control plane recorded, containers and their volumes by name. A missing or
 # unreadable store stops nothing.
 stop_recorded_workspaces() {
-  local db=$1 id ref
+  local id ref
   while read -r id ref; do
     [ -n "$id" ] || continue
     if [[ "$ref" =~ ^[0-9]+$ ]]; then
@@ -159,15 +172,7 @@ stop_recorded_workspaces() {
       docker rm -f "codermon-$id" >/dev/null 2>&1 || true
       docker volume rm "codermon-ws-$id" >/dev/null 2>&1 || true
     fi
-  done < <(python3 - "$db" <<'PY' 2>/dev/null
-import sqlite3, sys
-try:
-    for wid, ref in sqlite3.connect(sys.argv[1]).execute("SELECT id, runtime_ref FROM workspaces"):
-        print(wid, ref or "")
-except Exception:
-    pass
-PY
-)
+  done < <(recorded_workspaces "$1")
 }
 
 # Checks for the end-to-end scripts: one PASS/FAIL line per check, then the tally (checks_done, last).
