@@ -9,6 +9,14 @@ BENCH_JAR="$CODERMON_ROOT/benchmarks/target/benchmarks.jar"
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Installs Debian packages with apt-get, saying which; output goes to stderr. Fails when apt-get
+# does, or when this is not root.
+apt_install() {
+  say "installing Debian packages: $*"
+  [ "$(id -u)" = 0 ] || { say "installing them needs root: apt-get install -y $*"; return 1; }
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
 # Builds both jars unless they exist and are newer than every source file and pom.
 build_if_needed() {
   local stale=0

@@ -22,10 +22,7 @@ workspace_image_present() {
 # Installs Debian's docker.io when there is no daemon binary. Needs root.
 install_docker_if_missing() {
   command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
-  [ "$(id -u)" = 0 ] || die "Docker is not installed and installing it needs root: apt-get install -y docker.io"
-  say "installing Debian package docker.io"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >&2
+  apt_install docker.io || die "Docker is not installed and installing it failed"
 }
 
 # Makes sure a Docker daemon answers: starts dockerd in the background when none does (logging to
