@@ -9,6 +9,14 @@ BENCH_JAR="$CODERMON_ROOT/benchmarks/target/benchmarks.jar"
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Installs Debian packages with apt-get, saying which; output goes to stderr. Fails when apt-get
+# does, or when this is not root.
+apt_install() {
+  say "installing Debian packages: $*"
+  [ "$(id -u)" = 0 ] || { say "installing them needs root: apt-get install -y $*"; return 1; }
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
 # Builds both jars unless they exist and are newer than every source file and pom.
 build_if_needed() {
   local stale=0
@@ -146,11 +154,24 @@ stop_process_tree() {
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
+# Lists the workspaces recorded in a store as "id runtime_ref" lines. A missing or unreadable store
+# lists none.
+recorded_workspaces() {
+  python3 - "$1" <<'PY' 2>/dev/null
+import sqlite3, sys
+try:
+    for wid, ref in sqlite3.connect(sys.argv[1]).execute("SELECT id, runtime_ref FROM workspaces"):
+        print(wid, ref or "")
+except Exception:
+    pass
+PY
+}
+
 # Stops every workspace recorded in a store (a test's own temporary CODERMON_HOME): local code-server
 # processes by the PID the control plane recorded, containers and their volumes by name. A missing or
 # unreadable store stops nothing.
 stop_recorded_workspaces() {
-  local db=$1 id ref
+  local id ref
   while read -r id ref; do
     [ -n "$id" ] || continue
     if [[ "$ref" =~ ^[0-9]+$ ]]; then
@@ -159,15 +180,7 @@ stop_recorded_workspaces() {
       docker rm -f "codermon-$id" >/dev/null 2>&1 || true
       docker volume rm "codermon-ws-$id" >/dev/null 2>&1 || true
     fi
-  done < <(python3 - "$db" <<'PY' 2>/dev/null
-import sqlite3, sys
-try:
-    for wid, ref in sqlite3.connect(sys.argv[1]).execute("SELECT id, runtime_ref FROM workspaces"):
-        print(wid, ref or "")
-except Exception:
-    pass
-PY
-)
+  done < <(recorded_workspaces "$1")
 }
 
 # Checks for the end-to-end scripts: one PASS/FAIL line per check, then the tally (checks_done, last).

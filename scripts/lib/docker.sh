@@ -1,5 +1,5 @@
-# Docker daemon helpers for scripts/test, build-image, bench-ready and lifecycle-test. Source it
-# after lib/common.sh; do not run it.
+# Docker daemon and workspace image helpers for scripts/test, build-image, bench-ready and the
+# end-to-end scripts. Source it after lib/common.sh; do not run it.
 # shellcheck shell=bash
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/codermon-dockerd.log}
@@ -9,13 +9,20 @@ docker_answers() {
   docker info >/dev/null 2>&1
 }
 
+# Prints the workspace image's tag, the one scripts/build-image builds (CODERMON_IMAGE wins).
+workspace_image() {
+  "$CODERMON_ROOT/scripts/build-image" --print-tag
+}
+
+# True when a Docker daemon answers and holds the workspace image.
+workspace_image_present() {
+  docker_answers && docker image inspect "$(workspace_image)" >/dev/null 2>&1
+}
+
 # Installs Debian's docker.io when there is no daemon binary. Needs root.
 install_docker_if_missing() {
   command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
-  [ "$(id -u)" = 0 ] || die "Docker is not installed and installing it needs root: apt-get install -y docker.io"
-  say "installing Debian package docker.io"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >&2
+  apt_install docker.io || die "Docker is not installed and installing it failed"
 }
 
 # Makes sure a Docker daemon answers: starts dockerd in the background when none does (logging to
