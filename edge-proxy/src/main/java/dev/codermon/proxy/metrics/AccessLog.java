@@ -1,6 +1,7 @@
 package dev.codermon.proxy.metrics;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -28,7 +29,12 @@ public final class AccessLog {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
     private static final int BATCH_CHARS = 64 * 1024;
     private static final long BATCH_DELAY_MILLIS = 100;
-    private static final ThreadLocal<LineBuffer> BUFFERS = ThreadLocal.withInitial(LineBuffer::new);
+    private static final FastThreadLocal<LineBuffer> BUFFERS = new FastThreadLocal<>() {
+        @Override
+        protected LineBuffer initialValue() {
+            return new LineBuffer();
+        }
+    };
 
     /** One thread's lines not yet handed to logback, and the last second it formatted. */
     private static final class LineBuffer {

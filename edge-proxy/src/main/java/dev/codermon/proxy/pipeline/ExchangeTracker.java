@@ -48,7 +48,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         final String method;
         final String target;
         final boolean http10;
-        final boolean keepAlive;
+        /** Whether an HTTP/1.0 client asked to keep the connection (read before forwarding strips it). */
+        final boolean keepAlive10;
         final long startNanos = System.nanoTime();
         String host;
         String user;
@@ -64,8 +65,9 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             this.method = request == null ? null : request.method().name();
             this.target = request == null ? null : request.uri();
             this.http10 = request != null && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
-            this.keepAlive = request != null && HttpUtil.isKeepAlive(request);
-            this.host = request == null ? null : request.headers().get(HttpHeaderNames.HOST);
+            this.keepAlive10 = http10 && HttpUtil.isKeepAlive(request);
+            // The log names an absolute-form request's host from its target: no header lookup then.
+            this.host = target == null || !target.startsWith("/") ? null : request.headers().get(HttpHeaderNames.HOST);
         }
     }
 
@@ -105,8 +107,10 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         if (msg instanceof HttpContent content && !pending.isEmpty()) {
             long bytes = content.content().readableBytes();
-            pending.peekLast().bytesIn += bytes;
-            metrics.received(bytes);
+            if (bytes > 0) {
+                pending.peekLast().bytesIn += bytes;
+                metrics.received(bytes);
+            }
         } else if (msg instanceof ByteBuf buf && relay != null) {
             relay.bytesIn += buf.readableBytes();
             metrics.received(buf.readableBytes());
@@ -121,8 +125,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         Exchange exchange = responding;
         if (msg instanceof HttpContent content && exchange != null) {
-            exchange.bytesOut += content.content().readableBytes();
-            metrics.sent(content.content().readableBytes());
+            int bytes = content.content().readableBytes();
+            if (bytes > 0) {
+                exchange.bytesOut += bytes;
+                metrics.sent(bytes);
+            }
         } else if (msg instanceof ByteBuf buf && relay != null) {
             relay.bytesOut += buf.readableBytes();
             metrics.sent(buf.readableBytes());
@@ -178,7 +185,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
             exchange.closeAfter = true;
         }
-        boolean closing = exchange.closeAfter || !exchange.keepAlive
+        boolean closing = exchange.closeAfter || !exchange.keepAlive10
                 || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
         response.headers().set(HttpHeaderNames.CONNECTION,
                 closing ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
@@ -199,9 +206,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         String host = exchange.host;
         String path = exchange.target;
-        if (path != null && RequestTargetParts.isAbsolute(path)) {
-            host = RequestTargetParts.authority(path);
-            path = RequestTargetParts.path(path);
+        int authority = path == null ? -1 : RequestTargetParts.authorityStart(path);
+        if (authority >= 0) {
+            int pathStart = RequestTargetParts.pathStart(path, authority);
+            host = path.substring(authority, pathStart);
+            path = pathStart == path.length() ? "/" : path.substring(pathStart);
         } else if (exchange.method != null && HttpMethod.CONNECT.name().equals(exchange.method)) {
             host = path;
             path = null;

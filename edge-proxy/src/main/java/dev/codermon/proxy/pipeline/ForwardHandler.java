@@ -192,8 +192,11 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
                 HttpMethod.HEAD.equals(request.method()), routed.route().workspaceId(),
                 !webSocket && isRetryable(request) ? routed : null);
         activity.touch(routed.route().workspaceId());
-        log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
-                routed.route().workspaceId());
+        if (log.isDebugEnabled()) {
+            // Guarded: four arguments would allocate their array on every request.
+            log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
+                    routed.route().workspaceId());
+        }
         write(request);
     }
 

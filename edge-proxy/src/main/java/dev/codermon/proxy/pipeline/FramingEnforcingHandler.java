@@ -14,8 +14,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
     private final RequestHeadGuard guard;
     private final int maxHeaderCount;
     private boolean rejected;
+    /** The body length of the request {@link #check} last passed, -1 for chunked. */
+    private long bodyLength;
 
     FramingEnforcingHandler(RequestHeadGuard guard, int maxHeaderCount) {
         this.guard = guard;
@@ -65,7 +69,7 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest request) {
-            guard.bodyFollows(bodyLength(request));
+            guard.bodyFollows(bodyLength);
         }
         if (msg instanceof LastHttpContent) {
             guard.messageEnded();
@@ -94,6 +98,10 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         return Refusal.MALFORMED_REQUEST;
     }
 
+    /**
+     * Checks the request's framing and, when it passes, leaves its body length (-1 for chunked) in
+     * {@link #bodyLength}. One pass over the headers counts Host, Content-Length and Transfer-Encoding.
+     */
     private Refusal check(HttpRequest request) {
         HttpHeaders headers = request.headers();
         if (headers.size() > maxHeaderCount) {
@@ -106,32 +114,41 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
             return Refusal.HTTP_VERSION;
         }
-        if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+        int hosts = 0;
+        int lengths = 0;
+        int codings = 0;
+        CharSequence length = null;
+        CharSequence coding = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence name = header.getKey();
+            if (name.length() == 4 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                hosts++;
+            } else if (name.length() == 14 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+                lengths++;
+                length = header.getValue();
+            } else if (name.length() == 17
+                    && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+                codings++;
+                coding = header.getValue();
+            }
+        }
+        if (hosts > 1) {
             // Which one an upstream would use is anyone's guess (RFC 9112 section 3.2).
             return Refusal.DUPLICATE_HOST;
         }
-        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && (!lengths.isEmpty() || codings.size() > 1
-                || !HttpHeaderValues.CHUNKED.contentEquals(codings.get(0))
-                || request.protocolVersion().equals(HttpVersion.HTTP_1_0))) {
+        if (codings > 0 && (lengths > 0 || codings > 1 || !HttpHeaderValues.CHUNKED.contentEquals(coding)
+                || version.equals(HttpVersion.HTTP_1_0))) {
             return Refusal.AMBIGUOUS_FRAMING;
         }
-        if (lengths.size() > 1 || (lengths.size() == 1 && !isDigits(lengths.get(0)))) {
+        if (lengths > 1 || (lengths == 1 && !isDigits(length))) {
             return Refusal.AMBIGUOUS_FRAMING;
         }
+        bodyLength = codings > 0 ? -1 : lengths == 0 ? 0 : Long.parseLong(length.toString());
         return null;
     }
 
-    private static long bodyLength(HttpRequest request) {
-        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            return -1;
-        }
-        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        return length == null ? 0 : Long.parseLong(length);
-    }
-
-    private static boolean isDigits(String value) {
+    private static boolean isDigits(CharSequence value) {
         if (value.isEmpty() || value.length() > 18) {
             return false;
         }

@@ -6,22 +6,16 @@ final class RequestTargetParts {
     private RequestTargetParts() {
     }
 
-    static boolean isAbsolute(String target) {
-        return target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8);
+    /** Returns where the authority of an {@code http://} or {@code https://} target starts, or -1. */
+    static int authorityStart(String target) {
+        if (target.regionMatches(true, 0, "http://", 0, 7)) {
+            return 7;
+        }
+        return target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
     }
 
-    static String authority(String target) {
-        int start = target.indexOf("://") + 3;
-        int end = pathStart(target, start);
-        return target.substring(start, end);
-    }
-
-    static String path(String target) {
-        int start = pathStart(target, target.indexOf("://") + 3);
-        return start == target.length() ? "/" : target.substring(start);
-    }
-
-    private static int pathStart(String target, int from) {
+    /** Returns where the path (or query, or fragment) starts after the authority, or the length. */
+    static int pathStart(String target, int from) {
         for (int i = from; i < target.length(); i++) {
             char c = target.charAt(i);
             if (c == '/' || c == '?' || c == '#') {

@@ -155,7 +155,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (!informational && (!HttpUtil.isKeepAlive(response) || needsFraming(response, exchange))) {
+        boolean unframed = !informational && needsFraming(response, exchange);
+        if (!informational && (unframed || !HttpUtil.isKeepAlive(response))) {
             // The upstream closes after this one (or ends the body by closing): not for the pool.
             reusable = false;
         }
@@ -164,7 +165,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             if (!exchange.keepAlive()) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
-            if (!informational && needsFraming(response, exchange)) {
+            if (unframed) {
                 // A close-delimited body would end the client connection too: re-frame it as chunked.
                 HttpUtil.setTransferEncodingChunked(response, true);
             }
