@@ -21,30 +21,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class LifecycleApiTest {
-
-    @TempDir
-    Path tempDir;
-    ApiFixture fixture;
-    String alice;
-    String bob;
-
-    @BeforeEach
-    void setUp() {
-        fixture = new ApiFixture(tempDir);
-        alice = fixture.tokens.tokenFor("alice");
-        bob = fixture.tokens.tokenFor("bob");
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
+class LifecycleApiTest extends TwoUserApiTest {
 
     @Test
     void another_runtimes_workspace_is_409_for_stop_start_delete_and_create() {

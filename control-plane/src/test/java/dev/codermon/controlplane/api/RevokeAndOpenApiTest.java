@@ -16,36 +16,14 @@ import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class RevokeAndOpenApiTest {
+class RevokeAndOpenApiTest extends TwoUserApiTest {
 
     private static final String LINK_PREFIX = "http://main.alice.codermon.internal/__codermon/auth?token=";
-
-    @TempDir
-    Path tempDir;
-    ApiFixture fixture;
-    String alice;
-    String bob;
-
-    @BeforeEach
-    void setUp() {
-        fixture = new ApiFixture(tempDir);
-        alice = fixture.tokens.tokenFor("alice");
-        bob = fixture.tokens.tokenFor("bob");
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
 
     @Test
     void the_admin_revokes_a_users_tokens_and_a_new_token_works_at_once() {

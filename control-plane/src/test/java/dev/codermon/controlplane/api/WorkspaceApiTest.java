@@ -19,7 +19,6 @@ import dev.codermon.auth.testing.TestTokens;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,30 +31,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class WorkspaceApiTest {
-
-    @TempDir
-    Path tempDir;
-    ApiFixture fixture;
-    String alice;
-    String bob;
-
-    @BeforeEach
-    void setUp() {
-        fixture = new ApiFixture(tempDir);
-        alice = fixture.tokens.tokenFor("alice");
-        bob = fixture.tokens.tokenFor("bob");
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
+class WorkspaceApiTest extends TwoUserApiTest {
 
     @Test
     void create_starts_the_workspace_and_writes_a_running_route() {
