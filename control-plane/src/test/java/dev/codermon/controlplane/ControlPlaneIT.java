@@ -3,7 +3,6 @@ package dev.codermon.controlplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,27 +46,13 @@ class ControlPlaneIT {
 
     @BeforeAll
     static void requireCodeServer() {
-        codeServerBin = System.getenv("CODERMON_CODE_SERVER_BIN");
-        if (codeServerBin == null || codeServerBin.isBlank()) {
-            fail("CODERMON_CODE_SERVER_BIN is not set: install code-server with scripts/install-code-server and"
-                    + " export CODERMON_CODE_SERVER_BIN=<dir>/node_modules/.bin/code-server before mvn verify");
-        }
-        Path bin = Path.of(codeServerBin);
-        if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
-            fail("CODERMON_CODE_SERVER_BIN=" + codeServerBin + " is not an executable file;"
-                    + " run scripts/install-code-server");
-        }
+        codeServerBin = RealCodeServer.binary();
     }
 
     @AfterEach
     void stopEverything() {
         controlPlanes.forEach(ControlPlane::close);
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            });
-        }
+        pids.forEach(RealCodeServer::kill);
     }
 
     @Test
@@ -169,9 +154,7 @@ class ControlPlaneIT {
             pid = Long.parseLong(store.find(id).orElseThrow().runtimeRef());
         }
         pids.add(pid);
-        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        ProcessHandle process = RealCodeServer.killRunning(pid);
         process.onExit().get();
 
         start();

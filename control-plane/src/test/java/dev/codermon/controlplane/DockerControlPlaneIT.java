@@ -139,9 +139,7 @@ class DockerControlPlaneIT {
 
     @Test
     void a_control_plane_on_another_runtime_leaves_local_workspaces_running_and_says_so() throws Exception {
-        String codeServerBin = System.getenv("CODERMON_CODE_SERVER_BIN");
-        assertTrue(codeServerBin != null && !codeServerBin.isBlank(),
-                "CODERMON_CODE_SERVER_BIN is not set: install code-server with scripts/install-code-server");
+        String codeServerBin = RealCodeServer.binary();
         ControlPlane local = ControlPlane.start(ControlPlaneConfig.defaults(home).withPort(0)
                 .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
         controlPlanes.add(local);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,22 +51,13 @@ class LifecycleIT {
 
     @BeforeAll
     static void requireCodeServer() {
-        codeServerBin = System.getenv("CODERMON_CODE_SERVER_BIN");
-        if (codeServerBin == null || codeServerBin.isBlank() || !Files.isExecutable(Path.of(codeServerBin))) {
-            fail("CODERMON_CODE_SERVER_BIN must point at an executable code-server: run"
-                    + " export CODERMON_CODE_SERVER_BIN=$(scripts/install-code-server) before mvn verify");
-        }
+        codeServerBin = RealCodeServer.binary();
     }
 
     @AfterEach
     void stopEverything() {
         controlPlanes.forEach(ControlPlane::close);
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            });
-        }
+        pids.forEach(RealCodeServer::kill);
     }
 
     @Test
@@ -98,9 +88,7 @@ class LifecycleIT {
         assertTrue(link.get("url").asText().startsWith("http://main.carol.codermon.internal/__codermon/auth?token="));
 
         // kill -9: the monitor notices within a couple of passes and takes the route away.
-        ProcessHandle process = ProcessHandle.of(secondPid).orElseThrow();
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        ProcessHandle process = RealCodeServer.killRunning(secondPid);
         WorkspaceRecord dead = awaitRecord(id, r -> r.state() == WorkspaceState.FAILED, Duration.ofSeconds(10),
                 "the monitor did not mark the killed workspace FAILED");
         assertEquals(null, dead.upstreamHost());
