@@ -101,12 +101,29 @@ async function newPage(context) {
 
 // Waits for code-server's workbench to be fully there: rendered, its explorer listing the project,
 // the status bar, and its remote WebSocket open with frames flowing both ways.
-async function expectWorkbench(page, t, label = '') {
+async function expectWorkbench(page, t, label = '', reloaded = false) {
   const socket = page.waitForEvent('websocket', {
     predicate: (ws) => ws.url().includes('reconnectionToken'), timeout: 60000,
   }).catch(() => null);
-  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-  await page.waitForSelector('.part.statusbar', { timeout: 30000 });
+  // Chromium aborts its requests with net::ERR_NETWORK_CHANGED when a network interface comes or goes
+  // on the host (Docker adds one per container it starts), and the workbench then never renders. Not
+  // the proxy's doing: such a load is reloaded once, and the note says so.
+  let networkChanged;
+  const changed = new Promise((resolve) => {
+    networkChanged = (r) => { if (r.failure() && r.failure().errorText === 'net::ERR_NETWORK_CHANGED') resolve(r); };
+    page.on('requestfailed', networkChanged);
+  });
+  const rendered = page.waitForSelector('.monaco-workbench', { timeout: 60000 })
+    .then(() => page.waitForSelector('.part.statusbar', { timeout: 30000 }));
+  const first = await Promise.race([rendered.then(() => null), changed.then((r) => (reloaded ? null : r))]);
+  page.off('requestfailed', networkChanged);
+  if (first) {
+    rendered.catch(() => {});
+    t.note(`${label}reloaded once: Chromium reported net::ERR_NETWORK_CHANGED for ${new URL(first.url()).pathname}`);
+    await page.reload();
+    return expectWorkbench(page, t, label, true);
+  }
+  await rendered;
   const ws = await socket;
   if (!ws) throw new Error(`${label}code-server's WebSocket never opened`);
   if (ws.isClosed()) throw new Error(`${label}code-server's WebSocket closed at once (${ws.url()})`);
