@@ -12,8 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -26,32 +24,27 @@ import org.slf4j.LoggerFactory;
  * port inside the workspace) unless the policy closes that port. Route lookups never block the event loop; while
  * one is pending, reads pause and later messages wait here in order.
  */
-final class RouteHandler extends RequestStageHandler {
+final class RouteHandler extends PausingStageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
     private final TargetPolicy policy;
     private final RouteCache routes;
     private final LiveConnections connections;
-    private final ReadSuspension reads;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>();
-    private boolean resolving;
     /** What this connection was last bound to, so that a busy connection binds once, not per request. */
     private Principal boundPrincipal;
     private Route boundRoute;
 
     RouteHandler(TargetPolicy policy, RouteCache routes, LiveConnections connections, ReadSuspension reads) {
+        super(reads, ReadSuspension.ROUTE_LOOKUP);
         this.policy = policy;
         this.routes = routes;
         this.connections = connections;
-        this.reads = reads;
     }
 
     @Override
-    void onMessage(ChannelHandlerContext ctx, Object msg) {
-        if (resolving) {
-            queued.add(msg);
-        } else if (msg instanceof AuthenticatedRequest authenticated) {
+    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof AuthenticatedRequest authenticated) {
             resolve(ctx, authenticated);
         } else {
             ctx.fireChannelRead(msg);
@@ -66,24 +59,11 @@ final class RouteHandler extends RequestStageHandler {
         AppHost app = AppHost.parse(target.host());
         CompletableFuture<Optional<Route>> lookup = routes.lookup(app == null ? target.host() : app.workspaceHost());
         if (lookup.isDone()) {
+            // The usual case (a cached route): decided here, without a continuation object per request.
             decide(ctx, authenticated, target, app, lookup);
-            return;
+        } else {
+            await(ctx, lookup, authenticated, (route, error) -> decide(ctx, authenticated, target, app, lookup));
         }
-        resolving = true;
-        reads.suspend(ReadSuspension.ROUTE_LOOKUP);
-        lookup.whenCompleteAsync((route, error) -> {
-            resolving = false;
-            if (ctx.isRemoved() || !ctx.channel().isActive()) {
-                ReferenceCountUtil.release(authenticated.request());
-                return;
-            }
-            reads.resume(ReadSuspension.ROUTE_LOOKUP);
-            decide(ctx, authenticated, target, app, lookup);
-            Object next;
-            while (!resolving && (next = queued.poll()) != null) {
-                channelRead(ctx, next);
-            }
-        }, ctx.executor());
     }
 
     /** Returns the checked target, or null after refusing the request. */
@@ -184,23 +164,5 @@ final class RouteHandler extends RequestStageHandler {
         ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request)));
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        Object msg;
-        while ((msg = queued.poll()) != null) {
-            if (msg instanceof AuthenticatedRequest authenticated) {
-                ReferenceCountUtil.release(authenticated.request());
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        handlerRemoved(ctx);
-        ctx.fireChannelInactive();
     }
 }
