@@ -163,8 +163,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
                     backendRoute.upstreamPort(), future.cause().toString());
             backend = null;
             releaseWaiting();
-            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, false))
-                    .addListener(ChannelFutureListener.CLOSE);
+            ErrorResponses.sendAndClose(ctx.channel(), refusal);
             return;
         }
         if (!ctx.channel().isActive()) {

@@ -55,9 +55,10 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
         // be reused, since the decoder would read the next request as this one's body.
         boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request)
                 && !HttpUtil.is100ContinueExpected(request) && ctx.channel().isActive();
-        var future = ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, keepAlive));
-        if (!keepAlive) {
-            future.addListener(ChannelFutureListener.CLOSE);
+        if (keepAlive) {
+            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, true));
+        } else {
+            ErrorResponses.sendAndClose(ctx.channel(), refusal);
         }
     }
 

@@ -246,8 +246,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             if (started) {
                 client.close();
             } else {
-                client.writeAndFlush(ErrorResponses.create(client.alloc(), refusal, false))
-                        .addListener(ChannelFutureListener.CLOSE);
+                ErrorResponses.sendAndClose(client, refusal);
             }
         }
         ctx.close();
@@ -278,8 +277,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             if (responseStarted) {
                 client.close();
             } else {
-                client.writeAndFlush(ErrorResponses.create(client.alloc(), Refusal.UPSTREAM_DOWN, false))
-                        .addListener(ChannelFutureListener.CLOSE);
+                ErrorResponses.sendAndClose(client, Refusal.UPSTREAM_DOWN);
             }
         }
         exchanges.clear();
