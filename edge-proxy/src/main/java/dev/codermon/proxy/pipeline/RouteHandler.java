@@ -7,7 +7,6 @@ import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
-import dev.codermon.proxy.upstream.RouteCache;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -29,13 +28,13 @@ final class RouteHandler extends PausingStageHandler {
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
     private final TargetPolicy policy;
-    private final RouteCache routes;
+    private final WorkspaceRoutes routes;
     private final LiveConnections connections;
     /** What this connection was last bound to, so that a busy connection binds once, not per request. */
     private Principal boundPrincipal;
     private Route boundRoute;
 
-    RouteHandler(TargetPolicy policy, RouteCache routes, LiveConnections connections, ReadSuspension reads) {
+    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections, ReadSuspension reads) {
         super(reads, ReadSuspension.ROUTE_LOOKUP);
         this.policy = policy;
         this.routes = routes;
@@ -57,7 +56,7 @@ final class RouteHandler extends PausingStageHandler {
             return;
         }
         AppHost app = AppHost.parse(target.host());
-        CompletableFuture<Optional<Route>> lookup = routes.lookup(app == null ? target.host() : app.workspaceHost());
+        CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host(), app);
         if (lookup.isDone()) {
             // The usual case (a cached route): decided here, without a continuation object per request.
             decide(ctx, authenticated, target, app, lookup);
@@ -142,18 +141,17 @@ final class RouteHandler extends PausingStageHandler {
             refuse(ctx, authenticated, null, Refusal.STORE_UNAVAILABLE);
             return;
         }
-        // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
-        if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
+        Refusal refusal = routes.check(route, authenticated.principal(), app, target.originForm());
+        if (refusal == Refusal.NO_ROUTE) {
+            // None of this principal's: the access log names no workspace either.
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
-            refuse(ctx, authenticated, null, Refusal.NO_ROUTE);
+            refuse(ctx, authenticated, null, refusal);
             return;
         }
-        Refusal closedPort = app == null ? policy.checkPathProxy(target.originForm(), route.get())
-                : policy.checkApp(app, route.get());
-        if (closedPort != null) {
-            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
-            refuse(ctx, authenticated, route.get().workspaceId(), closedPort);
+        if (refusal != null) {
+            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
+            refuse(ctx, authenticated, route.get().workspaceId(), refusal);
             return;
         }
         if (!authenticated.principal().equals(boundPrincipal) || !route.get().equals(boundRoute)) {
