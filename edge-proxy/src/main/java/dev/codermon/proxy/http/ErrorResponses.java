@@ -2,6 +2,8 @@ package dev.codermon.proxy.http;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -9,13 +11,21 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 
-/** Builds the proxy's own plain-text answers, always framed by {@code Content-Length}. */
+/**
+ * Builds the proxy's own plain-text answers, always framed by {@code Content-Length}, and sends those that
+ * end a connection.
+ */
 public final class ErrorResponses {
 
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private static final AsciiString PROXY_CHALLENGE = AsciiString.cached("Basic realm=\"codermon\"");
 
     private ErrorResponses() {
+    }
+
+    /** Answers with the refusal and closes the connection once the answer is written (or failed to be). */
+    public static void sendAndClose(Channel channel, Refusal refusal) {
+        channel.writeAndFlush(create(channel.alloc(), refusal, false)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /**

@@ -99,8 +99,7 @@ final class ConnectHandler extends RequestStageHandler {
             }
             if (error != null) {
                 log.warn("{} no certificate for {}: {}", ctx.channel(), tunnel.host(), error.toString());
-                ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false))
-                        .addListener(ChannelFutureListener.CLOSE);
+                ErrorResponses.sendAndClose(ctx.channel(), Refusal.TLS_UNAVAILABLE);
                 return;
             }
             ctx.writeAndFlush(established()).addListener((ChannelFutureListener) written -> {

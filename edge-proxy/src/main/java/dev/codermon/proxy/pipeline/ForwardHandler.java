@@ -4,6 +4,7 @@ import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.RetryableRequests;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import dev.codermon.proxy.upstream.UpstreamPool;
@@ -163,8 +164,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
                     backendRoute.upstreamPort(), future.cause().toString());
             backend = null;
             releaseWaiting();
-            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, false))
-                    .addListener(ChannelFutureListener.CLOSE);
+            ErrorResponses.sendAndClose(ctx.channel(), refusal);
             return;
         }
         if (!ctx.channel().isActive()) {
@@ -190,7 +190,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         HopByHopHeaders.strip(request.headers(), webSocket);
         responses.expect(routed.keepAlive(), HttpUtil.isKeepAlive(request), webSocket,
                 HttpMethod.HEAD.equals(request.method()), routed.route().workspaceId(),
-                !webSocket && isRetryable(request) ? routed : null);
+                RetryableRequests.isRetryable(request, webSocket) ? routed : null);
         activity.touch(routed.route().workspaceId());
         if (log.isDebugEnabled()) {
             // Guarded: four arguments would allocate their array on every request.
@@ -226,13 +226,6 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         log.debug("{} upstream {} did not answer in time", ctx.channel(), backendRoute.workspaceId());
         responses.abandon(backend.pipeline().context(responses), Refusal.UPSTREAM_TIMEOUT);
         return true;
-    }
-
-    /** Returns whether a request may be sent again if its connection fails unanswered: idempotent and bodiless. */
-    private static boolean isRetryable(HttpRequest request) {
-        HttpMethod method = request.method();
-        return (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method))
-                && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
     }
 
     /**

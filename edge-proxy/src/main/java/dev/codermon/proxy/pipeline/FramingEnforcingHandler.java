@@ -2,7 +2,6 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.Refusal;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -81,7 +80,7 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         rejected = true;
         guard.rejected();
         log.debug("{} request refused: {}", ctx.channel(), refusal.reason());
-        ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, false)).addListener(ChannelFutureListener.CLOSE);
+        ErrorResponses.sendAndClose(ctx.channel(), refusal);
     }
 
     private static Refusal refusalFor(Throwable cause) {

@@ -1,7 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.Principal;
-import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.BrowserNavigation;
@@ -9,14 +8,12 @@ import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.ReturnPath;
 import dev.codermon.proxy.http.TargetPolicy;
-import dev.codermon.proxy.upstream.RouteCache;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +42,10 @@ final class LoginHandler extends PausingStageHandler {
     private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
 
     private final TargetPolicy policy;
-    private final RouteCache routes;
+    private final WorkspaceRoutes routes;
     private final ProxySessions sessions;
 
-    LoginHandler(TargetPolicy policy, RouteCache routes, ProxySessions sessions, ReadSuspension reads) {
+    LoginHandler(TargetPolicy policy, WorkspaceRoutes routes, ProxySessions sessions, ReadSuspension reads) {
         super(reads, ReadSuspension.LOGIN);
         this.policy = policy;
         this.routes = routes;
@@ -109,13 +106,14 @@ final class LoginHandler extends PausingStageHandler {
         }
         discardBody();
         AppHost app = AppHost.parse(host);
-        await(ctx, routes.lookup(app == null ? host : app.workspaceHost()), authenticated, (route, error) -> {
+        await(ctx, routes.lookup(host, app), authenticated, (route, error) -> {
             if (error != null) {
                 log.debug("{} route lookup for {} failed: {}", ctx.channel(), host, error.toString());
                 refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
                 return;
             }
-            Refusal closed = ownerRefusal(route, principal, app);
+            // The login path is none of code-server's proxy paths: on a workspace host only ownership counts.
+            Refusal closed = routes.check(route, principal, app, PATH);
             if (closed != null) {
                 log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
                 ExchangeTracker.annotate(ctx.channel(), request, principal.user(), null);
@@ -139,15 +137,6 @@ final class LoginHandler extends PausingStageHandler {
             log.debug("{} handoff to https for {} at {}", ctx.channel(), principal.user(), host);
             redirect(ctx, request, handoffUrl(host, code, returnPath), null);
         });
-    }
-
-    /** Returns why the principal may not sign in at the host of this route, or null if it may. */
-    private Refusal ownerRefusal(Optional<Route> route, Principal principal, AppHost app) {
-        // The same answer for "no such workspace" and "not yours", as for every other request.
-        if (route.isEmpty() || !route.get().user().equals(principal.user())) {
-            return Refusal.NO_ROUTE;
-        }
-        return app == null ? null : policy.checkApp(app, route.get());
     }
 
     private static String single(List<String> values) {

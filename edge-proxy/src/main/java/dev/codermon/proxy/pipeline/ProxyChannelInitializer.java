@@ -20,7 +20,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final ClientFront front;
     private final ProxyAuthenticator authenticator;
     private final TargetPolicy policy;
-    private final RouteCache routes;
+    private final WorkspaceRoutes routes;
     private final UpstreamConnector connector;
     private final ActivityRecorder activity;
     private final AccessServices access;
@@ -30,7 +30,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         this.front = front;
         this.authenticator = authenticator;
         this.policy = policy;
-        this.routes = routes;
+        this.routes = new WorkspaceRoutes(policy, routes);
         this.connector = connector;
         this.activity = activity;
         this.access = access;

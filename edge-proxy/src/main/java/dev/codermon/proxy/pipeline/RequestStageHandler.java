@@ -51,13 +51,10 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
         discardingBody = true;
         ReferenceCountUtil.release(request);
-        // A client waiting for 100 Continue sends no body after a final answer: the connection cannot
-        // be reused, since the decoder would read the next request as this one's body.
-        boolean keepAlive = refusal.keepsConnection() && HttpUtil.isKeepAlive(request)
-                && !HttpUtil.is100ContinueExpected(request) && ctx.channel().isActive();
-        var future = ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, keepAlive));
-        if (!keepAlive) {
-            future.addListener(ChannelFutureListener.CLOSE);
+        if (refusal.keepsConnection() && mayKeepAlive(ctx, request)) {
+            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, true));
+        } else {
+            ErrorResponses.sendAndClose(ctx.channel(), refusal);
         }
     }
 
@@ -69,12 +66,18 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
      */
     final void redirect(ChannelHandlerContext ctx, HttpRequest request, String location, String setCookie) {
         ReferenceCountUtil.release(request);
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request)
-                && ctx.channel().isActive();
+        boolean keepAlive = mayKeepAlive(ctx, request);
         var future = ctx.writeAndFlush(Redirects.found(location, setCookie, keepAlive));
         if (!keepAlive) {
             future.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** Returns whether the connection may stay open after the proxy answered this request itself. */
+    private static boolean mayKeepAlive(ChannelHandlerContext ctx, HttpRequest request) {
+        // A client waiting for 100 Continue sends no body after a final answer: the connection cannot
+        // be reused, since the decoder would read the next request as this one's body.
+        return HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request) && ctx.channel().isActive();
     }
 
     /** Drops the body of the current request (the request itself was consumed). */

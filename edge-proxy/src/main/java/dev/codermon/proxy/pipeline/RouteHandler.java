@@ -7,13 +7,10 @@ import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
-import dev.codermon.proxy.upstream.RouteCache;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -26,32 +23,27 @@ import org.slf4j.LoggerFactory;
  * port inside the workspace) unless the policy closes that port. Route lookups never block the event loop; while
  * one is pending, reads pause and later messages wait here in order.
  */
-final class RouteHandler extends RequestStageHandler {
+final class RouteHandler extends PausingStageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
     private final TargetPolicy policy;
-    private final RouteCache routes;
+    private final WorkspaceRoutes routes;
     private final LiveConnections connections;
-    private final ReadSuspension reads;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>();
-    private boolean resolving;
     /** What this connection was last bound to, so that a busy connection binds once, not per request. */
     private Principal boundPrincipal;
     private Route boundRoute;
 
-    RouteHandler(TargetPolicy policy, RouteCache routes, LiveConnections connections, ReadSuspension reads) {
+    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections, ReadSuspension reads) {
+        super(reads, ReadSuspension.ROUTE_LOOKUP);
         this.policy = policy;
         this.routes = routes;
         this.connections = connections;
-        this.reads = reads;
     }
 
     @Override
-    void onMessage(ChannelHandlerContext ctx, Object msg) {
-        if (resolving) {
-            queued.add(msg);
-        } else if (msg instanceof AuthenticatedRequest authenticated) {
+    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof AuthenticatedRequest authenticated) {
             resolve(ctx, authenticated);
         } else {
             ctx.fireChannelRead(msg);
@@ -64,26 +56,13 @@ final class RouteHandler extends RequestStageHandler {
             return;
         }
         AppHost app = AppHost.parse(target.host());
-        CompletableFuture<Optional<Route>> lookup = routes.lookup(app == null ? target.host() : app.workspaceHost());
+        CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host(), app);
         if (lookup.isDone()) {
+            // The usual case (a cached route): decided here, without a continuation object per request.
             decide(ctx, authenticated, target, app, lookup);
-            return;
+        } else {
+            await(ctx, lookup, authenticated, (route, error) -> decide(ctx, authenticated, target, app, lookup));
         }
-        resolving = true;
-        reads.suspend(ReadSuspension.ROUTE_LOOKUP);
-        lookup.whenCompleteAsync((route, error) -> {
-            resolving = false;
-            if (ctx.isRemoved() || !ctx.channel().isActive()) {
-                ReferenceCountUtil.release(authenticated.request());
-                return;
-            }
-            reads.resume(ReadSuspension.ROUTE_LOOKUP);
-            decide(ctx, authenticated, target, app, lookup);
-            Object next;
-            while (!resolving && (next = queued.poll()) != null) {
-                channelRead(ctx, next);
-            }
-        }, ctx.executor());
     }
 
     /** Returns the checked target, or null after refusing the request. */
@@ -162,18 +141,17 @@ final class RouteHandler extends RequestStageHandler {
             refuse(ctx, authenticated, null, Refusal.STORE_UNAVAILABLE);
             return;
         }
-        // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
-        if (route.isEmpty() || !route.get().user().equals(authenticated.principal().user())) {
+        Refusal refusal = routes.check(route, authenticated.principal(), app, target.originForm());
+        if (refusal == Refusal.NO_ROUTE) {
+            // None of this principal's: the access log names no workspace either.
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     authenticated.principal().user());
-            refuse(ctx, authenticated, null, Refusal.NO_ROUTE);
+            refuse(ctx, authenticated, null, refusal);
             return;
         }
-        Refusal closedPort = app == null ? policy.checkPathProxy(target.originForm(), route.get())
-                : policy.checkApp(app, route.get());
-        if (closedPort != null) {
-            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), closedPort.reason());
-            refuse(ctx, authenticated, route.get().workspaceId(), closedPort);
+        if (refusal != null) {
+            log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
+            refuse(ctx, authenticated, route.get().workspaceId(), refusal);
             return;
         }
         if (!authenticated.principal().equals(boundPrincipal) || !route.get().equals(boundRoute)) {
@@ -184,23 +162,5 @@ final class RouteHandler extends RequestStageHandler {
         ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request)));
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        Object msg;
-        while ((msg = queued.poll()) != null) {
-            if (msg instanceof AuthenticatedRequest authenticated) {
-                ReferenceCountUtil.release(authenticated.request());
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        handlerRemoved(ctx);
-        ctx.fireChannelInactive();
     }
 }

@@ -239,18 +239,22 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      * connection is cut (a partly relayed response must never look complete); both connections close.
      */
     void abandon(ChannelHandlerContext ctx, Refusal refusal) {
-        boolean started = responseStarted;
+        failClient(refusal);
         exchanges.clear();
         responseStarted = false;
-        if (client.isActive()) {
-            if (started) {
-                client.close();
-            } else {
-                client.writeAndFlush(ErrorResponses.create(client.alloc(), refusal, false))
-                        .addListener(ChannelFutureListener.CLOSE);
-            }
-        }
         ctx.close();
+    }
+
+    /** Answers the client with the refusal, or cuts its connection if a response to it already began. */
+    private void failClient(Refusal refusal) {
+        if (!client.isActive()) {
+            return;
+        }
+        if (responseStarted) {
+            client.close();
+        } else {
+            ErrorResponses.sendAndClose(client, refusal);
+        }
     }
 
     @Override
@@ -274,13 +278,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelInactive();
             return;
         }
-        if (!exchanges.isEmpty() && client.isActive()) {
-            if (responseStarted) {
-                client.close();
-            } else {
-                client.writeAndFlush(ErrorResponses.create(client.alloc(), Refusal.UPSTREAM_DOWN, false))
-                        .addListener(ChannelFutureListener.CLOSE);
-            }
+        if (!exchanges.isEmpty()) {
+            failClient(Refusal.UPSTREAM_DOWN);
         }
         exchanges.clear();
         forward.backendClosed(ctx.channel());

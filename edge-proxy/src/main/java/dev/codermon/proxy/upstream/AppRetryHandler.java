@@ -4,6 +4,7 @@ import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -92,13 +93,9 @@ final class AppRetryHandler extends ChannelDuplexHandler {
         if (app == null) {
             return NOT_AN_APP;
         }
-        HttpMethod method = request.method();
-        boolean idempotent = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)
-                || HttpMethod.OPTIONS.equals(method);
-        boolean bodyless = !HttpUtil.isTransferEncodingChunked(request)
-                && HttpUtil.getContentLength(request, 0L) == 0;
-        boolean retryable = idempotent && bodyless && !HopByHopHeaders.isWebSocketUpgrade(request.headers());
-        return new Exchange(app.port(), retryable ? copy(request) : null, HttpMethod.HEAD.equals(method));
+        boolean retryable = RetryableRequests.isRetryable(request,
+                HopByHopHeaders.isWebSocketUpgrade(request.headers()));
+        return new Exchange(app.port(), retryable ? copy(request) : null, HttpMethod.HEAD.equals(request.method()));
     }
 
     private static boolean startsWithDigit(String host) {

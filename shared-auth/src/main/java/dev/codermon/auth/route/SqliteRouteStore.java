@@ -201,19 +201,13 @@ public final class SqliteRouteStore implements RouteStore {
 
     @Override
     public java.util.Map<String, Instant> revocations() {
-        lock.lock();
-        try (Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("SELECT user_id, revoked_before FROM revocations")) {
+        return select("SELECT user_id, revoked_before FROM revocations", ps -> { }, rs -> {
             java.util.Map<String, Instant> out = new java.util.HashMap<>();
             while (rs.next()) {
                 out.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
             }
             return out;
-        } catch (SQLException e) {
-            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -230,22 +224,10 @@ public final class SqliteRouteStore implements RouteStore {
 
     @Override
     public Optional<ProxySession> findSession(String idHash) {
-        lock.lock();
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT id_hash, user_id, hostname, created_at, expires_at FROM sessions WHERE id_hash = ?")) {
-            ps.setString(1, idHash);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new ProxySession(rs.getString(1), rs.getString(2), rs.getString(3),
-                        Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5))));
-            }
-        } catch (SQLException e) {
-            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return select("SELECT id_hash, user_id, hostname, created_at, expires_at FROM sessions WHERE id_hash = ?",
+                ps -> ps.setString(1, idHash),
+                rs -> rs.next() ? Optional.of(new ProxySession(rs.getString(1), rs.getString(2), rs.getString(3),
+                        Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)))) : Optional.empty());
     }
 
     @Override
@@ -298,6 +280,10 @@ public final class SqliteRouteStore implements RouteStore {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
+    private interface Rows<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
     private static void bind(PreparedStatement ps, WorkspaceRecord r) throws SQLException {
         ps.setString(1, r.id());
         bindFields(ps, r, 2);
@@ -333,15 +319,22 @@ public final class SqliteRouteStore implements RouteStore {
     }
 
     private List<WorkspaceRecord> query(String sql, Binder binder) {
+        return select(sql, binder, rs -> {
+            List<WorkspaceRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(read(rs));
+            }
+            return out;
+        });
+    }
+
+    /** Runs a query under the lock and turns its rows into the answer; read failures become RouteStoreException. */
+    private <T> T select(String sql, Binder binder, Rows<T> rows) {
         lock.lock();
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             binder.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
-                List<WorkspaceRecord> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(read(rs));
-                }
-                return out;
+                return rows.read(rs);
             }
         } catch (SQLException e) {
             throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
