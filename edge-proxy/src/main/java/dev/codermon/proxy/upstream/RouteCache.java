@@ -62,7 +62,12 @@ public final class RouteCache implements AutoCloseable {
      * next refresh; if that read fails, the cached answer stands.
      */
     public CompletableFuture<Optional<Route>> lookup(String hostname) {
-        return routes.get(hostname).thenCompose(cached -> cached.isPresent()
+        CompletableFuture<Optional<Route>> entry = routes.get(hostname);
+        if (entry.isDone() && !entry.isCompletedExceptionally() && entry.join().isPresent()) {
+            // The busy path: a cached route, handed out as the cache holds it, with no new future.
+            return entry;
+        }
+        return entry.thenCompose(cached -> cached.isPresent()
                 ? CompletableFuture.completedFuture(cached)
                 : reread(hostname, cached));
     }
