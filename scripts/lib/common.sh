@@ -63,7 +63,9 @@ wait_port() {
 start_control_plane() {
   local logs="$CODERMON_HOME/logs" cp_port=${CODERMON_CP_PORT:-5001}
   mkdir -p "$logs"
-  java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >>"$logs/control-plane.log" 2>&1 &
+  # The image tag scripts/build-image builds (it follows CODE_SERVER_VERSION), unless CODERMON_IMAGE says.
+  CODERMON_IMAGE=${CODERMON_IMAGE:-$("$CODERMON_ROOT/scripts/build-image" --print-tag)} \
+    java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >>"$logs/control-plane.log" 2>&1 &
   CP_PID=$!
   if ! wait_http "http://127.0.0.1:$cp_port/healthz" "$CP_PID" 60; then
     tail -n 30 "$logs/control-plane.log" >&2
