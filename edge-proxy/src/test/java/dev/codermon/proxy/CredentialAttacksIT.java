@@ -28,10 +28,9 @@ import java.util.Date;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,22 +43,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CredentialAttacksIT {
 
     private static final String CAROL_HOST = "main.carol.codermon.internal";
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         fixture.addRoute("ws-carol", "carol", "main", CAROL_HOST, fixture.upstream.port());
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
     }
 
     private static JWTClaimsSet.Builder claims(String user) {

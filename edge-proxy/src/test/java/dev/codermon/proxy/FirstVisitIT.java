@@ -27,10 +27,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -44,23 +43,13 @@ class FirstVisitIT {
             + "Sec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\n";
     private static final String LOGIN = "http://" + ALICE_HOST + "/__codermon/login?return=";
 
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
     private static SSLContext trustingCa;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         trustingCa = TlsClients.trusting(fixture.proxy.caCertificateFile());
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
     }
 
     private static String encoded(String value) {

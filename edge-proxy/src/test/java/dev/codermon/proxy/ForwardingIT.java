@@ -19,29 +19,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ForwardingIT {
 
-    private static ProxyFixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new ProxyFixture();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
-    }
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
 
     private static String get(String url, String host, String auth) {
         return "GET " + url + " HTTP/1.1\r\nHost: " + host + "\r\n"

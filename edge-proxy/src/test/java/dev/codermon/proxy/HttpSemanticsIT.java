@@ -9,31 +9,20 @@ import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import java.io.IOException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Pipelining, HTTP/1.0 and Expect: 100-continue through the proxy, over real sockets. */
 class HttpSemanticsIT {
 
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
     private static String auth;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         auth = RawClient.basic("alice", fixture.token("alice"));
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
     }
 
     private static String get(String path, String version, String extraHeaders) {

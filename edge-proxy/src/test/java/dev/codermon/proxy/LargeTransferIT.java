@@ -13,7 +13,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -22,9 +21,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Streams 1 GiB up and 1 GiB down through the proxy (which runs in this JVM) and checks that Netty's
@@ -34,18 +33,13 @@ class LargeTransferIT {
 
     private static final long GIB = 1L << 30;
     private static final long CEILING = 64L << 20;
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
     private static String auth;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         auth = RawClient.basic("alice", fixture.token("alice"));
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
     }
 
     /** Samples the growth of Netty's used buffer memory over a baseline, every 50 ms. */

@@ -19,30 +19,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SignInIT {
 
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
     private static SSLContext trustingCa;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         trustingCa = TlsClients.trusting(fixture.proxy.caCertificateFile());
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
     }
 
     private static String link(String user, String workspaceId, String host) {

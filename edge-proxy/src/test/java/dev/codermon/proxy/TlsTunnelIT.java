@@ -15,33 +15,22 @@ import java.io.IOException;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TlsTunnelIT {
 
     static final String WS_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
-    private static ProxyFixture fixture;
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
     private static SSLContext trustingCa;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture();
         trustingCa = TlsClients.trusting(fixture.proxy.caCertificateFile());
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
     }
 
     static String connect(String authority, String auth) {

@@ -16,10 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The per-event-loop upstream pool over real sockets: alice's and bob's workspaces are served by the
@@ -32,17 +31,8 @@ class UpstreamPoolIT {
     /** More than the proxy's event loops (Netty's default: twice the processors). */
     private static final int SEQUENTIAL_CLIENTS = NettyRuntime.availableProcessors() * 2 * 3;
 
-    private static ProxyFixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new ProxyFixture();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
 
     @BeforeEach
     void clearUpstream() throws InterruptedException {

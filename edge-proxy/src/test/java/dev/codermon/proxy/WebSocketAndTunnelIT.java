@@ -12,32 +12,16 @@ import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream.Seen;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class WebSocketAndTunnelIT {
 
     private static final String WS_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
-    private static ProxyFixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new ProxyFixture();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
-    }
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
 
     private static String connect(String authority, String auth) {
         return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n"

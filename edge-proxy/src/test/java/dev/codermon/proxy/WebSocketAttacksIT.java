@@ -12,10 +12,8 @@ import dev.codermon.proxy.testing.RawClient.Response;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,22 +28,8 @@ class WebSocketAttacksIT {
     private static final long MIB = 1024 * 1024;
     private static final String WS_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-    private static ProxyFixture fixture;
-
-    @BeforeAll
-    static void start() throws Exception {
-        fixture = new ProxyFixture();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clearUpstream() {
-        fixture.upstream.clear();
-    }
+    @RegisterExtension
+    static final ProxyFixture fixture = ProxyFixture.perClass();
 
     private static String upgrade(String authorization, String origin) {
         return "GET http://" + ALICE_HOST + "/ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\n" + WS_HEADERS

@@ -13,6 +13,9 @@ import dev.codermon.proxy.EdgeProxy;
 import dev.codermon.proxy.ProxyConfig;
 import dev.codermon.proxy.ProxyLimits;
 import java.io.IOException;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +27,7 @@ import java.time.Instant;
  * Starts a real proxy over a real SQLite route store (written through a second connection, as the
  * control plane would) in front of a real test upstream, with routes for alice and bob.
  */
-public final class ProxyFixture implements AutoCloseable {
+public final class ProxyFixture implements AutoCloseable, AfterAllCallback, BeforeEachCallback {
 
     public static final String ALICE_HOST = "main.alice.codermon.internal";
     public static final String BOB_HOST = "main.bob.codermon.internal";
@@ -40,6 +43,28 @@ public final class ProxyFixture implements AutoCloseable {
 
     public ProxyFixture() throws Exception {
         this(AccessSettings.defaults());
+    }
+
+    /**
+     * Starts a proxy for one test class to share: register it with {@code @RegisterExtension} on a static
+     * field. It clears the upstream's record before each test and closes after the last.
+     */
+    public static ProxyFixture perClass() {
+        try {
+            return new ProxyFixture();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the proxy fixture: " + e, e);
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        upstream.clear();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
     }
 
     /** Starts the proxy with the given session, revocation and activity settings. */
