@@ -17,6 +17,9 @@ apt_install() {
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 
+# field NAME: prints field NAME of the JSON object on stdin (nothing, and a non-zero status, if it is missing).
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
 # Builds both jars unless they exist and are newer than every source file and pom.
 build_if_needed() {
   local stale=0
