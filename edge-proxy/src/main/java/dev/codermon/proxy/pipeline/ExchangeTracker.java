@@ -139,7 +139,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             finish(exchange);
             guard.responseEnded();
             if (exchange.closeAfter || (draining && pending.isEmpty())) {
-                ctx.write(msg, promise).addListener(ChannelFutureListener.CLOSE);
+                // Relayed responses are written with a void promise, which takes no listener.
+                ctx.write(msg, promise.isVoid() ? ctx.newPromise() : promise).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
         }

@@ -201,7 +201,8 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void write(Object msg) {
-        backend.write(msg);
+        // No promise per message: a failed write reaches the upstream's exceptionCaught, which closes it.
+        backend.write(msg, backend.voidPromise());
         unflushed = true;
         if (!backend.isWritable()) {
             reads.suspend(ReadSuspension.UPSTREAM_FULL);

@@ -207,7 +207,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        client.write(msg);
+        // No promise per message: a failed write reaches the client's exceptionCaught, which closes it.
+        client.write(msg, client.voidPromise());
         if (!client.isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }
