@@ -340,6 +340,9 @@ test('console-create-open-and-live-traffic', async (t) => {
   }
   const hostPaths = await adminPage.$$eval('#traffic-table tbody tr:not([hidden]) td.path', (cells) => cells.map((c) => c.textContent));
   if (!hostPaths.some((p) => p.startsWith(`console.carol.${config.domain}/`))) throw new Error('no row names carol\'s workspace host');
+  // Every row names the workspace as user/name, also rows that arrived before the workspace list.
+  const workspaces = await adminPage.$$eval('#traffic-table tbody tr:not([hidden]) td.workspace', (cells) => cells.map((c) => c.textContent));
+  if (workspaces.some((w) => w !== 'carol/console')) throw new Error(`traffic rows name workspaces ${JSON.stringify([...new Set(workspaces)])}`);
   t.note(`${await carolRows.count()} traffic rows for carol, live`);
   await adminPage.fill('#filter-user', '');
   await adminPage.selectOption('#filter-status', '');

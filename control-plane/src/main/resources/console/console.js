@@ -173,6 +173,11 @@ async function refreshWorkspaces() {
       }, true));
     }
   }
+  // Traffic rows that arrived before the list did show a workspace id: name them now.
+  for (const workspace of $('#traffic-table tbody').querySelectorAll('td.workspace')) {
+    const name = state.workspaceNames.get(workspace.title);
+    if (name) workspace.textContent = name;
+  }
   const running = list.find((ws) => ws.state === 'RUNNING');
   if (running && !state.me.admin && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
 }
