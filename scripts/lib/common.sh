@@ -20,6 +20,11 @@ apt_install() {
 # field NAME: prints field NAME of the JSON object on stdin (nothing, and a non-zero status, if it is missing).
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
+# Prints the workspace image's tag, the one scripts/build-image builds (CODERMON_IMAGE wins).
+workspace_image() {
+  "$CODERMON_ROOT/scripts/build-image" --print-tag
+}
+
 # Builds both jars unless they exist and are newer than every source file and pom.
 build_if_needed() {
   local stale=0
@@ -66,8 +71,7 @@ wait_port() {
 start_control_plane() {
   local logs="$CODERMON_HOME/logs" cp_port=${CODERMON_CP_PORT:-5001}
   mkdir -p "$logs"
-  # The image tag scripts/build-image builds (it follows CODE_SERVER_VERSION), unless CODERMON_IMAGE says.
-  CODERMON_IMAGE=${CODERMON_IMAGE:-$("$CODERMON_ROOT/scripts/build-image" --print-tag)} \
+  CODERMON_IMAGE=$(workspace_image) \
     java ${CODERMON_JAVA_OPTS:-} -jar "$CP_JAR" >>"$logs/control-plane.log" 2>&1 &
   CP_PID=$!
   if ! wait_http "http://127.0.0.1:$cp_port/healthz" "$CP_PID" 60; then

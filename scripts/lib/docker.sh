@@ -9,11 +9,6 @@ docker_answers() {
   docker info >/dev/null 2>&1
 }
 
-# Prints the workspace image's tag, the one scripts/build-image builds (CODERMON_IMAGE wins).
-workspace_image() {
-  "$CODERMON_ROOT/scripts/build-image" --print-tag
-}
-
 # True when a Docker daemon answers and holds the workspace image.
 workspace_image_present() {
   docker_answers && docker image inspect "$(workspace_image)" >/dev/null 2>&1
