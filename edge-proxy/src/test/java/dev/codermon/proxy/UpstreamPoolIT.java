@@ -37,7 +37,6 @@ class UpstreamPoolIT {
     @BeforeEach
     void clearUpstream() throws InterruptedException {
         fixture.upstream.closeConnections();
-        fixture.upstream.clear();
         // Let the proxy see the hang-ups of its pooled connections before the next test.
         Thread.sleep(200);
     }
