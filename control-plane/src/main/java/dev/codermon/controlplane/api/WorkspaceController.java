@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Serves {@code /api/workspaces}: each user sees and changes only their own workspaces; the admin key
- * lists everyone's.
+ * lists everyone's and gets, stops, starts and deletes any of them (opening one stays its owner's).
  */
 final class WorkspaceController {
 

@@ -117,7 +117,7 @@ public final class Reconciler {
 
     /** Returns whether the record names an instance of another runtime than this control plane's. */
     public boolean isOtherRuntimes(WorkspaceRecord r) {
-        return r.runtimeRef() != null && !runtime.recognizes(r.runtimeRef());
+        return runtime.isForeign(r.runtimeRef());
     }
 
     /**

@@ -67,6 +67,11 @@ public interface WorkspaceRuntime extends AutoCloseable {
         return true;
     }
 
+    /** Returns whether the record names an instance that another runtime started (none named: no). */
+    default boolean isForeign(String runtimeRef) {
+        return runtimeRef != null && !recognizes(runtimeRef);
+    }
+
     /**
      * Returns the TCP ports something listens on inside the workspace (its apps), in ascending order;
      * empty when the runtime cannot tell. Leaves out code-server's own port as it is inside the

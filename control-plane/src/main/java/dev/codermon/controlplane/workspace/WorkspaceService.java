@@ -242,7 +242,7 @@ public final class WorkspaceService {
      * @throws WorkspaceOtherRuntimeException if another runtime started it (this one can neither see nor stop it)
      */
     private WorkspaceRecord requireOwnRuntime(WorkspaceRecord r) {
-        if (r.runtimeRef() != null && !runtime.recognizes(r.runtimeRef())) {
+        if (runtime.isForeign(r.runtimeRef())) {
             throw new WorkspaceOtherRuntimeException(r.id());
         }
         return r;
@@ -352,10 +352,6 @@ public final class WorkspaceService {
     }
 
     /**
-     * Takes a workspace down and keeps its files: route first, then code-server, then the final state.
-     * Call it only from {@link #ifNotBusy}.
-     */
-    /**
      * Takes the route away (STOPPING), so the proxy stops forwarding before the process goes, then
      * stops the instance. Keeps the runtime reference meanwhile, so an interruption leaves nothing unknown.
      */
@@ -367,6 +363,10 @@ public final class WorkspaceService {
         startMarks.remove(current.id());
     }
 
+    /**
+     * Takes a workspace down and keeps its files: route first, then code-server, then the final state.
+     * Call it only from {@link #ifNotBusy}.
+     */
     public WorkspaceRecord takeDown(WorkspaceRecord current, WorkspaceState finalState) {
         requireLocked(current);
         stopKeepingRecord(current);
