@@ -2,8 +2,10 @@ package dev.codermon.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -24,11 +26,11 @@ public final class SessionCookie {
      * @return the first value found, or null if there was none
      */
     public static String strip(HttpHeaders headers) {
-        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
-        if (values.stream().noneMatch(value -> value.contains(NAME))) {
+        if (!mayHoldSession(headers)) {
             // No pair can be named so: nothing to remove or find (most requests carry only the workspace's cookies).
             return null;
         }
+        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
         String found = null;
         boolean changed = false;
         List<String> kept = new ArrayList<>(values.size());
@@ -64,6 +66,20 @@ public final class SessionCookie {
             }
         }
         return found;
+    }
+
+    /** Returns whether a {@code Cookie} header mentions the name at all (no list, no stream: every request asks). */
+    private static boolean mayHoldSession(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.COOKIE)) {
+            return false;
+        }
+        Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.COOKIE);
+        while (values.hasNext()) {
+            if (AsciiString.contains(values.next(), NAME)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns the {@code Set-Cookie} value that opens a session for the request's host. */

@@ -47,7 +47,8 @@ public final class AccessLog {
         void flush() {
             flushScheduled = false;
             if (line.length() > 0) {
-                log.info(line.toString());
+                // The batch goes out as whole lines (MessageBytesEncoder adds nothing).
+                log.info(line.append('\n').toString());
                 line.setLength(0);
             }
         }

@@ -55,6 +55,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         String user;
         String workspace;
         String refusal;
+        /** The path the log names, once a stage that parsed an absolute-form target said so; else null. */
+        String path;
         int status;
         long bytesIn;
         long bytesOut;
@@ -79,6 +81,15 @@ final class ExchangeTracker extends ChannelDuplexHandler {
 
     /** Records who sent a request and, once routed, which workspace it goes to. */
     static void annotate(Channel channel, HttpRequest request, String user, String workspace) {
+        annotate(channel, request, user, workspace, null, null);
+    }
+
+    /**
+     * Records who sent a request, which workspace it goes to and, for an absolute-form target that the
+     * caller has already parsed, the host and path the log names (so that the log need not split it again).
+     */
+    static void annotate(Channel channel, HttpRequest request, String user, String workspace, String host,
+            String path) {
         ExchangeTracker tracker = channel.attr(KEY).get();
         if (tracker == null) {
             return;
@@ -88,6 +99,10 @@ final class ExchangeTracker extends ChannelDuplexHandler {
                 exchange.user = user;
                 if (workspace != null) {
                     exchange.workspace = workspace;
+                }
+                if (path != null) {
+                    exchange.host = host;
+                    exchange.path = path;
                 }
                 return;
             }
@@ -206,8 +221,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             return;
         }
         String host = exchange.host;
-        String path = exchange.target;
-        int authority = path == null ? -1 : RequestTargetParts.authorityStart(path);
+        String path = exchange.path == null ? exchange.target : exchange.path;
+        int authority = path == null || exchange.path != null ? -1 : RequestTargetParts.authorityStart(path);
         if (authority >= 0) {
             int pathStart = RequestTargetParts.pathStart(path, authority);
             host = path.substring(authority, pathStart);

@@ -3,7 +3,6 @@ package dev.codermon.proxy.pipeline;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ChannelPromise;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * until the connection becomes a relay (WebSocket), the longer tunnel timeout after that. A request whose
  * workspace has not started answering by then gets {@code 504} instead of a silent close.
  *
- * <p>Unlike Netty's {@code IdleStateHandler} it counts a write when it is made, not when it completes,
+ * <p>Unlike Netty's {@code IdleStateHandler} it counts a write when it is flushed, not when it completes,
  * so that it adds no listener to every write's promise; a peer that stops reading stops the writes
  * too, and the connection then goes idle all the same. One timer per connection, re-armed when it fires.
  */
@@ -64,16 +63,18 @@ final class IdleTimeoutHandler extends ChannelDuplexHandler {
         super.channelInactive(ctx);
     }
 
+    // Activity is stamped once per read batch and once per flush, not per message: a request and its
+    // response are several messages, and every clock read counts on the hot path.
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelReadComplete(ChannelHandlerContext ctx) {
         lastActivity = System.nanoTime();
-        ctx.fireChannelRead(msg);
+        ctx.fireChannelReadComplete();
     }
 
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    public void flush(ChannelHandlerContext ctx) {
         lastActivity = System.nanoTime();
-        ctx.write(msg, promise);
+        ctx.flush();
     }
 
     private void start(ChannelHandlerContext ctx) {

@@ -159,7 +159,15 @@ final class RouteHandler extends PausingStageHandler {
             boundPrincipal = authenticated.principal();
             boundRoute = route.get();
         }
-        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId());
+        if (authenticated.tunnel() == null) {
+            // An absolute-form target, parsed already: the log names its authority and path as they are.
+            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
+                    route.get().workspaceId(), target.port() == RequestTarget.NO_PORT ? target.host()
+                            : target.host() + ":" + target.port(), target.originForm());
+        } else {
+            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
+                    route.get().workspaceId());
+        }
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request)));
     }
