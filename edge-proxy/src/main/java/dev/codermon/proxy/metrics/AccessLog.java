@@ -47,8 +47,7 @@ public final class AccessLog {
         void flush() {
             flushScheduled = false;
             if (line.length() > 0) {
-                // The batch goes out as whole lines (MessageBytesEncoder adds nothing).
-                log.info(line.append('\n').toString());
+                log.info(line.toString());
                 line.setLength(0);
             }
         }
