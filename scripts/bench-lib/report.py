@@ -111,13 +111,14 @@ if db and busy_d:
       f"per GiB with both cores {busy_d:.0f}% busy. What each proxy spends itself per GiB, the second loopback "
       f"hop included, comes on top of most of that; as a share of direct's whole-machine figure:")
     p("")
-    for t in ("haproxy-splice", "haproxy", "netty-floor", "codermon"):
+    relaying = ("haproxy-splice", "haproxy", "netty-floor", "codermon")
+    for t in relaying:
         c = f("big8", t, CPU) * 1024 / 1e6
         if c:
             p(f"- {t}: {100 * c / machine_direct:.0f}% (measured {ratio(f('big8', t, MBPS), db)} of direct)")
     splice = f("big8", "haproxy-splice", CPU) * 1024 / 1e6
     if splice:
-        best = max(f("big8", t, MBPS) for t in ("haproxy-splice", "haproxy", "netty-floor", "codermon")) / db
+        best = max(f("big8", t, MBPS) for t in relaying) / db
         p("")
         p(f"Even haproxy moving bodies with zero-copy splice spends {100 * splice / machine_direct:.0f}% of what serving "
           f"direct costs the whole machine, on two cores that the load generator shares; the best proxy here "

@@ -115,6 +115,11 @@ public record RequestTarget(String host, int port, String originForm) {
         return port;
     }
 
+    /** Returns {@code host} or {@code host:port}, as a {@code Host} header names it. */
+    public String authority() {
+        return port == NO_PORT ? host : host + ":" + port;
+    }
+
     /** Returns whether both name the same host and effective port. */
     public boolean sameAuthority(RequestTarget other) {
         return host.equals(other.host) && effectivePort() == other.effectivePort();

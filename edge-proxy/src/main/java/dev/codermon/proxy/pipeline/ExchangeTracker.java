@@ -1,6 +1,7 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.RefusalResponse;
+import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
@@ -55,8 +56,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         String user;
         String workspace;
         String refusal;
-        /** The path the log names, once a stage that parsed an absolute-form target said so; else null. */
-        String path;
+        /** The request's absolute-form target, once a stage that parsed it said so; else null. */
+        RequestTarget parsedTarget;
         int status;
         long bytesIn;
         long bytesOut;
@@ -81,15 +82,15 @@ final class ExchangeTracker extends ChannelDuplexHandler {
 
     /** Records who sent a request and, once routed, which workspace it goes to. */
     static void annotate(Channel channel, HttpRequest request, String user, String workspace) {
-        annotate(channel, request, user, workspace, null, null);
+        annotate(channel, request, user, workspace, null);
     }
 
     /**
-     * Records who sent a request, which workspace it goes to and, for an absolute-form target that the
-     * caller has already parsed, the host and path the log names (so that the log need not split it again).
+     * Records who sent a request, which workspace it goes to and, if the caller parsed it already, its
+     * absolute-form target (which the log then names instead of splitting the raw one), or null.
      */
-    static void annotate(Channel channel, HttpRequest request, String user, String workspace, String host,
-            String path) {
+    static void annotate(Channel channel, HttpRequest request, String user, String workspace,
+            RequestTarget parsedTarget) {
         ExchangeTracker tracker = channel.attr(KEY).get();
         if (tracker == null) {
             return;
@@ -100,9 +101,8 @@ final class ExchangeTracker extends ChannelDuplexHandler {
                 if (workspace != null) {
                     exchange.workspace = workspace;
                 }
-                if (path != null) {
-                    exchange.host = host;
-                    exchange.path = path;
+                if (parsedTarget != null) {
+                    exchange.parsedTarget = parsedTarget;
                 }
                 return;
             }
@@ -220,16 +220,23 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         if (!accessLog.enabled()) {
             return;
         }
-        String host = exchange.host;
-        String path = exchange.path == null ? exchange.target : exchange.path;
-        int authority = path == null || exchange.path != null ? -1 : RequestTargetParts.authorityStart(path);
-        if (authority >= 0) {
-            int pathStart = RequestTargetParts.pathStart(path, authority);
-            host = path.substring(authority, pathStart);
-            path = pathStart == path.length() ? "/" : path.substring(pathStart);
-        } else if (exchange.method != null && HttpMethod.CONNECT.name().equals(exchange.method)) {
-            host = path;
-            path = null;
+        String host;
+        String path;
+        if (exchange.parsedTarget != null) {
+            host = exchange.parsedTarget.authority();
+            path = exchange.parsedTarget.originForm();
+        } else {
+            host = exchange.host;
+            path = exchange.target;
+            int authority = path == null ? -1 : RequestTargetParts.authorityStart(path);
+            if (authority >= 0) {
+                int pathStart = RequestTargetParts.pathStart(path, authority);
+                host = path.substring(authority, pathStart);
+                path = pathStart == path.length() ? "/" : path.substring(pathStart);
+            } else if (exchange.method != null && HttpMethod.CONNECT.name().equals(exchange.method)) {
+                host = path;
+                path = null;
+            }
         }
         accessLog.write(new AccessLog.Entry(ctx.channel().id().asShortText(), exchange.user, exchange.workspace,
                 exchange.method, host, path, exchange.status, exchange.bytesIn, exchange.bytesOut,

@@ -99,8 +99,7 @@ final class RouteHandler extends PausingStageHandler {
         }
         Refusal refusal = policy.check(target);
         if (refusal == null && hostHeader == null) {
-            request.headers().set(HttpHeaderNames.HOST, target.port() == RequestTarget.NO_PORT
-                    ? target.host() : target.host() + ":" + target.port());
+            request.headers().set(HttpHeaderNames.HOST, target.authority());
         } else if (refusal == null && !tunnel && !sameAuthority(target, hostHeader)) {
             refusal = Refusal.HOST_HEADER_MISMATCH;
         }
@@ -159,15 +158,9 @@ final class RouteHandler extends PausingStageHandler {
             boundPrincipal = authenticated.principal();
             boundRoute = route.get();
         }
-        if (authenticated.tunnel() == null) {
-            // An absolute-form target, parsed already: the log names its authority and path as they are.
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
-                    route.get().workspaceId(), target.port() == RequestTarget.NO_PORT ? target.host()
-                            : target.host() + ":" + target.port(), target.originForm());
-        } else {
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(),
-                    route.get().workspaceId());
-        }
+        // Outside a tunnel the target is the absolute-form one, parsed already: the log need not split it again.
+        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId(),
+                authenticated.tunnel() == null ? target : null);
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request)));
     }
