@@ -191,6 +191,13 @@ test('sign-in-link-without-proxy-credentials', async (t) => {
   const first = await page.goto(`https://${ws.hostname}/`, { timeout: 30000 })
     .then((r) => (r ? r.status() : 'no response'), (e) => String(e.message).split('\n')[0]);
   if (first === 200) throw new Error(`https://${ws.hostname}/ without credentials or a session answered 200`);
+  // page.goto rejects (net::ERR_INVALID_AUTH_CREDENTIALS) before Chromium commits its error page for
+  // that navigation; a goto started in between is interrupted by it. Let the error page land first.
+  if (typeof first === 'string') {
+    await page.waitForURL((u) => u.protocol === 'chrome-error:', { timeout: 10000 }).catch(() => {});
+    await page.waitForLoadState('load', { timeout: 10000 }).catch(() => {});
+    if (!page.url().startsWith('chrome-error:')) t.note(`no error page after the refused visit (at ${page.url()})`);
+  }
   const lines = await until('the first visit\'s login challenge in the access log', () => {
     const l = accessLogSince(offset).filter((x) => x.includes(`host=${ws.hostname} `));
     return l.some((x) => x.includes(' path=/__codermon/login ') && x.includes(' status=407 ')) && l;
