@@ -25,7 +25,7 @@ for line in open(results, encoding="utf-8"):
     elif kind == "load":
         load[key] = value
     elif kind == "warmed":
-        warmed[key] = value
+        warmed[key] = value.split()  # seconds, then settled / still-compiling / n/a
     else:
         idle = (key, value.split())
 
@@ -52,10 +52,13 @@ p(f"Produced by `scripts/bench` on {datetime.date.today()} on this project's mac
 p("the load generator, the proxy and the upstream. All traffic is loopback. Ratios are to the upstream")
 p(f"reached directly, measured in the same run. CPU: {cpu}. wrk runs {seconds} s each after a {meta.get('warmup', '?')} s")
 p(f"warm-up of every target. Proxy JVM options: `{jopts}`.")
-jvm_warm = [f"{t} {warmed[t]} s" for t in ("codermon", "netty-floor") if t in warmed]
+JIT_STATE = {"settled": "", "still-compiling": " (its JIT still compiling when the rounds ran out)",
+             "unchecked": " (its JIT not checked)"}
+jvm_warm = [f"{t} {warmed[t][0]} s" + JIT_STATE.get(warmed[t][1] if len(warmed[t]) > 1 else "", "")
+            for t in ("codermon", "netty-floor") if t in warmed]
 if jvm_warm:
     p(f"The JVM targets were warmed on until their JIT settled (a 10 s round adding under 0.1 s of compile")
-    p(f"time): {', '.join(jvm_warm)} in all.")
+    p(f"time) or BENCH_JIT_ROUNDS more rounds ran out: {', '.join(jvm_warm)} in all.")
 if load:
     p(f"Load average (1, 5, 15 min) when measuring began: {load.get('start', '?')}; at the end: "
       f"{load.get('end', '?')} (a quiet machine reads about 0; other work running meanwhile skews the ratios).")
