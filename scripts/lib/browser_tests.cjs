@@ -382,6 +382,85 @@ test('console-create-open-and-live-traffic', async (t) => {
   t.note('started, stopped, deleted');
 });
 
+// Runs a command palette command by its title.
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+}
+
+// Creates a terminal in the workbench and runs a command in it that writes a file into the project;
+// the explorer then lists the file, which only the workspace's own shell can have made.
+async function terminalRuns(page, t) {
+  const name = `terminal-${crypto.randomUUID().slice(0, 8)}.txt`;
+  await runCommand(page, 'Terminal: Create New Terminal');
+  await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 30000 });
+  await page.locator('.terminal-wrapper .xterm').first().click();
+  // The shell prompt takes a moment; typed keys wait in the pty until then.
+  await page.keyboard.type(`echo ran-in-$(hostname) > ${name}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name })
+    .waitFor({ timeout: 30000 }).catch(() => { throw new Error(`the terminal's file ${name} never appeared in the explorer`); });
+  t.note(`terminal ran a command (${name} in the explorer)`);
+}
+
+test('console-open-over-http-terminal-works', async (t) => {
+  // A person who signed in to the console and has no proxy password and no trusted CA: Open falls back
+  // to an http:// sign-in link. Chromium then opens the workbench's WebSocket as a CONNECT <host>:80
+  // without credentials, which must be accepted, with the session cookie authenticating what is inside.
+  const token = await tokenFor('dave');
+  const ws = await workspaceFor('dave', 'http');
+  const user = await launch(t, { proxy: 'pac' });
+  const page = t.page = await newPage(user);
+  await page.goto(`${config.cpUrl}/`);
+  await page.fill('#credential', token);
+  await page.click('#sign-in-form button[type=submit]');
+  await page.locator('#who', { hasText: 'signed in as dave' }).waitFor({ timeout: 10000 });
+  const row = page.locator(`#ws-table tbody tr[data-name="http"][data-state="RUNNING"]`);
+  await row.waitFor({ timeout: 60000 });
+  await page.locator('#https-status.warn').waitFor({ timeout: 20000 }).catch(async () => {
+    throw new Error(`expected the console to fall back to http (no trusted CA), it says: ${await page.textContent('#https-status')}`);
+  });
+  const offset = accessLogSize();
+  const [tab] = await Promise.all([
+    user.waitForEvent('page', { timeout: 15000 }),
+    row.locator('button[data-action="open"]').click(),
+  ]);
+  t.page = tab;
+  await tab.waitForURL((u) => u.origin === `http://${ws.hostname}` && !u.search.includes('token='), { timeout: 60000 });
+  await expectWorkbench(tab, t, 'http: ');
+  const tunnels = accessLogSince(offset).filter((l) => l.includes('method=CONNECT') && l.includes(`${ws.hostname}:80`));
+  if (tunnels.some((l) => / status=407 /.test(l))) throw new Error(`a CONNECT :80 was challenged: ${tunnels.find((l) => / status=407 /.test(l))}`);
+  await terminalRuns(tab, t);
+  await tab.screenshot({ path: path.join(config.artifacts, `${t.name}.terminal.png`) });
+});
+
+test('https-webview-loads', async (t) => {
+  // Over https with the local CA trusted the workbench is a secure context: a webview (the built-in
+  // Markdown preview) renders the README inside its nested frames.
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'none', trustCa: true });
+  const page = t.page = await newPage(context);
+  const link = await signInLink('alice', ws);
+  await page.goto(link.httpsUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  await expectWorkbench(page, t, 'https: ');
+  await openReadme(page);
+  await runCommand(page, 'Markdown: Open Preview to the Side');
+  const rendered = await until('the Markdown preview webview to render the README', async () => {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      const text = await frame.evaluate(() => document.body && document.body.innerText).catch(() => '');
+      if (text && text.includes(WELCOME)) return frame.url();
+    }
+    return null;
+  }, 60000);
+  t.note(`webview rendered (${new URL(rendered).pathname.split('/').slice(-2).join('/')})`);
+  await page.screenshot({ path: path.join(config.artifacts, `${t.name}.webview.png`) });
+});
+
 test('foreign-page-cannot-open-workspace-websocket', async (t) => {
   const ws = await workspaceFor('alice', 'main');
   const probe = `/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`;
