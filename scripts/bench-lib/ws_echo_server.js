@@ -1,20 +1,23 @@
 // A WebSocket echo server with no dependencies, for benchmarks: answers the RFC 6455 handshake on
 // any path and echoes every data frame back (unmasked, as a server must). Holds idle connections.
-// usage: node ws_echo_server.js PORT
+// Listens on 127.0.0.1:PORT and, if SOCKET is given, on that unix socket too (as code-server does, for
+// Codermon's proxy; the peers connect over TCP).
+// usage: node ws_echo_server.js PORT [SOCKET]
 'use strict';
 const http = require('http');
 const crypto = require('crypto');
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const port = Number(process.argv[2]);
+const socketPath = process.argv[3];
 
-const server = http.createServer((req, res) => {
+function answer(req, res) {
   const body = Buffer.from('ok\n');
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
   res.end(body);
-});
-server.maxConnections = 100000;
-server.on('upgrade', (req, socket) => {
+}
+
+function upgrade(req, socket) {
   const accept = crypto.createHash('sha1').update(req.headers['sec-websocket-key'] + GUID).digest('base64');
   socket.setNoDelay(true);
   socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
@@ -45,5 +48,14 @@ server.on('upgrade', (req, socket) => {
     }
   });
   socket.on('error', () => {});
-});
-server.listen(port, '127.0.0.1', () => console.log(`ws-echo listening on 127.0.0.1:${port}`));
+}
+
+// One server per listener (a server listens once); both share the handlers.
+function serve(listen, where) {
+  const server = http.createServer(answer);
+  server.maxConnections = 100000;
+  server.on('upgrade', upgrade);
+  listen(server, () => console.log(`ws-echo listening on ${where}`));
+}
+serve((server, done) => server.listen(port, '127.0.0.1', done), `127.0.0.1:${port}`);
+if (socketPath) serve((server, done) => server.listen(socketPath, done), `unix:${socketPath}`);

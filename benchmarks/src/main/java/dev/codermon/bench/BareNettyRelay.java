@@ -10,9 +10,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,13 +23,14 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * A reference for {@code scripts/bench}, not a product: the least a Netty HTTP forward proxy can do on
  * this machine. Netty's HTTP codecs on both sides, native epoll, one event loop per core, one upstream
- * connection per client connection on the client's loop, absolute-form turned into origin-form and
- * {@code Proxy-Authorization} dropped; no authentication, routing, limits, logging or metrics. The
- * difference between it and Codermon's proxy is what Codermon's checks cost per request; the
- * difference between it and haproxy is what the framework and the JVM cost.
+ * connection per client connection on the client's loop, over a unix domain socket as Codermon's proxy
+ * reaches code-server, absolute-form turned into origin-form and {@code Proxy-Authorization} dropped; no
+ * authentication, routing, limits, logging or metrics. The difference between it and Codermon's proxy is
+ * what Codermon's checks cost per request; the difference between it and haproxy is what the framework
+ * and the JVM cost (haproxy's second hop is loopback TCP, a little dearer than a unix socket).
  *
- * <p>Usage: {@code java -cp benchmarks.jar dev.codermon.bench.BareNettyRelay <port> <upstream port>};
- * binds 127.0.0.1 and connects only to 127.0.0.1.
+ * <p>Usage: {@code java -cp benchmarks.jar dev.codermon.bench.BareNettyRelay <port> <upstream socket path>};
+ * binds 127.0.0.1 and connects only to that socket.
  */
 public final class BareNettyRelay {
 
@@ -37,11 +39,11 @@ public final class BareNettyRelay {
 
     public static void main(String[] args) throws InterruptedException {
         if (args.length != 2) {
-            System.err.println("usage: BareNettyRelay <port> <upstream port>");
+            System.err.println("usage: BareNettyRelay <port> <upstream socket path>");
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
-        int upstreamPort = Integer.parseInt(args[1]);
+        DomainSocketAddress upstream = new DomainSocketAddress(args[1]);
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 EpollIoHandler.newFactory());
         Channel server = new ServerBootstrap().group(loops).channel(EpollServerSocketChannel.class)
@@ -49,30 +51,29 @@ public final class BareNettyRelay {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new Front(upstreamPort));
+                        ch.pipeline().addLast(new HttpServerCodec(), new Front(upstream));
                     }
                 }).bind("127.0.0.1", port).sync().channel();
-        System.out.println("bare Netty relay on 127.0.0.1:" + port + " -> 127.0.0.1:" + upstreamPort);
+        System.out.println("bare Netty relay on 127.0.0.1:" + port + " -> unix:" + upstream.path());
         server.closeFuture().sync();
     }
 
     /** Forwards a client connection's requests to its own upstream connection. */
     private static final class Front extends ChannelInboundHandlerAdapter {
 
-        private final int upstreamPort;
+        private final DomainSocketAddress upstreamAddress;
         private Channel upstream;
         private boolean unflushed;
 
-        Front(int upstreamPort) {
-            this.upstreamPort = upstreamPort;
+        Front(DomainSocketAddress upstreamAddress) {
+            this.upstreamAddress = upstreamAddress;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
             client.config().setAutoRead(false);
-            new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
+            new Bootstrap().group(client.eventLoop()).channel(EpollDomainSocketChannel.class).disableResolver()
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -94,7 +95,7 @@ public final class BareNettyRelay {
                             });
                         }
                     })
-                    .connect("127.0.0.1", upstreamPort).addListener((ChannelFutureListener) f -> {
+                    .connect(upstreamAddress).addListener((ChannelFutureListener) f -> {
                         if (f.isSuccess()) {
                             upstream = f.channel();
                             client.config().setAutoRead(true);

@@ -106,8 +106,8 @@ public final class EdgeProxy implements AutoCloseable {
         ProxyChannelInitializer initializer = new ProxyChannelInitializer(front,
                 new ProxyAuthenticator(verifier, revocations, Clock.systemUTC()),
                 new TargetPolicy(config.domain(), config.deniedAppPorts()), routes,
-                new UpstreamConnector(transport.clientChannelFactory(), (int) limits.connectTimeout().toMillis(),
-                        WATER_MARK),
+                new UpstreamConnector(transport.upstreamChannelFactory(), transport::upstreamAddress,
+                        (int) limits.connectTimeout().toMillis(), WATER_MARK),
                 activity, services);
         serverChannel = new ServerBootstrap()
                 .group(bossGroup, workerGroup)

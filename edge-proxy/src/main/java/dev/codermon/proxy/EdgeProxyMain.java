@@ -116,8 +116,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
     private String drainTimeout;
 
     @Option(names = "--deny-app-ports", defaultValue = "${env:CODERMON_DENY_APP_PORTS:-22}",
-            description = "Ports inside workspaces that app hosts (<port>.<workspace-host>) never reach, comma-separated;"
-                    + " code-server's own port is always closed (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
+            description = "Ports inside workspaces that app hosts (<port>.<workspace-host>) never reach, comma-separated"
+                    + " (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
     private String denyAppPorts;
 
     /**

@@ -48,7 +48,7 @@ class CredentialAttacksIT {
 
     @BeforeAll
     static void start() throws Exception {
-        fixture.addRoute("ws-carol", "carol", "main", CAROL_HOST, fixture.upstream.port());
+        fixture.addRoute("ws-carol", "carol", "main", CAROL_HOST, fixture.upstream.socket());
     }
 
     private static JWTClaimsSet.Builder claims(String user) {

@@ -25,9 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Egress attempts by an authenticated user, end to end: each is answered by the proxy itself with its
  * status and reason, the connection is closed, and neither recording upstream saw anything.
  *
- * <p>Every address used here is a loopback form of a port where a recording upstream (or the proxy
- * itself) listens, or a name under {@code .invalid}, which resolves nowhere: even a broken proxy could
- * reach nothing outside this host's loopback. Cloud-metadata and private-range literals are refused by
+ * <p>Both upstreams listen on unix sockets, as code-server does, and on a loopback port as well that
+ * stands for the TCP port a workspace had before (recording alike). Every address used here is a
+ * loopback form of such a port (or of the proxy's own), or a name under {@code .invalid}, which resolves
+ * nowhere: even a broken proxy could reach nothing outside this host's loopback. Cloud-metadata and private-range literals are refused by
  * {@code TargetPolicy} before any connection, and are covered by {@code TargetPolicyTest}.
  */
 class EgressAttacksIT {
@@ -42,15 +43,20 @@ class EgressAttacksIT {
     private static final String DAVE_HOST = "main.dave.codermon.internal";
 
     private static ProxyFixture fixture;
-    /** Dave's workspace: another user's, on its own port. */
+    /** Dave's workspace: another user's, on its own socket. */
     private static TestUpstream dave;
+    /** The loopback ports of alice's and dave's upstreams. */
+    private static int alicePort;
+    private static int davePort;
     private static String auth;
 
     @BeforeAll
     static void start() throws Exception {
         fixture = new ProxyFixture(ProxyLimits.defaults(), 0);
         dave = new TestUpstream().start();
-        fixture.addRoute("ws-dave", "dave", "main", DAVE_HOST, dave.port());
+        fixture.addRoute("ws-dave", "dave", "main", DAVE_HOST, dave.socket());
+        alicePort = fixture.upstream.listenOnLoopback();
+        davePort = dave.listenOnLoopback();
         auth = RawClient.basic("alice", fixture.token("alice"));
     }
 
@@ -67,8 +73,8 @@ class EgressAttacksIT {
     }
 
     static Stream<Arguments> absoluteTargets() {
-        int p = fixture.upstream.port();
-        int d = dave.port();
+        int p = alicePort;
+        int d = davePort;
         int proxy = fixture.port();
         int admin = fixture.proxy.adminPort();
         List<Arguments> cases = new ArrayList<>();
@@ -110,7 +116,7 @@ class EgressAttacksIT {
     }
 
     static Stream<Arguments> disguisedTargets() {
-        int p = fixture.upstream.port();
+        int p = alicePort;
         return Stream.of(
                 Arguments.of("user info before the real host", "http://" + ALICE_HOST + "@127.0.0.1:" + p + "/",
                         ALICE_HOST, 400, ABSOLUTE),
@@ -143,7 +149,7 @@ class EgressAttacksIT {
     @Test
     void two_host_headers_are_refused() throws IOException {
         assertRefused("two Host headers", "GET http://" + ALICE_HOST + "/ HTTP/1.1\r\nHost: " + ALICE_HOST
-                + "\r\nHost: 127.0.0.1:" + fixture.upstream.port() + "\r\nProxy-Authorization: " + auth
+                + "\r\nHost: 127.0.0.1:" + alicePort + "\r\nProxy-Authorization: " + auth
                 + "\r\n\r\n", 400, "more than one Host header");
     }
 
@@ -157,8 +163,8 @@ class EgressAttacksIT {
     }
 
     static Stream<Arguments> connectTargets() {
-        int p = fixture.upstream.port();
-        int d = dave.port();
+        int p = alicePort;
+        int d = davePort;
         List<Arguments> cases = new ArrayList<>();
         for (String target : new String[] {"127.0.0.1:" + p, "127.0.0.1:80", "127.0.0.1:443", "2130706433:" + p,
             "0x7f000001:443", "0177.0.0.1:80", "[::1]:" + p, "[::ffff:127.0.0.1]:443", "localhost:" + p,
@@ -180,7 +186,7 @@ class EgressAttacksIT {
 
     @Test
     void requests_inside_a_tunnel_cannot_leave_its_host() throws IOException {
-        int p = fixture.upstream.port();
+        int p = alicePort;
         String[][] inner = {
             {"/", "127.0.0.1:" + p},
             {"/", BOB_HOST},

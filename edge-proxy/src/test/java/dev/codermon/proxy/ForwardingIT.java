@@ -136,12 +136,14 @@ class ForwardingIT {
     }
 
     @Test
-    void ip_literals_are_refused() throws IOException {
+    void ip_literals_are_refused() throws Exception {
         String bearer = "Bearer " + fixture.token("alice");
-        String upstream = "127.0.0.1:" + fixture.upstream.port();
+        // The upstream also listens on a loopback port here, so that a proxy forwarding by IP would be seen.
+        int port = fixture.upstream.listenOnLoopback();
+        String upstream = "127.0.0.1:" + port;
         String reason = "IP addresses are not reachable through this proxy; use a workspace host name";
         assertRefused(exchange(get("http://" + upstream + "/", upstream, bearer)), 403, reason);
-        assertRefused(exchange(get("http://[::1]:" + fixture.upstream.port() + "/", "[::1]", bearer)), 403, reason);
+        assertRefused(exchange(get("http://[::1]:" + port + "/", "[::1]", bearer)), 403, reason);
         assertRefused(exchange(get("http://2130706433/", "2130706433", bearer)), 403, reason);
         assertRefused(exchange(get("http://0x7f.1/", "0x7f.1", bearer)), 403, reason);
     }
@@ -183,7 +185,7 @@ class ForwardingIT {
     }
 
     @Test
-    void workspace_that_does_not_answer_gets_502() throws IOException {
+    void workspace_whose_socket_does_not_exist_gets_502() throws IOException {
         assertRefused(exchange(get("http://" + ALICE_DOWN_HOST + "/", ALICE_DOWN_HOST,
                 "Bearer " + fixture.token("alice"))), 502, "workspace is not answering");
     }
@@ -191,7 +193,7 @@ class ForwardingIT {
     @Test
     void removed_route_is_refused_within_two_seconds() throws Exception {
         String host = "temp.alice.codermon.internal";
-        fixture.addRoute("ws-alice-temp", "alice", "temp", host, fixture.upstream.port());
+        fixture.addRoute("ws-alice-temp", "alice", "temp", host, fixture.upstream.socket());
         String request = get("http://" + host + "/", host, "Bearer " + fixture.token("alice"));
         assertEquals(200, exchange(request).status());
         fixture.controlPlaneStore.delete("ws-alice-temp");

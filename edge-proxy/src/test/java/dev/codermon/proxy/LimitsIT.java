@@ -46,7 +46,7 @@ class LimitsIT {
         fixture = new ProxyFixture(ProxyLimits.defaults().withHeaderTimeout(Duration.ofSeconds(5))
                 .withIdleTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(60)), 0);
         faulty = new FaultyUpstream();
-        fixture.addRoute("ws-silent", "alice", "silent", SILENT_HOST, faulty.port());
+        fixture.addRoute("ws-silent", "alice", "silent", SILENT_HOST, faulty.socket());
         auth = RawClient.basic("alice", fixture.token("alice"));
     }
 

@@ -33,7 +33,7 @@ class UpstreamFaultsIT {
         fixture = new ProxyFixture(ProxyLimits.defaults()
                 .withIdleTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)), -1);
         faulty = new FaultyUpstream();
-        fixture.addRoute("ws-faulty", "alice", "faulty", FAULTY_HOST, faulty.port());
+        fixture.addRoute("ws-faulty", "alice", "faulty", FAULTY_HOST, faulty.socket());
         auth = RawClient.basic("alice", fixture.token("alice"));
     }
 

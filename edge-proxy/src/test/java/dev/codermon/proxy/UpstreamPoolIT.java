@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
+import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.proxy.testing.RawClient.Response;
+import dev.codermon.proxy.testing.TestUpstream;
 import dev.codermon.proxy.testing.TestUpstream.Seen;
 import io.netty.util.NettyRuntime;
 import java.io.IOException;
@@ -21,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The per-event-loop upstream pool over real sockets: alice's and bob's workspaces are served by the
- * same upstream address, as two workspaces would be if a port were reused. Client connections are
+ * The per-event-loop upstream pool over real unix sockets: alice's and bob's workspaces are served by the
+ * same upstream socket, as two workspaces would be if a socket path were reused; other tests give a
+ * workspace a socket of its own, or move one to a new socket. Client connections are
  * spread over the proxy's event loops, one pool each, so every test opens more client connections
  * in a row than there are event loops.
  */
@@ -85,6 +88,58 @@ class UpstreamPoolIT {
         Set<String> shared = new HashSet<>(alice);
         shared.retainAll(bob);
         assertTrue(shared.isEmpty(), "an upstream connection carried both workspaces: " + shared);
+    }
+
+    @Test
+    void workspaces_on_different_sockets_never_share_a_pooled_connection() throws Exception {
+        String carolHost = "main.carol.codermon.internal";
+        try (TestUpstream carols = new TestUpstream().start()) {
+            fixture.addRoute("ws-carol", "carol", "main", carolHost, carols.socket());
+            // Turn by turn, so that each workspace's idle connections wait in the pools when the other's come.
+            for (int i = 0; i < SEQUENTIAL_CLIENTS; i++) {
+                assertEquals("hello /alice-" + i, requestOnNewConnection("alice", ALICE_HOST, "/alice-" + i).text());
+                assertEquals("hello /carol-" + i, requestOnNewConnection("carol", carolHost, "/carol-" + i).text());
+            }
+            assertEquals(SEQUENTIAL_CLIENTS,
+                    fixture.upstream.seen().stream().filter(s -> s.uri().startsWith("/alice-")).count());
+            assertTrue(fixture.upstream.seen().stream().noneMatch(s -> s.uri().startsWith("/carol-")),
+                    "carol's request reached alice's workspace");
+            assertEquals(SEQUENTIAL_CLIENTS, carols.seen().size());
+            assertTrue(carols.seen().stream().allMatch(s -> s.uri().startsWith("/carol-")),
+                    "alice's request reached carol's workspace: " + carols.seen());
+            assertTrue(carols.acceptedConnections() < SEQUENTIAL_CLIENTS, "carol's connections were reused");
+        } finally {
+            fixture.controlPlaneStore.delete("ws-carol");
+        }
+    }
+
+    @Test
+    void a_workspace_moved_to_a_new_socket_never_reuses_connections_to_the_old_one() throws Exception {
+        String daveHost = "main.dave.codermon.internal";
+        try (TestUpstream before = new TestUpstream().start(); TestUpstream after = new TestUpstream().start()) {
+            fixture.addRoute("ws-dave", "dave", "main", daveHost, before.socket());
+            for (int i = 0; i < SEQUENTIAL_CLIENTS; i++) {
+                requestOnNewConnection("dave", daveHost, "/old-" + i);
+            }
+            // Started again on another socket (the old one still listening, its connections still pooled).
+            WorkspaceRecord record = fixture.controlPlaneStore.find("ws-dave").orElseThrow();
+            fixture.controlPlaneStore.update(record.withUpstream(after.socket(), "test-2"));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (after.seen().isEmpty() && System.nanoTime() < deadline) {
+                requestOnNewConnection("dave", daveHost, "/moving");
+                Thread.sleep(50);
+            }
+            assertTrue(!after.seen().isEmpty(), "the new socket was never used");
+            int oldRequests = before.seen().size();
+            for (int i = 0; i < SEQUENTIAL_CLIENTS; i++) {
+                assertEquals("hello /new-" + i, requestOnNewConnection("dave", daveHost, "/new-" + i).text());
+            }
+            assertEquals(oldRequests, before.seen().size(), "a request went to the old socket after the move");
+            assertEquals(SEQUENTIAL_CLIENTS,
+                    after.seen().stream().filter(s -> s.uri().startsWith("/new-")).count());
+        } finally {
+            fixture.controlPlaneStore.delete("ws-dave");
+        }
     }
 
     @Test

@@ -56,8 +56,6 @@ public record Refusal(HttpResponseStatus status, String reason) {
             "Host does not match the CONNECT target");
     public static final Refusal NO_ROUTE = new Refusal(HttpResponseStatus.FORBIDDEN,
             "no running workspace of yours at this host");
-    public static final Refusal APP_PORT_CODE_SERVER = new Refusal(HttpResponseStatus.FORBIDDEN,
-            "this port is code-server's own; open the workspace host itself instead");
     public static final Refusal APP_PORT_DENIED = new Refusal(HttpResponseStatus.FORBIDDEN,
             "this port is closed to apps by the proxy's deny list (--deny-app-ports)");
 

@@ -7,13 +7,12 @@ import java.util.Set;
 /**
  * Decides which targets the proxy may reach: host names under the workspace domain on port 80,
  * nothing else (no IP literals in any notation, no {@code localhost}, no other ports). Deny by default.
- * App hosts ({@link AppHost}) may reach any port inside their workspace except code-server's own and
- * the deny list.
+ * App hosts ({@link AppHost}) may reach any port inside their workspace except those on the deny list;
+ * code-server itself has no port to close (it listens on a unix socket), so every other port is the
+ * workspace's own.
  */
 public final class TargetPolicy {
 
-    /** code-server's port inside a workspace container; an app host for it would make code-server proxy to itself. */
-    public static final int CONTAINER_CODE_SERVER_PORT = 8080;
     /** Ports no app host reaches unless configured otherwise: 22 (ssh). */
     public static final Set<Integer> DEFAULT_DENIED_APP_PORTS = Set.of(22);
 
@@ -32,14 +31,10 @@ public final class TargetPolicy {
     }
 
     /**
-     * Returns why an app host of this (already owner-checked) route is refused, or null if it may be
-     * forwarded: code-server's own port (the route's upstream port for local processes, 8080 in a
-     * container) would loop code-server into itself; denied ports are closed by configuration.
+     * Returns why an app host of an (already owner-checked) route is refused, or null if it may be
+     * forwarded: denied ports are closed by configuration.
      */
-    public Refusal checkApp(AppHost app, Route route) {
-        if (app.port() == route.upstreamPort() || app.port() == CONTAINER_CODE_SERVER_PORT) {
-            return Refusal.APP_PORT_CODE_SERVER;
-        }
+    public Refusal checkApp(AppHost app) {
         if (deniedAppPorts.contains(app.port())) {
             return Refusal.APP_PORT_DENIED;
         }
@@ -70,7 +65,7 @@ public final class TargetPolicy {
         if (port < 1 || port > 65535) {
             return Refusal.APP_PORT_DENIED;
         }
-        return checkApp(new AppHost((int) port, route.hostname()), route);
+        return checkApp(new AppHost((int) port, route.hostname()));
     }
 
     /** Decodes %XX escapes of an ASCII path segment; null if one is malformed or not ASCII. */

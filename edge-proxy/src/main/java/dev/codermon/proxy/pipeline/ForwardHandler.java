@@ -121,14 +121,13 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Returns whether two routes lead to the same upstream of the same workspace. */
+    /** Returns whether two routes lead to the same upstream socket of the same workspace. */
     private static boolean sameUpstream(Route a, Route b) {
-        return a != null && a.upstreamPort() == b.upstreamPort() && a.upstreamHost().equals(b.upstreamHost())
-                && a.workspaceId().equals(b.workspaceId());
+        return a != null && a.upstreamSocket().equals(b.upstreamSocket()) && a.workspaceId().equals(b.workspaceId());
     }
 
     private static UpstreamPool.Key keyOf(Route route) {
-        return new UpstreamPool.Key(route.workspaceId(), route.upstreamHost(), route.upstreamPort());
+        return new UpstreamPool.Key(route.workspaceId(), route.upstreamSocket());
     }
 
     private void attach(Channel channel, Route route, UpstreamResponseHandler handler) {
@@ -160,8 +159,8 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         if (!future.isSuccess()) {
             Refusal refusal = future.cause() instanceof ConnectTimeoutException
                     ? Refusal.UPSTREAM_TIMEOUT : Refusal.UPSTREAM_DOWN;
-            log.debug("{} upstream {}:{} failed: {}", ctx.channel(), backendRoute.upstreamHost(),
-                    backendRoute.upstreamPort(), future.cause().toString());
+            log.debug("{} upstream {} of {} failed: {}", ctx.channel(), backendRoute.upstreamSocket(),
+                    backendRoute.workspaceId(), future.cause().toString());
             backend = null;
             releaseWaiting();
             ErrorResponses.sendAndClose(ctx.channel(), refusal);

@@ -38,6 +38,6 @@ final class WorkspaceRoutes {
         if (route.isEmpty() || !route.get().user().equals(principal.user())) {
             return Refusal.NO_ROUTE;
         }
-        return app == null ? policy.checkPathProxy(originForm, route.get()) : policy.checkApp(app, route.get());
+        return app == null ? policy.checkPathProxy(originForm, route.get()) : policy.checkApp(app);
     }
 }

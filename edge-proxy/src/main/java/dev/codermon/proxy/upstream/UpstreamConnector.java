@@ -13,14 +13,16 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * Opens connections to workspace upstreams on the client channel's own event loop, so that both
- * sides of a proxied exchange run on one thread, and keeps one {@link UpstreamPool} of idle
- * keep-alive connections per event loop.
+ * Opens connections to workspace upstreams (code-server's unix domain socket, {@link Route#upstreamSocket()})
+ * on the client channel's own event loop, so that both sides of a proxied exchange run on one thread,
+ * and keeps one {@link UpstreamPool} of idle keep-alive connections per event loop.
  */
 public final class UpstreamConnector {
 
@@ -47,21 +49,28 @@ public final class UpstreamConnector {
             .setAllowDuplicateContentLengths(false);
 
     private final ChannelFactory<? extends Channel> channelFactory;
+    private final Function<String, SocketAddress> socketAddress;
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
     private final int maxIdlePerUpstream;
     private final long poolIdleTimeoutNanos;
     private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
-    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
-            WriteBufferWaterMark waterMark) {
-        this(channelFactory, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
+    /**
+     * Creates a connector whose channels come from the factory (domain socket channels of the event loops'
+     * transport) and reach a socket path at the address the function makes of it.
+     */
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
+            Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark) {
+        this(channelFactory, socketAddress, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
                 DEFAULT_POOL_IDLE_TIMEOUT);
     }
 
-    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory, int connectTimeoutMillis,
-            WriteBufferWaterMark waterMark, int maxIdlePerUpstream, Duration poolIdleTimeout) {
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
+            Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
+            int maxIdlePerUpstream, Duration poolIdleTimeout) {
         this.channelFactory = channelFactory;
+        this.socketAddress = socketAddress;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
         this.maxIdlePerUpstream = maxIdlePerUpstream;
@@ -74,15 +83,17 @@ public final class UpstreamConnector {
     }
 
     /**
-     * Connects to the route's upstream with an HTTP client codec, the wait for app ports that are not
-     * listening yet, and the response handler.
+     * Connects to the route's upstream socket with an HTTP client codec, the wait for app ports that are
+     * not listening yet, and the response handler. A socket file that is missing, or that nothing listens
+     * on, fails the future at once.
      */
     public ChannelFuture connect(Channel client, Route route, ChannelHandler responseHandler) {
         return new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(channelFactory)
+                // A path names the socket: there is no name to resolve.
+                .disableResolver()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -95,6 +106,6 @@ public final class UpstreamConnector {
                                 .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
                     }
                 })
-                .connect(route.upstreamHost(), route.upstreamPort());
+                .connect(socketAddress.apply(route.upstreamSocket()));
     }
 }

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps idle keep-alive connections to upstreams of one event loop, for later client connections on
- * that loop to reuse. Connections are keyed by workspace and address, so that a connection opened for
- * one workspace is never handed to another, even if its port were reused. At most
+ * that loop to reuse. Connections are keyed by workspace and socket path, so that a connection opened
+ * for one workspace is never handed to another, even if a path were reused. At most
  * {@code maxIdlePerKey} wait per key; one idle longer than the idle timeout is closed.
  *
  * <p>Used only on its event loop, like the channels it holds: no locks. A connection is in the pool
@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamPool {
 
     /** What a pooled connection may be reused for. */
-    public record Key(String workspaceId, String host, int port) {
+    public record Key(String workspaceId, String socketPath) {
     }
 
     private record Idle(Channel channel, long sinceNanos) {

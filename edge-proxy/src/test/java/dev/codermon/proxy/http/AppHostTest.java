@@ -34,14 +34,14 @@ class AppHostTest {
     }
 
     @Test
-    void code_server_ports_and_denied_ports_are_closed_to_apps() {
+    void denied_ports_are_closed_to_apps_and_others_open() {
         TargetPolicy policy = new TargetPolicy("codermon.internal", Set.of(22, 5432));
-        Route route = new Route("ws", "alice", WS, "127.0.0.1", 20001);
-        assertEquals(Refusal.APP_PORT_CODE_SERVER, policy.checkApp(new AppHost(20001, WS), route));
-        assertEquals(Refusal.APP_PORT_CODE_SERVER, policy.checkApp(new AppHost(8080, WS), route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkApp(new AppHost(22, WS), route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkApp(new AppHost(5432, WS), route));
-        assertNull(policy.checkApp(new AppHost(8501, WS), route));
+        assertEquals(Refusal.APP_PORT_DENIED, policy.checkApp(new AppHost(22, WS)));
+        assertEquals(Refusal.APP_PORT_DENIED, policy.checkApp(new AppHost(5432, WS)));
+        assertNull(policy.checkApp(new AppHost(8501, WS)));
+        // code-server listens on a unix socket: 8080, its old port in containers, is an app port like any other.
+        assertNull(policy.checkApp(new AppHost(8080, WS)));
+        assertEquals(Refusal.APP_PORT_DENIED, new TargetPolicy("codermon.internal").checkApp(new AppHost(22, WS)));
         assertNull(new TargetPolicy("codermon.internal").check(new RequestTarget("8501." + WS, RequestTarget.NO_PORT,
                 "/")));
     }
@@ -49,12 +49,10 @@ class AppHostTest {
     @Test
     void code_servers_path_proxy_is_held_to_the_same_closed_ports() {
         TargetPolicy policy = new TargetPolicy("codermon.internal", Set.of(22, 5432));
-        Route route = new Route("ws", "alice", WS, "127.0.0.1", 20001);
+        Route route = new Route("ws", "alice", WS, "/run/codermon/ws/cs.sock");
         assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/22/", route));
         assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/absproxy/5432/db?x=1", route));
         assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/22", route));
-        assertEquals(Refusal.APP_PORT_CODE_SERVER, policy.checkPathProxy("/proxy/20001/", route));
-        assertEquals(Refusal.APP_PORT_CODE_SERVER, policy.checkPathProxy("/absproxy/8080/", route));
         // code-server matches its routes case-insensitively and percent-decodes the port.
         assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/PROXY/22/", route));
         assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/%32%32/", route));

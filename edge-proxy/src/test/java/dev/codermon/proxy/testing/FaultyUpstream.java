@@ -4,10 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -15,13 +19,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A misbehaving upstream on a plain loopback socket, one thread per connection: it reads one request head,
- * records its first line, and then does what the path says.
+ * A misbehaving upstream on a unix domain socket in a directory of its own (blocking channels, one thread
+ * per connection): it reads one request line, records it, reads the rest of the head unless the path asks
+ * for a reset, and then does what the path says.
  * <ul>
- *   <li>{@code /die-mid-length}: a 100-byte {@code Content-Length} response cut after 10 bytes (FIN)</li>
- *   <li>{@code /die-mid-chunked}: a chunked response cut after its first chunk (FIN)</li>
- *   <li>{@code /reset-before}: a TCP reset before any response byte</li>
- *   <li>{@code /reset-mid}: half a response, then a TCP reset</li>
+ *   <li>{@code /die-mid-length}: a 100-byte {@code Content-Length} response cut after 10 bytes (end of stream)</li>
+ *   <li>{@code /die-mid-chunked}: a chunked response cut after its first chunk (end of stream)</li>
+ *   <li>{@code /reset-before}: a reset before any response byte: a unix socket closed with unread bytes
+ *       gives its peer {@code ECONNRESET}, as a TCP RST does</li>
+ *   <li>{@code /reset-mid}: half a response, then such a reset</li>
  *   <li>{@code /silent}: never answers, keeps the connection open</li>
  *   <li>{@code /garbage}: a non-HTTP line, then closes</li>
  *   <li>{@code /garbage-open}: binary garbage, keeps the connection open</li>
@@ -33,20 +39,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FaultyUpstream implements AutoCloseable {
 
-    private final ServerSocket server;
+    private final Path dir;
+    private final ServerSocketChannel server;
     private final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-    private final List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<SocketChannel> open = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public FaultyUpstream() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        dir = Files.createTempDirectory("faulty-upstream");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(dir.resolve("cs.sock")), 50);
         Thread acceptor = new Thread(this::acceptLoop, "faulty-upstream");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
-    public int port() {
-        return server.getLocalPort();
+    /** Returns the absolute path of the socket this upstream listens on, as a route names it. */
+    public String socket() {
+        return dir.resolve("cs.sock").toString();
     }
 
     /** Returns the request lines received so far. */
@@ -60,14 +70,14 @@ public final class FaultyUpstream implements AutoCloseable {
 
     /** Returns how many of the connections it accepted are still open on its side. */
     public int openConnections() {
-        open.removeIf(Socket::isClosed);
+        open.removeIf(channel -> !channel.isOpen());
         return open.size();
     }
 
     private void acceptLoop() {
         try {
-            while (!server.isClosed()) {
-                Socket socket = server.accept();
+            while (server.isOpen()) {
+                SocketChannel socket = server.accept();
                 open.add(socket);
                 Thread worker = new Thread(() -> serve(socket), "faulty-upstream-conn");
                 worker.setDaemon(true);
@@ -78,17 +88,23 @@ public final class FaultyUpstream implements AutoCloseable {
         }
     }
 
-    private void serve(Socket socket) {
+    private void serve(SocketChannel socket) {
         try (socket) {
-            InputStream in = socket.getInputStream();
-            OutputStream out = socket.getOutputStream();
-            String head = readHead(in);
-            if (head == null) {
+            // Unbuffered: a reset must leave the rest of the head unread in the socket.
+            InputStream in = Channels.newInputStream(socket);
+            OutputStream out = Channels.newOutputStream(socket);
+            String requestLine = readUntil(in, LINE_END, 0, 8192);
+            if (requestLine == null) {
                 return;
             }
-            String requestLine = head.substring(0, head.indexOf("\r\n"));
+            requestLine = requestLine.substring(0, requestLine.length() - 2);
             seen.add(requestLine);
             String path = requestLine.split(" ")[1];
+            boolean reset = path.startsWith("/reset-");
+            // The request line ended with the head's first CRLF: header lines follow, or the final CRLF.
+            if (!reset && readUntil(in, HEAD_END, 2, 65536) == null) {
+                return;
+            }
             switch (path) {
                 case "/die-mid-length" -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
                 case "/die-mid-chunked" -> write(out,
@@ -134,8 +150,8 @@ public final class FaultyUpstream implements AutoCloseable {
         out.flush();
     }
 
-    private static void reset(Socket socket) throws IOException {
-        socket.setSoLinger(true, 0);
+    /** Closes with the request's header lines still unread, which the peer sees as {@code ECONNRESET}. */
+    private static void reset(SocketChannel socket) throws IOException {
         socket.close();
     }
 
@@ -147,29 +163,39 @@ public final class FaultyUpstream implements AutoCloseable {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
+    private static final byte[] LINE_END = {'\r', '\n'};
+    private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
+
+    /**
+     * Reads byte by byte up to and including {@code end}, of which the first {@code matched} bytes were
+     * already read; null at end of stream or past {@code limit}.
+     */
+    private static String readUntil(InputStream in, byte[] end, int matched, int limit) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (matched < end.length) {
             int b = in.read();
             if (b < 0) {
                 return null;
             }
-            head.write(b);
+            read.write(b);
             matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (head.size() > 65536) {
+            if (read.size() > limit) {
                 return null;
             }
         }
-        return head.toString(StandardCharsets.ISO_8859_1);
+        return read.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override
     public void close() throws IOException {
-        server.close();
-        for (Socket socket : open) {
-            socket.close();
+        try {
+            server.close();
+            for (SocketChannel socket : open) {
+                socket.close();
+            }
+        } finally {
+            Files.deleteIfExists(dir.resolve("cs.sock"));
+            Files.deleteIfExists(dir);
         }
     }
 }

@@ -16,7 +16,6 @@ import java.io.IOException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,7 +24,8 @@ import java.time.Instant;
 
 /**
  * Starts a real proxy over a real SQLite route store (written through a second connection, as the
- * control plane would) in front of a real test upstream, with routes for alice and bob.
+ * control plane would) in front of a real test upstream on a unix socket, with routes for alice and bob
+ * (both to that socket) and for alice's workspace {@link #ALICE_DOWN_HOST}, whose socket does not exist.
  */
 public final class ProxyFixture implements AutoCloseable, AfterAllCallback, BeforeEachCallback {
 
@@ -83,9 +83,9 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         Path db = new CodermonHome(dir).routeStoreFile();
         controlPlaneStore = SqliteRouteStore.open(db);
         proxyStore = SqliteRouteStore.open(db);
-        addRoute("ws-alice", "alice", "main", ALICE_HOST, upstream.port());
-        addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.port());
-        addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, freePort());
+        addRoute("ws-alice", "alice", "main", ALICE_HOST, upstream.socket());
+        addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.socket());
+        addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, missingSocket());
         proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
                 adminPort, limits), access, failing(proxyStore), tokens.verifier()).start();
     }
@@ -112,10 +112,16 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
                 });
     }
 
-    public void addRoute(String id, String user, String name, String host, int port) {
+    /** Writes a running workspace whose code-server listens on the given unix socket. */
+    public void addRoute(String id, String user, String name, String host, String socket) {
         Instant now = Instant.now();
-        controlPlaneStore.insert(new WorkspaceRecord(id, user, name, host, "127.0.0.1", port,
-                WorkspaceState.RUNNING, "test", now, now));
+        controlPlaneStore.insert(new WorkspaceRecord(id, user, name, host, socket, WorkspaceState.RUNNING, "test",
+                now, now));
+    }
+
+    /** Returns an absolute socket path in this fixture's directory where no file exists. */
+    public String missingSocket() {
+        return dir.resolve("sockets").resolve("nothing-here").resolve("cs.sock").toString();
     }
 
     public int port() {
@@ -130,13 +136,6 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
     public String expiredToken(String user) {
         Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(2)), java.time.ZoneOffset.UTC);
         return new TokenIssuer(tokens.privateKey(), past).issue(user, Duration.ofHours(1)).token();
-    }
-
-    /** Returns a loopback port on which nothing listens. */
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override

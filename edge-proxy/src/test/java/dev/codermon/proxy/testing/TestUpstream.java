@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -35,13 +36,19 @@ import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A small real upstream: records every request head it receives; {@code /echo...} streams the request
+ * A small real upstream on a unix domain socket in a directory of its own, as code-server listens in a
+ * workspace (NIO's domain sockets, so that the proxy's epoll client meets another implementation). It records every request head it receives; {@code /echo...} streams the request
  * body back as it arrives, {@code /ws...} accepts a WebSocket and echoes text frames as "echo: ...",
  * {@code /sink...} answers the body's length and CRC-32 without storing it, {@code /source/<n>} sends n pattern
  * bytes ({@link PatternBody}), {@code /slow...} answers after a second, a request expecting 100-continue
@@ -59,30 +66,56 @@ public final class TestUpstream implements AutoCloseable {
     private final io.netty.channel.group.ChannelGroup connections =
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private Channel server;
+    private Channel loopbackServer;
+    private Path dir;
 
     /** Returns how many connections this upstream has accepted. */
     public int acceptedConnections() {
         return accepted.get();
     }
 
+    /** Listens on {@code cs.sock} in a new temporary directory. */
     public TestUpstream start() throws InterruptedException {
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.incrementAndGet();
-                        connections.add(ch);
-                        ch.pipeline().addLast("codec", new HttpServerCodec())
-                                .addLast("chunked", new ChunkedWriteHandler())
-                                .addLast("app", new Handler());
-                    }
-                })
-                .bind("127.0.0.1", 0).sync().channel();
+        try {
+            dir = Files.createTempDirectory("test-upstream");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
+                .childHandler(initializer())
+                .bind(UnixDomainSocketAddress.of(dir.resolve("cs.sock"))).sync().channel();
         return this;
     }
 
-    public int port() {
-        return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+    /**
+     * Also serves, and records, on a loopback TCP port, and returns it: a port standing for the one a
+     * workspace's code-server had before it moved to a unix socket, for attacks that aim at a port to
+     * prove that nothing reaches it.
+     */
+    public int listenOnLoopback() throws InterruptedException {
+        if (loopbackServer == null) {
+            loopbackServer = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(initializer()).bind("127.0.0.1", 0).sync().channel();
+        }
+        return ((java.net.InetSocketAddress) loopbackServer.localAddress()).getPort();
+    }
+
+    private ChannelInitializer<Channel> initializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                accepted.incrementAndGet();
+                connections.add(ch);
+                ch.pipeline().addLast("codec", new HttpServerCodec())
+                        .addLast("chunked", new ChunkedWriteHandler())
+                        .addLast("app", new Handler());
+            }
+        };
+    }
+
+    /** Returns the absolute path of the socket this upstream listens on, as a route names it. */
+    public String socket() {
+        return dir.resolve("cs.sock").toString();
     }
 
     public List<Seen> seen() {
@@ -100,8 +133,20 @@ public final class TestUpstream implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            server.close().syncUninterruptibly();
+            if (loopbackServer != null) {
+                loopbackServer.close().syncUninterruptibly();
+            }
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        } finally {
+            try {
+                Files.deleteIfExists(dir.resolve("cs.sock"));
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class RouteCacheTest {
 
     private static final String HOST = "main.alice.codermon.internal";
-    private static final Route ROUTE = new Route("ws-1", "alice", HOST, "127.0.0.1", 4000);
+    private static final Route ROUTE = new Route("ws-1", "alice", HOST, "/run/codermon/ws-1/cs.sock");
 
     private final FakeStore store = new FakeStore();
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1);

@@ -3,11 +3,14 @@ package dev.codermon.auth.route;
 /**
  * Tells the proxy where one running workspace listens and whom it belongs to.
  *
- * @param workspaceId  the workspace's id
- * @param user         its owner; the only principal the proxy forwards to it
- * @param hostname     the workspace hostname browsers use
- * @param upstreamHost code-server's address (loopback)
- * @param upstreamPort code-server's port
+ * <p>A workspace's code-server listens on a unix domain socket in a directory that only the proxy (and
+ * the workspace itself) can open; it has no TCP port, so a leaked or guessed address gives nothing to
+ * anyone but the proxy.
+ *
+ * @param workspaceId    the workspace's id
+ * @param user           its owner; the only principal the proxy forwards to it
+ * @param hostname       the workspace hostname browsers use
+ * @param upstreamSocket the absolute path of code-server's unix domain socket
  */
-public record Route(String workspaceId, String user, String hostname, String upstreamHost, int upstreamPort) {
+public record Route(String workspaceId, String user, String hostname, String upstreamSocket) {
 }

@@ -25,8 +25,8 @@ import org.sqlite.SQLiteException;
  */
 public final class SqliteRouteStore implements RouteStore {
 
-    private static final int SCHEMA_VERSION = 2;
-    private static final String COLUMNS = "id, user_id, name, hostname, upstream_host, upstream_port, state,"
+    private static final int SCHEMA_VERSION = 3;
+    private static final String COLUMNS = "id, user_id, name, hostname, upstream_socket, state,"
             + " runtime_ref, created_at, last_activity_at";
 
     private final Path file;
@@ -64,8 +64,7 @@ public final class SqliteRouteStore implements RouteStore {
                       user_id          TEXT NOT NULL,
                       name             TEXT NOT NULL,
                       hostname         TEXT NOT NULL UNIQUE,
-                      upstream_host    TEXT,
-                      upstream_port    INTEGER NOT NULL DEFAULT 0,
+                      upstream_socket  TEXT,
                       state            TEXT NOT NULL,
                       runtime_ref      TEXT,
                       created_at       INTEGER NOT NULL,
@@ -101,9 +100,34 @@ public final class SqliteRouteStore implements RouteStore {
                         + SCHEMA_VERSION + "); upgrade Codermon");
             }
             if (version < SCHEMA_VERSION) {
+                upgrade(s);
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             }
         }
+    }
+
+    /**
+     * Brings a store of an older version up to date. Up to version 2 code-server listened on a loopback TCP
+     * port (reachable by any local process); from 3 on it listens on a unix socket. A workspace that was
+     * running on a TCP port is marked stopped with no route (its files are kept): starting it again gives
+     * it a socket.
+     */
+    private static void upgrade(Statement s) throws SQLException {
+        if (!hasColumn(s, "workspaces", "upstream_socket")) {
+            s.executeUpdate("ALTER TABLE workspaces ADD COLUMN upstream_socket TEXT");
+            s.executeUpdate("UPDATE workspaces SET state = 'STOPPED' WHERE state IN ('STARTING', 'RUNNING', 'STOPPING')");
+        }
+    }
+
+    private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equals(rs.getString("name"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override
@@ -125,7 +149,7 @@ public final class SqliteRouteStore implements RouteStore {
     @Override
     public void insert(WorkspaceRecord r) {
         try {
-            execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ps -> bind(ps, r));
         } catch (RouteStoreException e) {
             if (e.getCause() instanceof SQLiteException se
@@ -140,11 +164,11 @@ public final class SqliteRouteStore implements RouteStore {
     @Override
     public boolean update(WorkspaceRecord r) {
         // last_activity_at is the proxy's to advance: keep whichever is newer.
-        return execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_host = ?,"
-                + " upstream_port = ?, state = ?, runtime_ref = ?, created_at = ?,"
+        return execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_socket = ?,"
+                + " state = ?, runtime_ref = ?, created_at = ?,"
                 + " last_activity_at = MAX(last_activity_at, ?) WHERE id = ?", ps -> {
                     bindFields(ps, r, 1);
-                    ps.setString(10, r.id());
+                    ps.setString(9, r.id());
                 }) == 1;
     }
 
@@ -294,12 +318,11 @@ public final class SqliteRouteStore implements RouteStore {
         ps.setString(first, r.user());
         ps.setString(first + 1, r.name());
         ps.setString(first + 2, r.hostname());
-        ps.setString(first + 3, r.upstreamHost());
-        ps.setInt(first + 4, r.upstreamPort());
-        ps.setString(first + 5, r.state().name());
-        ps.setString(first + 6, r.runtimeRef());
-        ps.setLong(first + 7, r.createdAt().toEpochMilli());
-        ps.setLong(first + 8, r.lastActivityAt().toEpochMilli());
+        ps.setString(first + 3, r.upstreamSocket());
+        ps.setString(first + 4, r.state().name());
+        ps.setString(first + 5, r.runtimeRef());
+        ps.setLong(first + 6, r.createdAt().toEpochMilli());
+        ps.setLong(first + 7, r.lastActivityAt().toEpochMilli());
     }
 
     private int execute(String sql, Binder binder) {
@@ -350,10 +373,9 @@ public final class SqliteRouteStore implements RouteStore {
                 rs.getString(3),
                 rs.getString(4),
                 rs.getString(5),
-                rs.getInt(6),
-                WorkspaceState.valueOf(rs.getString(7)),
-                rs.getString(8),
-                Instant.ofEpochMilli(rs.getLong(9)),
-                Instant.ofEpochMilli(rs.getLong(10)));
+                WorkspaceState.valueOf(rs.getString(6)),
+                rs.getString(7),
+                Instant.ofEpochMilli(rs.getLong(8)),
+                Instant.ofEpochMilli(rs.getLong(9)));
     }
 }

@@ -10,8 +10,7 @@ import java.util.Objects;
  * @param user           owner's user id
  * @param name           workspace name, unique per user
  * @param hostname       the workspace's hostname under the workspace domain
- * @param upstreamHost   where code-server listens (a loopback address), or null when not running
- * @param upstreamPort   code-server's port, or 0 when not running
+ * @param upstreamSocket the absolute path of code-server's unix domain socket, or null when not running
  * @param state          lifecycle state
  * @param runtimeRef     the runtime's handle (process id, container id), or null
  * @param createdAt      when the workspace was first created
@@ -22,8 +21,7 @@ public record WorkspaceRecord(
         String user,
         String name,
         String hostname,
-        String upstreamHost,
-        int upstreamPort,
+        String upstreamSocket,
         WorkspaceState state,
         String runtimeRef,
         Instant createdAt,
@@ -37,27 +35,27 @@ public record WorkspaceRecord(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(lastActivityAt, "lastActivityAt");
-        if (upstreamPort < 0 || upstreamPort > 65535) {
-            throw new IllegalArgumentException("upstreamPort out of range: " + upstreamPort);
+        if (upstreamSocket != null && !upstreamSocket.startsWith("/")) {
+            throw new IllegalArgumentException("upstreamSocket must be an absolute path: " + upstreamSocket);
         }
     }
 
     /** Returns a copy in the given state. */
     public WorkspaceRecord withState(WorkspaceState newState) {
-        return new WorkspaceRecord(id, user, name, hostname, upstreamHost, upstreamPort, newState, runtimeRef,
-                createdAt, lastActivityAt);
+        return new WorkspaceRecord(id, user, name, hostname, upstreamSocket, newState, runtimeRef, createdAt,
+                lastActivityAt);
     }
 
-    /** Returns a copy pointing at the given upstream and runtime handle. */
-    public WorkspaceRecord withUpstream(String host, int port, String ref) {
-        return new WorkspaceRecord(id, user, name, hostname, host, port, state, ref, createdAt, lastActivityAt);
+    /** Returns a copy pointing at the given upstream socket (null: none) and runtime handle. */
+    public WorkspaceRecord withUpstream(String socket, String ref) {
+        return new WorkspaceRecord(id, user, name, hostname, socket, state, ref, createdAt, lastActivityAt);
     }
 
     /** Returns the route the proxy may use, if this workspace is running. */
     public java.util.Optional<Route> route() {
-        if (state != WorkspaceState.RUNNING || upstreamHost == null || upstreamPort == 0) {
+        if (state != WorkspaceState.RUNNING || upstreamSocket == null) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Route(id, user, hostname, upstreamHost, upstreamPort));
+        return java.util.Optional.of(new Route(id, user, hostname, upstreamSocket));
     }
 }

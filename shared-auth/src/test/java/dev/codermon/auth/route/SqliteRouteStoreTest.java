@@ -34,15 +34,15 @@ class SqliteRouteStoreTest {
     }
 
     private WorkspaceRecord record(String id, String user, String name, WorkspaceState state) {
-        return new WorkspaceRecord(id, user, name, name + "." + user + ".codermon.internal", "127.0.0.1",
-                state == WorkspaceState.RUNNING ? 40000 : 0, state, null, t0, t0);
+        return new WorkspaceRecord(id, user, name, name + "." + user + ".codermon.internal",
+                state == WorkspaceState.RUNNING ? "/run/codermon/ws/" + id + "/cs.sock" : null, state, null, t0, t0);
     }
 
     @Test
     void running_record_is_a_route_and_others_are_not() {
         store.insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
         store.insert(record("w2", "alice", "other", WorkspaceState.STARTING));
-        assertEquals(Optional.of(new Route("w1", "alice", "main.alice.codermon.internal", "127.0.0.1", 40000)),
+        assertEquals(Optional.of(new Route("w1", "alice", "main.alice.codermon.internal", "/run/codermon/ws/w1/cs.sock")),
                 store.findRoute("main.alice.codermon.internal"));
         assertEquals(Optional.empty(), store.findRoute("other.alice.codermon.internal"));
         assertEquals(Optional.empty(), store.findRoute("nope.codermon.internal"));
@@ -62,9 +62,9 @@ class SqliteRouteStoreTest {
     void update_changes_state_and_upstream_and_delete_removes() {
         WorkspaceRecord r = record("w1", "alice", "main", WorkspaceState.STARTING);
         store.insert(r);
-        assertTrue(store.update(r.withUpstream("127.0.0.1", 41000, "pid:7").withState(WorkspaceState.RUNNING)));
+        assertTrue(store.update(r.withUpstream("/run/codermon/ws/w1/cs.sock", "pid:7").withState(WorkspaceState.RUNNING)));
         WorkspaceRecord back = store.find("w1").orElseThrow();
-        assertEquals(41000, back.upstreamPort());
+        assertEquals("/run/codermon/ws/w1/cs.sock", back.upstreamSocket());
         assertEquals("pid:7", back.runtimeRef());
         assertEquals(WorkspaceState.RUNNING, back.state());
         assertTrue(store.delete("w1"));
@@ -87,9 +87,9 @@ class SqliteRouteStoreTest {
 
     @Test
     void lists_are_per_user_and_oldest_first() {
-        store.insert(new WorkspaceRecord("b", "alice", "two", "two.alice.x", null, 0, WorkspaceState.STOPPED, null,
+        store.insert(new WorkspaceRecord("b", "alice", "two", "two.alice.x", null, WorkspaceState.STOPPED, null,
                 t0.plusSeconds(5), t0));
-        store.insert(new WorkspaceRecord("a", "alice", "one", "one.alice.x", null, 0, WorkspaceState.STOPPED, null,
+        store.insert(new WorkspaceRecord("a", "alice", "one", "one.alice.x", null, WorkspaceState.STOPPED, null,
                 t0, t0));
         store.insert(record("c", "bob", "main", WorkspaceState.STOPPED));
         List<WorkspaceRecord> alice = store.listByUser("alice");
@@ -147,5 +147,27 @@ class SqliteRouteStoreTest {
         store.close();
         assertThrows(RouteStoreException.class, () -> store.findRoute("main.alice.codermon.internal"));
         store = SqliteRouteStore.open(tmp.resolve("routes.db"));
+    }
+
+    @Test
+    void a_version_2_store_is_upgraded_and_its_tcp_workspaces_lose_their_route() throws Exception {
+        Path old = tmp.resolve("v2.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + old);
+                java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE workspaces (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL,"
+                    + " hostname TEXT NOT NULL UNIQUE, upstream_host TEXT, upstream_port INTEGER NOT NULL DEFAULT 0,"
+                    + " state TEXT NOT NULL, runtime_ref TEXT, created_at INTEGER NOT NULL,"
+                    + " last_activity_at INTEGER NOT NULL, UNIQUE (user_id, name))");
+            s.executeUpdate("INSERT INTO workspaces VALUES ('w1', 'alice', 'main', 'main.alice.codermon.internal',"
+                    + " '127.0.0.1', 20000, 'RUNNING', 'codermon-w1', 1, 2)");
+            s.executeUpdate("PRAGMA user_version = 2");
+        }
+        try (SqliteRouteStore upgraded = SqliteRouteStore.open(old)) {
+            WorkspaceRecord r = upgraded.find("w1").orElseThrow();
+            assertEquals(WorkspaceState.STOPPED, r.state());
+            assertEquals(null, r.upstreamSocket());
+            assertEquals(Optional.empty(), upgraded.findRoute("main.alice.codermon.internal"));
+            assertEquals("codermon-w1", r.runtimeRef());
+        }
     }
 }

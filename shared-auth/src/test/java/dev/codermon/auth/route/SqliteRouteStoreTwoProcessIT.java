@@ -31,10 +31,10 @@ class SqliteRouteStoreTwoProcessIT {
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8))) {
                 assertEquals("opened", out.readLine());
-                WorkspaceRecord r = new WorkspaceRecord("w1", "alice", "main", host, "127.0.0.1", 45678,
+                WorkspaceRecord r = new WorkspaceRecord("w1", "alice", "main", host, "/run/codermon/ws/w1/cs.sock",
                         WorkspaceState.RUNNING, null, t0, t0);
                 writer.insert(r);
-                assertEquals("route alice 45678", out.readLine());
+                assertEquals("route alice /run/codermon/ws/w1/cs.sock", out.readLine());
                 assertEquals("activity recorded", out.readLine());
                 assertEquals(Instant.parse("2030-01-01T00:00:00Z"),
                         writer.find("w1").orElseThrow().lastActivityAt());

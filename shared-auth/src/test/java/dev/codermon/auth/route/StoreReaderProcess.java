@@ -27,7 +27,7 @@ public final class StoreReaderProcess {
                 System.out.println("timeout waiting for route");
                 System.exit(2);
             }
-            System.out.println("route " + route.user() + " " + route.upstreamPort());
+            System.out.println("route " + route.user() + " " + route.upstreamSocket());
             store.recordActivity(route.workspaceId(), Instant.parse("2030-01-01T00:00:00Z"));
             System.out.println("activity recorded");
             while (store.findRoute(hostname).isPresent() && System.nanoTime() < deadline) {
