@@ -122,14 +122,4 @@ class TlsTunnelIT {
         }
         assertTrue(fixture.upstream.seen().isEmpty());
     }
-
-    @Test
-    void credential_less_connect_80_is_still_challenged() throws IOException {
-        try (RawClient client = new RawClient(fixture.port())) {
-            Response response = client.send(connect(ALICE_HOST + ":80", null)).readResponse();
-            assertEquals(407, response.status());
-            assertEquals("Basic realm=\"codermon\"", response.header("proxy-authenticate"));
-        }
-        assertTrue(fixture.upstream.seen().isEmpty());
-    }
 }

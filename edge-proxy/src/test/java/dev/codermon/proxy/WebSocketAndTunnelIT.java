@@ -102,15 +102,16 @@ class WebSocketAndTunnelIT {
     }
 
     @Test
-    void connect_without_credentials_gets_407_then_tunnels_requests_and_websocket() throws IOException {
+    void connect_without_credentials_opens_a_tunnel_whose_requests_still_need_credentials() throws IOException {
         try (RawClient client = new RawClient(fixture.port())) {
-            Response challenge = client.send(connect(ALICE_HOST + ":80", null)).readResponse();
-            assertEquals(407, challenge.status());
-            assertEquals("proxy authentication required", challenge.text());
-            assertEquals(String.valueOf(challenge.body().length), challenge.header("content-length"));
-            assertEquals("Basic realm=\"codermon\"", challenge.header("proxy-authenticate"));
-            assertTrue(fixture.upstream.seen().isEmpty());
-
+            assertEquals(200, client.send(connect(ALICE_HOST + ":80", null)).readResponse().status());
+            Response refused = client.send("GET /inner HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\n\r\n").readResponse();
+            assertEquals(403, refused.status());
+            assertEquals("sign in through a Codermon link", refused.text());
+            assertTrue(client.closedByPeer());
+        }
+        assertTrue(fixture.upstream.seen().isEmpty());
+        try (RawClient client = new RawClient(fixture.port())) {
             Response established = client.send(connect(ALICE_HOST + ":80",
                     RawClient.basic("alice", fixture.token("alice")))).readResponse();
             assertEquals(200, established.status());

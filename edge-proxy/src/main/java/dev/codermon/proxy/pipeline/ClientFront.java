@@ -63,7 +63,7 @@ public final class ClientFront {
         p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(httpIdleNanos, tunnelIdleNanos));
         p.addLast(HandlerNames.HEAD_GUARD, guard);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
-        p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard));
+        p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard, reads));
         p.addLast(HandlerNames.FRAMING, new FramingEnforcingHandler(guard, limits.maxHeaderCount()));
         return true;
     }

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
@@ -23,9 +24,14 @@ import org.slf4j.LoggerFactory;
  * inner request still goes through the authentication, route and forward checks. The CONNECT itself
  * grants nothing: it only fixes the principal (if any) and the host for the inner requests.
  *
- * <p>A CONNECT without credentials is accepted for port 443 only, so that a browser that holds no
- * proxy credentials can still use its session cookie inside; for port 80 it is challenged with 407,
- * which browsers that do hold credentials answer by retrying with them.
+ * <p>A CONNECT without credentials is accepted too (port 80 and 443 alike), so that a browser that holds
+ * no proxy credentials can still use its session cookie inside: Chromium opens a workbench's
+ * {@code ws://} WebSocket as {@code CONNECT <host>:80} without {@code Proxy-Authorization} when the
+ * user came through a sign-in link. Each request inside such a tunnel is then authenticated on its own
+ * ({@link TunnelAuthHandler}, {@link SessionAuthHandler}).
+ *
+ * <p>The {@code 200} is the CONNECT's answer like any other: written in its turn after earlier
+ * pipelined responses, with the tunnel's requests held until then.
  */
 final class ConnectHandler extends RequestStageHandler {
 
@@ -62,9 +68,6 @@ final class ConnectHandler extends RequestStageHandler {
             return;
         }
         Refusal refusal = policy.checkConnect(target);
-        if (refusal == null && authenticated.principal() == null && target.port() != Tunnel.HTTPS_PORT) {
-            refusal = Refusal.AUTH_REQUIRED;
-        }
         if (refusal != null) {
             log.debug("{} CONNECT {}:{} refused: {}", ctx.channel(), target.host(), target.port(), refusal.reason());
             refuse(ctx, authenticated, null, refusal);
@@ -81,40 +84,45 @@ final class ConnectHandler extends RequestStageHandler {
         ctx.pipeline().replace(HandlerNames.PROXY_AUTH, HandlerNames.PROXY_AUTH,
                 new TunnelAuthHandler(authenticator, authenticated.principal(), tunnel));
         if (tunnel.tls()) {
-            startTls(ctx, tunnel);
+            startTls(ctx, request, tunnel);
         } else {
-            ctx.writeAndFlush(established());
+            answer(ctx, request, established(), false);
         }
     }
 
     /**
-     * Answers the CONNECT once the host's certificate is ready, then puts TLS in front of the HTTP
-     * codec. Reads stay paused until then, so that no TLS byte ever reaches the HTTP decoder.
+     * Answers the CONNECT once the host's certificate is ready (and earlier responses are out), then
+     * puts TLS in front of the HTTP codec. Reads stay paused and later messages are held until then,
+     * so that no TLS byte ever reaches the HTTP decoder.
      */
-    private void startTls(ChannelHandlerContext ctx, Tunnel tunnel) {
+    private void startTls(ChannelHandlerContext ctx, HttpRequest request, Tunnel tunnel) {
         reads.suspend(ReadSuspension.TLS_SETUP);
+        hold();
         certificates.forHost(tunnel.host()).whenCompleteAsync((context, error) -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
             if (error != null) {
                 log.warn("{} no certificate for {}: {}", ctx.channel(), tunnel.host(), error.toString());
-                ErrorResponses.sendAndClose(ctx.channel(), Refusal.TLS_UNAVAILABLE);
+                answer(ctx, request, ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false), true);
                 return;
             }
-            ctx.writeAndFlush(established()).addListener((ChannelFutureListener) written -> {
-                if (!written.isSuccess()) {
-                    ctx.close();
-                    return;
-                }
-                addTls(ctx, context);
-            });
+            ExchangeTracker.answer(ctx.channel(), request, established(), false)
+                    .addListener((ChannelFutureListener) written -> {
+                        if (!written.isSuccess()) {
+                            ctx.close();
+                            return;
+                        }
+                        addTls(ctx, context);
+                    });
         }, ctx.executor());
     }
 
     private void addTls(ChannelHandlerContext ctx, SslContext context) {
         ctx.pipeline().addFirst(HandlerNames.TLS, context.newHandler(ctx.alloc()));
         reads.resume(ReadSuspension.TLS_SETUP);
+        endHold();
+        handleHeld(ctx);
     }
 
     private static DefaultFullHttpResponse established() {

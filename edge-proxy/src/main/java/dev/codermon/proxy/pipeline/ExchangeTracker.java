@@ -7,6 +7,7 @@ import dev.codermon.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -20,6 +21,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 
 /**
@@ -27,6 +30,12 @@ import java.util.ArrayDeque;
  * and metrics, frames responses for HTTP/1.0 clients (close-delimited instead of chunked, explicit
  * keep-alive), and, once the proxy drains, says {@code Connection: close} and closes when idle. Sits
  * right after the codec, so it sees decoded requests and every response, the proxy's own included.
+ *
+ * <p>It also keeps pipelined answers in request order. Responses relayed from upstreams arrive in
+ * order already (one upstream exchange at a time, see {@link ForwardHandler}); the proxy's own answers
+ * ({@link #answer}) name their request and wait here, with reads paused, until every earlier request's
+ * response has been written whole. The stage that answered holds the requests after it meanwhile
+ * ({@link RequestStageHandler}), so that no later response can overtake a waiting answer.
  */
 final class ExchangeTracker extends ChannelDuplexHandler {
 
@@ -36,7 +45,13 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
     private final RequestHeadGuard guard;
+    private final ReadSuspension reads;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
+    /** Answers of the proxy's own that wait for earlier responses. */
+    private int heldAnswers;
+    /** Whether a response that ends the connection (or starts a relay) has begun: nothing may follow it. */
+    private boolean ending;
+    private boolean writingInTurn;
     private ChannelHandlerContext ctx;
     private Exchange responding;
     private Exchange relay;
@@ -62,6 +77,9 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         long bytesIn;
         long bytesOut;
         boolean closeAfter;
+        /** The proxy's own answer, while it waits for its turn; else null. */
+        HttpResponse answer;
+        ChannelPromise answerPromise;
 
         Exchange(HttpRequest request) {
             this.request = request;
@@ -74,10 +92,88 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
     }
 
-    ExchangeTracker(ProxyMetrics metrics, AccessLog accessLog, RequestHeadGuard guard) {
+    ExchangeTracker(ProxyMetrics metrics, AccessLog accessLog, RequestHeadGuard guard, ReadSuspension reads) {
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.guard = guard;
+        this.reads = reads;
+    }
+
+    /**
+     * Writes the proxy's own answer to a request in that request's turn: at once if every earlier
+     * request's response has been written whole, else as soon as they have been; closes the connection
+     * after it if asked. A null or unknown request stands for one after every request seen so far (a
+     * refusal of bytes that never became a request). Without a tracker (a pipeline without the front,
+     * in unit tests) the answer is written at once.
+     *
+     * @return the answer's write future: done once the answer was written, or failed with the connection
+     */
+    static ChannelFuture answer(Channel channel, HttpRequest request, HttpResponse answer, boolean close) {
+        ExchangeTracker tracker = channel.attr(KEY).get();
+        if (tracker == null || tracker.ctx.isRemoved()) {
+            ChannelFuture written = channel.writeAndFlush(answer);
+            if (close) {
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+            return written;
+        }
+        return tracker.answer(request, answer, close);
+    }
+
+    private ChannelFuture answer(HttpRequest request, HttpResponse answer, boolean close) {
+        ChannelPromise promise = ctx.newPromise();
+        if (ending || !ctx.channel().isActive()) {
+            ReferenceCountUtil.release(answer);
+            return promise.setFailure(new ClosedChannelException());
+        }
+        Exchange exchange = request == null ? null : find(request);
+        if (exchange == null || exchange.answer != null) {
+            exchange = new Exchange(null);
+            pending.add(exchange);
+        }
+        exchange.answer = answer;
+        exchange.answerPromise = promise;
+        exchange.closeAfter |= close;
+        heldAnswers++;
+        writeAnswersInTurn();
+        if (heldAnswers > 0) {
+            // Nothing more is read until the answer is out: the stage holding later requests stays small.
+            reads.suspend(ReadSuspension.ANSWER_TURN);
+        }
+        return promise;
+    }
+
+    private Exchange find(HttpRequest request) {
+        for (Exchange exchange : pending) {
+            if (exchange.request == request) {
+                return exchange;
+            }
+        }
+        return null;
+    }
+
+    /** Writes every held answer whose turn has come: each earlier response is written whole. */
+    private void writeAnswersInTurn() {
+        if (writingInTurn) {
+            return;
+        }
+        writingInTurn = true;
+        try {
+            Exchange next;
+            while (responding == null && relay == null && !ending && (next = pending.peek()) != null
+                    && next.answer != null) {
+                HttpResponse answer = next.answer;
+                next.answer = null;
+                heldAnswers--;
+                write(ctx, answer, next.answerPromise);
+                ctx.flush();
+            }
+        } finally {
+            writingInTurn = false;
+        }
+        if (heldAnswers == 0) {
+            reads.resume(ReadSuspension.ANSWER_TURN);
+        }
     }
 
     /** Records who sent a request and, once routed, which workspace it goes to. */
@@ -95,16 +191,14 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         if (tracker == null) {
             return;
         }
-        for (Exchange exchange : tracker.pending) {
-            if (exchange.request == request) {
-                exchange.user = user;
-                if (workspace != null) {
-                    exchange.workspace = workspace;
-                }
-                if (parsedTarget != null) {
-                    exchange.parsedTarget = parsedTarget;
-                }
-                return;
+        Exchange exchange = tracker.find(request);
+        if (exchange != null) {
+            exchange.user = user;
+            if (workspace != null) {
+                exchange.workspace = workspace;
+            }
+            if (parsedTarget != null) {
+                exchange.parsedTarget = parsedTarget;
             }
         }
     }
@@ -154,10 +248,16 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             finish(exchange);
             guard.responseEnded();
             if (exchange.closeAfter || (draining && pending.isEmpty())) {
+                ending = true;
                 // Relayed responses are written with a void promise, which takes no listener.
                 ctx.write(msg, promise.isVoid() ? ctx.newPromise() : promise).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
+            ctx.write(msg, promise);
+            if (heldAnswers > 0) {
+                writeAnswersInTurn();
+            }
+            return;
         }
         ctx.write(msg, promise);
     }
@@ -191,6 +291,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             exchange.closeAfter = true;
+        }
+        if (exchange.closeAfter
+                || response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+            // The connection ends with this response: no answer held for a later request may follow it.
+            ending = true;
         }
     }
 
@@ -272,8 +377,15 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         Exchange exchange;
         while ((exchange = pending.poll()) != null) {
+            if (exchange.answer != null) {
+                // Its turn never came: the answer goes unwritten, and the log says so (status -).
+                ReferenceCountUtil.release(exchange.answer);
+                exchange.answer = null;
+                exchange.answerPromise.tryFailure(new ClosedChannelException());
+            }
             log(exchange);
         }
+        heldAnswers = 0;
         ctx.fireChannelInactive();
     }
 }

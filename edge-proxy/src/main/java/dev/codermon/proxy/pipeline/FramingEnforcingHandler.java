@@ -64,7 +64,7 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         }
         if (refusal != null) {
             ReferenceCountUtil.release(msg);
-            reject(ctx, refusal);
+            reject(ctx, msg instanceof HttpRequest request ? request : null, refusal);
             return;
         }
         if (msg instanceof HttpRequest request) {
@@ -76,11 +76,15 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    private void reject(ChannelHandlerContext ctx, Refusal refusal) {
+    /**
+     * Answers the refused request (or, for bytes that never became a request, a stand-in after every
+     * request so far) in its turn, after the responses to earlier pipelined requests, and closes.
+     */
+    private void reject(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
         rejected = true;
         guard.rejected();
         log.debug("{} request refused: {}", ctx.channel(), refusal.reason());
-        ErrorResponses.sendAndClose(ctx.channel(), refusal);
+        ExchangeTracker.answer(ctx.channel(), request, ErrorResponses.create(ctx.alloc(), refusal, false), true);
     }
 
     private static Refusal refusalFor(Throwable cause) {

@@ -2,21 +2,18 @@ package dev.codermon.proxy.pipeline;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
 /**
  * Lets a request-checking stage wait for a store answer without blocking the event loop: reads pause
- * while it waits, later messages queue here in order, and the answer is handled on the channel's own
- * event loop. Queued messages are released if the connection goes away first.
+ * while it waits, later messages are held in order, and the answer is handled on the channel's own
+ * event loop. Held messages are released if the connection goes away first.
  */
 abstract class PausingStageHandler extends RequestStageHandler {
 
     private final ReadSuspension reads;
     private final int suspensionReason;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>();
-    private boolean waiting;
 
     PausingStageHandler(ReadSuspension reads, int suspensionReason) {
         this.reads = reads;
@@ -25,11 +22,7 @@ abstract class PausingStageHandler extends RequestStageHandler {
 
     @Override
     final void onMessage(ChannelHandlerContext ctx, Object msg) {
-        if (waiting) {
-            queued.add(msg);
-        } else {
-            onUnqueuedMessage(ctx, msg);
-        }
+        onUnqueuedMessage(ctx, msg);
     }
 
     /** Handles a message in order, once every earlier wait has ended. */
@@ -52,39 +45,19 @@ abstract class PausingStageHandler extends RequestStageHandler {
             then.accept(value, error);
             return;
         }
-        waiting = true;
         reads.suspend(suspensionReason);
+        hold();
         future.whenCompleteAsync((value, error) -> {
-            waiting = false;
+            endHold();
             if (ctx.isRemoved() || !ctx.channel().isActive()) {
                 ReferenceCountUtil.release(pending.request());
-                releaseQueued();
+                handleHeld(ctx);
                 return;
             }
             reads.resume(suspensionReason);
+            // The continuation may hold again (its answer waits for its turn, or another lookup).
             then.accept(value, error);
-            Object next;
-            while (!waiting && (next = queued.poll()) != null) {
-                channelRead(ctx, next);
-            }
+            handleHeld(ctx);
         }, ctx.executor());
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        releaseQueued();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        releaseQueued();
-        ctx.fireChannelInactive();
-    }
-
-    private void releaseQueued() {
-        Object msg;
-        while ((msg = queued.poll()) != null) {
-            ReferenceCountUtil.release(msg instanceof AuthenticatedRequest a ? a.request() : msg);
-        }
     }
 }

@@ -17,6 +17,8 @@ final class ReadSuspension {
     static final int TLS_SETUP = 1 << 5;
     static final int PIPELINE_FULL = 1 << 6;
     static final int LOGIN = 1 << 7;
+    /** The proxy's own answer to a pipelined request waits for earlier responses ({@link ExchangeTracker}). */
+    static final int ANSWER_TURN = 1 << 8;
 
     private final Channel channel;
     private int reasons;

@@ -3,32 +3,58 @@ package dev.codermon.proxy.pipeline;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.Redirects;
 import dev.codermon.proxy.http.Refusal;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
 
 /**
  * Gives a request-checking stage its one reject path: answer the request with a canned refusal and
  * drop the rest of its body, so that a refused request never reaches an upstream. Stages that answer
  * a sign-in step themselves redirect the same way.
+ *
+ * <p>Answers keep request order: the {@link ExchangeTracker} writes one only after every earlier
+ * request's response, and until then this stage holds every later message, so that none of them can be
+ * answered first. After an answer that closes the connection, every later message is dropped.
  */
 abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
 
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean discardingBody;
+    /** Whether later messages wait here (for an answer's turn, or a lookup of a pausing stage). */
+    private boolean holding;
+    private boolean draining;
+    /** Whether this stage answered with a refusal that closes the connection. */
+    private boolean closed;
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (discardingBody && msg instanceof HttpContent) {
+        if (closed) {
+            ReferenceCountUtil.release(msg);
+        } else if (holding || !queued.isEmpty()) {
+            queued.add(msg);
+        } else {
+            dispatch(ctx, msg);
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Object msg) {
+        if (closed) {
+            release(msg);
+        } else if (discardingBody && msg instanceof HttpContent) {
             discardingBody = !(msg instanceof LastHttpContent);
             ReferenceCountUtil.release(msg);
-            return;
+        } else {
+            onMessage(ctx, msg);
         }
-        onMessage(ctx, msg);
     }
 
     /**
@@ -51,11 +77,8 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
         discardingBody = true;
         ReferenceCountUtil.release(request);
-        if (refusal.keepsConnection() && mayKeepAlive(ctx, request)) {
-            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), refusal, true));
-        } else {
-            ErrorResponses.sendAndClose(ctx.channel(), refusal);
-        }
+        boolean keepAlive = refusal.keepsConnection() && mayKeepAlive(ctx, request);
+        answer(ctx, request, ErrorResponses.create(ctx.alloc(), refusal, keepAlive), !keepAlive);
     }
 
     /**
@@ -67,10 +90,22 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void redirect(ChannelHandlerContext ctx, HttpRequest request, String location, String setCookie) {
         ReferenceCountUtil.release(request);
         boolean keepAlive = mayKeepAlive(ctx, request);
-        var future = ctx.writeAndFlush(Redirects.found(location, setCookie, keepAlive));
-        if (!keepAlive) {
-            future.addListener(ChannelFutureListener.CLOSE);
+        answer(ctx, request, Redirects.found(location, setCookie, keepAlive), !keepAlive);
+    }
+
+    /**
+     * Writes the proxy's own answer to the request in its turn ({@link ExchangeTracker#answer}); holds
+     * later messages until it has been written, or drops them all if it closes the connection.
+     */
+    final ChannelFuture answer(ChannelHandlerContext ctx, HttpRequest request, HttpResponse answer, boolean close) {
+        ChannelFuture written = ExchangeTracker.answer(ctx.channel(), request, answer, close);
+        if (close) {
+            closed = true;
+            releaseQueued();
+        } else if (!written.isDone()) {
+            holdUntil(ctx, written);
         }
+        return written;
     }
 
     /** Returns whether the connection may stay open after the proxy answered this request itself. */
@@ -83,5 +118,90 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     /** Drops the body of the current request (the request itself was consumed). */
     final void discardBody() {
         discardingBody = true;
+    }
+
+    /** Holds later messages here, in order, until the future completes; then handles them on the event loop. */
+    final void holdUntil(ChannelHandlerContext ctx, Future<?> done) {
+        hold();
+        // Not from inside the listener: it may run in the middle of the write that completed it.
+        done.addListener(f -> ctx.executor().execute(() -> {
+            endHold();
+            handleHeld(ctx);
+        }));
+    }
+
+    /** Holds later messages here, in order, until {@link #endHold()} and {@link #handleHeld}. */
+    final void hold() {
+        holding = true;
+    }
+
+    final void endHold() {
+        holding = false;
+    }
+
+    /**
+     * Handles the messages held meanwhile, unless a new hold begins among them; drops them if the
+     * connection has closed.
+     */
+    final void handleHeld(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            releaseQueued();
+            return;
+        }
+        draining = true;
+        try {
+            Object next;
+            while (!holding && (next = queued.poll()) != null) {
+                if (ctx.isRemoved()) {
+                    handOver(ctx, next);
+                } else {
+                    dispatch(ctx, next);
+                }
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    /**
+     * Passes a held message to the stage that replaced this one under its name (a CONNECT replaces the
+     * authentication stage), or drops it if there is none.
+     */
+    private static void handOver(ChannelHandlerContext ctx, Object msg) {
+        ChannelHandlerContext successor = ctx.pipeline().context(ctx.name());
+        if (successor != null && successor.handler() instanceof ChannelInboundHandler next) {
+            try {
+                next.channelRead(successor, msg);
+            } catch (Exception e) {
+                successor.fireExceptionCaught(e);
+            }
+        } else {
+            release(msg);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed while handing on held messages (a CONNECT replaced it): release() hands over the rest.
+        if (!draining) {
+            releaseQueued();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseQueued();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseQueued() {
+        Object msg;
+        while ((msg = queued.poll()) != null) {
+            release(msg);
+        }
+    }
+
+    private static void release(Object msg) {
+        ReferenceCountUtil.release(msg instanceof AuthenticatedRequest a ? a.request() : msg);
     }
 }
