@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * @param readyTimeout  how long a workspace may take to answer its health endpoint
  * @param adminKey      the admin API key, or empty to use (and create) the one in the data directory
  * @param policy        limits, monitor and API access settings
- * @param runtime       which workspace runtime, its image, container limits and host ports
+ * @param runtime       which workspace runtime, its image and container limits
  */
 public record ControlPlaneConfig(
         Path home,

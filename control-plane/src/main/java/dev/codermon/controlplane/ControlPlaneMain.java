@@ -2,7 +2,6 @@ package dev.codermon.controlplane;
 
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.runtime.ContainerLimits;
-import dev.codermon.controlplane.runtime.PortRange;
 import dev.codermon.controlplane.runtime.RuntimeKind;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -139,19 +138,6 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     long pids;
 
-    @Option(names = "--port-range", paramLabel = "FIRST-LAST",
-            defaultValue = "${env:CODERMON_PORT_RANGE:-20000-29999}",
-            description = "Loopback host ports workspaces are published on (CODERMON_PORT_RANGE)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String portRange;
-
-    @Option(names = "--port-quarantine", paramLabel = "DURATION",
-            defaultValue = "${env:CODERMON_PORT_QUARANTINE:-10m}",
-            description = "How long a port released by a deleted workspace is not given to another one, so no"
-                    + " cached proxy route can reach the new owner (CODERMON_PORT_QUARANTINE)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String portQuarantine;
-
     /** Reports the version recorded in the jar's manifest. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -177,9 +163,7 @@ public final class ControlPlaneMain implements Callable<Integer> {
     private RuntimeSettings runtimeSettings() {
         return new RuntimeSettings(RuntimeKind.parse(runtime), image == null ? "" : image.trim(),
                 dockerHost == null ? "" : dockerHost.trim(),
-                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids),
-                PortRange.parse(portRange),
-                DurationText.parse("--port-quarantine / CODERMON_PORT_QUARANTINE", portQuarantine));
+                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids));
     }
 
     private PolicySettings policy() {

@@ -5,10 +5,9 @@ import dev.codermon.controlplane.runtime.DockerDaemon;
 import dev.codermon.controlplane.runtime.DockerRuntime;
 import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.LocalProcessRuntime;
-import dev.codermon.controlplane.runtime.PortAllocator;
 import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import java.time.Clock;
+import dev.codermon.controlplane.runtime.WorkspaceSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,10 +47,9 @@ final class RuntimeChoice {
                 throw new IllegalStateException("--runtime docker: " + whyNotDocker);
             }
         }
-        PortAllocator ports;
+        WorkspaceSockets sockets;
         try {
-            ports = PortAllocator.open(home.portLeaseFile(), settings.portRange(), settings.portQuarantine(),
-                    Clock.systemUTC());
+            sockets = WorkspaceSockets.open(home.socketsDir());
         } catch (RuntimeException e) {
             if (daemon != null) {
                 daemon.close();
@@ -61,12 +59,12 @@ final class RuntimeChoice {
         WorkspaceRuntime runtime;
         try {
             if (daemon != null) {
-                runtime = DockerRuntime.create(daemon, settings.image(), settings.limits(), home.dir(), ports, probe,
-                        config.readyTimeout());
+                runtime = DockerRuntime.create(daemon, settings.image(), settings.limits(), home.dir(), sockets,
+                        probe, config.readyTimeout());
                 log.info("workspace runtime: docker ({}; --runtime {})", runtime, settings.kind());
             } else {
                 runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),
-                        config.readyTimeout(), probe, ports);
+                        config.readyTimeout(), probe, sockets);
                 if (whyNotDocker != null) {
                     log.info("workspace runtime: local processes ({}), because {}", runtime, whyNotDocker);
                 } else {
@@ -74,7 +72,6 @@ final class RuntimeChoice {
                 }
             }
         } catch (RuntimeException e) {
-            ports.close();
             if (daemon != null) {
                 daemon.close();
             }

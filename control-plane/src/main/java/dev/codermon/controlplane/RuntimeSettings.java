@@ -1,9 +1,7 @@
 package dev.codermon.controlplane;
 
 import dev.codermon.controlplane.runtime.ContainerLimits;
-import dev.codermon.controlplane.runtime.PortRange;
 import dev.codermon.controlplane.runtime.RuntimeKind;
-import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -13,22 +11,15 @@ import java.util.Objects;
  * @param image          the code-server image containers run (never pulled; build it with scripts/build-image)
  * @param dockerHost     where the Docker daemon listens
  * @param limits         memory, CPU and pids limits of each container
- * @param portRange      the host ports workspaces are published on
- * @param portQuarantine how long a released port is not handed to another workspace; must outlast the
- *                       longest time a proxy may serve a cached route
  */
 public record RuntimeSettings(
         RuntimeKind kind,
         String image,
         String dockerHost,
-        ContainerLimits limits,
-        PortRange portRange,
-        Duration portQuarantine) {
+        ContainerLimits limits) {
 
     public static final String DEFAULT_IMAGE = "codermon/code-server:4.99.4";
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
-    private static final Duration MIN_QUARANTINE = Duration.ofSeconds(10);
-    private static final Duration MAX_QUARANTINE = Duration.ofDays(7);
 
     public RuntimeSettings {
         Objects.requireNonNull(kind, "kind");
@@ -41,30 +32,25 @@ public record RuntimeSettings(
                     + " was '" + dockerHost + "'");
         }
         Objects.requireNonNull(limits, "limits");
-        Objects.requireNonNull(portRange, "portRange");
-        PolicySettings.requireWithin("--port-quarantine / CODERMON_PORT_QUARANTINE", portQuarantine,
-                MIN_QUARANTINE, MAX_QUARANTINE);
     }
 
-    /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512, 20000-29999, 10m. */
+    /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512. */
     public static RuntimeSettings defaults() {
-        return new RuntimeSettings(RuntimeKind.AUTO, DEFAULT_IMAGE, DEFAULT_DOCKER_HOST, ContainerLimits.defaults(),
-                PortRange.defaults(), Duration.ofMinutes(10));
+        return new RuntimeSettings(RuntimeKind.AUTO, DEFAULT_IMAGE, DEFAULT_DOCKER_HOST, ContainerLimits.defaults());
     }
 
     /** Returns a copy with another runtime kind. */
     public RuntimeSettings withKind(RuntimeKind newKind) {
-        return new RuntimeSettings(newKind, image, dockerHost, limits, portRange, portQuarantine);
+        return new RuntimeSettings(newKind, image, dockerHost, limits);
     }
 
     /** Returns a copy with another image. */
     public RuntimeSettings withImage(String newImage) {
-        return new RuntimeSettings(kind, newImage, dockerHost, limits, portRange, portQuarantine);
+        return new RuntimeSettings(kind, newImage, dockerHost, limits);
     }
 
     @Override
     public String toString() {
-        return "runtime=" + kind + ", image=" + image + ", dockerHost=" + dockerHost + ", " + limits
-                + ", portRange=" + portRange + ", portQuarantine=" + DurationText.format(portQuarantine);
+        return "runtime=" + kind + ", image=" + image + ", dockerHost=" + dockerHost + ", " + limits;
     }
 }

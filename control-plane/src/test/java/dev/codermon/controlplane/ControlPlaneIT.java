@@ -10,13 +10,15 @@ import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.RuntimeKind;
-import java.io.IOException;
+import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ class ControlPlaneIT {
     }
 
     @Test
-    void a_workspace_runs_real_code_server_on_loopback_survives_a_restart_and_is_deleted() throws Exception {
+    void a_workspace_runs_real_code_server_on_its_socket_survives_a_restart_and_is_deleted() throws Exception {
         ControlPlane cp = start();
         String base = "http://127.0.0.1:" + cp.port();
         assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).statusCode());
@@ -86,17 +88,20 @@ class ControlPlaneIT {
             pids.add(pid);
         }
         assertEquals(id, route.workspaceId());
-        assertEquals("127.0.0.1", route.upstreamHost());
+        Path socket = home.resolve("sockets").resolve(id).resolve("code-server.sock");
+        assertEquals(socket.toString(), route.upstreamSocket());
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-        assertCodeServerAlive(route.upstreamPort());
-        assertListensOnLoopbackOnly(route.upstreamPort());
+        assertCodeServerAlive(route.upstreamSocket());
+        assertOwnerOnly(home.resolve("sockets"));
+        assertOwnerOnly(socket.getParent());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket,
+                LinkOption.NOFOLLOW_LINKS)), "--socket-mode 600");
+        List<String> args = ProcessHandle.of(pid).orElseThrow().info().arguments().map(List::of).orElse(List.of());
+        assertTrue(args.contains("--socket") && !args.contains("--bind-addr"), "code-server's arguments: " + args);
         HttpResponse<String> apps = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id + "/apps"))
                 .header("Authorization", "Bearer " + token).GET());
         assertEquals(200, apps.statusCode(), apps.body());
-        List<Integer> appPorts = new ArrayList<>();
-        JSON.readTree(apps.body()).forEach(app -> appPorts.add(app.get("port").asInt()));
-        // The local runtime knows code-server's own port from its command line and leaves it out.
-        assertFalse(appPorts.contains(route.upstreamPort()), "code-server's own port is an app: " + appPorts);
+        assertEquals("[]", apps.body(), "a new workspace has no apps, and code-server is none");
 
         HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces"))
                 .header("Authorization", "Bearer " + token)
@@ -107,7 +112,7 @@ class ControlPlaneIT {
         // A restarted control plane keeps the live workspace and its route.
         cp.close();
         controlPlanes.remove(cp);
-        assertCodeServerAlive(route.upstreamPort());
+        assertCodeServerAlive(route.upstreamSocket());
         cp = start();
         base = "http://127.0.0.1:" + cp.port();
         HttpResponse<String> fetched = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
@@ -130,6 +135,7 @@ class ControlPlaneIT {
             assertTrue(proxyView.find(id).isEmpty());
         }
         assertFalse(Files.exists(home.resolve("workspaces").resolve(id)));
+        assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "the socket directory is gone");
         assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
                 .header("Authorization", "Bearer " + token).GET()).statusCode());
     }
@@ -172,37 +178,19 @@ class ControlPlaneIT {
         return cp;
     }
 
-    private static void assertCodeServerAlive(int port) throws Exception {
+    private static void assertCodeServerAlive(String socket) throws Exception {
         // Any request counts as a heartbeat; /healthz then reports "alive".
-        send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET());
-        HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/healthz")).GET());
-        assertEquals(200, health.statusCode());
+        UnixHttp.get(Path.of(socket), "main.localhost", "/", Duration.ofSeconds(60));
+        UnixHttp.Response health = UnixHttp.get(Path.of(socket), "main.localhost", "/healthz", Duration.ofSeconds(10));
+        assertEquals(200, health.status());
         assertEquals("alive", JSON.readTree(health.body()).get("status").asText(), health.body());
     }
 
-    /** Reads the kernel's socket tables (no connection needed) and checks every listener on the port. */
-    private static void assertListensOnLoopbackOnly(int port) throws IOException {
-        String hexPort = String.format(":%04X", port);
-        List<String> listeners = new ArrayList<>();
-        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-            Path p = Path.of(table);
-            if (!Files.exists(p)) {
-                continue;
-            }
-            // One read: the table changes between two reads on a busy machine.
-            List<String> lines = Files.readAllLines(p);
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                if (f[1].endsWith(hexPort) && f[3].equals("0A")) {
-                    listeners.add(f[1]);
-                }
-            }
-        }
-        assertFalse(listeners.isEmpty(), "nothing listens on port " + port);
-        for (String local : listeners) {
-            assertEquals("0100007F" + hexPort, local, "code-server must listen on 127.0.0.1 only");
-        }
+    private static void assertOwnerOnly(Path dir) throws Exception {
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir,
+                LinkOption.NOFOLLOW_LINKS)), dir + " must be the control plane's user's alone");
+        assertEquals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"),
+                Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS), dir + " owner");
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

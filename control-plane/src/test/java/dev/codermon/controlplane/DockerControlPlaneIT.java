@@ -1,6 +1,7 @@
 package dev.codermon.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.UnixHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +28,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -109,14 +112,15 @@ class DockerControlPlaneIT {
         assertEquals(1, containers().size(), "one container for one workspace");
 
         Route route = route("main.alice.codermon.internal");
-        assertEquals("127.0.0.1", route.upstreamHost());
-        assertTrue(route.upstreamPort() >= 20000 && route.upstreamPort() <= 29999, "port from the range");
-        assertEquals(200, get("http://127.0.0.1:" + route.upstreamPort() + "/healthz").statusCode());
+        Path socket = home.resolve("sockets").resolve(id).resolve("code-server.sock");
+        assertEquals(socket.toString(), route.upstreamSocket());
+        assertEquals(200, health(route).status());
+        var bindings = docker.inspectContainerCmd(containerOf(id)).exec().getHostConfig().getPortBindings();
+        assertTrue(bindings == null || bindings.getBindings().isEmpty(), "no port is published: " + bindings);
 
-        // An app inside the container on the number of the published host port is an app like any other;
-        // code-server's own port inside it (8080) is not.
-        startListenerInside(containerOf(id), route.upstreamPort());
-        assertEquals(List.of(route.upstreamPort()), awaitApps(cp, token, id));
+        // code-server listens on its socket only: 8080, its port in the image, is free for an app.
+        startListenerInside(containerOf(id), 8080);
+        assertEquals(List.of(8080), awaitApps(cp, token, id));
 
         cp.close();
         controlPlanes.remove(cp);
@@ -131,10 +135,12 @@ class DockerControlPlaneIT {
         assertTrue(containers().isEmpty(), "the container is gone");
         assertTrue(volumes().isEmpty(), "the volume is gone");
 
-        // The deleted workspace's port is quarantined: the next workspace gets another one.
+        assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "the socket directory is gone");
+
+        // A socket path belongs to one workspace id: the next workspace never gets the deleted one's.
         HttpResponse<String> next = send(cp, token, "POST", "/api/workspaces", "{\"name\":\"next\"}");
         assertEquals(201, next.statusCode(), next.body());
-        assertNotEquals(route.upstreamPort(), route("next.alice.codermon.internal").upstreamPort());
+        assertNotEquals(route.upstreamSocket(), route("next.alice.codermon.internal").upstreamSocket());
     }
 
     @Test
@@ -155,8 +161,7 @@ class DockerControlPlaneIT {
         ControlPlane docker = start(Duration.ofSeconds(90));
         JsonNode seen = JSON.readTree(send(docker, token, "GET", "/api/workspaces/" + id, null).body());
         assertEquals("RUNNING", seen.get("state").asText(), "not taken for stopped by the Docker runtime");
-        assertEquals(200, get("http://127.0.0.1:" + route.upstreamPort() + "/healthz").statusCode(),
-                "the local code-server still runs");
+        assertEquals(200, health(route).status(), "the local code-server still runs");
         assertEquals(route, route("main.dana.codermon.internal"), "its route is kept");
         HttpResponse<String> stop = send(docker, token, "POST", "/api/workspaces/" + id + "/stop", null);
         assertEquals(409, stop.statusCode(), stop.body());
@@ -170,8 +175,7 @@ class DockerControlPlaneIT {
                 .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
         controlPlanes.add(again);
         assertEquals(204, send(again, token, "DELETE", "/api/workspaces/" + id, null).statusCode());
-        assertThrows(java.io.IOException.class, () -> get("http://127.0.0.1:" + route.upstreamPort() + "/healthz"),
-                "the local code-server is gone");
+        assertThrows(java.io.IOException.class, () -> health(route), "the local code-server is gone");
     }
 
     @Test
@@ -300,8 +304,7 @@ class DockerControlPlaneIT {
                 .build();
     }
 
-    private static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static UnixHttp.Response health(Route route) throws IOException {
+        return UnixHttp.get(Path.of(route.upstreamSocket()), route.hostname(), "/healthz", Duration.ofSeconds(10));
     }
 }

@@ -13,6 +13,7 @@ import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,7 +83,7 @@ class LifecycleIT {
         long secondPid = pidOf(id);
         assertNotEquals(firstPid, secondPid);
         assertEquals("written before stop", Files.readString(hello));
-        assertCodeServerAlive(routeOf().orElseThrow().upstreamPort());
+        assertCodeServerAlive(routeOf().orElseThrow().upstreamSocket());
 
         JsonNode link = JSON.readTree(call("POST", "/api/workspaces/" + id + "/open", "", 200));
         assertTrue(link.get("url").asText().startsWith("http://main.carol.codermon.internal/__codermon/auth?token="));
@@ -91,7 +92,7 @@ class LifecycleIT {
         ProcessHandle process = RealCodeServer.killRunning(secondPid);
         WorkspaceRecord dead = awaitRecord(id, r -> r.state() == WorkspaceState.FAILED, Duration.ofSeconds(10),
                 "the monitor did not mark the killed workspace FAILED");
-        assertEquals(null, dead.upstreamHost());
+        assertEquals(null, dead.upstreamSocket());
         assertTrue(routeOf().isEmpty());
 
         assertEquals("RUNNING", JSON.readTree(call("POST", "/api/workspaces/" + id + "/start", "", 200))
@@ -112,8 +113,8 @@ class LifecycleIT {
         JsonNode again = JSON.readTree(call("POST", "/api/workspaces/" + id + "/start", "", 200));
         assertEquals("RUNNING", again.get("state").asText());
         pidOf(id);
-        assertCodeServerAlive(again.get("hostname").asText().equals("main.carol.codermon.internal")
-                ? routeOf().orElseThrow().upstreamPort() : -1);
+        assertEquals("main.carol.codermon.internal", again.get("hostname").asText());
+        assertCodeServerAlive(routeOf().orElseThrow().upstreamSocket());
         assertEquals("written before stop", Files.readString(hello));
         call("DELETE", "/api/workspaces/" + id, null, 204);
     }
@@ -185,11 +186,11 @@ class LifecycleIT {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private static void assertCodeServerAlive(int port) throws Exception {
-        send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET());
-        HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/healthz")).GET());
-        assertEquals(200, health.statusCode());
+    private static void assertCodeServerAlive(String socket) throws Exception {
+        // Any request counts as a heartbeat; /healthz then reports "alive".
+        UnixHttp.get(Path.of(socket), "main.localhost", "/", Duration.ofSeconds(60));
+        UnixHttp.Response health = UnixHttp.get(Path.of(socket), "main.localhost", "/healthz", Duration.ofSeconds(10));
+        assertEquals(200, health.status());
         assertEquals("alive", JSON.readTree(health.body()).get("status").asText(), health.body());
     }
 

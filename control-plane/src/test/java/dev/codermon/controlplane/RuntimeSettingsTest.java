@@ -1,15 +1,14 @@
 package dev.codermon.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.controlplane.runtime.ContainerLimits;
-import dev.codermon.controlplane.runtime.PortRange;
 import dev.codermon.controlplane.runtime.RuntimeKind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import picocli.CommandLine;
@@ -24,23 +23,18 @@ class RuntimeSettingsTest {
         assertEquals("codermon/code-server:4.99.4", d.image());
         assertEquals("unix:///var/run/docker.sock", d.dockerHost());
         assertEquals(new ContainerLimits(2L << 30, 1_000_000_000L, 512), d.limits());
-        assertEquals(new PortRange(20000, 29999), d.portRange());
-        assertEquals(Duration.ofMinutes(10), d.portQuarantine());
     }
 
     @Test
     void command_line_options_reach_the_config() {
         ControlPlaneMain main = new ControlPlaneMain();
         new CommandLine(main).parseArgs("--runtime", "DOCKER", "--image", "codercom/code-server:4.99.4",
-                "--docker-host", "tcp://127.0.0.1:2375", "--memory", "512m", "--cpus", "0.5", "--pids", "128",
-                "--port-range", "30000-30100", "--port-quarantine", "2m");
+                "--docker-host", "tcp://127.0.0.1:2375", "--memory", "512m", "--cpus", "0.5", "--pids", "128");
         RuntimeSettings r = main.config().runtime();
         assertEquals(RuntimeKind.DOCKER, r.kind());
         assertEquals("codercom/code-server:4.99.4", r.image());
         assertEquals("tcp://127.0.0.1:2375", r.dockerHost());
         assertEquals(new ContainerLimits(512L << 20, 500_000_000L, 128), r.limits());
-        assertEquals(new PortRange(30000, 30100), r.portRange());
-        assertEquals(Duration.ofMinutes(2), r.portQuarantine());
     }
 
     @Test
@@ -50,10 +44,12 @@ class RuntimeSettingsTest {
         cmd.setOut(new PrintWriter(out, true));
         assertEquals(0, cmd.execute("--help"));
         for (String s : new String[] {"--runtime", "--image", "--docker-host", "--memory", "--cpus", "--pids",
-                "--port-range", "--port-quarantine", "CODERMON_RUNTIME", "CODERMON_IMAGE", "DOCKER_HOST",
-                "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS", "CODERMON_WS_PIDS", "CODERMON_PORT_RANGE",
-                "CODERMON_PORT_QUARANTINE", "scripts/build-image"}) {
+                "CODERMON_RUNTIME", "CODERMON_IMAGE", "DOCKER_HOST", "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS",
+                "CODERMON_WS_PIDS", "scripts/build-image"}) {
             assertTrue(out.toString().contains(s), s + " missing from --help");
+        }
+        for (String gone : new String[] {"--port-range", "--port-quarantine", "CODERMON_PORT_RANGE"}) {
+            assertFalse(out.toString().contains(gone), gone + " is still in --help: code-server has no TCP port");
         }
     }
 
@@ -74,15 +70,10 @@ class RuntimeSettingsTest {
         assertRefused("CODERMON_WS_CPUS", () -> ContainerLimits.parseCpus("one"));
         assertRefused("CODERMON_WS_CPUS", () -> new ContainerLimits(2L << 30, 0, 512));
         assertRefused("CODERMON_WS_PIDS", () -> new ContainerLimits(2L << 30, 1_000_000_000L, 1));
-        assertRefused("CODERMON_PORT_RANGE", () -> PortRange.parse("20000"));
-        assertRefused("CODERMON_PORT_RANGE", () -> PortRange.parse("30000-20000"));
-        assertRefused("CODERMON_PORT_RANGE", () -> PortRange.parse("80-90"));
         RuntimeSettings d = RuntimeSettings.defaults();
         assertRefused("CODERMON_IMAGE", () -> d.withImage(" "));
         assertRefused("DOCKER_HOST", () -> new RuntimeSettings(d.kind(), d.image(), "/var/run/docker.sock",
-                d.limits(), d.portRange(), d.portQuarantine()));
-        assertRefused("CODERMON_PORT_QUARANTINE", () -> new RuntimeSettings(d.kind(), d.image(), d.dockerHost(),
-                d.limits(), d.portRange(), Duration.ofSeconds(1)));
+                d.limits()));
     }
 
     private static void assertRefused(String option, Executable e) {

@@ -67,9 +67,12 @@ public record CodermonHome(Path dir) {
         return dir.resolve("workspaces");
     }
 
-    /** Returns the SQLite file holding host-port leases and their quarantine (control plane only). */
-    public Path portLeaseFile() {
-        return dir.resolve("ports.db");
+    /**
+     * Returns the directory holding one directory per workspace with code-server's unix socket in it
+     * ({@code sockets/<workspace id>/code-server.sock}); only the control plane's user can open it.
+     */
+    public Path socketsDir() {
+        return dir.resolve("sockets");
     }
 
     /** Returns the directory of the proxy's local CA, for {@code CONNECT :443}. */

@@ -1,9 +1,9 @@
 package dev.codermon.controlplane.monitor;
 
-/** Tells whether code-server at an address answers its health endpoint right now. */
+/** Tells whether code-server on a unix socket answers its health endpoint right now. */
 @FunctionalInterface
 public interface HealthCheck {
 
-    /** Returns whether {@code host:port} answers its health endpoint. */
-    boolean isHealthy(String host, int port);
+    /** Returns whether the socket at this path answers its health endpoint (false for null). */
+    boolean isHealthy(String socketPath);
 }

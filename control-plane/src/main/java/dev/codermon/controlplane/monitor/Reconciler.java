@@ -62,6 +62,7 @@ public final class Reconciler {
         int stopped = 0;
         for (WorkspaceRecord r : store.listAll()) {
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
+                stopLeftover(r);
                 continue;
             }
             Outcome outcome = settle(r);
@@ -94,7 +95,7 @@ public final class Reconciler {
         }
         boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
         boolean serving = alive && (r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING)
-                && probe.isHealthy(r.upstreamHost(), r.upstreamPort());
+                && probe.isHealthy(r.upstreamSocket());
         if (serving) {
             if (r.state() != WorkspaceState.RUNNING) {
                 store.update(r.withState(WorkspaceState.RUNNING));
@@ -109,10 +110,27 @@ public final class Reconciler {
         if (alive) {
             runtime.stop(r.runtimeRef());
         }
-        store.update(r.withUpstream(null, 0, null).withState(WorkspaceState.STOPPED));
+        store.update(r.withUpstream(null, null).withState(WorkspaceState.STOPPED));
         log.info("workspace {} ({}/{}) was {} but is not serving; marked STOPPED", r.id(), r.user(), r.name(),
                 r.state());
         return Outcome.STOPPED;
+    }
+
+    /**
+     * Stops what a stopped or failed record still names, if it runs: a store upgraded from TCP ports
+     * marked its running workspaces stopped but kept their references, and their code-servers must not
+     * keep listening on a loopback port that any local process can open.
+     */
+    private void stopLeftover(WorkspaceRecord r) {
+        if (r.runtimeRef() == null || isOtherRuntimes(r)) {
+            return;
+        }
+        if (runtime.isAlive(r.runtimeRef())) {
+            log.info("workspace {} ({}/{}) is {} but {} still runs; stopping it", r.id(), r.user(), r.name(),
+                    r.state(), r.runtimeRef());
+            runtime.stop(r.runtimeRef());
+        }
+        store.update(r.withUpstream(null, null));
     }
 
     /** Returns whether the record names an instance of another runtime than this control plane's. */

@@ -164,7 +164,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
 
     private void supervise(WorkspaceRecord r, Instant now, Tally t) {
         boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
-        if (!alive || !health.isHealthy(r.upstreamHost(), r.upstreamPort())) {
+        if (!alive || !health.isHealthy(r.upstreamSocket())) {
             int failed = alive ? failedProbes.merge(r.id(), 1, Integer::sum) : FAILED_PROBES_BEFORE_DEAD;
             if (failed >= FAILED_PROBES_BEFORE_DEAD) {
                 failedProbes.remove(r.id());

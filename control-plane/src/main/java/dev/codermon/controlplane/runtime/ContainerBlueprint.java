@@ -2,14 +2,13 @@ package dev.codermon.controlplane.runtime;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,27 +16,34 @@ import java.util.Optional;
 /**
  * Builds the create request of a workspace's container, with every hardening setting in one place.
  *
- * <p>Published on {@code 127.0.0.1} only; runs as uid 1000, unprivileged, with every capability dropped,
- * {@code no-new-privileges}, memory/CPU/pids limits, an init process, a read-only root file system, and
- * no host path mounted (so no Docker socket): the only mounts are the workspace's named volume at
- * {@code /home/coder} and a size-limited {@code /tmp}.
+ * <p>No port is published: code-server listens on a unix socket in the workspace's own socket directory,
+ * bind-mounted at {@value #SOCKET_DIR} (see {@link WorkspaceSockets}), which only the control plane's user
+ * (and so the proxy) can reach on the host. Runs as uid 1000, unprivileged, with every capability dropped,
+ * {@code no-new-privileges}, memory/CPU/pids limits, an init process and a read-only root file system. The
+ * mounts are the workspace's named volume at {@code /home/coder}, its socket directory and a size-limited
+ * {@code /tmp}; no other host path (so no Docker socket).
  */
 final class ContainerBlueprint {
 
-    static final String PUBLISH_IP = "127.0.0.1";
-    static final int CODE_SERVER_PORT = 8080;
+    /** Where the workspace's socket directory appears inside the container. */
+    static final String SOCKET_DIR = "/run/codermon";
+    static final String SOCKET = SOCKET_DIR + "/" + WorkspaceSockets.SOCKET_NAME;
     static final String HOME = "/home/coder";
     static final String PROJECT = HOME + "/project";
-    static final String USER = "1000:1000";
+    static final int UID = 1000;
+    static final int GID = 1000;
+    static final String USER = UID + ":" + GID;
     private static final String TMP_SIZE = "512m";
     private static final String CONTAINER_PREFIX = "codermon-";
     private static final String VOLUME_PREFIX = "codermon-ws-";
     /**
      * The arguments after {@code code-server --bind-addr 0.0.0.0:8080} (both this project's image and the
-     * published {@code codercom/code-server} image start it so, and pass these on).
+     * published {@code codercom/code-server} image start it so, and pass these on). {@code --socket}
+     * overrides {@code --bind-addr}: code-server listens on no TCP port at all. Mode 600: only the
+     * workspace's user inside, and root outside (the proxy), may connect.
      */
-    private static final List<String> COMMAND = List.of("--auth", "none", "--disable-telemetry",
-            "--disable-update-check", "--disable-workspace-trust");
+    private static final List<String> COMMAND = List.of("--socket", SOCKET, "--socket-mode", "600",
+            "--auth", "none", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust");
 
     private final String image;
     private final ContainerLimits limits;
@@ -79,7 +85,7 @@ final class ContainerBlueprint {
     /**
      * Returns code-server's arguments for the workspace: {@code --proxy-domain <workspace host>} makes
      * {@code <port>.<workspace host>} reach that port inside the container (workspace apps), through
-     * the one published port.
+     * code-server's one socket.
      */
     static List<String> command(WorkspaceSpec spec) {
         List<String> command = new java.util.ArrayList<>(COMMAND);
@@ -87,13 +93,22 @@ final class ContainerBlueprint {
         return command;
     }
 
-    /** Returns the create request for the workspace, published on {@code 127.0.0.1:hostPort}. */
-    CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, int hostPort) {
-        ExposedPort codeServer = ExposedPort.tcp(CODE_SERVER_PORT);
+    /** Returns whether the container mounts this socket directory where code-server puts its socket. */
+    static boolean mountsSocketDirectory(InspectContainerResponse c, Path socketDir) {
+        List<InspectContainerResponse.Mount> mounts = c.getMounts();
+        return mounts != null && mounts.stream().anyMatch(m -> m.getDestination() != null
+                && SOCKET_DIR.equals(m.getDestination().getPath()) && socketDir.toString().equals(m.getSource()));
+    }
+
+    /**
+     * Returns the create request for the workspace: no port published, its socket directory (on the host)
+     * bind-mounted at {@value #SOCKET_DIR}.
+     */
+    CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, Path socketDir) {
         HostConfig host = HostConfig.newHostConfig()
-                .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort(PUBLISH_IP, hostPort), codeServer))
-                .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName(spec.id()))
-                        .withTarget(HOME)))
+                .withMounts(List.of(
+                        new Mount().withType(MountType.VOLUME).withSource(volumeName(spec.id())).withTarget(HOME),
+                        new Mount().withType(MountType.BIND).withSource(socketDir.toString()).withTarget(SOCKET_DIR)))
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges:true"))
@@ -113,7 +128,6 @@ final class ContainerBlueprint {
                 .withUser(USER)
                 .withWorkingDir(PROJECT)
                 .withCmd(command(spec))
-                .withExposedPorts(codeServer)
                 .withLabels(labels.of(spec))
                 .withHostConfig(host);
     }

@@ -8,9 +8,8 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.Ports;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,20 +19,28 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each workspace's code-server in its own hardened container (see {@link ContainerBlueprint}),
- * published on {@code 127.0.0.1:<leased port>}, with the workspace's files in a named volume.
+ * Runs each workspace's code-server in its own hardened container (see {@link ContainerBlueprint}), with
+ * the workspace's files in a named volume and no published port: code-server listens on a unix socket in
+ * the workspace's socket directory ({@link WorkspaceSockets}), bind-mounted into the container.
+ *
+ * <p>Before a container starts, its socket directory is replaced by a new one owned by the container's
+ * user (uid 1000), so that code-server can create its socket; as soon as the socket exists the directory
+ * is taken back (owned by the control plane's user, mode 0700), so the workspace can no longer swap its
+ * socket for a symbolic link to another workspace's socket or to the Docker daemon's. Only then is
+ * {@code /healthz} asked, and only a socket is ever connected to. That ownership change needs root.
  *
  * <p>The runtime reference is the container name, {@code codermon-<workspace id>}: deterministic, so
- * Docker's name uniqueness stops a second container for one workspace, and a create that finds the name
+ * Docker's name uniqueness stops a second container for one workspace, and a start that finds the name
  * taken adopts the container that holds it. Stopping removes the container and keeps the volume (a later
  * start makes a fresh container on the same volume, with the current image and limits); removing drops
- * the volume too and releases the port into quarantine. Nothing without this control plane's labels is
- * ever touched.
+ * the volume and the socket directory too. Nothing without this control plane's labels is ever touched.
  */
 public final class DockerRuntime implements WorkspaceRuntime {
 
@@ -41,90 +48,134 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     private static final int STOP_GRACE_SECONDS = 10;
-    private static final int CREATE_ATTEMPTS = 3;
     private static final int LOG_LINES = 15;
 
     private final DockerDaemon daemon;
     private final DockerClient docker;
     private final ContainerBlueprint blueprint;
     private final ContainerLabels labels;
-    private final PortAllocator ports;
+    private final WorkspaceSockets sockets;
     private final HealthProbe probe;
     private final Duration readyTimeout;
+    /** Serializes starts of one workspace, so that one start never resets the socket directory of another. */
+    private final Map<String, ReentrantLock> startLocks = new ConcurrentHashMap<>();
 
-    private DockerRuntime(DockerDaemon daemon, ContainerBlueprint blueprint, PortAllocator ports, HealthProbe probe,
-            Duration readyTimeout) {
+    private DockerRuntime(DockerDaemon daemon, ContainerBlueprint blueprint, WorkspaceSockets sockets,
+            HealthProbe probe, Duration readyTimeout) {
         this.daemon = daemon;
         this.docker = daemon.client();
         this.blueprint = blueprint;
         this.labels = blueprint.labels();
-        this.ports = ports;
+        this.sockets = sockets;
         this.probe = probe;
         this.readyTimeout = readyTimeout;
     }
 
     /**
-     * Creates the runtime; it owns (and closes) the daemon client and the port allocator.
+     * Creates the runtime; it owns (and closes) the daemon client.
      *
      * @param home the control plane's data directory; its hash labels every container and volume
+     * @throws IllegalStateException if the control plane does not run as root, which handing each socket
+     *                               directory to the container's user and back needs
      */
     public static DockerRuntime create(DockerDaemon daemon, String image, ContainerLimits limits, Path home,
-            PortAllocator ports, HealthProbe probe, Duration readyTimeout) {
-        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, ContainerLabels.forHome(home)), ports,
-                probe, readyTimeout);
+            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout) {
+        if (sockets.ownUid() != 0) {
+            throw new IllegalStateException("the Docker runtime needs the control plane to run as root (uid "
+                    + sockets.ownUid() + " now): it hands each workspace's socket directory to the container's"
+                    + " user for code-server to create its socket, and takes it back once it exists");
+        }
+        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, ContainerLabels.forHome(home)),
+                sockets, probe, readyTimeout);
     }
 
     @Override
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
+        ReentrantLock lock = startLocks.computeIfAbsent(spec.id(), id -> new ReentrantLock());
+        lock.lock();
+        try {
+            return startLocked(spec);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private RuntimeHandle startLocked(WorkspaceSpec spec) throws RuntimeStartException {
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         String name = ContainerBlueprint.containerName(spec.id());
+        Path socketDir = socketDirectory(spec);
         ensureVolume(spec);
-        int port = ports.portFor(spec.id());
         for (int attempt = 1; ; attempt++) {
-            boolean adopted = false;
-            try {
-                blueprint.createCommand(docker, spec, port).exec();
-            } catch (ConflictException nameTaken) {
-                Optional<InspectContainerResponse> existing = inspect(name);
-                if (existing.isEmpty()) {
-                    // Docker reserves the name before a concurrent create finishes, so the container
-                    // may not be inspectable yet (or it was just removed): wait a little and look again.
-                    if (System.nanoTime() < deadline) {
-                        pause(Math.min(50L * attempt, 500L));
-                        continue;
-                    }
-                    throw new RuntimeStartException("container " + name + " keeps appearing and vanishing");
-                }
-                if (!labels.owns(existing.get().getConfig().getLabels(), spec.id())) {
+            Optional<InspectContainerResponse> existing = inspect(name);
+            if (existing.isPresent()) {
+                InspectContainerResponse c = existing.get();
+                if (!labels.owns(c.getConfig().getLabels(), spec.id())) {
                     throw new RuntimeStartException("a container named " + name + " exists that this control"
                             + " plane did not create; remove it (docker rm -f " + name + ")");
                 }
-                port = publishedPort(existing.get()).orElseThrow(() -> new RuntimeStartException(
-                        "container " + name + " is not published on " + ContainerBlueprint.PUBLISH_IP));
-                adopted = true;
-                log.info("workspace {}: adopting existing container {} on port {}", spec.id(), name, port);
-            } catch (NotFoundException noImage) {
-                throw new RuntimeStartException("image " + blueprint.image() + " is not on this Docker host; build"
-                        + " it with scripts/build-image or set --image / CODERMON_IMAGE", noImage);
-            } catch (DockerException e) {
-                throw new RuntimeStartException("Docker refused to create the container: " + e.getMessage(), e);
+                if (!ContainerBlueprint.mountsSocketDirectory(c, socketDir)) {
+                    // An older control plane's container (a published port, no socket): make a new one.
+                    if (attempt > 1) {
+                        throw new RuntimeStartException("container " + name + " of an older control plane could"
+                                + " not be replaced; remove it (docker rm -f " + name + ")");
+                    }
+                    log.info("workspace {}: container {} has no socket directory, replacing it", spec.id(), name);
+                    removeContainer(name);
+                    continue;
+                }
+                if (!running(c)) {
+                    resetSocketDirectory(spec);
+                }
+                log.info("workspace {}: adopting existing container {}", spec.id(), name);
+            } else {
+                resetSocketDirectory(spec);
+                try {
+                    blueprint.createCommand(docker, spec, socketDir).exec();
+                } catch (ConflictException nameTaken) {
+                    // Another control plane is creating it; Docker reserves the name before the container
+                    // can be inspected: wait a little and look again.
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new RuntimeStartException("container " + name + " keeps appearing and vanishing");
+                    }
+                    pause(Math.min(50L * attempt, 500L));
+                    continue;
+                } catch (NotFoundException noImage) {
+                    throw new RuntimeStartException("image " + blueprint.image() + " is not on this Docker host;"
+                            + " build it with scripts/build-image or set --image / CODERMON_IMAGE", noImage);
+                } catch (DockerException e) {
+                    throw new RuntimeStartException("Docker refused to create the container: " + e.getMessage(), e);
+                }
             }
             try {
                 docker.startContainerCmd(name).exec();
-                log.info("workspace {}: started container {} on {}:{}", spec.id(), name,
-                        ContainerBlueprint.PUBLISH_IP, port);
+                log.info("workspace {}: started container {}, code-server on {}", spec.id(), name,
+                        sockets.socket(spec.id()));
             } catch (NotModifiedException alreadyRunning) {
-                // Started by the request whose container we adopted.
+                // The adopted container runs already.
             } catch (DockerException e) {
                 removeContainer(name);
-                if (!adopted && attempt < CREATE_ATTEMPTS && isPortTaken(e)) {
-                    log.info("workspace {}: port {} is taken by another program, moving", spec.id(), port);
-                    port = ports.replace(spec.id());
-                    continue;
-                }
                 throw new RuntimeStartException("Docker could not start the container: " + e.getMessage(), e);
             }
-            return awaitReady(spec, name, port, deadline);
+            return awaitReady(spec, name, deadline);
+        }
+    }
+
+    private Path socketDirectory(WorkspaceSpec spec) throws RuntimeStartException {
+        try {
+            sockets.socket(spec.id());
+            return sockets.directory(spec.id());
+        } catch (IllegalArgumentException e) {
+            throw new RuntimeStartException(e.getMessage(), e);
+        }
+    }
+
+    /** Gives the container's user a new, empty socket directory, so code-server can create its socket. */
+    private void resetSocketDirectory(WorkspaceSpec spec) throws RuntimeStartException {
+        try {
+            sockets.reset(spec.id(), ContainerBlueprint.UID, ContainerBlueprint.GID);
+        } catch (IOException e) {
+            throw new RuntimeStartException("cannot prepare the workspace's socket directory "
+                    + sockets.directory(spec.id()) + ": " + e.getMessage(), e);
         }
     }
 
@@ -191,12 +242,17 @@ public final class DockerRuntime implements WorkspaceRuntime {
             log.warn("workspace {}: volume {} is still in use and was kept: {}", workspaceId, volume,
                     inUse.getMessage());
         }
-        ports.release(workspaceId);
+        try {
+            sockets.remove(workspaceId);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("workspace {}: could not remove its socket directory: {}", workspaceId, e.getMessage());
+        }
+        startLocks.remove(workspaceId);
     }
 
     /**
      * Lists the ports something listens on inside the container (its own network namespace), read from
-     * {@code /proc/net/tcp} and {@code tcp6} through {@code docker exec}; code-server's own excluded.
+     * {@code /proc/net/tcp} and {@code tcp6} through {@code docker exec} (code-server itself has no TCP port).
      */
     @Override
     public List<Integer> listeningPorts(String runtimeRef) {
@@ -215,9 +271,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
             log.debug("cannot list the ports of {}: {}", runtimeRef, e.getMessage());
             return List.of();
         }
-        List<Integer> ports = new java.util.ArrayList<>(ListeningSockets.listeningPorts(out.toString()));
-        ports.remove(Integer.valueOf(ContainerBlueprint.CODE_SERVER_PORT));
-        return List.copyOf(ports);
+        return List.copyOf(ListeningSockets.listeningPorts(out.toString()));
     }
 
     /** Returns the names of every container this control plane created, running or not. */
@@ -247,20 +301,28 @@ public final class DockerRuntime implements WorkspaceRuntime {
     @Override
     public void close() {
         daemon.close();
-        ports.close();
     }
 
     @Override
     public String toString() {
-        return "image " + blueprint.image() + " on " + daemon + ", " + ports;
+        return "image " + blueprint.image() + " on " + daemon + ", " + sockets;
     }
 
-    private RuntimeHandle awaitReady(WorkspaceSpec spec, String name, int port, long deadline)
-            throws RuntimeStartException {
+    /**
+     * Waits for code-server's socket, takes the socket directory back from the workspace as soon as the
+     * socket exists, then waits for {@code /healthz} to answer over it.
+     */
+    private RuntimeHandle awaitReady(WorkspaceSpec spec, String name, long deadline) throws RuntimeStartException {
+        Path socket = sockets.socket(spec.id());
+        boolean lockedDown = false;
         try {
             while (true) {
-                if (probe.isHealthy(ContainerBlueprint.PUBLISH_IP, port)) {
-                    return new RuntimeHandle(ContainerBlueprint.PUBLISH_IP, port, name);
+                if (!lockedDown && WorkspaceSockets.isSocket(socket)) {
+                    sockets.lockDown(spec.id());
+                    lockedDown = true;
+                }
+                if (lockedDown && probe.isHealthy(socket.toString())) {
+                    return new RuntimeHandle(socket.toString(), name);
                 }
                 Optional<InspectContainerResponse> c = inspect(name);
                 if (c.isEmpty()) {
@@ -288,6 +350,12 @@ public final class DockerRuntime implements WorkspaceRuntime {
             Thread.currentThread().interrupt();
             removeContainer(name);
             throw new RuntimeStartException("interrupted while waiting for code-server", e);
+        } catch (IOException e) {
+            removeContainer(name);
+            log.warn("workspace {}: its socket directory was tampered with, container removed: {}", spec.id(),
+                    e.getMessage());
+            throw new RuntimeStartException("the workspace's socket could not be secured (" + e.getMessage()
+                    + "); the container was removed, the files are kept", e);
         } catch (RuntimeException e) {
             removeContainer(name);
             throw new RuntimeStartException("lost track of container " + name + ": " + e.getMessage(), e);
@@ -347,23 +415,6 @@ public final class DockerRuntime implements WorkspaceRuntime {
         } catch (DockerException e) {
             log.warn("could not remove container {}: {}", name, e.getMessage());
         }
-    }
-
-    private static Optional<Integer> publishedPort(InspectContainerResponse c) {
-        Ports.Binding[] bindings = c.getHostConfig().getPortBindings().getBindings()
-                .get(ExposedPort.tcp(ContainerBlueprint.CODE_SERVER_PORT));
-        if (bindings == null) {
-            return Optional.empty();
-        }
-        return Arrays.stream(bindings)
-                .filter(b -> ContainerBlueprint.PUBLISH_IP.equals(b.getHostIp()) && b.getHostPortSpec() != null)
-                .map(b -> Integer.parseInt(b.getHostPortSpec()))
-                .findFirst();
-    }
-
-    private static boolean isPortTaken(DockerException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("address already in use") || m.contains("port is already allocated");
     }
 
     private String logTail(String name) {

@@ -5,17 +5,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Tells whether the socket listening on a loopback port belongs to a given process tree, from Linux's
- * {@code /proc}. A health check alone cannot tell: another program (another control plane's workspace)
- * may answer {@code /healthz} on the same port while ours is still starting.
+ * Finds the TCP ports a workspace's programs listen on (its apps), from Linux's {@code /proc}: the
+ * sockets open in a process tree, or a {@code /proc/net/tcp} table read inside a container.
  */
 final class ListeningSockets {
 
@@ -23,21 +20,6 @@ final class ListeningSockets {
     private static final String LISTEN = "0A";
 
     private ListeningSockets() {
-    }
-
-    /**
-     * Returns whether a socket listening on {@code 127.0.0.1:port} is open in the process or one of its
-     * descendants; true where {@code /proc} cannot say (not Linux).
-     */
-    static boolean heldBy(int port, ProcessHandle process) {
-        if (!Files.isReadable(PROC.resolve("net/tcp"))) {
-            return true;
-        }
-        Set<String> inodes = listeningInodes(port);
-        if (inodes.isEmpty()) {
-            return false;
-        }
-        return socketInodesOf(process).stream().anyMatch(inodes::contains);
     }
 
     /**
@@ -108,29 +90,6 @@ final class ListeningSockets {
                     // the header line
                 }
             }
-        }
-    }
-
-    /** Finds sockets listening on 127.0.0.1, natively or IPv4-mapped on an IPv6 socket (as Java's are). */
-    private static Set<String> listeningInodes(int port) {
-        Set<String> inodes = new HashSet<>();
-        collect(PROC.resolve("net/tcp"), String.format(Locale.ROOT, "0100007F:%04X", port), inodes);
-        collect(PROC.resolve("net/tcp6"), String.format(Locale.ROOT, "0000000000000000FFFF00000100007F:%04X", port),
-                inodes);
-        return inodes;
-    }
-
-    private static void collect(Path table, String local, Set<String> inodes) {
-        try {
-            for (String line : Files.readAllLines(table)) {
-                String[] f = line.trim().split("\\s+");
-                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-                if (f.length > 9 && f[1].equals(local) && f[3].equals(LISTEN)) {
-                    inodes.add(f[9]);
-                }
-            }
-        } catch (IOException e) {
-            // no such table (IPv6 disabled): nothing listens there
         }
     }
 

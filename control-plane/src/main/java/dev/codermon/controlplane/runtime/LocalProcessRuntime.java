@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each workspace's code-server as a local process bound to a loopback port from the allocator.
+ * Runs each workspace's code-server as a local process listening on a unix socket in the workspace's own
+ * socket directory ({@link WorkspaceSockets}: owned by the control plane's user, mode 0700, inside a
+ * directory of the same kind), never on a TCP port.
  *
- * <p>Stopping ends the process and keeps the workspace's directory; removing deletes the directory and
- * releases the port into quarantine. The runtime reference is the process id. Before touching a process
+ * <p>Stopping ends the process and keeps the workspace's directory; removing deletes it and the socket
+ * directory. The runtime reference is the process id. Before touching a process
  * found by id alone (after a control-plane restart) it checks that the command line points into the
  * workspaces directory, so a recycled process id is never mistaken for a workspace.
  */
@@ -32,8 +33,6 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
 
-    static final String HOST = "127.0.0.1";
-    private static final int PORT_ATTEMPTS = 3;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Path SETSID = Path.of("/usr/bin/setsid");
@@ -42,28 +41,29 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     private final Path workspacesDir;
     private final Duration readyTimeout;
     private final HealthProbe probe;
-    private final PortAllocator ports;
+    private final WorkspaceSockets sockets;
     private final Map<String, ProcessHandle> started = new ConcurrentHashMap<>();
 
     private LocalProcessRuntime(Path executable, Path workspacesDir, Duration readyTimeout, HealthProbe probe,
-            PortAllocator ports) {
+            WorkspaceSockets sockets) {
         this.executable = executable;
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.readyTimeout = readyTimeout;
         this.probe = probe;
-        this.ports = ports;
+        this.sockets = sockets;
     }
 
     /**
      * Creates the runtime after checking that code-server can be found.
      *
      * @param codeServerBin a path to the executable, or a name looked up on PATH
-     * @param ports         hands out the loopback ports; closed with the runtime
+     * @param sockets       where each workspace's code-server puts its socket
      * @throws IllegalArgumentException saying how to install or point at code-server
      */
     public static LocalProcessRuntime create(String codeServerBin, Path workspacesDir, Duration readyTimeout,
-            HealthProbe probe, PortAllocator ports) {
-        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe, ports);
+            HealthProbe probe, WorkspaceSockets sockets) {
+        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe,
+                sockets);
     }
 
     static Path resolveExecutable(String bin) {
@@ -140,59 +140,41 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             throw new RuntimeStartException("cannot create the workspace's directories under " + dir + ": "
                     + e.getMessage(), e);
         }
+        Path socket;
+        try {
+            socket = sockets.socket(spec.id());
+            // A new, empty directory: no stale socket, nothing an earlier instance left in its place.
+            sockets.reset(spec.id());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RuntimeStartException("cannot prepare the workspace's socket directory: " + e.getMessage(), e);
+        }
         long deadline = System.nanoTime() + readyTimeout.toNanos();
-        int port = ports.portFor(spec.id());
-        for (int attempt = 1; ; attempt++) {
-            if (!PortAllocator.isBindableOnLoopback(port)) {
-                log.info("workspace {}: port {} is taken by another program, moving", spec.id(), port);
-                port = ports.replace(spec.id());
-            }
-            long logOffset = sizeOf(logFile);
-            Process process = launch(spec, dir, port, logFile);
-            String ref = Long.toString(process.pid());
-            log.info("workspace {}: started code-server pid {} on {}:{}", spec.id(), ref, HOST, port);
-            try {
-                while (true) {
-                    if (!process.isAlive()) {
-                        int status = process.exitValue();
-                        if (attempt < PORT_ATTEMPTS && logSince(logFile, logOffset).contains("EADDRINUSE")) {
-                            log.info("workspace {}: port {} is taken by another program, moving", spec.id(), port);
-                            port = ports.replace(spec.id());
-                            break;
-                        }
-                        throw new RuntimeStartException("code-server exited with status " + status
-                                + " before it was ready; see " + logFile);
-                    }
-                    if (probe.isHealthy(HOST, port)) {
-                        if (!ListeningSockets.heldBy(port, process.toHandle())) {
-                            // Someone else answers on this port: never hand out a route to it.
-                            terminate(process.toHandle());
-                            if (attempt >= PORT_ATTEMPTS) {
-                                throw new RuntimeStartException("port " + port + " is answered by another"
-                                        + " program, not by this workspace's code-server");
-                            }
-                            log.info("workspace {}: port {} is answered by another program, moving", spec.id(),
-                                    port);
-                            port = ports.replace(spec.id());
-                            break;
-                        }
-                        started.put(ref, process.toHandle());
-                        return new RuntimeHandle(HOST, port, ref);
-                    }
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new RuntimeStartException("code-server did not answer /healthz within "
-                                + readyTimeout.toSeconds() + "s; see " + logFile);
-                    }
-                    Thread.sleep(POLL_INTERVAL.toMillis());
+        Process process = launch(spec, dir, socket, logFile);
+        String ref = Long.toString(process.pid());
+        log.info("workspace {}: started code-server pid {} on {}", spec.id(), ref, socket);
+        try {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new RuntimeStartException("code-server exited with status " + process.exitValue()
+                            + " before it was ready; see " + logFile);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                terminate(process.toHandle());
-                throw new RuntimeStartException("interrupted while waiting for code-server", e);
-            } catch (RuntimeStartException | RuntimeException e) {
-                terminate(process.toHandle());
-                throw e;
+                if (probe.isHealthy(socket.toString())) {
+                    started.put(ref, process.toHandle());
+                    return new RuntimeHandle(socket.toString(), ref);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new RuntimeStartException("code-server did not answer /healthz within "
+                            + readyTimeout.toSeconds() + "s; see " + logFile);
+                }
+                Thread.sleep(POLL_INTERVAL.toMillis());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            terminate(process.toHandle());
+            throw new RuntimeStartException("interrupted while waiting for code-server", e);
+        } catch (RuntimeStartException | RuntimeException e) {
+            terminate(process.toHandle());
+            throw e;
         }
     }
 
@@ -222,30 +204,10 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         return ownedProcess(runtimeRef).isPresent();
     }
 
-    /** Lists the ports that code-server's process tree (its terminals' programs) listens on, its own excluded. */
+    /** Lists the TCP ports that code-server's process tree (its terminals' programs) listens on. */
     @Override
     public List<Integer> listeningPorts(String runtimeRef) {
-        return ownedProcess(runtimeRef).map(p -> {
-            List<Integer> ports = new ArrayList<>(ListeningSockets.portsHeldBy(p));
-            ports.removeAll(ownPorts(p));
-            return List.copyOf(ports);
-        }).orElse(List.of());
-    }
-
-    /** Returns the port code-server itself listens on, from its {@code --bind-addr} argument. */
-    private static List<Integer> ownPorts(ProcessHandle p) {
-        List<String> args = p.info().arguments().map(List::of).orElse(List.of());
-        for (int i = 0; i + 1 < args.size(); i++) {
-            if (args.get(i).equals("--bind-addr")) {
-                String bind = args.get(i + 1);
-                try {
-                    return List.of(Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1)));
-                } catch (NumberFormatException e) {
-                    return List.of();
-                }
-            }
-        }
-        return List.of();
+        return ownedProcess(runtimeRef).map(p -> List.copyOf(ListeningSockets.portsHeldBy(p))).orElse(List.of());
     }
 
     @Override
@@ -264,17 +226,16 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                 log.warn("workspace {}: could not delete all of {}: {}", workspaceId, dir, e.getMessage());
             }
         }
-        ports.release(workspaceId);
-    }
-
-    @Override
-    public void close() {
-        ports.close();
+        try {
+            sockets.remove(workspaceId);
+        } catch (IOException e) {
+            log.warn("workspace {}: could not remove its socket directory: {}", workspaceId, e.getMessage());
+        }
     }
 
     @Override
     public String toString() {
-        return executable + ", " + ports;
+        return executable + ", " + sockets;
     }
 
     private Optional<ProcessHandle> ownedProcess(String runtimeRef) {
@@ -300,7 +261,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         return info.arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
     }
 
-    private Process launch(WorkspaceSpec spec, Path dir, int port, Path logFile) throws RuntimeStartException {
+    private Process launch(WorkspaceSpec spec, Path dir, Path socket, Path logFile) throws RuntimeStartException {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // Its own session, so a Ctrl-C of the control plane does not take the workspaces with it;
@@ -308,7 +269,9 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             command.add(SETSID.toString());
         }
         command.addAll(List.of(executable.toString(),
-                "--bind-addr", HOST + ":" + port,
+                // A unix socket instead of a TCP port: only the control plane's user (the proxy) can open it.
+                "--socket", socket.toString(),
+                "--socket-mode", "600",
                 "--auth", "none",
                 "--disable-telemetry",
                 "--disable-update-check",
@@ -362,22 +325,5 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             }
         }
         return processes.stream().noneMatch(ProcessHandle::isAlive);
-    }
-
-    private static long sizeOf(Path file) {
-        try {
-            return Files.exists(file) ? Files.size(file) : 0;
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private static String logSince(Path file, long offset) {
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(Math.min(offset, Files.size(file)));
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,11 +1,11 @@
 package dev.codermon.controlplane.runtime;
 
 /**
- * Tells where a started workspace listens and how the runtime knows it.
+ * Tells where a started workspace's code-server listens and how the runtime knows it.
  *
- * @param host       the loopback address code-server listens on
- * @param port       its port
- * @param runtimeRef the runtime's reference (a process id for local processes)
+ * @param socketPath the absolute path of code-server's unix domain socket, in the workspace's own socket
+ *                   directory (see {@link WorkspaceSockets}); code-server has no TCP port
+ * @param runtimeRef the runtime's reference (a process id for local processes, a container name for Docker)
  */
-public record RuntimeHandle(String host, int port, String runtimeRef) {
+public record RuntimeHandle(String socketPath, String runtimeRef) {
 }

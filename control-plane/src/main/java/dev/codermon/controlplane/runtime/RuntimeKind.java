@@ -8,7 +8,7 @@ public enum RuntimeKind {
     AUTO,
     /** Containers through the Docker daemon; fails to start without one. */
     DOCKER,
-    /** Local code-server processes on loopback ports. */
+    /** Local code-server processes, each on its own unix socket. */
     PROCESS;
 
     /** Parses {@code auto}, {@code docker} or {@code process}, ignoring case. */

@@ -8,8 +8,9 @@ import java.util.Optional;
  * Runs code-server instances for workspaces, as containers or as local processes.
  *
  * <p>Implementations are thread-safe. A runtime reference is an opaque string the store keeps, so that
- * a restarted control plane can find (and stop) what an earlier one started. Stopping keeps the
- * workspace's files (and its host port); removing drops both.
+ * a restarted control plane can find (and stop) what an earlier one started. code-server listens on a
+ * unix socket in the workspace's own socket directory ({@link WorkspaceSockets}), never on a TCP port.
+ * Stopping keeps the workspace's files; removing drops them and the socket directory.
  */
 public interface WorkspaceRuntime extends AutoCloseable {
 
@@ -45,8 +46,8 @@ public interface WorkspaceRuntime extends AutoCloseable {
     boolean isAlive(String runtimeRef);
 
     /**
-     * Deletes everything the runtime keeps for the workspace (its files, its container and volume) and
-     * releases its host port into quarantine; tolerates parts that are already gone. Stop it first.
+     * Deletes everything the runtime keeps for the workspace (its files, its container and volume, its
+     * socket directory); tolerates parts that are already gone. Stop it first.
      */
     void remove(String workspaceId);
 
@@ -74,8 +75,8 @@ public interface WorkspaceRuntime extends AutoCloseable {
 
     /**
      * Returns the TCP ports something listens on inside the workspace (its apps), in ascending order;
-     * empty when the runtime cannot tell. Leaves out code-server's own port as it is inside the
-     * workspace: {@code 8080} in a container, the loopback port it was started on for a local process.
+     * empty when the runtime cannot tell. code-server itself listens on a unix socket, so every TCP port
+     * is an app's.
      */
     default List<Integer> listeningPorts(String runtimeRef) {
         return List.of();

@@ -132,7 +132,7 @@ public final class WorkspaceService {
             if (starting.runtimeRef() != null) {
                 // A leftover from an interrupted start or a process that stopped answering.
                 runtime.stop(starting.runtimeRef());
-                starting = starting.withUpstream(null, 0, null);
+                starting = starting.withUpstream(null, null);
                 store.update(starting);
             }
             return new StartedWorkspace(launch(starting), existing == null);
@@ -167,12 +167,12 @@ public final class WorkspaceService {
             if (existing == null) {
                 Instant now = now();
                 WorkspaceRecord created = new WorkspaceRecord(UUID.randomUUID().toString(), user, name,
-                        hostnames.apply(user, name), null, 0, WorkspaceState.STARTING, null, now, now);
+                        hostnames.apply(user, name), null, WorkspaceState.STARTING, null, now, now);
                 store.insert(created);
                 return created;
             }
             // Keep the old runtime reference until it is stopped, so an interruption leaves nothing unknown.
-            WorkspaceRecord starting = existing.withUpstream(null, 0, existing.runtimeRef())
+            WorkspaceRecord starting = existing.withUpstream(null, existing.runtimeRef())
                     .withState(WorkspaceState.STARTING);
             store.update(starting);
             return starting;
@@ -194,16 +194,16 @@ public final class WorkspaceService {
         }
         Instant now = now();
         // Starting counts as activity, so a workspace stopped long ago is not reaped right after its start.
-        WorkspaceRecord running = withActivity(starting.withUpstream(handle.host(), handle.port(),
-                handle.runtimeRef()).withState(WorkspaceState.RUNNING), now);
+        WorkspaceRecord running = withActivity(starting.withUpstream(handle.socketPath(), handle.runtimeRef())
+                .withState(WorkspaceState.RUNNING), now);
         if (!store.update(running)) {
             runtime.stop(handle.runtimeRef());
             throw new WorkspaceStartException("workspace " + starting.name() + " was deleted while it was starting",
                     null);
         }
         startMarks.put(running.id(), new StartMark(handle.runtimeRef(), now));
-        log.info("workspace {} ({}/{}) running at {}:{}", running.id(), running.user(), running.name(),
-                handle.host(), handle.port());
+        log.info("workspace {} ({}/{}) running on {}", running.id(), running.user(), running.name(),
+                handle.socketPath());
         return store.find(running.id()).orElse(running);
     }
 
@@ -283,8 +283,7 @@ public final class WorkspaceService {
 
     /**
      * Returns the ports a running workspace (from {@link #getRunning}) has apps listening on, detected
-     * inside it by the runtime. The runtime leaves out code-server's own port: only it knows which that
-     * is inside the workspace (the record's upstream port is a host port, unrelated to a container's).
+     * inside it by the runtime. code-server itself listens on a unix socket, so every TCP port is an app's.
      *
      * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
@@ -331,7 +330,7 @@ public final class WorkspaceService {
         locks.withLock(key(found), () -> {
             WorkspaceRecord current = requireOwnRuntime(get(user, id));
             stopKeepingRecord(current);
-            // Files and port first, the record last: if the control plane dies or removing fails in
+            // Files and socket directory first, the record last: if the control plane dies or removing fails in
             // between, the record is still there (STOPPING, which the next monitor pass settles as
             // STOPPED) and the delete can simply be asked for again.
             runtime.remove(id);
@@ -370,7 +369,7 @@ public final class WorkspaceService {
     public WorkspaceRecord takeDown(WorkspaceRecord current, WorkspaceState finalState) {
         requireLocked(current);
         stopKeepingRecord(current);
-        WorkspaceRecord down = current.withUpstream(null, 0, null).withState(finalState);
+        WorkspaceRecord down = current.withUpstream(null, null).withState(finalState);
         store.update(down);
         return store.find(current.id()).orElse(down);
     }
@@ -398,8 +397,8 @@ public final class WorkspaceService {
 
     private static WorkspaceRecord withActivity(WorkspaceRecord r, Instant at) {
         Instant last = r.lastActivityAt().isAfter(at) ? r.lastActivityAt() : at;
-        return new WorkspaceRecord(r.id(), r.user(), r.name(), r.hostname(), r.upstreamHost(), r.upstreamPort(),
-                r.state(), r.runtimeRef(), r.createdAt(), last);
+        return new WorkspaceRecord(r.id(), r.user(), r.name(), r.hostname(), r.upstreamSocket(), r.state(),
+                r.runtimeRef(), r.createdAt(), last);
     }
 
     private static String key(WorkspaceRecord r) {

@@ -29,7 +29,7 @@ class LifecycleApiTest extends TwoUserApiTest {
     void another_runtimes_workspace_is_409_for_stop_start_delete_and_create() {
         Instant now = Instant.now();
         fixture.store.insert(new WorkspaceRecord("id-theirs", "alice", "main", "main.alice.codermon.internal",
-                "127.0.0.1", 20999, WorkspaceState.RUNNING, "other-4242", now, now));
+                "/run/codermon-other/code-server.sock", WorkspaceState.RUNNING, "other-4242", now, now));
         JavalinTest.test(fixture.app, (server, client) -> {
             Response stop = post(client, "/api/workspaces/id-theirs/stop", alice, "");
             assertError(stop, 409, "other_runtime");

@@ -16,6 +16,7 @@ import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.controlplane.runtime.FakeRuntime;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.nio.file.Files;
@@ -39,8 +40,9 @@ class WorkspaceApiTest extends TwoUserApiTest {
     void create_starts_the_workspace_and_writes_a_running_route() {
         JavalinTest.test(fixture.app, (server, client) -> {
             Response r = post(client, "/api/workspaces", alice, "{\"name\":\"dev\"}");
-            assertEquals(201, r.code(), r.body().string());
-            JsonNode ws = json(r);
+            String body = r.body().string();
+            assertEquals(201, r.code(), body);
+            JsonNode ws = ApiFixture.JSON.readTree(body);
             assertEquals("alice", ws.get("user").asText());
             assertEquals("dev", ws.get("name").asText());
             assertEquals("RUNNING", ws.get("state").asText());
@@ -53,7 +55,9 @@ class WorkspaceApiTest extends TwoUserApiTest {
             Route route = fixture.store.findRoute("dev.alice.codermon.internal").orElseThrow();
             assertEquals(ws.get("id").asText(), route.workspaceId());
             assertEquals("alice", route.user());
-            assertEquals("127.0.0.1", route.upstreamHost());
+            assertEquals(FakeRuntime.socketOf(fixture.store.find(route.workspaceId()).orElseThrow().runtimeRef()),
+                    route.upstreamSocket());
+            assertFalse(body.contains(".sock"), "the API shows nothing of code-server's socket: " + body);
             assertEquals(1, fixture.runtime.starts.get());
             assertEquals(fixture.workspacesDir.resolve(ws.get("id").asText()),
                     fixture.runtime.started.get(0).directory());
@@ -179,13 +183,12 @@ class WorkspaceApiTest extends TwoUserApiTest {
     }
 
     @Test
-    void apps_are_every_port_the_runtime_reports_even_one_numbered_like_the_host_port() {
+    void apps_are_every_port_the_runtime_reports_8080_too() {
         JavalinTest.test(fixture.app, (server, client) -> {
             String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
             WorkspaceRecord running = fixture.store.find(id).orElseThrow();
-            // Inside a container an app may listen on any port, the number of the published host port too;
-            // code-server's own port is the runtime's to leave out.
-            fixture.runtime.listen(running.runtimeRef(), List.of(3000, running.upstreamPort()));
+            // code-server listens on a unix socket, so every TCP port is an app, 8080 (its old port) too.
+            fixture.runtime.listen(running.runtimeRef(), List.of(3000, 8080));
 
             Response apps = get(client, "/api/workspaces/" + id + "/apps", alice);
             assertEquals(200, apps.code(), apps.body().string());
@@ -193,7 +196,7 @@ class WorkspaceApiTest extends TwoUserApiTest {
             assertEquals(2, list.size(), list.toString());
             assertEquals(3000, list.get(0).get("port").asInt());
             assertEquals("http://3000.main.alice.codermon.internal/", list.get(0).get("url").asText());
-            assertEquals(running.upstreamPort(), list.get(1).get("port").asInt());
+            assertEquals(8080, list.get(1).get("port").asInt());
             assertError(get(client, "/api/workspaces/" + id + "/apps", bob), 404, "not_found");
         });
     }

@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.runtime.UnixHttpServer;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -27,35 +25,28 @@ class ReconcilerTest {
     Path tempDir;
     SqliteRouteStore store;
     FakeRuntime runtime = new FakeRuntime();
-    HttpServer healthy;
+    UnixHttpServer healthy;
 
     @BeforeEach
     void setUp() throws Exception {
         store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
-        healthy = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-        healthy.createContext("/healthz", ex -> {
-            byte[] body = "{\"status\":\"alive\"}".getBytes();
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        healthy.start();
+        healthy = UnixHttpServer.answering(tempDir.resolve("healthy.sock"), 200);
     }
 
     @AfterEach
-    void tearDown() {
-        healthy.stop(0);
+    void tearDown() throws Exception {
+        healthy.close();
         store.close();
     }
 
     @Test
     void live_workspaces_are_kept_and_dead_ones_lose_their_route() {
-        int livePort = healthy.getAddress().getPort();
-        WorkspaceRecord live = record("live", WorkspaceState.RUNNING, livePort, "ref-live");
-        WorkspaceRecord dead = record("dead", WorkspaceState.RUNNING, livePort, "ref-dead");
-        WorkspaceRecord silent = record("silent", WorkspaceState.RUNNING, unusedPort(), "ref-silent");
-        WorkspaceRecord halfStarted = record("half", WorkspaceState.STARTING, unusedPort(), "ref-half");
-        WorkspaceRecord stopped = record("stopped", WorkspaceState.STOPPED, 0, null);
+        String liveSocket = healthy.path().toString();
+        WorkspaceRecord live = record("live", WorkspaceState.RUNNING, liveSocket, "ref-live");
+        WorkspaceRecord dead = record("dead", WorkspaceState.RUNNING, liveSocket, "ref-dead");
+        WorkspaceRecord silent = record("silent", WorkspaceState.RUNNING, noSocket(), "ref-silent");
+        WorkspaceRecord halfStarted = record("half", WorkspaceState.STARTING, noSocket(), "ref-half");
+        WorkspaceRecord stopped = record("stopped", WorkspaceState.STOPPED, null, null);
         for (WorkspaceRecord r : new WorkspaceRecord[] {live, dead, silent, halfStarted, stopped}) {
             store.insert(r);
         }
@@ -70,7 +61,7 @@ class ReconcilerTest {
         for (WorkspaceRecord r : new WorkspaceRecord[] {dead, silent, halfStarted}) {
             WorkspaceRecord now = store.find(r.id()).orElseThrow();
             assertEquals(WorkspaceState.STOPPED, now.state(), r.name());
-            assertNull(now.upstreamHost());
+            assertNull(now.upstreamSocket());
             assertTrue(store.findRoute(r.hostname()).isEmpty(), r.name());
         }
         assertFalse(runtime.isAlive("ref-silent"), "a process that no longer answers is stopped");
@@ -79,9 +70,8 @@ class ReconcilerTest {
 
     @Test
     void another_runtimes_workspaces_are_left_as_they_are() {
-        int port = healthy.getAddress().getPort();
-        WorkspaceRecord running = record("theirs", WorkspaceState.RUNNING, port, "other-1234");
-        WorkspaceRecord starting = record("starting", WorkspaceState.STARTING, unusedPort(), "other-5678");
+        WorkspaceRecord running = record("theirs", WorkspaceState.RUNNING, healthy.path().toString(), "other-1234");
+        WorkspaceRecord starting = record("starting", WorkspaceState.STARTING, noSocket(), "other-5678");
         store.insert(running);
         store.insert(starting);
 
@@ -97,7 +87,7 @@ class ReconcilerTest {
 
     @Test
     void a_start_interrupted_after_code_server_became_ready_is_promoted_to_running() {
-        WorkspaceRecord half = record("half", WorkspaceState.STARTING, healthy.getAddress().getPort(), "ref-half");
+        WorkspaceRecord half = record("half", WorkspaceState.STARTING, healthy.path().toString(), "ref-half");
         store.insert(half);
         runtime.pretendAlive("ref-half");
         assertEquals(new Reconciler.Result(1, 0), new Reconciler(store, runtime, new HealthProbe()).reconcile());
@@ -106,10 +96,9 @@ class ReconcilerTest {
 
     @Test
     void instances_no_record_accounts_for_are_stopped_and_the_others_kept() {
-        int port = healthy.getAddress().getPort();
-        store.insert(record("live", WorkspaceState.RUNNING, port, "ref-live"));
-        store.insert(record("stopped", WorkspaceState.STOPPED, 0, null));
-        store.insert(record("starting", WorkspaceState.STARTING, 0, null));
+        store.insert(record("live", WorkspaceState.RUNNING, healthy.path().toString(), "ref-live"));
+        store.insert(record("stopped", WorkspaceState.STOPPED, null, null));
+        store.insert(record("starting", WorkspaceState.STARTING, null, null));
         for (String ref : new String[] {"ref-live", "ref-old", "ref-stray", "ref-stopped", "ref-starting"}) {
             runtime.pretendAlive(ref);
         }
@@ -130,17 +119,30 @@ class ReconcilerTest {
         assertTrue(runtime.isAlive("ref-starting"), "a workspace being started is left alone");
     }
 
-    private static WorkspaceRecord record(String name, WorkspaceState state, int port, String ref) {
-        Instant now = Instant.now();
-        return new WorkspaceRecord("id-" + name, "alice", name, name + ".alice.codermon.internal",
-                port == 0 ? null : "127.0.0.1", port, state, ref, now, now);
+    @Test
+    void a_stopped_record_whose_instance_still_runs_has_it_stopped_at_the_start() {
+        // What a store upgraded from TCP ports holds: marked stopped, its old instance still running.
+        store.insert(record("upgraded", WorkspaceState.STOPPED, null, "ref-old-tcp"));
+        store.insert(record("theirs", WorkspaceState.FAILED, null, "other-77"));
+        runtime.pretendAlive("ref-old-tcp");
+        runtime.pretendAlive("other-77");
+
+        new Reconciler(store, runtime, new HealthProbe()).reconcile();
+
+        assertFalse(runtime.isAlive("ref-old-tcp"), "the leftover instance still runs");
+        assertNull(store.find("id-upgraded").orElseThrow().runtimeRef());
+        assertEquals(WorkspaceState.STOPPED, store.find("id-upgraded").orElseThrow().state());
+        assertTrue(runtime.isAlive("other-77"), "another runtime's instance is not this one's to stop");
     }
 
-    private static int unusedPort() {
-        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    private static WorkspaceRecord record(String name, WorkspaceState state, String socket, String ref) {
+        Instant now = Instant.now();
+        return new WorkspaceRecord("id-" + name, "alice", name, name + ".alice.codermon.internal", socket, state,
+                ref, now, now);
+    }
+
+    /** A socket path nothing listens on. */
+    private String noSocket() {
+        return tempDir.resolve("nothing-" + System.nanoTime() + ".sock").toString();
     }
 }

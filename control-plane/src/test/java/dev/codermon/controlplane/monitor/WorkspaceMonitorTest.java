@@ -46,7 +46,7 @@ class WorkspaceMonitorTest {
     SqliteRouteStore store;
     final FakeRuntime fake = new FakeRuntime();
     final Set<String> explodingRefs = ConcurrentHashMap.newKeySet();
-    final Set<Integer> unhealthyPorts = ConcurrentHashMap.newKeySet();
+    final Set<String> unhealthySockets = ConcurrentHashMap.newKeySet();
     final MutableClock clock = new MutableClock(T0);
     WorkspaceRuntime runtime;
     WorkspaceService workspaces;
@@ -71,7 +71,7 @@ class WorkspaceMonitorTest {
     }
 
     private WorkspaceMonitor monitor(DeadPolicy policy) {
-        return monitor(policy, (host, port) -> !unhealthyPorts.contains(port));
+        return monitor(policy, socket -> !unhealthySockets.contains(socket));
     }
 
     private WorkspaceRecord running(String user) {
@@ -127,9 +127,9 @@ class WorkspaceMonitorTest {
     void another_runtimes_workspace_is_neither_dead_nor_idle_to_this_one() {
         WorkspaceMonitor monitor = monitor(DeadPolicy.RESTART);
         WorkspaceRecord theirs = new WorkspaceRecord("id-theirs", "carol", "main", "main.carol.codermon.internal",
-                "127.0.0.1", 20999, WorkspaceState.RUNNING, "other-4242", T0, T0);
+                "/run/codermon-other/code-server.sock", WorkspaceState.RUNNING, "other-4242", T0, T0);
         store.insert(theirs);
-        unhealthyPorts.add(20999);
+        unhealthySockets.add("/run/codermon-other/code-server.sock");
 
         clock.set(T0.plus(IDLE).plus(Duration.ofHours(1)));
         WorkspaceMonitor.PassResult result = monitor.pass();
@@ -153,7 +153,7 @@ class WorkspaceMonitorTest {
         assertEquals(1, result.dead());
         assertEquals(0, result.restarted());
         assertEquals(WorkspaceState.FAILED, current(ws).state());
-        assertNull(current(ws).upstreamHost());
+        assertNull(current(ws).upstreamSocket());
         assertTrue(store.findRoute(ws.hostname()).isEmpty());
         assertEquals(WorkspaceState.RUNNING, current(other).state());
         assertEquals(2, fake.starts.get(), "mark does not restart");
@@ -163,7 +163,7 @@ class WorkspaceMonitorTest {
     void a_process_that_stops_answering_is_dead_after_two_failed_probes() {
         WorkspaceMonitor monitor = monitor(DeadPolicy.MARK);
         WorkspaceRecord ws = running("alice");
-        unhealthyPorts.add(ws.upstreamPort());
+        unhealthySockets.add(ws.upstreamSocket());
 
         assertEquals(0, monitor.pass().dead(), "one failed probe may be a hiccup");
         assertEquals(WorkspaceState.RUNNING, current(ws).state());
@@ -176,11 +176,11 @@ class WorkspaceMonitorTest {
     void a_single_failed_probe_between_good_ones_is_forgiven() {
         WorkspaceMonitor monitor = monitor(DeadPolicy.MARK);
         WorkspaceRecord ws = running("alice");
-        unhealthyPorts.add(ws.upstreamPort());
+        unhealthySockets.add(ws.upstreamSocket());
         monitor.pass();
-        unhealthyPorts.clear();
+        unhealthySockets.clear();
         monitor.pass();
-        unhealthyPorts.add(ws.upstreamPort());
+        unhealthySockets.add(ws.upstreamSocket());
         assertEquals(0, monitor.pass().dead());
         assertEquals(WorkspaceState.RUNNING, current(ws).state());
     }
@@ -252,7 +252,7 @@ class WorkspaceMonitorTest {
     @Test
     void an_interrupted_start_is_settled_and_an_in_flight_one_is_not() throws Exception {
         WorkspaceRecord interrupted = new WorkspaceRecord("id-half", "carol", "main", "main.carol.codermon.internal",
-                null, 0, WorkspaceState.STARTING, "gone-ref", T0, T0);
+                null, WorkspaceState.STARTING, "gone-ref", T0, T0);
         store.insert(interrupted);
 
         CountDownLatch starting = new CountDownLatch(1);
@@ -272,7 +272,7 @@ class WorkspaceMonitorTest {
         WorkspaceService slowService = new WorkspaceService(store, slow, tempDir.resolve("workspaces"),
                 (user, name) -> name + "." + user + ".codermon.internal", new WorkspaceLimits(5, 20, 2), clock);
         WorkspaceMonitor slowMonitor = new WorkspaceMonitor(store, slow, slowService,
-                new Reconciler(store, slow, new HealthProbe()), (h, p) -> true,
+                new Reconciler(store, slow, new HealthProbe()), socket -> true,
                 new MonitorSettings(Duration.ofSeconds(15), IDLE, DeadPolicy.MARK), clock);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
@@ -296,7 +296,7 @@ class WorkspaceMonitorTest {
     void passes_never_overlap() throws Exception {
         CountDownLatch inProbe = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        WorkspaceMonitor monitor = monitor(DeadPolicy.MARK, (host, port) -> {
+        WorkspaceMonitor monitor = monitor(DeadPolicy.MARK, socket -> {
             inProbe.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -324,7 +324,7 @@ class WorkspaceMonitorTest {
     void the_scheduler_runs_passes_until_closed() throws Exception {
         AtomicInteger probes = new AtomicInteger();
         WorkspaceMonitor monitor = new WorkspaceMonitor(store, runtime, workspaces,
-                new Reconciler(store, runtime, new HealthProbe()), (h, p) -> probes.incrementAndGet() > 0,
+                new Reconciler(store, runtime, new HealthProbe()), socket -> probes.incrementAndGet() > 0,
                 new MonitorSettings(Duration.ofMillis(100), IDLE, DeadPolicy.MARK), clock);
         running("alice");
         WorkspaceRecord broken = running("bob");

@@ -2,6 +2,7 @@ package dev.codermon.controlplane.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,17 +14,14 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,11 +51,6 @@ class DockerRuntimeIT {
     private static final String IMAGE = Optional.ofNullable(System.getenv("CODERMON_IMAGE"))
             .filter(s -> !s.isBlank()).orElse("codermon/code-server:4.99.4");
     private static final String TEST_LABEL = "dev.codermon.test";
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .proxy(HttpClient.Builder.NO_PROXY)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
     private static DockerDaemon daemon;
     private static DockerClient docker;
 
@@ -117,21 +110,22 @@ class DockerRuntimeIT {
     }
 
     @Test
-    void a_hardened_container_is_ready_on_loopback_keeps_files_across_stop_and_start_and_is_removed()
+    void a_hardened_container_is_ready_on_its_socket_keeps_files_across_stop_and_start_and_is_removed()
             throws Exception {
         DockerRuntime runtime = runtime(Duration.ofSeconds(90));
         WorkspaceSpec spec = spec("alice", "main");
         String volume = ContainerBlueprint.volumeName(spec.id());
 
         RuntimeHandle first = runtime.start(spec);
-        assertEquals("127.0.0.1", first.host());
+        Path socket = home.resolve("sockets").resolve(spec.id()).resolve("code-server.sock");
+        assertEquals(socket.toString(), first.socketPath());
         assertEquals(ContainerBlueprint.containerName(spec.id()), first.runtimeRef());
         assertTrue(runtime.isAlive(first.runtimeRef()));
-        HttpResponse<String> health = get(first.port(), "/healthz");
-        assertEquals(200, health.statusCode());
+        UnixHttp.Response health = UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10));
+        assertEquals(200, health.status());
         assertTrue(health.body().contains("\"status\""), health.body());
 
-        assertHardened(docker.inspectContainerCmd(first.runtimeRef()).exec(), spec, first.port());
+        assertHardened(docker.inspectContainerCmd(first.runtimeRef()).exec(), spec, socket.getParent());
         assertEquals("1000", exec(first.runtimeRef(), "id", "-u").strip(), "code-server must not run as root");
 
         exec(first.runtimeRef(), "sh", "-c", "echo kept-across-restarts > /home/coder/project/notes.txt");
@@ -146,13 +140,16 @@ class DockerRuntimeIT {
                 "stopping removes the container");
         assertNotNull(docker.inspectVolumeCmd(volume).exec(), "stopping keeps the volume");
 
+        // The directory is locked (root's) and holds the old socket: the start resets it for code-server.
         RuntimeHandle second = runtime.start(spec);
-        assertEquals(first.port(), second.port(), "a workspace keeps its host port across stop and start");
+        assertEquals(first.socketPath(), second.socketPath(), "a workspace's socket path is its own, always");
+        assertEquals(200, UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10)).status());
         assertEquals("kept-across-restarts", exec(second.runtimeRef(), "cat", "/home/coder/project/notes.txt")
                 .strip());
 
         runtime.stop(second.runtimeRef());
         runtime.remove(spec.id());
+        assertFalse(Files.exists(socket.getParent(), LinkOption.NOFOLLOW_LINKS), "removing drops the socket directory");
         assertThrows(NotFoundException.class, () -> docker.inspectContainerCmd(second.runtimeRef()).exec());
         assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd(volume).exec(),
                 "removing drops the volume");
@@ -177,7 +174,8 @@ class DockerRuntimeIT {
             RuntimeHandle hb = b.get(120, TimeUnit.SECONDS);
             assertEquals(ha, hb, "both callers get the same container");
             assertEquals(List.of(ha.runtimeRef()), runtime.managedContainers());
-            assertEquals(200, get(ha.port(), "/healthz").statusCode());
+            assertEquals(200, UnixHttp.get(Path.of(ha.socketPath()), spec.hostname(), "/healthz",
+                    Duration.ofSeconds(10)).status());
         } finally {
             pool.shutdownNow();
         }
@@ -212,6 +210,45 @@ class DockerRuntimeIT {
     }
 
     @Test
+    void the_workspace_cannot_replace_its_socket_and_code_server_has_no_tcp_port() throws Exception {
+        DockerRuntime runtime = runtime(Duration.ofSeconds(90));
+        WorkspaceSpec spec = spec("mallory", "main");
+        RuntimeHandle h = runtime.start(spec);
+        Path socket = Path.of(h.socketPath());
+        Path dir = socket.getParent();
+
+        InspectContainerResponse c = docker.inspectContainerCmd(h.runtimeRef()).exec();
+        assertNoPublishedPort(c);
+        assertEquals(List.of(), runtime.listeningPorts(h.runtimeRef()),
+                "code-server listens on no TCP port inside the container either");
+        assertEquals(200, UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10)).status());
+
+        assertEquals(0, Files.getAttribute(home.resolve("sockets"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals("rwx------", permissions(home.resolve("sockets")));
+        assertEquals(0, Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                "the socket directory is taken back once the socket exists");
+        assertEquals(0, Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals("rwx------", permissions(dir));
+
+        // What the workspace's terminal can do (uid 1000): none of it may touch the socket.
+        Path other = home.resolve("other.sock");
+        for (String[] attempt : new String[][] {
+                {"rm", "-f", ContainerBlueprint.SOCKET},
+                {"ln", "-sf", "/var/run/docker.sock", ContainerBlueprint.SOCKET},
+                {"mv", ContainerBlueprint.SOCKET, ContainerBlueprint.SOCKET_DIR + "/moved"},
+                {"ln", "-s", other.toString(), ContainerBlueprint.SOCKET_DIR + "/planted"},
+                {"ls", ContainerBlueprint.SOCKET_DIR}}) {
+            Exec r = execAs("1000", h.runtimeRef(), attempt);
+            assertNotEquals(0L, r.status(), String.join(" ", attempt) + " succeeded as uid 1000: " + r.output());
+        }
+        assertTrue(WorkspaceSockets.isSocket(socket), "the socket was replaced");
+        try (var entries = Files.list(dir)) {
+            assertEquals(List.of(socket), entries.toList());
+        }
+        assertEquals(200, UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10)).status());
+    }
+
+    @Test
     void references_that_are_not_container_names_of_ours_are_ignored() {
         DockerRuntime runtime = runtime(Duration.ofSeconds(90));
         assertFalse(runtime.isAlive("12345"), "a process id from the local runtime is not a container");
@@ -220,15 +257,22 @@ class DockerRuntimeIT {
         runtime.stop("codermon-no-such-workspace");
     }
 
-    private static void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, int port) {
+    /** Checks that nothing of the container is published on the host, requested or in effect. */
+    private static void assertNoPublishedPort(InspectContainerResponse c) {
         HostConfig host = c.getHostConfig();
-        Ports.Binding[] requested = host.getPortBindings().getBindings().get(ExposedPort.tcp(8080));
-        assertEquals(1, requested.length);
-        assertEquals("127.0.0.1", requested[0].getHostIp(), "published on loopback only");
-        assertEquals(Integer.toString(port), requested[0].getHostPortSpec());
-        Ports.Binding[] actual = c.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(8080));
-        assertTrue(Arrays.stream(actual).allMatch(b -> "127.0.0.1".equals(b.getHostIp())),
-                "no binding on any other address: " + Arrays.toString(actual));
+        assertTrue(host.getPortBindings() == null || host.getPortBindings().getBindings().isEmpty(),
+                "port bindings requested: " + host.getPortBindings());
+        assertFalse(Boolean.TRUE.equals(host.getPublishAllPorts()));
+        Ports actual = c.getNetworkSettings().getPorts();
+        assertTrue(actual == null || actual.getBindings().values().stream()
+                .allMatch(b -> b == null || b.length == 0), "published: " + actual);
+    }
+
+    private static void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, Path socketDir) {
+        HostConfig host = c.getHostConfig();
+        assertNoPublishedPort(c);
+        assertEquals(List.of("--socket", "/run/codermon/code-server.sock", "--socket-mode", "600"),
+                Arrays.asList(c.getConfig().getCmd()).subList(0, 4));
 
         assertEquals("1000:1000", c.getConfig().getUser());
         assertFalse(Boolean.TRUE.equals(host.getPrivileged()));
@@ -242,12 +286,18 @@ class DockerRuntimeIT {
         assertTrue(Boolean.TRUE.equals(host.getInit()), "an init reaps orphaned processes");
         assertTrue(Boolean.TRUE.equals(host.getReadonlyRootfs()), "the root file system is read-only");
 
-        assertTrue(host.getBinds() == null || host.getBinds().length == 0, "no host path is bind-mounted");
-        assertEquals(1, c.getMounts().size(), "only the workspace volume is mounted: " + c.getMounts());
-        InspectContainerResponse.Mount m = c.getMounts().get(0);
-        assertEquals(ContainerBlueprint.volumeName(spec.id()), m.getName());
-        assertEquals("/home/coder", m.getDestination().getPath());
-        assertFalse(String.valueOf(m.getSource()).contains("docker.sock"));
+        assertTrue(host.getBinds() == null || host.getBinds().length == 0, "no legacy binds");
+        assertEquals(2, c.getMounts().size(), "only the workspace volume and socket directory: " + c.getMounts());
+        for (InspectContainerResponse.Mount m : c.getMounts()) {
+            assertFalse(String.valueOf(m.getSource()).contains("docker.sock"));
+            if (m.getName() != null) {
+                assertEquals(ContainerBlueprint.volumeName(spec.id()), m.getName());
+                assertEquals("/home/coder", m.getDestination().getPath());
+            } else {
+                assertEquals(socketDir.toString(), m.getSource(), "the one host path is the socket directory");
+                assertEquals("/run/codermon", m.getDestination().getPath());
+            }
+        }
 
         Map<String, String> l = c.getConfig().getLabels();
         assertEquals("codermon", l.get("dev.codermon.managed-by"));
@@ -257,13 +307,11 @@ class DockerRuntimeIT {
     }
 
     private DockerRuntime runtime(Duration readyTimeout) {
-        PortAllocator ports = PortAllocator.open(home.resolve("ports.db"), PortRange.defaults(),
-                Duration.ofMinutes(10), Clock.systemUTC());
         // A second client for the runtime, so that closing it leaves the test's client open.
         DockerDaemon own = DockerDaemon.connect(Optional.ofNullable(System.getenv("DOCKER_HOST"))
                 .filter(s -> !s.isBlank()).orElse("unix:///var/run/docker.sock"));
-        DockerRuntime runtime = DockerRuntime.create(own, IMAGE, ContainerLimits.defaults(), home, ports,
-                new HealthProbe(), readyTimeout);
+        DockerRuntime runtime = DockerRuntime.create(own, IMAGE, ContainerLimits.defaults(), home,
+                WorkspaceSockets.open(home.resolve("sockets")), new HealthProbe(), readyTimeout);
         runtimes.add(runtime);
         return runtime;
     }
@@ -273,14 +321,27 @@ class DockerRuntimeIT {
                 home.resolve("workspaces"));
     }
 
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    private static String permissions(Path p) throws java.io.IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** What a command run in a container did. */
+    private record Exec(long status, String output) {
     }
 
     private static String exec(String container, String... command) throws InterruptedException {
-        String id = docker.execCreateCmd(container).withCmd(command).withAttachStdout(true).withAttachStderr(true)
-                .exec().getId();
+        Exec r = execAs(null, container, command);
+        assertEquals(0L, r.status(), String.join(" ", command) + " failed: " + r.output());
+        return r.output();
+    }
+
+    /** Runs a command in the container as the user (null: the container's own), as a terminal would. */
+    private static Exec execAs(String user, String container, String... command) throws InterruptedException {
+        var create = docker.execCreateCmd(container).withCmd(command).withAttachStdout(true).withAttachStderr(true);
+        if (user != null) {
+            create.withUser(user);
+        }
+        String id = create.exec().getId();
         StringBuilder out = new StringBuilder();
         docker.execStartCmd(id).exec(new ResultCallback.Adapter<Frame>() {
             @Override
@@ -289,7 +350,6 @@ class DockerRuntimeIT {
             }
         }).awaitCompletion(30, TimeUnit.SECONDS);
         Long status = docker.inspectExecCmd(id).exec().getExitCodeLong();
-        assertEquals(0L, status, String.join(" ", command) + " failed: " + out);
-        return out.toString();
+        return new Exec(status == null ? -1 : status, out.toString());
     }
 }

@@ -19,7 +19,6 @@ public final class FakeRuntime implements WorkspaceRuntime {
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
     private final Map<String, List<Integer>> listening = new ConcurrentHashMap<>();
     private volatile List<Instance> instances;
-    private final AtomicInteger nextPort = new AtomicInteger(41000);
     private volatile String failure;
     private volatile String removeFailure;
     private volatile Duration startDelay = Duration.ofMillis(50);
@@ -73,7 +72,12 @@ public final class FakeRuntime implements WorkspaceRuntime {
         }
         String ref = "fake-" + n;
         alive.add(ref);
-        return new RuntimeHandle("127.0.0.1", nextPort.getAndIncrement(), ref);
+        return new RuntimeHandle(socketOf(ref), ref);
+    }
+
+    /** Returns the socket path a fake start hands out for the reference. */
+    public static String socketOf(String ref) {
+        return "/run/codermon-fake/" + ref + "/code-server.sock";
     }
 
     @Override

@@ -2,20 +2,13 @@ package dev.codermon.controlplane.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,22 +20,19 @@ class LocalProcessRuntimeTest {
     @TempDir
     Path tempDir;
 
-    private final List<PortAllocator> allocators = new ArrayList<>();
-
     @AfterEach
     void killLeftovers() {
         leftovers().forEach(ProcessHandle::destroyForcibly);
-        allocators.forEach(PortAllocator::close);
     }
 
     @Test
     void a_missing_or_non_executable_binary_is_refused_with_a_hint() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> LocalProcessRuntime.create(tempDir.resolve("nope").toString(), tempDir, Duration.ofSeconds(1),
-                        new HealthProbe(), ports()));
+                        new HealthProbe(), sockets()));
         assertTrue(missing.getMessage().contains("CODERMON_CODE_SERVER_BIN"), missing.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LocalProcessRuntime.create("no-such-code-server-bin",
-                tempDir, Duration.ofSeconds(1), new HealthProbe(), ports()));
+                tempDir, Duration.ofSeconds(1), new HealthProbe(), sockets()));
     }
 
     @Test
@@ -70,7 +60,7 @@ class LocalProcessRuntimeTest {
     void a_binary_that_exits_fails_the_start_with_its_status_and_log() throws Exception {
         Path bin = script("exits", "echo 'boom: bad flag' >&2\nexit 3\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(10), new HealthProbe(), ports());
+                Duration.ofSeconds(10), new HealthProbe(), sockets());
         RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
         assertTrue(e.getMessage().contains("status 3"), e.getMessage());
         Path log = tempDir.resolve("workspaces/ws-1/code-server.log");
@@ -81,69 +71,50 @@ class LocalProcessRuntimeTest {
     void a_binary_that_never_gets_ready_is_killed_after_the_timeout() throws Exception {
         Path bin = script("hangs", "sleep 60\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(1), new HealthProbe(), ports());
+                Duration.ofSeconds(1), new HealthProbe(), sockets());
         RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
         assertTrue(e.getMessage().contains("did not answer /healthz within 1s"), e.getMessage());
         assertTrue(leftovers().isEmpty(), "the hung process must be killed");
     }
 
     @Test
-    void another_program_answering_on_the_leased_port_is_never_taken_for_the_workspace() throws Exception {
-        int first;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            first = probe.getLocalPort();
-        }
-        PortAllocator ports = PortAllocator.open(tempDir.resolve("race.db"), new PortRange(first, first + 20),
-                Duration.ofMinutes(10), Clock.systemUTC());
-        allocators.add(ports);
-        Path bin = script("slow", "sleep 60\n");
+    void code_server_is_started_on_a_socket_in_a_fresh_owner_only_directory_and_no_tcp_port() throws Exception {
+        Path args = tempDir.resolve("args.txt");
+        // Records its arguments, then stays up without ever listening: the start times out.
+        Path bin = script("records", "echo \"$@\" > " + args + "\nsleep 60\n");
+        WorkspaceSockets sockets = sockets();
+        Path stale = java.nio.file.Files.createDirectories(sockets.root().resolve("ws-1")).resolve("code-server.sock");
+        Files.createSymbolicLink(stale, tempDir);
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(3), new HealthProbe(), ports);
-        // Another control plane's code-server takes the port after it was leased, before ours listens.
-        HttpServer foreign = HttpServer.create();
-        Thread squatter = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-                foreign.bind(new InetSocketAddress("127.0.0.1", first), 0);
-                foreign.createContext("/healthz", x -> {
-                    x.sendResponseHeaders(200, -1);
-                    x.close();
-                });
-                foreign.start();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        squatter.start();
-        try {
-            RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
-            assertTrue(e.getMessage().contains("did not answer /healthz"), e.getMessage());
-            assertNotEquals(first, ports.heldPort("ws-1").orElseThrow(), "the workspace moved off the port");
-        } finally {
-            squatter.join();
-            foreign.stop(0);
-        }
+                Duration.ofSeconds(2), new HealthProbe(), sockets);
+        assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
+
+        String recorded = Files.readString(args);
+        assertTrue(recorded.contains("--socket " + sockets.socket("ws-1") + " --socket-mode 600"), recorded);
+        assertFalse(recorded.contains("--bind-addr"), recorded);
+        assertFalse(Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the stale link was left");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                sockets.directory("ws-1"))));
         assertTrue(leftovers().isEmpty());
     }
 
     @Test
-    void a_listening_socket_is_told_apart_by_its_owning_process() throws Exception {
-        try (ServerSocket mine = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            assertTrue(ListeningSockets.heldBy(mine.getLocalPort(), ProcessHandle.current()));
-            Process other = new ProcessBuilder("sleep", "30").start();
-            try {
-                assertFalse(ListeningSockets.heldBy(mine.getLocalPort(), other.toHandle()));
-            } finally {
-                other.destroyForcibly();
-            }
-        }
+    void removing_a_workspace_drops_its_socket_directory() throws Exception {
+        WorkspaceSockets sockets = sockets();
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(script("unused", "exit 0\n").toString(),
+                tempDir.resolve("workspaces"), Duration.ofSeconds(1), new HealthProbe(), sockets);
+        Files.createDirectories(sockets.directory("ws-1"));
+        Files.createDirectories(tempDir.resolve("workspaces/ws-1/project"));
+        runtime.remove("ws-1");
+        assertFalse(Files.exists(sockets.directory("ws-1")));
+        assertFalse(Files.exists(tempDir.resolve("workspaces/ws-1")));
     }
 
     @Test
     void unknown_or_foreign_references_are_neither_alive_nor_stopped() throws Exception {
         Path bin = script("unused", "exit 0\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(1), new HealthProbe(), ports());
+                Duration.ofSeconds(1), new HealthProbe(), sockets());
         String self = Long.toString(ProcessHandle.current().pid());
         assertFalse(runtime.isAlive(self), "this JVM does not run a workspace");
         runtime.stop(self);
@@ -156,11 +127,8 @@ class LocalProcessRuntimeTest {
                 tempDir.resolve("workspaces/ws-1"));
     }
 
-    private PortAllocator ports() {
-        PortAllocator ports = PortAllocator.open(tempDir.resolve("ports.db"), new PortRange(20000, 29999),
-                Duration.ofMinutes(10), Clock.systemUTC());
-        allocators.add(ports);
-        return ports;
+    private WorkspaceSockets sockets() {
+        return WorkspaceSockets.open(tempDir.resolve("sockets"));
     }
 
     private Path script(String name, String body) throws Exception {
