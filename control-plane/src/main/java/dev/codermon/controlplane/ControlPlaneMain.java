@@ -3,6 +3,7 @@ package dev.codermon.controlplane;
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -138,6 +139,12 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     long pids;
 
+    @Option(names = "--ws-egress", paramLabel = "public|none", defaultValue = "${env:CODERMON_WS_EGRESS:-public}",
+            description = "What workspace containers may reach besides nothing private: public addresses (package"
+                    + " installs), or none (an internal network). The host, other workspaces, private ranges and"
+                    + " the metadata address are closed either way (CODERMON_WS_EGRESS). Default: ${DEFAULT-VALUE}")
+    String wsEgress;
+
     /** Reports the version recorded in the jar's manifest. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -163,7 +170,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
     private RuntimeSettings runtimeSettings() {
         return new RuntimeSettings(RuntimeKind.parse(runtime), image == null ? "" : image.trim(),
                 dockerHost == null ? "" : dockerHost.trim(),
-                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids));
+                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids),
+                WorkspaceEgress.parse(wsEgress));
     }
 
     private PolicySettings policy() {

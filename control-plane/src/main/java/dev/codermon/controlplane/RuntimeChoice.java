@@ -60,7 +60,7 @@ final class RuntimeChoice {
         try {
             if (daemon != null) {
                 runtime = DockerRuntime.create(daemon, settings.image(), settings.limits(), home.dir(), sockets,
-                        probe, config.readyTimeout());
+                        probe, config.readyTimeout(), settings.egress());
                 log.info("workspace runtime: docker ({}; --runtime {})", runtime, settings.kind());
             } else {
                 runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),

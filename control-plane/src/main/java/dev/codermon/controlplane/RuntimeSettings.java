@@ -2,6 +2,7 @@ package dev.codermon.controlplane;
 
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.util.Objects;
 
 /**
@@ -11,12 +12,14 @@ import java.util.Objects;
  * @param image          the code-server image containers run (never pulled; build it with scripts/build-image)
  * @param dockerHost     where the Docker daemon listens
  * @param limits         memory, CPU and pids limits of each container
+ * @param egress         what workspace containers may reach: public addresses, or nothing
  */
 public record RuntimeSettings(
         RuntimeKind kind,
         String image,
         String dockerHost,
-        ContainerLimits limits) {
+        ContainerLimits limits,
+        WorkspaceEgress egress) {
 
     public static final String DEFAULT_IMAGE = "codermon/code-server:4.99.4";
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -32,25 +35,33 @@ public record RuntimeSettings(
                     + " was '" + dockerHost + "'");
         }
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(egress, "egress");
     }
 
-    /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512. */
+    /** Returns the documented defaults: auto, the local image, the local socket, 2g / 1.0 / 512, public egress. */
     public static RuntimeSettings defaults() {
-        return new RuntimeSettings(RuntimeKind.AUTO, DEFAULT_IMAGE, DEFAULT_DOCKER_HOST, ContainerLimits.defaults());
+        return new RuntimeSettings(RuntimeKind.AUTO, DEFAULT_IMAGE, DEFAULT_DOCKER_HOST, ContainerLimits.defaults(),
+                WorkspaceEgress.PUBLIC);
     }
 
     /** Returns a copy with another runtime kind. */
     public RuntimeSettings withKind(RuntimeKind newKind) {
-        return new RuntimeSettings(newKind, image, dockerHost, limits);
+        return new RuntimeSettings(newKind, image, dockerHost, limits, egress);
     }
 
     /** Returns a copy with another image. */
     public RuntimeSettings withImage(String newImage) {
-        return new RuntimeSettings(kind, newImage, dockerHost, limits);
+        return new RuntimeSettings(kind, newImage, dockerHost, limits, egress);
+    }
+
+    /** Returns a copy with another workspace egress. */
+    public RuntimeSettings withEgress(WorkspaceEgress newEgress) {
+        return new RuntimeSettings(kind, image, dockerHost, limits, newEgress);
     }
 
     @Override
     public String toString() {
-        return "runtime=" + kind + ", image=" + image + ", dockerHost=" + dockerHost + ", " + limits;
+        return "runtime=" + kind + ", image=" + image + ", dockerHost=" + dockerHost + ", " + limits
+                + ", egress=" + egress;
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -23,18 +24,21 @@ class RuntimeSettingsTest {
         assertEquals("codermon/code-server:4.99.4", d.image());
         assertEquals("unix:///var/run/docker.sock", d.dockerHost());
         assertEquals(new ContainerLimits(2L << 30, 1_000_000_000L, 512), d.limits());
+        assertEquals(WorkspaceEgress.PUBLIC, d.egress(), "public egress by default, for package installs");
     }
 
     @Test
     void command_line_options_reach_the_config() {
         ControlPlaneMain main = new ControlPlaneMain();
         new CommandLine(main).parseArgs("--runtime", "DOCKER", "--image", "codercom/code-server:4.99.4",
-                "--docker-host", "tcp://127.0.0.1:2375", "--memory", "512m", "--cpus", "0.5", "--pids", "128");
+                "--docker-host", "tcp://127.0.0.1:2375", "--memory", "512m", "--cpus", "0.5", "--pids", "128",
+                "--ws-egress", "None");
         RuntimeSettings r = main.config().runtime();
         assertEquals(RuntimeKind.DOCKER, r.kind());
         assertEquals("codercom/code-server:4.99.4", r.image());
         assertEquals("tcp://127.0.0.1:2375", r.dockerHost());
         assertEquals(new ContainerLimits(512L << 20, 500_000_000L, 128), r.limits());
+        assertEquals(WorkspaceEgress.NONE, r.egress());
     }
 
     @Test
@@ -44,7 +48,7 @@ class RuntimeSettingsTest {
         cmd.setOut(new PrintWriter(out, true));
         assertEquals(0, cmd.execute("--help"));
         for (String s : new String[] {"--runtime", "--image", "--docker-host", "--memory", "--cpus", "--pids",
-                "CODERMON_RUNTIME", "CODERMON_IMAGE", "DOCKER_HOST", "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS",
+                "--ws-egress", "CODERMON_WS_EGRESS", "CODERMON_RUNTIME", "CODERMON_IMAGE", "DOCKER_HOST", "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS",
                 "CODERMON_WS_PIDS", "scripts/build-image"}) {
             assertTrue(out.toString().contains(s), s + " missing from --help");
         }
@@ -73,7 +77,7 @@ class RuntimeSettingsTest {
         RuntimeSettings d = RuntimeSettings.defaults();
         assertRefused("CODERMON_IMAGE", () -> d.withImage(" "));
         assertRefused("DOCKER_HOST", () -> new RuntimeSettings(d.kind(), d.image(), "/var/run/docker.sock",
-                d.limits()));
+                d.limits(), d.egress()));
     }
 
     private static void assertRefused(String option, Executable e) {

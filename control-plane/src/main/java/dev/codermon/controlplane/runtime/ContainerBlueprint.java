@@ -48,11 +48,14 @@ final class ContainerBlueprint {
     private final String image;
     private final ContainerLimits limits;
     private final ContainerLabels labels;
+    private final String network;
 
-    ContainerBlueprint(String image, ContainerLimits limits, ContainerLabels labels) {
+    /** @param network the Docker network every workspace joins ({@link WorkspaceNetwork}) */
+    ContainerBlueprint(String image, ContainerLimits limits, ContainerLabels labels, String network) {
         this.image = image;
         this.limits = limits;
         this.labels = labels;
+        this.network = network;
     }
 
     /** Returns the workspace's container name; Docker keeps names unique, a second guard against doubles. */
@@ -106,6 +109,8 @@ final class ContainerBlueprint {
      */
     CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, Path socketDir) {
         HostConfig host = HostConfig.newHostConfig()
+                // The workspace network, not Docker's default bridge: no traffic between workspaces.
+                .withNetworkMode(network)
                 .withMounts(List.of(
                         new Mount().withType(MountType.VOLUME).withSource(volumeName(spec.id())).withTarget(HOME),
                         new Mount().withType(MountType.BIND).withSource(socketDir.toString()).withTarget(SOCKET_DIR)))

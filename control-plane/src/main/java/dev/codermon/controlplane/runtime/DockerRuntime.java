@@ -79,14 +79,31 @@ public final class DockerRuntime implements WorkspaceRuntime {
      *                               directory to the container's user and back needs
      */
     public static DockerRuntime create(DockerDaemon daemon, String image, ContainerLimits limits, Path home,
-            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout) {
+            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout, WorkspaceEgress egress) {
+        WorkspaceNetwork network = WorkspaceNetwork.standard(egress);
+        return create(daemon, image, limits, home, sockets, probe, readyTimeout, network,
+                new WorkspaceFirewall(network.bridge(), HostResolvers.read(), new ProcessCommandRunner()));
+    }
+
+    /**
+     * Creates the runtime on the given network, after installing its firewall rules and making sure the
+     * network is right; refuses to start without either.
+     *
+     * @throws IllegalStateException saying what stands in the way of isolating workspaces
+     */
+    static DockerRuntime create(DockerDaemon daemon, String image, ContainerLimits limits, Path home,
+            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout, WorkspaceNetwork network,
+            WorkspaceFirewall firewall) {
         if (sockets.ownUid() != 0) {
             throw new IllegalStateException("the Docker runtime needs the control plane to run as root (uid "
                     + sockets.ownUid() + " now): it hands each workspace's socket directory to the container's"
                     + " user for code-server to create its socket, and takes it back once it exists");
         }
-        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, ContainerLabels.forHome(home)),
-                sockets, probe, readyTimeout);
+        // Rules first: no container joins the network before they are in place.
+        firewall.install();
+        network.ensure(daemon.client());
+        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, ContainerLabels.forHome(home),
+                network.name()), sockets, probe, readyTimeout);
     }
 
     @Override

@@ -311,7 +311,7 @@ class DockerRuntimeIT {
         DockerDaemon own = DockerDaemon.connect(Optional.ofNullable(System.getenv("DOCKER_HOST"))
                 .filter(s -> !s.isBlank()).orElse("unix:///var/run/docker.sock"));
         DockerRuntime runtime = DockerRuntime.create(own, IMAGE, ContainerLimits.defaults(), home,
-                WorkspaceSockets.open(home.resolve("sockets")), new HealthProbe(), readyTimeout);
+                WorkspaceSockets.open(home.resolve("sockets")), new HealthProbe(), readyTimeout, WorkspaceEgress.PUBLIC);
         runtimes.add(runtime);
         return runtime;
     }
