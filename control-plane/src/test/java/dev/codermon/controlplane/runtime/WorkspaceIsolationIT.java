@@ -89,9 +89,8 @@ class WorkspaceIsolationIT {
         }
         labels = ContainerLabels.forHome(home);
         firewall = new WorkspaceFirewall(BRIDGE, List.of(), new ProcessCommandRunner());
-        PortAllocator ports = PortAllocator.open(home.resolve("ports.db"), PortRange.defaults(),
-                Duration.ofMinutes(10), Clock.systemUTC());
-        runtime = DockerRuntime.create(DockerDaemon.connect(host), IMAGE, ContainerLimits.defaults(), home, ports,
+        runtime = DockerRuntime.create(DockerDaemon.connect(host), IMAGE, ContainerLimits.defaults(), home,
+                WorkspaceSockets.open(home.resolve("sockets")),
                 new HealthProbe(), Duration.ofSeconds(90),
                 new WorkspaceNetwork(NETWORK, BRIDGE, WorkspaceEgress.PUBLIC), firewall);
         a = runtime.start(spec("alice")).runtimeRef();
@@ -150,8 +149,8 @@ class WorkspaceIsolationIT {
         // ...but not A, as the workspace user, on the same network.
         String fromA = connect(a, bIp, APP_PORT);
         assertTrue(fromA.startsWith("failed:"), "workspace A reached B's port " + APP_PORT + ": " + fromA);
-        // Not even B's code-server port.
-        assertTrue(connect(a, bIp, ContainerBlueprint.CODE_SERVER_PORT).startsWith("failed:"));
+        // Not even the port the image's code-server listened on before it moved to a unix socket.
+        assertTrue(connect(a, bIp, 8080).startsWith("failed:"));
     }
 
     @Test
