@@ -251,13 +251,13 @@ test('first-https-visit-with-credentials', async (t) => {
     throw new Error(`navigation went ${steps.join(' -> ')}`);
   }
   const code = new URL(seen[2][1]).searchParams.get('code');
-  const cookies = (await context.cookies(home)).filter((c) => c.name === 'codermon_session');
-  if (cookies.length !== 1) throw new Error(`${cookies.length} codermon_session cookies for ${home}`);
+  const cookies = (await context.cookies(home)).filter((c) => c.name === '__Host-codermon_session');
+  if (cookies.length !== 1) throw new Error(`${cookies.length} __Host-codermon_session cookies for ${home}`);
   const [c] = cookies;
   if (!c.secure || !c.httpOnly || c.sameSite !== 'Lax' || c.domain !== ws.hostname || c.path !== '/') {
     throw new Error(`session cookie is ${JSON.stringify({ ...c, value: '…' })}`);
   }
-  if ((await context.cookies(`http://${ws.hostname}/`)).some((x) => x.name === 'codermon_session')) {
+  if ((await context.cookies(`http://${ws.hostname}/`)).some((x) => x.name.endsWith('codermon_session'))) {
     throw new Error('the Secure session cookie would also go to http://');
   }
   await expectWorkbench(page, t);

@@ -126,14 +126,14 @@ class FirstVisitIT {
                     + "/__codermon/auth\\?code=[A-Za-z0-9_-]{43}&return=%2Fsome%2Fpath%3Fx%3D1"), handoffUrl);
             code = codeOf(handoffUrl);
 
-            // 3. Back over TLS (the browser reuses its tunnel): the code becomes a Secure session cookie.
+            // 3. Back over TLS (the browser reuses its tunnel): the code becomes a __Host- Secure session cookie.
             Response signedIn = tunnel.send(get(originForm(handoffUrl), ALICE_HOST, NAVIGATION)).readResponse();
             assertEquals(302, signedIn.status(), signedIn.text());
             assertEquals("/some/path?x=1", signedIn.header("location"));
             assertEquals("no-store", signedIn.header("cache-control"));
             String setCookie = signedIn.header("set-cookie");
             List<String> attributes = List.of(setCookie.toLowerCase(Locale.ROOT).split(";\\s*"));
-            assertTrue(attributes.get(0).startsWith("codermon_session="), setCookie);
+            assertTrue(attributes.get(0).startsWith("__host-codermon_session="), setCookie);
             assertTrue(attributes.containsAll(List.of("secure", "httponly", "samesite=lax", "path=/",
                     "max-age=43200")), setCookie);
             assertFalse(setCookie.toLowerCase(Locale.ROOT).contains("domain"), setCookie);

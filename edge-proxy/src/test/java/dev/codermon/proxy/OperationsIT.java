@@ -128,7 +128,7 @@ class OperationsIT {
             List<String> logged = waitForLines(lines, 1);
             String line = logged.get(0);
             assertTrue(line.contains(" user=alice ") && line.contains(" workspace=ws-alice "), line);
-            assertTrue(line.contains(" status=403 ") && line.contains("deny list"), line);
+            assertTrue(line.contains(" status=403 ") && line.contains("path proxy is closed"), line);
             assertTrue(fixture.upstream.seen().isEmpty(), "the refused request never reached the workspace");
         } finally {
             logger.detachAppender(lines);

@@ -77,10 +77,10 @@ class RevocationIT {
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trust, ALICE_HOST, null)) {
             String setCookie = client.send("GET /__codermon/auth?token=" + link + " HTTP/1.1\r\nHost: " + ALICE_HOST
                     + "\r\n\r\n").readResponse().header("set-cookie");
-            cookie = setCookie.substring("codermon_session=".length(), setCookie.indexOf(';'));
+            cookie = setCookie.substring("__Host-codermon_session=".length(), setCookie.indexOf(';'));
         }
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trust, ALICE_HOST, null)) {
-            assertEquals(101, client.send("GET /ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: codermon_session="
+            assertEquals(101, client.send("GET /ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: __Host-codermon_session="
                     + cookie + "\r\n" + TlsTunnelIT.WS_HEADERS + "\r\n").readResponse().status());
             Thread.sleep(1_100);
             long start = System.nanoTime();
@@ -89,8 +89,8 @@ class RevocationIT {
         }
         fixture.upstream.clear();
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trust, ALICE_HOST, null)) {
-            Response response = client.send("GET / HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: codermon_session="
-                    + cookie + "\r\n\r\n").readResponse();
+            Response response = client.send("GET / HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nCookie: __Host-codermon_session=" + cookie + "\r\n\r\n").readResponse();
             assertEquals(403, response.status());
             assertEquals("sign in through a Codermon link", response.text());
         }

@@ -47,7 +47,7 @@ class SignInIT {
     private static String cookieOf(Response response) {
         String setCookie = response.header("set-cookie");
         assertNotNull(setCookie, "no Set-Cookie");
-        return setCookie.substring("codermon_session=".length(), setCookie.indexOf(';'));
+        return setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
     }
 
     private static void assertRefused(Response response, int status, String reason) {
@@ -67,7 +67,7 @@ class SignInIT {
             assertEquals("/", redirect.header("location"));
             assertEquals("0", redirect.header("content-length"));
             String setCookie = redirect.header("set-cookie");
-            assertTrue(setCookie.startsWith("codermon_session="), setCookie);
+            assertTrue(setCookie.startsWith("__Host-codermon_session="), setCookie);
             List<String> attributes = List.of(setCookie.toLowerCase(Locale.ROOT).split(";\\s*"));
             assertTrue(attributes.contains("httponly"), setCookie);
             assertTrue(attributes.contains("samesite=lax"), setCookie);
@@ -79,13 +79,13 @@ class SignInIT {
             cookie = cookieOf(redirect);
             assertTrue(fixture.upstream.seen().isEmpty(), "the sign-in link reached the upstream");
 
-            Response home = client.send("GET / HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: theme=dark; codermon_session="
+            Response home = client.send("GET / HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: theme=dark; __Host-codermon_session="
                     + cookie + "\r\n\r\n").readResponse();
             assertEquals(200, home.status(), home.text());
             assertEquals("hello /", home.text());
         }
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trustingCa, ALICE_HOST, null)) {
-            Response again = client.send("GET /later HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: codermon_session="
+            Response again = client.send("GET /later HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nCookie: __Host-codermon_session="
                     + cookie + "\r\n\r\n").readResponse();
             assertEquals(200, again.status(), again.text());
         }
@@ -103,7 +103,7 @@ class SignInIT {
         }
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trustingCa, ALICE_HOST, null)) {
             Response upgrade = client.send("GET /ws HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\nOrigin: https://" + ALICE_HOST
-                    + "\r\nCookie: codermon_session=" + cookie + "\r\n" + TlsTunnelIT.WS_HEADERS + "\r\n").readResponse();
+                    + "\r\nCookie: __Host-codermon_session=" + cookie + "\r\n" + TlsTunnelIT.WS_HEADERS + "\r\n").readResponse();
             assertEquals(101, upgrade.status());
             client.sendText("with a cookie");
             assertEquals("1:echo: with a cookie", client.readFrame());
@@ -151,7 +151,7 @@ class SignInIT {
             cookie = cookieOf(signIn(client, ALICE_HOST, link("alice", "ws-alice", ALICE_HOST)));
         }
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trustingCa, ALICE_DOWN_HOST, null)) {
-            assertRefused(client.send("GET / HTTP/1.1\r\nHost: " + ALICE_DOWN_HOST + "\r\nCookie: codermon_session="
+            assertRefused(client.send("GET / HTTP/1.1\r\nHost: " + ALICE_DOWN_HOST + "\r\nCookie: __Host-codermon_session="
                     + cookie + "\r\n\r\n").readResponse(), 403, "sign in through a Codermon link");
         }
         try (RawClient client = new RawClient(fixture.port())) {

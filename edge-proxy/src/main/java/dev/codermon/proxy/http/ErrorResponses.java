@@ -19,6 +19,8 @@ public final class ErrorResponses {
 
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private static final AsciiString PROXY_CHALLENGE = AsciiString.cached("Basic realm=\"codermon\"");
+    /** The proxy's own answers are never framed by anyone. */
+    static final AsciiString FRAME_ANCESTORS_NONE = AsciiString.cached("frame-ancestors 'none'");
 
     private ErrorResponses() {
     }
@@ -47,6 +49,7 @@ public final class ErrorResponses {
         headers.set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
         headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        headers.set(HttpHeaderNames.CONTENT_SECURITY_POLICY, FRAME_ANCESTORS_NONE);
         headers.set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         if (refusal.status().code() == HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED.code()) {
             headers.set(HttpHeaderNames.PROXY_AUTHENTICATE, PROXY_CHALLENGE);

@@ -12,7 +12,7 @@ import io.netty.util.AsciiString;
 
 /**
  * Builds the proxy's own redirects of its sign-in steps: {@code 302}, never cached, no body, and no
- * {@code Referer} to the next page (sign-in URLs carry one-time tokens and codes).
+ * {@code Referer} to the next page (sign-in URLs carry one-time tokens and codes), never framed.
  */
 public final class Redirects {
 
@@ -38,6 +38,7 @@ public final class Redirects {
         }
         headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set(REFERRER_POLICY, NO_REFERRER)
+                .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, ErrorResponses.FRAME_ANCESTORS_NONE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
                 .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         return response;

@@ -59,6 +59,20 @@ public record Refusal(HttpResponseStatus status, String reason) {
     public static final Refusal APP_PORT_DENIED = new Refusal(HttpResponseStatus.FORBIDDEN,
             "this port is closed to apps by the proxy's deny list (--deny-app-ports)");
 
+    public static final Refusal PATH_PROXY_CLOSED = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "code-server's path proxy is closed: open the app at http://<port>.<workspace host>/ instead");
+    public static final Refusal WORKSPACE_FILE_PAGE = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "workspace files are not opened as pages on the IDE's origin; open them in the IDE or serve them"
+            + " from an app port");
+    public static final Refusal CROSS_SITE_REQUEST = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "a page of another site (or another workspace host) may not use the IDE; open the workspace's"
+            + " address yourself");
+    public static final Refusal AMBIGUOUS_SESSION_COOKIE = new Refusal(HttpResponseStatus.BAD_REQUEST,
+            "more than one Codermon session cookie for this host: clear this host's cookies in your browser and"
+            + " open the workspace again from the Codermon console");
+    public static final Refusal SIGN_IN_FOREIGN_ORIGIN = new Refusal(HttpResponseStatus.FORBIDDEN,
+            "this sign-in was not confirmed on the workspace host's own page; open the sign-in link again");
+
     public static final Refusal TOKEN_REVOKED = authentication("token revoked");
     public static final Refusal SIGN_IN_REQUIRED = new Refusal(HttpResponseStatus.FORBIDDEN,
             "sign in through a Codermon link");

@@ -9,27 +9,45 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Reads, removes and sets the proxy's own session cookie ({@code codermon_session}). The cookie is
- * host-only (no {@code Domain}), {@code HttpOnly}, {@code SameSite=Lax}, and {@code Secure} over TLS.
+ * Reads, removes and sets the proxy's own session cookie. Over plain http it is {@code codermon_session};
+ * over TLS (inside a {@code CONNECT :443}) it is {@code __Host-codermon_session}, which browsers accept only
+ * {@code Secure}, with {@code Path=/} and no {@code Domain}, so that no other host, a sibling workspace's
+ * or an app's, can set one for this host (cookie tossing). Each transport accepts only its own name. The
+ * cookie is host-only, {@code HttpOnly} and {@code SameSite=Lax}.
  */
 public final class SessionCookie {
 
     public static final String NAME = "codermon_session";
+    /** The name over TLS. */
+    public static final String SECURE_NAME = "__Host-codermon_session";
+    /**
+     * Stands for "more than one session cookie of the accepted name": the browser holds cookies that
+     * someone else set too, and the proxy cannot tell which is the user's. Compare by identity.
+     */
+    public static final String AMBIGUOUS = new String("ambiguous session cookie");
 
     private SessionCookie() {
     }
 
+    /** Returns whether a cookie name is one of the proxy's session cookie names. */
+    public static boolean isSessionName(String name) {
+        return name.equals(NAME) || name.equals(SECURE_NAME);
+    }
+
     /**
-     * Removes every {@code codermon_session} pair from the {@code Cookie} headers, keeping the other
+     * Removes every session cookie pair (of either name) from the {@code Cookie} headers, keeping the other
      * cookies as they were, and drops a header left empty.
      *
-     * @return the first value found, or null if there was none
+     * @param tls whether the request came over TLS: then only {@link #SECURE_NAME} is read, else only {@link #NAME}
+     * @return the value of the one pair of the accepted name, {@link #AMBIGUOUS} if there were several, or
+     *         null if there was none
      */
-    public static String strip(HttpHeaders headers) {
+    public static String strip(HttpHeaders headers, boolean tls) {
         if (!mayHoldSession(headers)) {
             // No pair can be named so: nothing to remove or find (most requests carry only the workspace's cookies).
             return null;
         }
+        String accepted = tls ? SECURE_NAME : NAME;
         List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
         String found = null;
         boolean changed = false;
@@ -43,9 +61,11 @@ public final class SessionCookie {
                 }
                 int eq = trimmed.indexOf('=');
                 String name = eq < 0 ? trimmed : trimmed.substring(0, eq).strip();
-                if (name.equals(NAME)) {
+                if (isSessionName(name)) {
                     changed = true;
-                    if (found == null && eq >= 0) {
+                    if (name.equals(accepted) && found != null) {
+                        found = AMBIGUOUS;
+                    } else if (name.equals(accepted) && eq >= 0) {
                         found = unquote(trimmed.substring(eq + 1).strip());
                     }
                     continue;
@@ -75,6 +95,7 @@ public final class SessionCookie {
         }
         Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.COOKIE);
         while (values.hasNext()) {
+            // SECURE_NAME contains NAME: one search finds both.
             if (AsciiString.contains(values.next(), NAME)) {
                 return true;
             }
@@ -82,10 +103,13 @@ public final class SessionCookie {
         return false;
     }
 
-    /** Returns the {@code Set-Cookie} value that opens a session for the request's host. */
+    /**
+     * Returns the {@code Set-Cookie} value that opens a session for the request's host: named
+     * {@link #SECURE_NAME} and {@code Secure} over TLS, {@link #NAME} otherwise.
+     */
     public static String set(String value, Duration maxAge, boolean secure) {
-        return NAME + "=" + value + "; Max-Age=" + maxAge.toSeconds() + "; Path=/; HttpOnly; SameSite=Lax"
-                + (secure ? "; Secure" : "");
+        return (secure ? SECURE_NAME : NAME) + "=" + value + "; Max-Age=" + maxAge.toSeconds()
+                + "; Path=/; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
     }
 
     private static String unquote(String value) {

@@ -8,8 +8,8 @@ import java.util.Set;
  * Decides which targets the proxy may reach: host names under the workspace domain on port 80,
  * nothing else (no IP literals in any notation, no {@code localhost}, no other ports). Deny by default.
  * App hosts ({@link AppHost}) may reach any port inside their workspace except those on the deny list;
- * code-server itself has no port to close (it listens on a unix socket), so every other port is the
- * workspace's own.
+ * code-server itself has no port to close (it listens on a unix socket), and its path proxy on a
+ * workspace host is closed ({@link IdeRequests}).
  */
 public final class TargetPolicy {
 
@@ -39,59 +39,6 @@ public final class TargetPolicy {
             return Refusal.APP_PORT_DENIED;
         }
         return null;
-    }
-
-    /**
-     * Returns why a workspace-host path is refused, or null: code-server's path proxy
-     * ({@code /proxy/<port>/...} and {@code /absproxy/<port>/...}) reaches the same ports as app hosts
-     * do, so it is held to the same closed ports. code-server matches these routes case-insensitively
-     * and percent-decodes the port, and so does this check; a port that is not a plain number is refused.
-     */
-    public Refusal checkPathProxy(String originForm, Route route) {
-        int start = originForm.regionMatches(true, 0, "/proxy/", 0, 7) ? 7
-                : originForm.regionMatches(true, 0, "/absproxy/", 0, 10) ? 10 : -1;
-        if (start < 0) {
-            return null;
-        }
-        int end = start;
-        while (end < originForm.length() && originForm.charAt(end) != '/' && originForm.charAt(end) != '?') {
-            end++;
-        }
-        String segment = percentDecode(originForm.substring(start, end));
-        if (segment == null || segment.isEmpty() || segment.length() > 10 || !segment.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return Refusal.APP_PORT_DENIED;
-        }
-        long port = Long.parseLong(segment);
-        if (port < 1 || port > 65535) {
-            return Refusal.APP_PORT_DENIED;
-        }
-        return checkApp(new AppHost((int) port, route.hostname()));
-    }
-
-    /** Decodes %XX escapes of an ASCII path segment; null if one is malformed or not ASCII. */
-    private static String percentDecode(String segment) {
-        if (segment.indexOf('%') < 0) {
-            return segment;
-        }
-        StringBuilder out = new StringBuilder(segment.length());
-        for (int i = 0; i < segment.length(); i++) {
-            char c = segment.charAt(i);
-            if (c != '%') {
-                out.append(c);
-                continue;
-            }
-            if (i + 2 >= segment.length()) {
-                return null;
-            }
-            int hi = Character.digit(segment.charAt(i + 1), 16);
-            int lo = Character.digit(segment.charAt(i + 2), 16);
-            if (hi < 0 || lo < 0 || hi * 16 + lo > 0x7f) {
-                return null;
-            }
-            out.append((char) (hi * 16 + lo));
-            i += 2;
-        }
-        return out.toString();
     }
 
     /** Returns why the target is refused, or null if the proxy may forward to it. */

@@ -19,7 +19,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class ForwardHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ForwardHandler.class);
+    /** X-Forwarded-For's word for an address that is not an IP one (RFC 7239 "unknown"). */
+    private static final AsciiString UNKNOWN_CLIENT = AsciiString.cached("unknown");
 
     private final UpstreamConnector connector;
     private final ActivityRecorder activity;
@@ -47,6 +51,7 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
     private UpstreamResponseHandler responses;
     private boolean connecting;
     private boolean awaitingResponses;
+    private CharSequence clientAddress;
     /** Whether something was written to the backend since its last flush. */
     private boolean unflushed;
 
@@ -186,10 +191,10 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
         HttpRequest request = routed.request();
         boolean webSocket = HopByHopHeaders.isWebSocketUpgrade(request.headers());
         request.setUri(routed.originForm());
-        HopByHopHeaders.strip(request.headers(), webSocket);
+        HopByHopHeaders.stripRequest(request.headers(), webSocket, routed.https(), clientAddress());
         responses.expect(routed.keepAlive(), HttpUtil.isKeepAlive(request), webSocket,
                 HttpMethod.HEAD.equals(request.method()), routed.route().workspaceId(),
-                RetryableRequests.isRetryable(request, webSocket) ? routed : null);
+                RetryableRequests.isRetryable(request, webSocket) ? routed : null, routed.defences());
         activity.touch(routed.route().workspaceId());
         if (log.isDebugEnabled()) {
             // Guarded: four arguments would allocate their array on every request.
@@ -197,6 +202,15 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter {
                     routed.route().workspaceId());
         }
         write(request);
+    }
+
+    /** Returns the client's address, as said upstream in {@code X-Forwarded-For}; read once per connection. */
+    private CharSequence clientAddress() {
+        if (clientAddress == null) {
+            clientAddress = ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                    ? new AsciiString(inet.getAddress().getHostAddress()) : UNKNOWN_CLIENT;
+        }
+        return clientAddress;
     }
 
     private void write(Object msg) {

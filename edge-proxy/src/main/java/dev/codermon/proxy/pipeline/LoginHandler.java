@@ -112,8 +112,7 @@ final class LoginHandler extends PausingStageHandler {
                 refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
                 return;
             }
-            // The login path is none of code-server's proxy paths: on a workspace host only ownership counts.
-            Refusal closed = routes.check(route, principal, app, PATH);
+            Refusal closed = routes.check(route, principal, app);
             if (closed != null) {
                 log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
                 ExchangeTracker.annotate(ctx.channel(), request, principal.user(), null);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.function.Function;
 
 /**
  * Gives a request-checking stage its one reject path: answer the request with a canned refusal and
@@ -88,9 +90,17 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
      * make the next request's body dropped too).
      */
     final void redirect(ChannelHandlerContext ctx, HttpRequest request, String location, String setCookie) {
+        answer(ctx, request, keepAlive -> Redirects.found(location, setCookie, keepAlive));
+    }
+
+    /**
+     * Answers the request with a response of the proxy's own, made for whether the connection stays open
+     * (as {@link #redirect} does); the caller has called {@link #discardBody()}.
+     */
+    final void answer(ChannelHandlerContext ctx, HttpRequest request, Function<Boolean, FullHttpResponse> response) {
         ReferenceCountUtil.release(request);
         boolean keepAlive = mayKeepAlive(ctx, request);
-        answer(ctx, request, Redirects.found(location, setCookie, keepAlive), !keepAlive);
+        answer(ctx, request, response.apply(keepAlive), !keepAlive);
     }
 
     /**

@@ -4,8 +4,11 @@ import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.http.AppHost;
+import dev.codermon.proxy.http.IdePath;
+import dev.codermon.proxy.http.IdeRequests;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
+import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Decides where an authenticated request may go: the target must pass the egress policy and be the
  * host of a running workspace owned by the principal, or an app host ({@code <port>.<workspace-host>})
  * of one, which goes to the same upstream with {@code Host} unchanged (code-server forwards it to the
- * port inside the workspace) unless the policy closes that port. Route lookups never block the event loop; while
+ * port inside the workspace) unless the policy closes that port. On the workspace host itself (the IDE's
+ * origin) {@link IdeRequests} refuses what no page may do there, and each routed request carries the
+ * response defences of its host and path ({@link ResponseDefences}). Route lookups never block the event loop; while
  * one is pending, reads pause and later messages wait here in order.
  */
 final class RouteHandler extends PausingStageHandler {
@@ -33,6 +38,8 @@ final class RouteHandler extends PausingStageHandler {
     /** What this connection was last bound to, so that a busy connection binds once, not per request. */
     private Principal boundPrincipal;
     private Route boundRoute;
+    private String appDefencesHost;
+    private ResponseDefences appDefences;
 
     RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections, ReadSuspension reads) {
         super(reads, ReadSuspension.ROUTE_LOOKUP);
@@ -140,7 +147,12 @@ final class RouteHandler extends PausingStageHandler {
             refuse(ctx, authenticated, null, Refusal.STORE_UNAVAILABLE);
             return;
         }
-        Refusal refusal = routes.check(route, authenticated.principal(), app, target.originForm());
+        Refusal refusal = routes.check(route, authenticated.principal(), app);
+        IdePath idePath = null;
+        if (refusal == null && app == null) {
+            idePath = IdePath.classify(target.originForm());
+            refusal = IdeRequests.check(request, idePath);
+        }
         if (refusal == Refusal.NO_ROUTE) {
             // None of this principal's: the access log names no workspace either.
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
@@ -162,6 +174,16 @@ final class RouteHandler extends PausingStageHandler {
         ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId(),
                 authenticated.tunnel() == null ? target : null);
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
-                HttpUtil.isKeepAlive(request)));
+                HttpUtil.isKeepAlive(request), authenticated.tunnel() != null && authenticated.tunnel().tls(),
+                app == null ? ResponseDefences.forIde(idePath) : appDefences(app)));
+    }
+
+    /** Returns an app host's response defences, kept for the last workspace (a connection seldom changes it). */
+    private ResponseDefences appDefences(AppHost app) {
+        if (!app.workspaceHost().equals(appDefencesHost)) {
+            appDefences = ResponseDefences.forApp(app.workspaceHost());
+            appDefencesHost = app.workspaceHost();
+        }
+        return appDefences;
     }
 }

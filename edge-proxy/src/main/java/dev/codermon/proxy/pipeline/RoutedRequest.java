@@ -2,6 +2,7 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.http.ResponseDefences;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -10,6 +11,9 @@ import io.netty.handler.codec.http.HttpRequest;
  * @param originForm the path and query to send upstream
  * @param keepAlive  whether the client keeps its connection after the response (read before forwarding
  *                   strips the client's Connection header, and kept for a retry)
+ * @param https      whether the client spoke TLS to the proxy (said upstream as {@code X-Forwarded-Proto})
+ * @param defences   what the proxy adds to the response, chosen by the host and path
  */
-record RoutedRequest(HttpRequest request, Principal principal, Route route, String originForm, boolean keepAlive) {
+record RoutedRequest(HttpRequest request, Principal principal, Route route, String originForm, boolean keepAlive,
+        boolean https, ResponseDefences defences) {
 }

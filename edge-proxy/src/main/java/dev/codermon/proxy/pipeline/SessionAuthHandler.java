@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes the proxy's session cookie from every request, and authenticates requests that came
- * without proxy credentials by it: the session must exist, be for exactly this host, be unexpired
- * and unrevoked. Without one, outside a tunnel a request gets the usual 407 challenge. Inside a
+ * Removes the proxy's session cookies from every request, and authenticates requests that came
+ * without proxy credentials by the one of their transport ({@link SessionCookie}): the session must exist,
+ * be for exactly this host, be unexpired and unrevoked; several cookies of that name are refused (400). Without one, outside a tunnel a request gets the usual 407 challenge. Inside a
  * tunnel a 407 means nothing to a browser: a navigation in a TLS tunnel is redirected to the plain
  * http login ({@link LoginHandler}), where the browser can answer a challenge with its proxy
  * credentials, and everything else is refused with a sign-in hint.
@@ -42,9 +42,16 @@ final class SessionAuthHandler extends PausingStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        String cookie = SessionCookie.strip(authenticated.request().headers());
+        Tunnel tunnel = authenticated.tunnel();
+        String cookie = SessionCookie.strip(authenticated.request().headers(), tunnel != null && tunnel.tls());
         if (authenticated.principal() != null) {
             ctx.fireChannelRead(authenticated);
+            return;
+        }
+        if (cookie == SessionCookie.AMBIGUOUS) {
+            // Several cookies of the name: one may be tossed by another host; which one is the user's is unknowable.
+            log.debug("{} {} refused: several session cookies", ctx.channel(), authenticated.request().method());
+            refuse(ctx, authenticated.request(), Refusal.AMBIGUOUS_SESSION_COOKIE);
             return;
         }
         String host = authenticated.targetHost();

@@ -9,7 +9,9 @@ import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.ReturnPath;
 import dev.codermon.proxy.http.SessionCookie;
+import dev.codermon.proxy.http.SignInConsent;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
@@ -24,14 +26,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code ?token=<one-time bootstrap token>} (a sign-in link from the control plane): the token
  *       must verify as a bootstrap token for exactly this host, be unused (it is consumed here) and
- *       unrevoked; the browser is then sent to {@code /};</li>
+ *       unrevoked; the browser is then sent to {@code /}. A link that another page opened without the
+ *       person's click is not redeemed but answered with a page that asks first ({@link SignInConsent});
+ *       its Continue button posts the link back, accepted only with the host's own {@code Origin};</li>
  *   <li>{@code ?code=<handoff code>&return=<path>} (the end of {@link LoginHandler}'s https handoff):
  *       the code must have been minted for exactly this host, be unexpired, unused (it is consumed
  *       here) and unrevoked; the browser is then sent to the checked return path.</li>
  * </ul>
  *
- * The session's cookie is set for this host only ({@code Secure} inside TLS), and the next URL carries
- * neither token nor code.
+ * The session's cookie is set for this host only ({@code __Host-} and {@code Secure} inside TLS, see
+ * {@link SessionCookie}), and the next URL carries neither token nor code.
  */
 final class SignInHandler extends PausingStageHandler {
 
@@ -88,8 +92,24 @@ final class SignInHandler extends PausingStageHandler {
             refuse(ctx, request, Refusal.SIGN_IN_LINK_REVOKED);
             return;
         }
-        discardBody();
         boolean secure = authenticated.tunnel() != null && authenticated.tunnel().tls();
+        if (HttpMethod.POST.equals(request.method())) {
+            // The Continue button of the page below: only that host's own page may post it.
+            if (!SignInConsent.isOwnOrigin(request, host, secure)) {
+                log.debug("{} sign-in confirmation refused: foreign Origin", ctx.channel());
+                refuse(ctx, request, Refusal.SIGN_IN_FOREIGN_ORIGIN);
+                return;
+            }
+        } else if (!SignInConsent.isDirect(request)) {
+            // Another page sent the browser here without the person's click (or framed it): ask, and
+            // keep the link unused until they confirm.
+            log.debug("{} sign-in link at {} needs confirming", ctx.channel(), host);
+            discardBody();
+            String token = tokens.get(0);
+            answer(ctx, request, keepAlive -> SignInConsent.page(ctx.alloc(), PATH, token, host, grant.user(), keepAlive));
+            return;
+        }
+        discardBody();
         await(ctx, sessions.open(grant), authenticated, (cookie, error) -> {
             if (error != null) {
                 log.warn("{} cannot open a session: {}", ctx.channel(), error.toString());

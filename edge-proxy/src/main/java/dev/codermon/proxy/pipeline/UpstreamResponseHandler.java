@@ -3,6 +3,7 @@ package dev.codermon.proxy.pipeline;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
+import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.UpstreamPool;
 import io.netty.buffer.Unpooled;
@@ -56,7 +57,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      *              body), or null
      */
     private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry) {
+            RoutedRequest retry, ResponseDefences defences) {
     }
 
     UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key, ActivityRecorder activity) {
@@ -98,10 +99,11 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      *
      * @param keepAlive         whether the client keeps its connection after the response
      * @param upstreamKeepAlive whether the request, as forwarded, lets the upstream keep the connection
+     * @param defences          what the proxy adds to the response's headers
      */
     void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry) {
-        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId, retry));
+            RoutedRequest retry, ResponseDefences defences) {
+        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId, retry, defences));
         writingRequest = true;
         if (!upstreamKeepAlive || webSocket) {
             reusable = false;
@@ -162,6 +164,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         }
         if (!switching) {
             HopByHopHeaders.strip(response.headers(), false);
+            if (!informational) {
+                exchange.defences().apply(response.headers());
+            }
             if (!exchange.keepAlive()) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }

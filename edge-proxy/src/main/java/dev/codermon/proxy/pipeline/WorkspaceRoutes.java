@@ -30,14 +30,15 @@ final class WorkspaceRoutes {
     }
 
     /**
-     * Returns why the principal may not reach the route at this app host or, on the workspace host itself,
-     * at this path (code-server's path proxy); null if it may.
+     * Returns why the principal may not reach the route, on the workspace host itself or at this app host
+     * (not null: its port must be open); null if it may. What the workspace host refuses by path and
+     * headers is {@link dev.codermon.proxy.http.IdeRequests}'s to say.
      */
-    Refusal check(Optional<Route> route, Principal principal, AppHost app, String originForm) {
+    Refusal check(Optional<Route> route, Principal principal, AppHost app) {
         // The same answer for "no such workspace" and "not yours", so that existence is not leaked.
         if (route.isEmpty() || !route.get().user().equals(principal.user())) {
             return Refusal.NO_ROUTE;
         }
-        return app == null ? policy.checkPathProxy(originForm, route.get()) : policy.checkApp(app);
+        return app == null ? null : policy.checkApp(app);
     }
 }

@@ -45,27 +45,4 @@ class AppHostTest {
         assertNull(new TargetPolicy("codermon.internal").check(new RequestTarget("8501." + WS, RequestTarget.NO_PORT,
                 "/")));
     }
-
-    @Test
-    void code_servers_path_proxy_is_held_to_the_same_closed_ports() {
-        TargetPolicy policy = new TargetPolicy("codermon.internal", Set.of(22, 5432));
-        Route route = new Route("ws", "alice", WS, "/run/codermon/ws/cs.sock");
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/22/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/absproxy/5432/db?x=1", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/22", route));
-        // code-server matches its routes case-insensitively and percent-decodes the port.
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/PROXY/22/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/%32%32/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/0022/", route));
-        // Not a plain port: nothing code-server could proxy to, and nothing to guess about.
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/22abc/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/%zz/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy/70000/", route));
-        assertEquals(Refusal.APP_PORT_DENIED, policy.checkPathProxy("/proxy//", route));
-        assertNull(policy.checkPathProxy("/proxy/8501/", route));
-        assertNull(policy.checkPathProxy("/absproxy/8501/static/app.js?v=2", route));
-        assertNull(policy.checkPathProxy("/", route));
-        assertNull(policy.checkPathProxy("/proxyish/22/", route));
-        assertNull(policy.checkPathProxy("/static/proxy/22/", route));
-    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -75,5 +76,42 @@ class HopByHopHeadersTest {
         HopByHopHeaders.strip(h, false);
 
         assertEquals(3, h.size());
+    }
+
+    @Test
+    void client_forwarding_headers_go_and_the_proxys_own_say_what_it_verified() {
+        HttpHeaders h = headers("Host", "8501.main.alice.codermon.internal", "X-Forwarded-Host", "main.alice.codermon.internal",
+                "forwarded", "host=main.alice.codermon.internal", "X-FORWARDED-PROTO", "https", "X-Forwarded-For", "10.0.0.1",
+                "X-Forwarded-Prefix", "/evil", "x-forwarded-port", "22", "X-Real-IP", "10.0.0.2", "X-Forwarded-", "x",
+                "Proxy-Authorization", "Basic x", "X-Forwardedish", "kept", "Accept", "*/*");
+
+        HopByHopHeaders.stripRequest(h, false, false, "127.0.0.1");
+
+        assertEquals(Set.of("Host", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-for", "X-Forwardedish",
+                "Accept"), h.names());
+        assertEquals(List.of("8501.main.alice.codermon.internal"), h.getAll("X-Forwarded-Host"));
+        assertEquals(List.of("http"), h.getAll("X-Forwarded-Proto"));
+        assertEquals(List.of("127.0.0.1"), h.getAll("X-Forwarded-For"));
+    }
+
+    @Test
+    void a_tls_request_is_said_to_be_https_and_a_plain_one_gains_only_the_proxys_headers() {
+        HttpHeaders h = headers("Host", "main.alice.codermon.internal", "Accept", "*/*");
+
+        HopByHopHeaders.stripRequest(h, false, true, "::1");
+
+        assertEquals(5, h.size());
+        assertEquals("https", h.get("X-Forwarded-Proto"));
+        assertEquals("main.alice.codermon.internal", h.get("X-Forwarded-Host"));
+        assertEquals("::1", h.get("X-Forwarded-For"));
+    }
+
+    @Test
+    void responses_keep_forwarding_headers() {
+        HttpHeaders h = headers("X-Forwarded-For", "1.2.3.4");
+
+        HopByHopHeaders.strip(h, false);
+
+        assertEquals("1.2.3.4", h.get("X-Forwarded-For"));
     }
 }

@@ -107,7 +107,7 @@ class FirstVisitStagesTest {
     void navigation_with_an_unknown_cookie_is_redirected_too() {
         EmbeddedChannel channel = stages(new Tunnel(HOST, Tunnel.HTTPS_PORT));
         channel.writeInbound(request(HttpMethod.HEAD, "/", "Accept", NAVIGATION_ACCEPT,
-                "Cookie", "codermon_session=" + "A".repeat(43)), LastHttpContent.EMPTY_LAST_CONTENT);
+                "Cookie", "__Host-codermon_session=" + "A".repeat(43)), LastHttpContent.EMPTY_LAST_CONTENT);
         FullHttpResponse response = channel.readOutbound();
         assertEquals(302, response.status().code());
         assertEquals("http://" + HOST + "/__codermon/login?return=%2F",
@@ -156,7 +156,7 @@ class FirstVisitStagesTest {
         String code = minted.join();
 
         channel.writeInbound(request(HttpMethod.GET, "/", "Accept", NAVIGATION_ACCEPT,
-                "Cookie", "codermon_session=" + "A".repeat(43)), LastHttpContent.EMPTY_LAST_CONTENT);
+                "Cookie", "__Host-codermon_session=" + "A".repeat(43)), LastHttpContent.EMPTY_LAST_CONTENT);
         channel.writeInbound(request(HttpMethod.GET, "/__codermon/auth?code=" + code + "&return=%2Fnext"),
                 LastHttpContent.EMPTY_LAST_CONTENT);
         String location = null;
@@ -173,7 +173,7 @@ class FirstVisitStagesTest {
                 location = response.headers().get(HttpHeaderNames.LOCATION);
                 String setCookie = response.headers().get(HttpHeaderNames.SET_COOKIE);
                 if (setCookie != null) {
-                    cookie = setCookie.substring("codermon_session=".length(), setCookie.indexOf(';'));
+                    cookie = setCookie.substring("__Host-codermon_session=".length(), setCookie.indexOf(';'));
                 }
                 response.release();
             }
@@ -181,7 +181,7 @@ class FirstVisitStagesTest {
         assertEquals("/next", location);
         assertNull(channel.readInbound(), "a redirected request went on");
 
-        HttpRequest post = request(HttpMethod.POST, "/save", "Cookie", "codermon_session=" + cookie,
+        HttpRequest post = request(HttpMethod.POST, "/save", "Cookie", "__Host-codermon_session=" + cookie,
                 "Content-Length", "4");
         channel.writeInbound(post, new DefaultHttpContent(Unpooled.copiedBuffer("da", StandardCharsets.UTF_8)),
                 new DefaultLastHttpContent(Unpooled.copiedBuffer("ta", StandardCharsets.UTF_8)));
@@ -229,7 +229,7 @@ class FirstVisitStagesTest {
     }
 
     @Test
-    void handoff_code_in_a_tls_tunnel_sets_a_secure_cookie_and_returns_to_the_checked_path() {
+    void handoff_code_in_a_tls_tunnel_sets_a_host_prefixed_secure_cookie_and_returns_to_the_checked_path() {
         String code = sessions.mintHandoff("alice", HOST).join();
         EmbeddedChannel channel = stages(new Tunnel(HOST, Tunnel.HTTPS_PORT));
         String signIn = "/__codermon/auth?code=" + code + "&return=%2Fsome%2Fpath%3Fx%3D1";
@@ -238,7 +238,7 @@ class FirstVisitStagesTest {
         assertEquals(302, response.status().code());
         assertEquals("/some/path?x=1", response.headers().get(HttpHeaderNames.LOCATION));
         String cookie = response.headers().get(HttpHeaderNames.SET_COOKIE);
-        assertTrue(cookie.startsWith("codermon_session="), cookie);
+        assertTrue(cookie.startsWith("__Host-codermon_session="), cookie);
         assertTrue(cookie.endsWith("; Max-Age=43200; Path=/; HttpOnly; SameSite=Lax; Secure"), cookie);
         assertFalse(cookie.contains(code));
         assertEquals("no-referrer", response.headers().get("referrer-policy"));

@@ -52,7 +52,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * body back as it arrives, {@code /ws...} accepts a WebSocket and echoes text frames as "echo: ...",
  * {@code /sink...} answers the body's length and CRC-32 without storing it, {@code /source/<n>} sends n pattern
  * bytes ({@link PatternBody}), {@code /slow...} answers after a second, a request expecting 100-continue
- * gets a 100 first, anything else answers "hello &lt;uri&gt;".
+ * gets a 100 first, {@code /set-cookie...} sets cookies (one for the whole domain), anything else answers
+ * "hello &lt;uri&gt;".
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -235,6 +236,12 @@ public final class TestUpstream implements AutoCloseable {
                 return;
             }
             HttpUtil.setContentLength(response, response.content().readableBytes());
+            if (uri.startsWith("/set-cookie")) {
+                // A workspace tossing cookies at its siblings, and at the proxy's own session.
+                response.headers().add(HttpHeaderNames.SET_COOKIE, "app=1; Domain=codermon.internal; Path=/")
+                        .add(HttpHeaderNames.SET_COOKIE, "plain=2; Path=/; HttpOnly")
+                        .add(HttpHeaderNames.SET_COOKIE, "codermon_session=tossed; Path=/");
+            }
             ctx.writeAndFlush(response);
         }
 
