@@ -84,7 +84,7 @@ public final class EdgeProxy implements AutoCloseable {
 
     /** Binds the listening socket and returns this. */
     public EdgeProxy start() throws InterruptedException {
-        authority = CertificateAuthority.loadOrCreate(config.home().caDir(), Clock.systemUTC());
+        authority = CertificateAuthority.loadOrCreate(config.home().caDir(), config.domain(), Clock.systemUTC());
         storeExecutor = new ScheduledThreadPoolExecutor(2, daemonThreads("route-store-"));
         storeExecutor.setRemoveOnCancelPolicy(true);
         routes = new RouteCache(store, storeExecutor, ROUTE_REFRESH);
@@ -122,7 +122,7 @@ public final class EdgeProxy implements AutoCloseable {
         log.info("edge-proxy listening on {} (transport {}, domain {})", address(), transport, config.domain());
         if (config.adminPort() >= 0) {
             try {
-                admin = AdminServer.start(config.adminPort(), metrics, () -> !draining);
+                admin = AdminServer.start(config.adminPort(), config.adminAllowedHosts(), metrics, () -> !draining);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot listen on admin port " + config.adminPort(), e);
             }

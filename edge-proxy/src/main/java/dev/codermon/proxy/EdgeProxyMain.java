@@ -60,6 +60,12 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " (env CODERMON_PROXY_ADMIN_PORT; default ${DEFAULT-VALUE}).")
     private int adminPort;
 
+    @Option(names = "--admin-allowed-hosts", paramLabel = "HOST[:PORT],...",
+            defaultValue = "${env:CODERMON_PROXY_ADMIN_ALLOWED_HOSTS:-}",
+            description = "Extra Host names the admin port answers besides localhost, 127.0.0.1 and [::1]; host for"
+                    + " any port or host:port, comma-separated (env CODERMON_PROXY_ADMIN_ALLOWED_HOSTS). Default: none")
+    private String adminAllowedHosts;
+
     @Option(names = "--max-request-line",
             defaultValue = "${env:CODERMON_PROXY_MAX_REQUEST_LINE:-" + ProxyLimits.DEFAULT_MAX_REQUEST_LINE + "}",
             description = "Longest request line in bytes; longer gets 414"
@@ -172,7 +178,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     Durations.parse(headerTimeout), Durations.parse(idleTimeout), Durations.parse(tunnelIdleTimeout),
                     Durations.parse(connectTimeout), connectionCap(log), Durations.parse(drainTimeout));
             config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits,
-                    ProxyConfig.parseAppPorts(denyAppPorts));
+                    ProxyConfig.parseAppPorts(denyAppPorts), ProxyConfig.parseHosts(adminAllowedHosts));
             access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),
                     AccessSettings.DEFAULT_ACCESS_CHECK);
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));

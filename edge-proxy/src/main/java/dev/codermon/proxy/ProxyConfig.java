@@ -1,7 +1,10 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -17,9 +20,11 @@ import java.util.TreeSet;
  * @param adminPort the loopback port of {@code /metrics} and {@code /healthz}; 0 picks a free one, -1 turns it off
  * @param limits the limits and timeouts
  * @param deniedAppPorts ports inside workspaces that no app host ({@code <port>.<workspace-host>}) reaches
+ * @param adminAllowedHosts extra {@code Host} values the admin port answers ({@code host} for any port or
+ *                          {@code host:port}), besides {@code localhost}, {@code 127.0.0.1} and {@code [::1]}
  */
 public record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
-        Set<Integer> deniedAppPorts) {
+        Set<Integer> deniedAppPorts, List<String> adminAllowedHosts) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 5000;
@@ -41,11 +46,47 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
         }
         Objects.requireNonNull(limits, "limits");
         deniedAppPorts = Set.copyOf(Objects.requireNonNull(deniedAppPorts, "deniedAppPorts"));
+        adminAllowedHosts = validHosts(Objects.requireNonNull(adminAllowedHosts, "adminAllowedHosts"));
         domain = domain == null ? "" : domain.strip().toLowerCase(Locale.ROOT);
         if (!isValidDomain(domain)) {
             throw new IllegalArgumentException("--domain (CODERMON_DOMAIN) must be a DNS name of at least two"
                     + " labels such as " + DEFAULT_DOMAIN + ", was '" + domain + "'");
         }
+    }
+
+    /** Creates a config whose admin port answers the loopback names only. */
+    public ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
+            Set<Integer> deniedAppPorts) {
+        this(home, bind, port, domain, adminPort, limits, deniedAppPorts, List.of());
+    }
+
+    /**
+     * Parses a comma-separated list of {@code host} or {@code host:port} entries; blank means none.
+     * Entries are validated by the constructor.
+     */
+    public static List<String> parseHosts(String text) {
+        List<String> hosts = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                hosts.add(part.strip());
+            }
+        }
+        return hosts;
+    }
+
+    private static List<String> validHosts(List<String> hosts) {
+        List<String> out = new ArrayList<>();
+        for (String h : hosts) {
+            String entry = h == null ? "" : h.strip().toLowerCase(Locale.ROOT);
+            try {
+                RequestTarget.parseAuthority(entry);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--admin-allowed-hosts (CODERMON_PROXY_ADMIN_ALLOWED_HOSTS) entry '"
+                        + h + "' is not a host or host:port (e.g. metrics.example.org or metrics.example.org:8443)");
+            }
+            out.add(entry);
+        }
+        return List.copyOf(out);
     }
 
     /** Creates a config with the default app deny list. */

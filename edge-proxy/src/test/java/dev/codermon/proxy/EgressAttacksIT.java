@@ -39,6 +39,8 @@ class EgressAttacksIT {
     private static final String PORT = "only port 80 of workspace hosts is reachable through this proxy";
     private static final String CONNECT = "CONNECT is only allowed to workspace hosts on port 80 or 443";
     private static final String ABSOLUTE = "request target must be an absolute http:// URL";
+    /** Malformed authorities (user info, bad ports, brackets around names) have their own IT: MalformedAuthorityIT. */
+    private static final String MALFORMED = "malformed host";
     private static final String MISMATCH = "Host header does not match the request URL";
     private static final String DAVE_HOST = "main.dave.codermon.internal";
 
@@ -119,9 +121,9 @@ class EgressAttacksIT {
         int p = alicePort;
         return Stream.of(
                 Arguments.of("user info before the real host", "http://" + ALICE_HOST + "@127.0.0.1:" + p + "/",
-                        ALICE_HOST, 400, ABSOLUTE),
+                        ALICE_HOST, 400, MALFORMED),
                 Arguments.of("backslash user info", "http://127.0.0.1:" + p + "\\@" + ALICE_HOST + "/",
-                        ALICE_HOST, 400, ABSOLUTE),
+                        ALICE_HOST, 400, MALFORMED),
                 Arguments.of("https scheme in absolute form", "https://" + ALICE_HOST + "/", ALICE_HOST, 400, ABSOLUTE),
                 Arguments.of("ftp scheme", "ftp://" + ALICE_HOST + "/", ALICE_HOST, 400, ABSOLUTE),
                 Arguments.of("origin form outside a tunnel", "/", ALICE_HOST, 400, ABSOLUTE),
@@ -170,8 +172,7 @@ class EgressAttacksIT {
             "0x7f000001:443", "0177.0.0.1:80", "[::1]:" + p, "[::ffff:127.0.0.1]:443", "localhost:" + p,
             "localhost:443", "localhost:" + fixture.port(), "localhost:5001", ALICE_HOST + ":" + p,
             ALICE_HOST + ":" + d, ALICE_HOST + ":22", ALICE_HOST + ":8443", ALICE_HOST, "foreign.invalid:443",
-            "foreign.invalid:80", "codermon.internal:443", ALICE_HOST + ":0", ALICE_HOST + ":65536", ALICE_HOST + ":-1",
-            "[::1]", "user@" + ALICE_HOST + ":80"}) {
+            "foreign.invalid:80", "codermon.internal:443", "[::1]"}) {
             cases.add(Arguments.of(target));
         }
         return cases.stream();

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.IssuedToken;
+import dev.codermon.auth.TokenVerifier;
 import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
@@ -16,6 +18,7 @@ import dev.codermon.proxy.testing.TestUpstream.Seen;
 import dev.codermon.proxy.testing.TlsClients;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
@@ -134,6 +137,35 @@ class SignInIT {
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trustingCa, ALICE_HOST, null)) {
             assertRefused(signIn(client, ALICE_HOST, token), 403, "this sign-in link was already used");
         }
+    }
+
+    /**
+     * A link verifies for the verifier's clock skew past its {@code exp}; pruning (the control plane's
+     * monitor pass) in that window must keep its single-use mark, or the link signs in a second time.
+     */
+    @Test
+    void link_replayed_after_its_expiry_but_within_the_clock_skew_is_refused() throws Exception {
+        IssuedToken link = fixture.tokens.issuer().issueBootstrap("alice", "ws-alice", ALICE_HOST, Duration.ofSeconds(1));
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertEquals(302, plainSignIn(client, link.token()).status());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Instant.now().isAfter(link.expiresAt().plusMillis(100)) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Instant now = Instant.now();
+        assertTrue(now.isAfter(link.expiresAt()), "the link has not expired yet");
+        fixture.controlPlaneStore.pruneExpired(now);
+        try (RawClient client = new RawClient(fixture.port())) {
+            assertRefused(plainSignIn(client, link.token()), 403, "this sign-in link was already used");
+        }
+        assertTrue(Instant.now().isBefore(link.expiresAt().plus(TokenVerifier.MAX_CLOCK_SKEW)),
+                "the replay must fall inside the skew window, where the token still verifies");
+    }
+
+    private static Response plainSignIn(RawClient client, String token) throws IOException {
+        return client.send("GET http://" + ALICE_HOST + "/__codermon/auth?token=" + token + " HTTP/1.1\r\nHost: "
+                + ALICE_HOST + "\r\n\r\n").readResponse();
     }
 
     @Test

@@ -31,13 +31,26 @@ public final class TokenVerifier {
     public static final String BOOTSTRAP_AUDIENCE = "codermon-bootstrap";
     public static final String WORKSPACE_CLAIM = "ws";
     public static final String HOST_CLAIM = "host";
-    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /**
+     * Bounds the clock skew any verifier allows. A token verifies until its expiry plus the skew, so
+     * single-use marks are kept at least that long ({@code RouteStore#pruneExpired}).
+     */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CLOCK_SKEW = MAX_CLOCK_SKEW;
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Clock clock;
     private final Duration clockSkew;
 
+    /**
+     * Creates a verifier that allows the given clock skew.
+     *
+     * @throws IllegalArgumentException if the skew is negative or above {@link #MAX_CLOCK_SKEW}
+     */
     public TokenVerifier(JWKSet publicKeys, Clock clock, Duration clockSkew) {
+        if (clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
+            throw new IllegalArgumentException("clock skew must be 0 to " + MAX_CLOCK_SKEW + ", was " + clockSkew);
+        }
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, null));
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(SigningKeys.ALGORITHM,

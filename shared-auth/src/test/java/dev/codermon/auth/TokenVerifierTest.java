@@ -116,6 +116,30 @@ class TokenVerifierTest {
     }
 
     @Test
+    void a_verifier_allows_no_more_skew_than_single_use_marks_outlive_their_tokens() {
+        Clock clock = Clock.systemUTC();
+        assertThrows(IllegalArgumentException.class, () -> new TokenVerifier(tokens.publicKeys(), clock,
+                TokenVerifier.MAX_CLOCK_SKEW.plusMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> new TokenVerifier(tokens.publicKeys(), clock,
+                Duration.ofSeconds(-1)));
+        assertEquals(TokenVerifier.MAX_CLOCK_SKEW, TokenVerifier.DEFAULT_CLOCK_SKEW);
+    }
+
+    @Test
+    void expiry_just_before_the_maximum_skew_is_accepted_and_at_it_refused() throws Exception {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        TokenVerifier fixed = new TokenVerifier(tokens.publicKeys(), Clock.fixed(now, ZoneOffset.UTC),
+                TokenVerifier.MAX_CLOCK_SKEW);
+        String within = sign(validClaims().issueTime(Date.from(now.minusSeconds(600)))
+                .expirationTime(Date.from(now.minus(TokenVerifier.MAX_CLOCK_SKEW).plusSeconds(1))).build(),
+                tokens.privateKey());
+        assertEquals("alice", fixed.verify(within).user());
+        String beyond = sign(validClaims().issueTime(Date.from(now.minusSeconds(600)))
+                .expirationTime(Date.from(now.minus(TokenVerifier.MAX_CLOCK_SKEW))).build(), tokens.privateKey());
+        assertThrows(InvalidTokenException.class, () -> fixed.verify(beyond));
+    }
+
+    @Test
     void not_yet_valid_token_is_refused() throws Exception {
         String token = sign(validClaims().notBeforeTime(Date.from(Instant.now().plusSeconds(600))).build(),
                 tokens.privateKey());

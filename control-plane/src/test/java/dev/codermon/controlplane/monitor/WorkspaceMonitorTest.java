@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxySession;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
@@ -234,7 +235,9 @@ class WorkspaceMonitorTest {
     @Test
     void expired_single_use_marks_and_sessions_are_pruned() {
         WorkspaceMonitor monitor = monitor(DeadPolicy.MARK);
-        assertTrue(store.consumeToken("expired", T0.minusSeconds(5)));
+        // A token verifies for the clock skew past its expiry; its mark goes only after that.
+        assertTrue(store.consumeToken("expired", T0.minus(TokenVerifier.MAX_CLOCK_SKEW).minusSeconds(1)));
+        assertTrue(store.consumeToken("within-skew", T0.minusSeconds(5)));
         assertTrue(store.consumeToken("valid", T0.plusSeconds(60)));
         store.createSession(new ProxySession("old", "alice", "main.alice.codermon.internal", T0.minusSeconds(100),
                 T0.minusSeconds(1)));
@@ -245,6 +248,8 @@ class WorkspaceMonitorTest {
 
         assertTrue(store.consumeToken("expired", T0.plusSeconds(60)), "an expired mark is forgotten");
         assertFalse(store.consumeToken("valid", T0.plusSeconds(60)), "a live mark still refuses a replay");
+        assertFalse(store.consumeToken("within-skew", T0.minusSeconds(5)),
+                "a mark whose token still verifies within the clock skew refuses a replay");
         assertTrue(store.findSession("old").isEmpty());
         assertTrue(store.findSession("new").isPresent());
     }

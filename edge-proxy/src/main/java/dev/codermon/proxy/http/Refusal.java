@@ -17,6 +17,8 @@ public record Refusal(HttpResponseStatus status, String reason) {
             new Refusal(HttpResponseStatus.BAD_REQUEST, "request target must be an absolute http:// URL");
     public static final Refusal HOST_HEADER_MISMATCH =
             new Refusal(HttpResponseStatus.BAD_REQUEST, "Host header does not match the request URL");
+    /** An authority (URL, Host header or CONNECT target) that is not {@code host[:port]} with a well-formed host. */
+    public static final Refusal MALFORMED_HOST = new Refusal(HttpResponseStatus.BAD_REQUEST, "malformed host");
     public static final Refusal NESTED_CONNECT =
             new Refusal(HttpResponseStatus.BAD_REQUEST, "CONNECT inside a tunnel is not supported");
 

@@ -28,7 +28,8 @@ public record RequestTarget(String host, int port, String originForm) {
     /**
      * Parses an absolute-form {@code http://} request URI.
      *
-     * @throws IllegalArgumentException if it is not one
+     * @throws MalformedAuthorityException if its authority is malformed ({@link #parseAuthority})
+     * @throws IllegalArgumentException if it is not an {@code http://} URL
      */
     public static RequestTarget parseAbsolute(String uri) {
         if (!uri.regionMatches(true, 0, HTTP_SCHEME, 0, HTTP_SCHEME.length())) {
@@ -50,48 +51,156 @@ public record RequestTarget(String host, int port, String originForm) {
     }
 
     /**
-     * Parses {@code host[:port]} as found in a {@code Host} header or a {@code CONNECT} request.
+     * Parses {@code host[:port]} as found in a {@code Host} header or a {@code CONNECT} request. The host
+     * is a registered name or IPv4 address (RFC 3986 {@code reg-name}: letters, digits, {@code -._~},
+     * sub-delimiters and percent escapes; the policy decides which of those it reaches) or an IPv6 literal
+     * in brackets. Brackets around anything else, a bare IPv6 address, user info, an empty host and a
+     * port that is not 1-65535 are malformed: they are refused, never matched as a name.
      *
-     * @throws IllegalArgumentException if it is not one
+     * @throws MalformedAuthorityException if it is not one
      */
     public static RequestTarget parseAuthority(String authority) {
-        if (authority == null || authority.isEmpty() || authority.indexOf('@') >= 0) {
-            throw new IllegalArgumentException("bad authority");
+        if (authority == null || authority.isEmpty()) {
+            throw new MalformedAuthorityException("empty authority");
         }
         String host;
         String portText = null;
-        if (authority.startsWith("[")) {
+        if (authority.charAt(0) == '[') {
             int close = authority.indexOf(']');
             if (close < 0) {
-                throw new IllegalArgumentException("bad IPv6 literal");
+                throw new MalformedAuthorityException("unclosed bracket");
             }
             host = authority.substring(1, close);
+            if (!isIpv6Literal(host)) {
+                // Brackets hold IPv6 literals only: "[main.alice.codermon.internal]" is no name.
+                throw new MalformedAuthorityException("brackets around something other than an IPv6 address");
+            }
             String after = authority.substring(close + 1);
             if (!after.isEmpty()) {
-                if (!after.startsWith(":")) {
-                    throw new IllegalArgumentException("bad authority");
+                if (after.charAt(0) != ':') {
+                    throw new MalformedAuthorityException("text after the IPv6 literal");
                 }
                 portText = after.substring(1);
             }
         } else {
-            int colon = authority.lastIndexOf(':');
-            if (colon >= 0 && authority.indexOf(':') != colon) {
-                // A bare IPv6 literal: keep it whole so that the policy can name it.
-                host = authority;
-            } else if (colon >= 0) {
-                host = authority.substring(0, colon);
-                portText = authority.substring(colon + 1);
-            } else {
-                host = authority;
+            int colon = authority.indexOf(':');
+            host = colon < 0 ? authority : authority.substring(0, colon);
+            portText = colon < 0 ? null : authority.substring(colon + 1);
+            if (!isRegName(host)) {
+                throw new MalformedAuthorityException("not a host name");
+            }
+            if (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
             }
         }
-        if (host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
         if (host.isEmpty()) {
-            throw new IllegalArgumentException("empty host");
+            throw new MalformedAuthorityException("empty host");
         }
         return new RequestTarget(host.toLowerCase(Locale.ROOT), parsePort(portText), "/");
+    }
+
+    /**
+     * Signals an authority that is not {@code host[:port]} with a well-formed host; the proxy answers
+     * it with {@link Refusal#MALFORMED_HOST}.
+     */
+    public static final class MalformedAuthorityException extends IllegalArgumentException {
+
+        MalformedAuthorityException(String message) {
+            super(message);
+        }
+    }
+
+    /** Returns whether {@code host} is a non-empty RFC 3986 {@code reg-name} (which includes IPv4 dotted forms). */
+    private static boolean isRegName(String host) {
+        if (host.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= host.length() || !isHex(host.charAt(i + 1)) || !isHex(host.charAt(i + 2))) {
+                    return false;
+                }
+                i += 2;
+            } else if (!isUnreserved(c) && "!$&'()*+,;=".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Returns whether the text between brackets is an IPv6 address (RFC 4291 text form, the last 32 bits
+     * optionally dotted IPv4), optionally with an RFC 6874 zone ({@code %25} and unreserved characters).
+     */
+    static boolean isIpv6Literal(String text) {
+        String address = text;
+        int zone = text.indexOf('%');
+        if (zone >= 0) {
+            String id = text.substring(zone);
+            if (!id.startsWith("%25") || id.length() == 3 || !id.substring(3).chars().allMatch(c -> isUnreserved((char) c))) {
+                return false;
+            }
+            address = text.substring(0, zone);
+        }
+        int compressed = address.indexOf("::");
+        if (compressed >= 0 && address.indexOf("::", compressed + 1) >= 0) {
+            return false;
+        }
+        int groups;
+        if (compressed < 0) {
+            groups = countGroups(address);
+            return groups == 8;
+        }
+        int before = compressed == 0 ? 0 : countGroups(address.substring(0, compressed));
+        String tail = address.substring(compressed + 2);
+        int after = tail.isEmpty() ? 0 : countGroups(tail);
+        return before >= 0 && after >= 0 && before + after <= 7;
+    }
+
+    /**
+     * Counts the 16-bit groups of colon-separated hex groups, the last of which may be a dotted IPv4
+     * address (two groups); -1 if malformed.
+     */
+    private static int countGroups(String part) {
+        String[] groups = part.split(":", -1);
+        int count = 0;
+        for (int i = 0; i < groups.length; i++) {
+            String g = groups[i];
+            if (i == groups.length - 1 && g.indexOf('.') >= 0) {
+                if (!isDottedQuad(g)) {
+                    return -1;
+                }
+                count += 2;
+            } else if (g.isEmpty() || g.length() > 4 || !g.chars().allMatch(c -> isHex((char) c))) {
+                return -1;
+            } else {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static boolean isDottedQuad(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isUnreserved(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0;
+    }
+
+    private static boolean isHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static int parsePort(String text) {
@@ -99,18 +208,18 @@ public record RequestTarget(String host, int port, String originForm) {
             return NO_PORT;
         }
         if (text.isEmpty() || text.length() > 5) {
-            throw new IllegalArgumentException("bad port");
+            throw new MalformedAuthorityException("bad port");
         }
         int port = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c < '0' || c > '9') {
-                throw new IllegalArgumentException("bad port");
+                throw new MalformedAuthorityException("bad port");
             }
             port = port * 10 + (c - '0');
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("bad port");
+            throw new MalformedAuthorityException("bad port");
         }
         return port;
     }

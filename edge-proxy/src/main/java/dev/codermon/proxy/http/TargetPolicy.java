@@ -103,11 +103,12 @@ public final class TargetPolicy {
     }
 
     /**
-     * Recognises IPv6 literals and every IPv4 notation {@code inet_aton} accepts: one to four parts,
-     * each decimal, octal ({@code 0177}) or hexadecimal ({@code 0x7f}), e.g. {@code 2130706433}.
+     * Recognises IPv6 literals (the only hosts {@link RequestTarget#parseAuthority} lets contain a colon;
+     * it refuses brackets around anything else) and every IPv4 notation {@code inet_aton} accepts: one to
+     * four parts, each decimal, octal ({@code 0177}) or hexadecimal ({@code 0x7f}), e.g. {@code 2130706433}.
      */
     static boolean looksLikeIpLiteral(String host) {
-        if (host.indexOf(':') >= 0 || host.startsWith("[")) {
+        if (host.indexOf(':') >= 0) {
             return true;
         }
         int parts = 0;

@@ -64,7 +64,8 @@ final class ConnectHandler extends RequestStageHandler {
         try {
             target = RequestTarget.parseAuthority(request.uri());
         } catch (IllegalArgumentException e) {
-            refuse(ctx, authenticated, null, Refusal.CONNECT_TARGET);
+            log.debug("{} CONNECT refused: {}", ctx.channel(), e.getMessage());
+            refuse(ctx, authenticated, null, Refusal.MALFORMED_HOST);
             return;
         }
         Refusal refusal = policy.checkConnect(target);

@@ -8,6 +8,7 @@ import dev.codermon.proxy.http.IdePath;
 import dev.codermon.proxy.http.IdeRequests;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
+import dev.codermon.proxy.http.RequestTarget.MalformedAuthorityException;
 import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.channel.ChannelHandlerContext;
@@ -100,6 +101,10 @@ final class RouteHandler extends PausingStageHandler {
                 }
                 target = new RequestTarget(target.host(), RequestTarget.NO_PORT, target.originForm());
             }
+        } catch (MalformedAuthorityException e) {
+            log.debug("{} {} refused: malformed host ({})", ctx.channel(), request.method(), e.getMessage());
+            refuse(ctx, authenticated, null, Refusal.MALFORMED_HOST);
+            return null;
         } catch (IllegalArgumentException e) {
             refuse(ctx, authenticated, null, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
             return null;
@@ -107,8 +112,8 @@ final class RouteHandler extends PausingStageHandler {
         Refusal refusal = policy.check(target);
         if (refusal == null && hostHeader == null) {
             request.headers().set(HttpHeaderNames.HOST, target.authority());
-        } else if (refusal == null && !tunnel && !sameAuthority(target, hostHeader)) {
-            refusal = Refusal.HOST_HEADER_MISMATCH;
+        } else if (refusal == null && !tunnel) {
+            refusal = checkHostHeader(target, hostHeader);
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
@@ -118,14 +123,15 @@ final class RouteHandler extends PausingStageHandler {
         return target;
     }
 
-    private static boolean sameAuthority(RequestTarget target, String hostHeader) {
+    /** Returns why the Host header of an absolute-form request is refused (malformed, or naming another authority), or null. */
+    private static Refusal checkHostHeader(RequestTarget target, String hostHeader) {
         if (target.port() == RequestTarget.NO_PORT && hostHeader.equals(target.host())) {
-            return true;
+            return null;
         }
         try {
-            return target.sameAuthority(parseHost(hostHeader));
-        } catch (IllegalArgumentException e) {
-            return false;
+            return target.sameAuthority(parseHost(hostHeader)) ? null : Refusal.HOST_HEADER_MISMATCH;
+        } catch (MalformedAuthorityException e) {
+            return Refusal.MALFORMED_HOST;
         }
     }
 

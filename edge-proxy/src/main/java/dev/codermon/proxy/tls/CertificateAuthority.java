@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -20,9 +21,13 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -30,8 +35,10 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -43,13 +50,26 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Holds the proxy's local certificate authority (EC P-256, ten years), created in the data directory
  * on first start ({@code ca/ca.crt} public, {@code ca/ca.key} owner-only), and signs short-lived
  * server certificates for workspace hosts with it. Thread-safe.
+ *
+ * <p>Users trust this CA system-wide, so it is constrained to the workspace domain: a critical
+ * NameConstraints extension permits only the domain's DNS subtree and excludes every IP address, and
+ * basic constraints allow no intermediate CA (pathLen 0). Clients that enforce name constraints (the
+ * JDK, Chromium, Firefox, OpenSSL) then refuse any certificate it signs for another name, even one made
+ * with a stolen key; the CA itself refuses to sign such names. A CA on disk without exactly these
+ * constraints (an older install, or another domain) is moved aside and replaced at start.
  */
 public final class CertificateAuthority {
+
+    private static final Logger log = LoggerFactory.getLogger(CertificateAuthority.class);
+    private static final DateTimeFormatter RETIRED_SUFFIX =
+            DateTimeFormatter.ofPattern("'.old-'yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     public static final String CERT_FILE = "ca.crt";
     public static final String KEY_FILE = "ca.key";
@@ -61,40 +81,102 @@ public final class CertificateAuthority {
     private final X509Certificate certificate;
     private final PrivateKey key;
     private final Path certificateFile;
+    private final String domainSuffix;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    private CertificateAuthority(X509Certificate certificate, PrivateKey key, Path certificateFile, Clock clock) {
+    private CertificateAuthority(X509Certificate certificate, PrivateKey key, Path certificateFile, String domain,
+            Clock clock) {
         this.certificate = certificate;
         this.key = key;
         this.certificateFile = certificateFile;
+        this.domainSuffix = "." + domain;
         this.clock = clock;
     }
 
     /**
-     * Loads the CA from the directory, creating it there first if it does not exist yet.
+     * Loads the CA from the directory, creating it there first if it does not exist yet, or replacing it
+     * if it is not constrained to exactly this domain (its files are kept as {@code ca.crt.old-<time>}
+     * and {@code ca.key.old-<time>}).
      *
-     * @throws UncheckedIOException if the files cannot be written or read
+     * @param domain the workspace domain, lower case (validated by the proxy's config)
+     * @throws UncheckedIOException if the files cannot be written, read or moved aside
      * @throws IllegalStateException if they exist but do not hold a usable CA
      */
-    public static CertificateAuthority loadOrCreate(Path dir, Clock clock) {
+    public static CertificateAuthority loadOrCreate(Path dir, String domain, Clock clock) {
         Path certFile = dir.resolve(CERT_FILE);
         Path keyFile = dir.resolve(KEY_FILE);
-        if (!Files.exists(keyFile)) {
-            create(certFile, keyFile, clock);
+        if (Files.exists(keyFile)) {
+            CertificateAuthority existing = load(certFile, keyFile, domain, clock);
+            if (existing.isConstrainedTo(domain)) {
+                return existing;
+            }
+            retire(certFile, keyFile, domain, clock.instant());
         }
-        return load(certFile, keyFile, clock);
+        create(certFile, keyFile, domain, clock);
+        return load(certFile, keyFile, domain, clock);
     }
 
-    private static void create(Path certFile, Path keyFile, Clock clock) {
+    /** Returns the name constraints a CA for this domain carries: its DNS subtree only, no IP address. */
+    static NameConstraints nameConstraints(String domain) {
+        GeneralSubtree[] permitted = {new GeneralSubtree(new GeneralName(GeneralName.dNSName, domain))};
+        // Address and mask all zero: every IPv4 address, every IPv6 address.
+        GeneralSubtree[] excluded = {
+            new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(new byte[8]))),
+            new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(new byte[32])))};
+        return new NameConstraints(permitted, excluded);
+    }
+
+    /** Returns whether the certificate carries exactly this domain's critical name constraints and pathLen 0. */
+    private boolean isConstrainedTo(String domain) {
+        byte[] value = certificate.getExtensionValue(Extension.nameConstraints.getId());
+        if (value == null || certificate.getBasicConstraints() != 0
+                || !certificate.getCriticalExtensionOIDs().contains(Extension.nameConstraints.getId())) {
+            return false;
+        }
+        try {
+            NameConstraints found = NameConstraints.getInstance(JcaX509ExtensionUtils.parseExtensionValue(value));
+            return Arrays.equals(found.getEncoded(), nameConstraints(domain).getEncoded());
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Moves an unsuitable CA aside (certificate first, so that a key never pairs with the wrong certificate). */
+    private static void retire(Path certFile, Path keyFile, String domain, Instant now) {
+        String suffix = RETIRED_SUFFIX.format(now);
+        Path oldCert = certFile.resolveSibling(CERT_FILE + suffix);
+        try {
+            moveIfPresent(certFile, oldCert);
+            moveIfPresent(keyFile, keyFile.resolveSibling(KEY_FILE + suffix));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the unconstrained local CA in " + certFile.getParent()
+                    + " aside: " + e.getMessage(), e);
+        }
+        log.warn("the local CA in {} was not constrained to the workspace domain {}: it is kept as {} and a new,"
+                + " constrained CA replaces it. Browsers and systems that trusted the old one must now trust the new {}"
+                + " (and may drop the old one)", certFile.getParent(), domain, oldCert.getFileName(), certFile);
+    }
+
+    private static void moveIfPresent(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to);
+        } catch (NoSuchFileException raced) {
+            // Another process starting on the same directory moved it first.
+        }
+    }
+
+    private static void create(Path certFile, Path keyFile, String domain, Clock clock) {
         KeyPair pair = newKeyPair();
         Instant now = clock.instant();
-        X500Name name = new X500Name("CN=Codermon local CA " + Long.toHexString(now.toEpochMilli()) + ",O=Codermon");
+        X500Name name = new X500Name("CN=Codermon local CA for " + domain + " " + Long.toHexString(now.toEpochMilli())
+                + ",O=Codermon");
         try {
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(new SecureRandom()),
                     Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_VALIDITY)), name, pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.nameConstraints, true, nameConstraints(domain))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
             X509Certificate cert = sign(builder, pair.getPrivate());
@@ -107,7 +189,7 @@ public final class CertificateAuthority {
         }
     }
 
-    private static CertificateAuthority load(Path certFile, Path keyFile, Clock clock) {
+    private static CertificateAuthority load(Path certFile, Path keyFile, String domain, Clock clock) {
         try {
             Object keyObject = readPem(keyFile);
             Object certObject = readPem(certFile);
@@ -119,7 +201,7 @@ public final class CertificateAuthority {
             }
             PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(keyInfo);
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(holder);
-            return new CertificateAuthority(cert, key, certFile, clock);
+            return new CertificateAuthority(cert, key, certFile, domain, clock);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the local CA in " + certFile.getParent() + ": "
                     + e.getMessage(), e);
@@ -150,10 +232,16 @@ public final class CertificateAuthority {
     }
 
     /**
-     * Signs a server certificate for one host name (its only SAN), valid for thirty days.
-     * CPU work: callers keep it off event loops.
+     * Signs a server certificate for one host name under the workspace domain (its only SAN), valid for
+     * thirty days. CPU work: callers keep it off event loops.
+     *
+     * @throws IllegalArgumentException if the name is not a DNS name below the workspace domain
      */
     public X509Certificate issueServerCertificate(String hostname, PublicKey publicKey) {
+        if (!isUnderDomain(hostname)) {
+            throw new IllegalArgumentException("the local CA signs only names under " + domainSuffix.substring(1)
+                    + ", not " + hostname);
+        }
         Instant now = clock.instant();
         try {
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(random),
@@ -172,6 +260,19 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + hostname + ": " + e.getMessage(), e);
         }
+    }
+
+    private boolean isUnderDomain(String hostname) {
+        if (hostname.length() <= domainSuffix.length() || !hostname.endsWith(domainSuffix)) {
+            return false;
+        }
+        String labels = hostname.substring(0, hostname.length() - domainSuffix.length());
+        for (String label : labels.split("\\.", -1)) {
+            if (!label.matches("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns the chain to present for a certificate this CA issued. */

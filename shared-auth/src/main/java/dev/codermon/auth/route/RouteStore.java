@@ -45,7 +45,8 @@ public interface RouteStore extends AutoCloseable {
     List<WorkspaceRecord> listAll();
 
     /**
-     * Marks a one-time token as used.
+     * Marks a one-time token as used. The mark is kept at least until {@code expiresAt} plus
+     * {@link dev.codermon.auth.TokenVerifier#MAX_CLOCK_SKEW}, as long as the token can still verify.
      *
      * @return true the first time for this token id, false on every replay
      */
@@ -66,7 +67,11 @@ public interface RouteStore extends AutoCloseable {
     /** Returns the session with this id hash, if it exists (expiry is the caller's check). */
     Optional<ProxySession> findSession(String idHash);
 
-    /** Deletes used-token marks and sessions that expired before the given time. */
+    /**
+     * Deletes sessions that expired before the given time, and used-token marks whose token expired more
+     * than {@link dev.codermon.auth.TokenVerifier#MAX_CLOCK_SKEW} before it (until then the token still
+     * verifies, and its mark is what refuses a replay).
+     */
     void pruneExpired(Instant now);
 
     @Override

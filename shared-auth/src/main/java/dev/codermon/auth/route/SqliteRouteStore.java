@@ -1,5 +1,6 @@
 package dev.codermon.auth.route;
 
+import dev.codermon.auth.TokenVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -257,7 +258,9 @@ public final class SqliteRouteStore implements RouteStore {
     @Override
     public void pruneExpired(Instant now) {
         inTransaction(() -> {
-            execute("DELETE FROM used_tokens WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
+            // A token still verifies for the verifier's clock skew after its expiry: its mark must outlive that.
+            execute("DELETE FROM used_tokens WHERE expires_at < ?",
+                    ps -> ps.setLong(1, now.minus(TokenVerifier.MAX_CLOCK_SKEW).toEpochMilli()));
             execute("DELETE FROM sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
         });
     }

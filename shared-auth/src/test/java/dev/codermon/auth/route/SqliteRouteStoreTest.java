@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.TokenVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -131,11 +132,23 @@ class SqliteRouteStoreTest {
         store.consumeToken("new", t0.plusSeconds(600));
         store.createSession(new ProxySession("old", "alice", "h", t0, t0));
         store.createSession(new ProxySession("new", "alice", "h", t0, t0.plusSeconds(600)));
-        store.pruneExpired(t0.plusSeconds(1));
+        store.pruneExpired(t0.plus(TokenVerifier.MAX_CLOCK_SKEW).plusSeconds(1));
         assertTrue(store.consumeToken("old", t0), "expired mark is gone, so the id is fresh again");
         assertFalse(store.consumeToken("new", t0.plusSeconds(600)));
         assertEquals(Optional.empty(), store.findSession("old"));
         assertTrue(store.findSession("new").isPresent());
+    }
+
+    @Test
+    void a_used_mark_outlives_its_token_by_the_verifiers_clock_skew() {
+        store.consumeToken("link", t0);
+        store.createSession(new ProxySession("s", "alice", "h", t0, t0));
+        store.pruneExpired(t0.plusSeconds(1));
+        assertTrue(store.findSession("s").isEmpty(), "a session goes at its expiry");
+        store.pruneExpired(t0.plus(TokenVerifier.MAX_CLOCK_SKEW));
+        assertFalse(store.consumeToken("link", t0), "the token still verifies within the skew: its mark must stay");
+        store.pruneExpired(t0.plus(TokenVerifier.MAX_CLOCK_SKEW).plusMillis(1));
+        assertTrue(store.consumeToken("link", t0), "past expiry plus skew the token no longer verifies");
     }
 
     @Test
