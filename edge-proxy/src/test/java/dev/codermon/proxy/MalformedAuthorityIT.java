@@ -48,7 +48,7 @@ class MalformedAuthorityIT {
                 Arguments.of("http://" + ALICE_HOST + "/", ALICE_HOST + ":0"),
                 Arguments.of("http://alice@" + ALICE_HOST + "/", ALICE_HOST),
                 Arguments.of("http://" + ALICE_HOST + ":65536/", ALICE_HOST),
-                Arguments.of("http://127.0.0.1:" + fixture.upstream.port() + "\\@" + ALICE_HOST + "/", ALICE_HOST));
+                Arguments.of("http://127.0.0.1:" + loopbackPort() + "\\@" + ALICE_HOST + "/", ALICE_HOST));
     }
 
     @ParameterizedTest(name = "GET {0} Host: {1}")
@@ -87,8 +87,8 @@ class MalformedAuthorityIT {
     @Test
     void ipv6_literals_in_brackets_stay_refused_as_ip_addresses() throws IOException {
         try (RawClient client = new RawClient(fixture.port())) {
-            Response response = client.send("GET http://[::1]:" + fixture.upstream.port() + "/ HTTP/1.1\r\nHost: [::1]:"
-                    + fixture.upstream.port() + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
+            Response response = client.send("GET http://[::1]:" + loopbackPort() + "/ HTTP/1.1\r\nHost: [::1]:"
+                    + loopbackPort() + "\r\nProxy-Authorization: " + auth + "\r\n\r\n").readResponse();
             assertEquals(403, response.status(), response.text());
             assertEquals("IP addresses are not reachable through this proxy; use a workspace host name", response.text());
         }
@@ -117,5 +117,15 @@ class MalformedAuthorityIT {
         assertEquals(String.valueOf(response.body().length), response.header("content-length"), name);
         assertTrue(client.closedByPeer(), name + ": connection stays open");
         assertTrue(fixture.upstream.seen().isEmpty(), name + ": upstream saw " + fixture.upstream.seen());
+    }
+
+    /** Returns a loopback port the test upstream also serves on, so that a request reaching it would show. */
+    private static int loopbackPort() {
+        try {
+            return fixture.upstream.listenOnLoopback();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
