@@ -157,7 +157,8 @@ class FirstVisitIT {
             assertNull(request.headers().get("Proxy-Authorization"));
         }
         try {
-            // Lines are batched per event loop: wait for the plain-http connection's too.
+            // Lines are batched per event loop: wait for both connections' batches (each may come last).
+            waitForLines(accessLines, line -> line.contains("path=/__codermon/auth ") && line.contains(" status=302 "));
             List<String> lines = waitForLines(accessLines, line -> line.contains("path=/__codermon/login ")
                     && line.contains(" status=302 "));
             assertTrue(lines.stream().anyMatch(l -> l.contains("path=/__codermon/login ")

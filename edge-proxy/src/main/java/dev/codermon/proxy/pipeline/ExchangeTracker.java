@@ -120,6 +120,26 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         return tracker.answer(request, answer, close);
     }
 
+    /**
+     * Answers, and then closes, the newest request, whose body the proxy refused after its head went on:
+     * in its turn if its response has not begun; if it has, the connection is cut instead (a partly
+     * relayed response must never look complete, nor be followed by another answer).
+     */
+    static void answerBodyRefusal(Channel channel, HttpResponse answer) {
+        ExchangeTracker tracker = channel.attr(KEY).get();
+        if (tracker == null || tracker.ctx.isRemoved()) {
+            answer(channel, null, answer, true);
+            return;
+        }
+        Exchange newest = tracker.pending.peekLast();
+        if (newest == null || newest.answer != null) {
+            ReferenceCountUtil.release(answer);
+            channel.close();
+            return;
+        }
+        tracker.answer(newest.request, answer, true);
+    }
+
     private ChannelFuture answer(HttpRequest request, HttpResponse answer, boolean close) {
         ChannelPromise promise = ctx.newPromise();
         if (ending || !ctx.channel().isActive()) {
@@ -269,6 +289,15 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         }
         Exchange exchange = pending.isEmpty() ? new Exchange(null) : pending.poll();
         responding = exchange;
+        if (exchange.answer != null) {
+            // The upstream answered a request whose body the proxy refused meanwhile: its response goes
+            // out instead of the refusal, and the connection still ends after it.
+            ReferenceCountUtil.release(exchange.answer);
+            exchange.answer = null;
+            heldAnswers--;
+            exchange.answerPromise.tryFailure(new ClosedChannelException());
+            exchange.closeAfter = true;
+        }
         exchange.status = code;
         if (response instanceof RefusalResponse refusal) {
             exchange.refusal = refusal.refusal().reason();

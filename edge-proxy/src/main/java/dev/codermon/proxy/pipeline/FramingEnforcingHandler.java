@@ -4,6 +4,7 @@ import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.Refusal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -64,7 +65,7 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         }
         if (refusal != null) {
             ReferenceCountUtil.release(msg);
-            reject(ctx, msg instanceof HttpRequest request ? request : null, refusal);
+            reject(ctx, msg, refusal);
             return;
         }
         if (msg instanceof HttpRequest request) {
@@ -77,14 +78,22 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Answers the refused request (or, for bytes that never became a request, a stand-in after every
-     * request so far) in its turn, after the responses to earlier pipelined requests, and closes.
+     * Answers in turn, after the responses to earlier pipelined requests, and closes: the refused
+     * request; the request whose body this is (its head went on already); or, for bytes that never
+     * became a request, a stand-in after every request so far.
      */
-    private void reject(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
+    private void reject(ChannelHandlerContext ctx, Object refused, Refusal refusal) {
         rejected = true;
         guard.rejected();
         log.debug("{} request refused: {}", ctx.channel(), refusal.reason());
-        ExchangeTracker.answer(ctx.channel(), request, ErrorResponses.create(ctx.alloc(), refusal, false), true);
+        var answer = ErrorResponses.create(ctx.alloc(), refusal, false);
+        if (refused instanceof HttpRequest request) {
+            ExchangeTracker.answer(ctx.channel(), request, answer, true);
+        } else if (refused instanceof HttpContent) {
+            ExchangeTracker.answerBodyRefusal(ctx.channel(), answer);
+        } else {
+            ExchangeTracker.answer(ctx.channel(), null, answer, true);
+        }
     }
 
     private static Refusal refusalFor(Throwable cause) {
