@@ -147,27 +147,25 @@ public record RequestTarget(String host, int port, String originForm) {
         if (compressed >= 0 && address.indexOf("::", compressed + 1) >= 0) {
             return false;
         }
-        int groups;
         if (compressed < 0) {
-            groups = countGroups(address);
-            return groups == 8;
+            return countGroups(address, true) == 8;
         }
-        int before = compressed == 0 ? 0 : countGroups(address.substring(0, compressed));
+        int before = compressed == 0 ? 0 : countGroups(address.substring(0, compressed), false);
         String tail = address.substring(compressed + 2);
-        int after = tail.isEmpty() ? 0 : countGroups(tail);
+        int after = tail.isEmpty() ? 0 : countGroups(tail, true);
         return before >= 0 && after >= 0 && before + after <= 7;
     }
 
     /**
      * Counts the 16-bit groups of colon-separated hex groups, the last of which may be a dotted IPv4
-     * address (two groups); -1 if malformed.
+     * address (two groups) if the part ends the address; -1 if malformed.
      */
-    private static int countGroups(String part) {
+    private static int countGroups(String part, boolean endsAddress) {
         String[] groups = part.split(":", -1);
         int count = 0;
         for (int i = 0; i < groups.length; i++) {
             String g = groups[i];
-            if (i == groups.length - 1 && g.indexOf('.') >= 0) {
+            if (endsAddress && i == groups.length - 1 && g.indexOf('.') >= 0) {
                 if (!isDottedQuad(g)) {
                     return -1;
                 }

@@ -60,10 +60,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Users trust this CA system-wide, so it is constrained to the workspace domain: a critical
  * NameConstraints extension permits only the domain's DNS subtree and excludes every IP address, and
- * basic constraints allow no intermediate CA (pathLen 0). Clients that enforce name constraints (the
- * JDK, Chromium, Firefox, OpenSSL) then refuse any certificate it signs for another name, even one made
- * with a stolen key; the CA itself refuses to sign such names. A CA on disk without exactly these
- * constraints (an older install, or another domain) is moved aside and replaced at start.
+ * basic constraints allow no intermediate CA (pathLen 0). Clients that enforce a trusted root's name
+ * constraints (OpenSSL does; the JDK's TLS trust managers do not) then refuse any certificate signed
+ * with its key for another name, even with a stolen key; the CA itself refuses to sign such names. A CA
+ * on disk without exactly these constraints (an older install, or another domain) is moved aside and
+ * replaced at start.
  */
 public final class CertificateAuthority {
 
@@ -142,7 +143,10 @@ public final class CertificateAuthority {
         }
     }
 
-    /** Moves an unsuitable CA aside (certificate first, so that a key never pairs with the wrong certificate). */
+    /**
+     * Moves an unsuitable CA aside, certificate first: a crash in between leaves a key without a
+     * certificate, which the next start reports, never a new key written beside the old certificate.
+     */
     private static void retire(Path certFile, Path keyFile, String domain, Instant now) {
         String suffix = RETIRED_SUFFIX.format(now);
         Path oldCert = certFile.resolveSibling(CERT_FILE + suffix);

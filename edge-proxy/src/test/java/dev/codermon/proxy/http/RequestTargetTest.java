@@ -19,7 +19,7 @@ class RequestTargetTest {
     @ValueSource(strings = {"[main.alice.codermon.internal]", "[main.alice.codermon.internal]:80",
         "[main.alice.codermon.internal]:443", "[MAIN.alice.codermon.internal.]", "[127.0.0.1]", "[localhost]",
         "[]", "[:]", "[::1", "[::1]x", "[::1]:", "[::1]:0", "[v1.fe]", "[1:2:3:4:5:6:7:8:9]", "[1::2::3]",
-        "[12345::1]", "[::1.2.3]", "[::256.1.1.1]", "[::1.2.3.4:5]", "[fe80::1%lo]", "[fe80::1%25]", "[g::1]",
+        "[12345::1]", "[::1.2.3]", "[::256.1.1.1]", "[1.2.3.4::]", "[1.2.3.4::1]", "[::1.2.3.4:5]", "[fe80::1%lo]", "[fe80::1%25]", "[g::1]",
         "::1", "::ffff:127.0.0.1", "main.alice.codermon.internal:", "main.alice.codermon.internal:0",
         "main.alice.codermon.internal:65536", "main.alice.codermon.internal:-1", "main.alice.codermon.internal:8 0",
         "main.alice.codermon.internal:80:80", "alice@main.alice.codermon.internal", "main.alice.codermon.internal]",
