@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.WorkspaceRecord;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,10 +85,16 @@ class ProcessRuntimeChoiceIT {
         assertEquals(201, created.statusCode(), created.body());
         String id = JSON.readTree(created.body()).get("id").asText();
         long pid;
+        String socket;
         try (SqliteRouteStore store = SqliteRouteStore.open(home.resolve("routes.db"))) {
-            pid = Long.parseLong(store.find(id).orElseThrow().runtimeRef());
+            WorkspaceRecord record = store.find(id).orElseThrow();
+            pid = Long.parseLong(record.runtimeRef());
+            socket = record.upstreamSocket();
         }
         workspacePids.add(pid);
+        // Single-user and scrubbed, and still on its own unix socket like every workspace.
+        assertEquals(home.resolve("sockets").resolve(id).resolve("code-server.sock").toAbsolutePath().toString(),
+                socket);
 
         ProcessHandle codeServer = ProcessHandle.of(pid).orElseThrow();
         List<ProcessHandle> tree = new ArrayList<>();
