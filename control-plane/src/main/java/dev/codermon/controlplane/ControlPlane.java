@@ -73,6 +73,7 @@ public final class ControlPlane implements AutoCloseable {
             reconciler.reconcile();
             WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
                     config::hostnameOf, config.policy().limits(), Clock.systemUTC());
+            workspaces.stopUnservedUsers();
             monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, probe::isHealthy,
                     config.policy().monitor(), Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),

@@ -108,10 +108,19 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     + " (CODERMON_CP_ALLOWED_HOSTS, comma-separated). Default: none")
     String allowedHosts;
 
-    @Option(names = "--runtime", paramLabel = "auto|docker|process", defaultValue = "${env:CODERMON_RUNTIME:-auto}",
-            description = "Workspace runtime: docker containers, local processes, or auto = docker when a daemon"
-                    + " answers and the image exists, else processes (CODERMON_RUNTIME). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--runtime", paramLabel = "docker|process", defaultValue = "${env:CODERMON_RUNTIME:-docker}",
+            description = "Workspace runtime (CODERMON_RUNTIME): docker containers, isolated from each other;"
+                    + " without a Docker daemon or the image the control plane does not start. process: local"
+                    + " code-server processes running as this OS user with the data directory in reach, for one"
+                    + " user only (--process-user). auto means docker. Default: ${DEFAULT-VALUE}")
     String runtime;
+
+    @Option(names = "--process-user", paramLabel = "USER", defaultValue = "${env:CODERMON_PROCESS_USER}",
+            showDefaultValue = CommandLine.Help.Visibility.NEVER,
+            description = "The one user whose workspaces --runtime process runs; required with it, ignored by"
+                    + " Docker. Any other user's create or start answers 409 single_user_runtime"
+                    + " (CODERMON_PROCESS_USER).")
+    String processUser;
 
     @Option(names = "--image", paramLabel = "IMAGE",
             defaultValue = "${env:CODERMON_IMAGE:-" + RuntimeSettings.DEFAULT_IMAGE + "}",
@@ -171,7 +180,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
         return new RuntimeSettings(RuntimeKind.parse(runtime), image == null ? "" : image.trim(),
                 dockerHost == null ? "" : dockerHost.trim(),
                 new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids),
-                WorkspaceEgress.parse(wsEgress));
+                WorkspaceEgress.parse(wsEgress),
+                processUser == null || processUser.isBlank() ? null : processUser.trim());
     }
 
     private PolicySettings policy() {

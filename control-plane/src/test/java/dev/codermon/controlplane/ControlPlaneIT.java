@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceState;
-import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,7 +58,7 @@ class ControlPlaneIT {
 
     @Test
     void a_workspace_runs_real_code_server_on_its_socket_survives_a_restart_and_is_deleted() throws Exception {
-        ControlPlane cp = start();
+        ControlPlane cp = start("alice");
         String base = "http://127.0.0.1:" + cp.port();
         assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).statusCode());
 
@@ -113,7 +112,7 @@ class ControlPlaneIT {
         cp.close();
         controlPlanes.remove(cp);
         assertCodeServerAlive(route.upstreamSocket());
-        cp = start();
+        cp = start("alice");
         base = "http://127.0.0.1:" + cp.port();
         HttpResponse<String> fetched = send(HttpRequest.newBuilder(URI.create(base + "/api/workspaces/" + id))
                 .header("Authorization", "Bearer " + token).GET());
@@ -142,7 +141,7 @@ class ControlPlaneIT {
 
     @Test
     void a_workspace_whose_process_died_while_the_control_plane_was_down_loses_its_route() throws Exception {
-        ControlPlane cp = start();
+        ControlPlane cp = start("bob");
         String base = "http://127.0.0.1:" + cp.port();
         String adminKey = Files.readString(cp.adminKeyFile().orElseThrow()).trim();
         String token = JSON.readTree(send(HttpRequest.newBuilder(URI.create(base + "/api/tokens"))
@@ -163,16 +162,17 @@ class ControlPlaneIT {
         ProcessHandle process = RealCodeServer.killRunning(pid);
         process.onExit().get();
 
-        start();
+        start("bob");
         try (SqliteRouteStore store = SqliteRouteStore.open(home.resolve("routes.db"))) {
             assertEquals(WorkspaceState.STOPPED, store.find(id).orElseThrow().state());
             assertTrue(store.findRoute("main.bob.codermon.internal").isEmpty());
         }
     }
 
-    private ControlPlane start() {
+    /** Starts the control plane with the local-process runtime, which serves one user. */
+    private ControlPlane start(String user) {
         ControlPlaneConfig config = ControlPlaneConfig.defaults(home).withPort(0).withCodeServerBin(codeServerBin)
-                .withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS));
+                .withRuntime(RuntimeSettings.defaults().forProcessUser(user));
         ControlPlane cp = ControlPlane.start(config);
         controlPlanes.add(cp);
         return cp;

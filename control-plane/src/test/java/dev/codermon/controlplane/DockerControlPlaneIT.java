@@ -147,7 +147,7 @@ class DockerControlPlaneIT {
     void a_control_plane_on_another_runtime_leaves_local_workspaces_running_and_says_so() throws Exception {
         String codeServerBin = RealCodeServer.binary();
         ControlPlane local = ControlPlane.start(ControlPlaneConfig.defaults(home).withPort(0)
-                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
+                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().forProcessUser("dana")));
         controlPlanes.add(local);
         String token = token(local, "dana");
         HttpResponse<String> created = send(local, token, "POST", "/api/workspaces", "{\"name\":\"main\"}");
@@ -172,7 +172,7 @@ class DockerControlPlaneIT {
 
         // Back on local processes, the workspace is its runtime's again and goes as usual.
         ControlPlane again = ControlPlane.start(ControlPlaneConfig.defaults(home).withPort(0)
-                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS)));
+                .withCodeServerBin(codeServerBin).withRuntime(RuntimeSettings.defaults().forProcessUser("dana")));
         controlPlanes.add(again);
         assertEquals(204, send(again, token, "DELETE", "/api/workspaces/" + id, null).statusCode());
         assertThrows(java.io.IOException.class, () -> health(route), "the local code-server is gone");

@@ -12,7 +12,6 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.monitor.DeadPolicy;
-import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -123,7 +122,7 @@ class LifecycleIT {
         PolicySettings policy = PolicySettings.defaults()
                 .withMonitor(Duration.ofMillis(500), idleTimeout, DeadPolicy.MARK);
         ControlPlaneConfig config = ControlPlaneConfig.defaults(home).withPort(0).withCodeServerBin(codeServerBin)
-                .withRuntime(RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS))
+                .withRuntime(RuntimeSettings.defaults().forProcessUser("carol"))
                 .withPolicy(policy);
         ControlPlane cp = ControlPlane.start(config);
         controlPlanes.add(cp);

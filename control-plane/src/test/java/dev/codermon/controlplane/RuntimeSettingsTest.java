@@ -20,7 +20,8 @@ class RuntimeSettingsTest {
     @Test
     void defaults_are_the_documented_ones() {
         RuntimeSettings d = RuntimeSettings.defaults();
-        assertEquals(RuntimeKind.AUTO, d.kind());
+        assertEquals(RuntimeKind.DOCKER, d.kind());
+        assertEquals(null, d.processUser());
         assertEquals("codermon/code-server:4.99.4", d.image());
         assertEquals("unix:///var/run/docker.sock", d.dockerHost());
         assertEquals(new ContainerLimits(2L << 30, 1_000_000_000L, 512), d.limits());
@@ -48,13 +49,41 @@ class RuntimeSettingsTest {
         cmd.setOut(new PrintWriter(out, true));
         assertEquals(0, cmd.execute("--help"));
         for (String s : new String[] {"--runtime", "--image", "--docker-host", "--memory", "--cpus", "--pids",
-                "--ws-egress", "CODERMON_WS_EGRESS", "CODERMON_RUNTIME", "CODERMON_IMAGE", "DOCKER_HOST", "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS",
-                "CODERMON_WS_PIDS", "scripts/build-image"}) {
+                "--ws-egress", "--process-user", "CODERMON_WS_EGRESS", "CODERMON_PROCESS_USER", "CODERMON_RUNTIME",
+                "CODERMON_IMAGE", "DOCKER_HOST", "CODERMON_WS_MEMORY", "CODERMON_WS_CPUS", "CODERMON_WS_PIDS",
+                "scripts/build-image"}) {
             assertTrue(out.toString().contains(s), s + " missing from --help");
         }
         for (String gone : new String[] {"--port-range", "--port-quarantine", "CODERMON_PORT_RANGE"}) {
             assertFalse(out.toString().contains(gone), gone + " is still in --help: code-server has no TCP port");
         }
+    }
+
+    @Test
+    void without_a_setting_the_runtime_is_docker_and_auto_means_docker_too() {
+        ControlPlaneMain main = new ControlPlaneMain();
+        new CommandLine(main).parseArgs("--home", "/tmp/unused");
+        assertEquals(RuntimeKind.DOCKER, main.config().runtime().kind());
+        assertEquals(RuntimeKind.DOCKER, RuntimeKind.parse("auto"));
+        assertEquals(RuntimeKind.DOCKER, RuntimeKind.parse(" Docker "));
+        assertEquals(RuntimeKind.PROCESS, RuntimeKind.parse("process"));
+    }
+
+    @Test
+    void the_process_runtime_is_chosen_only_with_the_one_user_it_serves() {
+        ControlPlaneMain main = new ControlPlaneMain();
+        new CommandLine(main).parseArgs("--runtime", "process");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, main::config);
+        for (String s : new String[] {"CODERMON_PROCESS_USER", "one user", "data directory", "--runtime docker"}) {
+            assertTrue(refused.getMessage().contains(s), s + " missing from: " + refused.getMessage());
+        }
+        assertRefused("CODERMON_PROCESS_USER", () -> RuntimeSettings.defaults().withKind(RuntimeKind.PROCESS));
+
+        ControlPlaneMain named = new ControlPlaneMain();
+        new CommandLine(named).parseArgs("--runtime", "process", "--process-user", "alice");
+        RuntimeSettings r = named.config().runtime();
+        assertEquals(RuntimeKind.PROCESS, r.kind());
+        assertEquals("alice", r.processUser());
     }
 
     @Test
@@ -77,7 +106,8 @@ class RuntimeSettingsTest {
         RuntimeSettings d = RuntimeSettings.defaults();
         assertRefused("CODERMON_IMAGE", () -> d.withImage(" "));
         assertRefused("DOCKER_HOST", () -> new RuntimeSettings(d.kind(), d.image(), "/var/run/docker.sock",
-                d.limits(), d.egress()));
+                d.limits(), d.egress(), null));
+        assertRefused("CODERMON_PROCESS_USER", () -> d.forProcessUser("Alice Smith"));
     }
 
     private static void assertRefused(String option, Executable e) {

@@ -2,6 +2,7 @@ package dev.codermon.controlplane.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
 import dev.codermon.controlplane.workspace.WorkspaceLimitException;
 import dev.codermon.controlplane.workspace.WorkspaceNotRunningException;
@@ -75,6 +76,8 @@ public final class ApiRoutes {
                 error(ctx, 409, "not_running", e.getMessage()));
         routes.exception(WorkspaceOtherRuntimeException.class, (e, ctx) ->
                 error(ctx, 409, "other_runtime", e.getMessage()));
+        routes.exception(SingleUserRuntimeException.class, (e, ctx) ->
+                error(ctx, 409, "single_user_runtime", e.getMessage()));
         routes.exception(WorkspaceLimitException.class, (e, ctx) -> {
             e.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
             error(ctx, 429, "limit_reached", e.getMessage());

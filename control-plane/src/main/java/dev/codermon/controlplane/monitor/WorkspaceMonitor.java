@@ -5,6 +5,7 @@ import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.DurationText;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
+import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceLimitException;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import dev.codermon.controlplane.workspace.WorkspaceStartException;
@@ -195,7 +196,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
             try {
                 workspaces.restart(down);
                 t.restarted++;
-            } catch (WorkspaceLimitException | WorkspaceStartException e) {
+            } catch (WorkspaceLimitException | WorkspaceStartException | SingleUserRuntimeException e) {
                 log.warn("workspace {} ({}/{}) could not be restarted and stays FAILED: {}", current.id(),
                         current.user(), current.name(), e.getMessage());
             }

@@ -18,6 +18,8 @@ final class ListeningSockets {
 
     private static final Path PROC = Path.of("/proc");
     private static final String LISTEN = "0A";
+    /** 127.0.0.11 as {@code /proc/net/tcp} writes it (little-endian hex): Docker's embedded DNS server. */
+    private static final String DOCKER_DNS_ADDRESS = "0B00007F:";
 
     private ListeningSockets() {
     }
@@ -61,12 +63,22 @@ final class ListeningSockets {
         return inodes;
     }
 
-    /** Reads a {@code /proc/net/tcp}-format table and returns the ports of its listening sockets. */
+    /**
+     * Reads a {@code /proc/net/tcp}-format table from inside a container and returns the ports of its
+     * listening sockets, leaving out Docker's embedded DNS server: on a user-defined network (the
+     * workspace network) the daemon listens on 127.0.0.11 at a random TCP port in every container's
+     * namespace, which is no app of the workspace's.
+     */
     static Set<Integer> listeningPorts(String table) {
         Set<Integer> ports = new TreeSet<>();
         Map<String, Integer> byInode = new java.util.HashMap<>();
-        parse(table.lines().toList(), byInode, ports);
+        parse(table.lines().filter(line -> !isDockerDns(line)).toList(), byInode, ports);
         return ports;
+    }
+
+    private static boolean isDockerDns(String line) {
+        String[] f = line.trim().split("\\s+", 3);
+        return f.length > 1 && f[1].startsWith(DOCKER_DNS_ADDRESS);
     }
 
     private static void listening(Path table, Map<String, Integer> byInode) {

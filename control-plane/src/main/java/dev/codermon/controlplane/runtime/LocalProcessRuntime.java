@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * Runs each workspace's code-server as a local process listening on a unix socket in the workspace's own
  * socket directory ({@link WorkspaceSockets}: owned by the control plane's user, mode 0700, inside a
  * directory of the same kind), never on a TCP port.
+ *
+ * <p>The processes run as the control plane's own OS user and can read everything it can, its data
+ * directory included, so this runtime serves one user only ({@link #soleUser()}); it never gives them
+ * the control plane's environment ({@link WorkspaceEnvironment}).
  *
  * <p>Stopping ends the process and keeps the workspace's directory; removing deletes it and the socket
  * directory. The runtime reference is the process id. Before touching a process
@@ -42,15 +47,17 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     private final Duration readyTimeout;
     private final HealthProbe probe;
     private final WorkspaceSockets sockets;
+    private final String soleUser;
     private final Map<String, ProcessHandle> started = new ConcurrentHashMap<>();
 
     private LocalProcessRuntime(Path executable, Path workspacesDir, Duration readyTimeout, HealthProbe probe,
-            WorkspaceSockets sockets) {
+            WorkspaceSockets sockets, String soleUser) {
         this.executable = executable;
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.readyTimeout = readyTimeout;
         this.probe = probe;
         this.sockets = sockets;
+        this.soleUser = Objects.requireNonNull(soleUser, "soleUser");
     }
 
     /**
@@ -58,12 +65,13 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
      *
      * @param codeServerBin a path to the executable, or a name looked up on PATH
      * @param sockets       where each workspace's code-server puts its socket
+     * @param soleUser      the one user whose workspaces it runs
      * @throws IllegalArgumentException saying how to install or point at code-server
      */
     public static LocalProcessRuntime create(String codeServerBin, Path workspacesDir, Duration readyTimeout,
-            HealthProbe probe, WorkspaceSockets sockets) {
+            HealthProbe probe, WorkspaceSockets sockets, String soleUser) {
         return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe,
-                sockets);
+                sockets, soleUser);
     }
 
     static Path resolveExecutable(String bin) {
@@ -127,14 +135,26 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         }
     }
 
+    /** Every workspace shares this OS user and the data directory, so one user is all it may serve. */
+    @Override
+    public Optional<String> soleUser() {
+        return Optional.of(soleUser);
+    }
+
     @Override
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
+        if (!spec.user().equals(soleUser)) {
+            // The service refuses this first (409); this is the last line, should a caller skip it.
+            throw new RuntimeStartException("the local-process runtime serves " + soleUser + " only, not "
+                    + spec.user());
+        }
         Path dir = spec.directory().toAbsolutePath().normalize();
         Path logFile = dir.resolve("code-server.log");
         try {
             seedProject(dir.resolve("project"));
             Files.createDirectories(dir.resolve("data"));
             Files.createDirectories(dir.resolve("extensions"));
+            Files.createDirectories(dir.resolve("home"));
             seedSettings(dir.resolve("data").resolve("User").resolve("settings.json"));
         } catch (IOException e) {
             throw new RuntimeStartException("cannot create the workspace's directories under " + dir + ": "
@@ -286,8 +306,11 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        // Workspaces must never see the control plane's secret.
-        pb.environment().remove("CODERMON_ADMIN_KEY");
+        Map<String, String> env = pb.environment();
+        Map<String, String> scrubbed = WorkspaceEnvironment.of(System.getenv(), dir.resolve("home"),
+                System.getProperty("user.name"));
+        env.clear();
+        env.putAll(scrubbed);
         try {
             return pb.start();
         } catch (IOException e) {

@@ -4,22 +4,30 @@ import java.util.Locale;
 
 /** Names the runtime the control plane starts workspaces with. */
 public enum RuntimeKind {
-    /** Docker when a daemon answers and the image exists, else local processes. */
-    AUTO,
-    /** Containers through the Docker daemon; fails to start without one. */
+    /** Containers through the Docker daemon, isolated from each other; the control plane does not start without one. */
     DOCKER,
-    /** Local code-server processes, each on its own unix socket. */
+    /**
+     * Local code-server processes, each on its own unix socket, running as the control plane's own OS user,
+     * for one user on their own machine: every workspace can read the data directory (keys, admin key), so
+     * it serves one user only.
+     */
     PROCESS;
 
-    /** Parses {@code auto}, {@code docker} or {@code process}, ignoring case. */
+    /**
+     * Parses {@code docker} or {@code process}, ignoring case; {@code auto}, the former default that fell
+     * back to processes without saying so, now means {@code docker}.
+     */
     public static RuntimeKind parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("auto")) {
+            return DOCKER;
+        }
         for (RuntimeKind k : values()) {
             if (k.name().toLowerCase(Locale.ROOT).equals(t)) {
                 return k;
             }
         }
-        throw new IllegalArgumentException("--runtime / CODERMON_RUNTIME must be auto, docker or process, was '"
+        throw new IllegalArgumentException("--runtime / CODERMON_RUNTIME must be docker or process, was '"
                 + text + "'");
     }
 

@@ -83,6 +83,15 @@ public interface WorkspaceRuntime extends AutoCloseable {
     }
 
     /**
+     * Returns the one user this runtime may run workspaces for, when it cannot keep users apart (local
+     * processes share the control plane's OS user and data directory); empty when each workspace is
+     * isolated from the others and from the control plane (containers).
+     */
+    default Optional<String> soleUser() {
+        return Optional.empty();
+    }
+
+    /**
      * Returns every instance the runtime manages, running or not, found without the store (containers by
      * their labels), so that the reconcile can stop those no record accounts for; empty if the runtime
      * cannot list them (local processes are found only through the process ids the store keeps).

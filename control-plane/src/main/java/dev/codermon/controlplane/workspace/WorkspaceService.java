@@ -76,6 +76,7 @@ public final class WorkspaceService {
      * Makes sure the user's workspace with this name is running, creating, starting or restarting it if needed.
      *
      * @throws IllegalArgumentException  if the user or name is not a valid DNS label
+     * @throws SingleUserRuntimeException if the runtime serves one user, and that is someone else
      * @throws WorkspaceLimitException   if a limit refuses to create or start it
      * @throws WorkspaceStartException   if code-server could not be started; the record is left FAILED
      * @throws WorkspaceBusyException    if another control plane is creating the same workspace
@@ -90,9 +91,10 @@ public final class WorkspaceService {
     /**
      * Starts the user's existing workspace with this id (its files are where they were), or returns it if it runs.
      *
-     * @throws WorkspaceNotFoundException if there is none, or it belongs to someone else
-     * @throws WorkspaceLimitException    if a limit refuses to start it
-     * @throws WorkspaceStartException    if code-server could not be started; the record is left FAILED
+     * @throws WorkspaceNotFoundException  if there is none, or it belongs to someone else
+     * @throws SingleUserRuntimeException if the runtime serves one user, and that is someone else
+     * @throws WorkspaceLimitException     if a limit refuses to start it
+     * @throws WorkspaceStartException     if code-server could not be started; the record is left FAILED
      */
     public WorkspaceRecord startExisting(String user, String id) {
         WorkspaceRecord found = get(user, id);
@@ -107,6 +109,8 @@ public final class WorkspaceService {
      * null if it has none yet.
      */
     private StartedWorkspace startLocked(String user, String name, WorkspaceRecord existing) {
+        // Before anything is recorded: a refused user leaves no trace in the store.
+        requireServedUser(user);
         if (existing != null) {
             requireOwnRuntime(existing);
         }
@@ -139,6 +143,44 @@ public final class WorkspaceService {
         } finally {
             startPermits.release();
         }
+    }
+
+    /** Refuses a user the runtime does not serve (local processes serve one user only). */
+    private void requireServedUser(String user) {
+        Optional<String> sole = runtime.soleUser();
+        if (sole.isPresent() && !sole.get().equals(user)) {
+            throw new SingleUserRuntimeException(user, sole.get());
+        }
+    }
+
+    /**
+     * Stops, keeping their files, the workspaces this runtime runs for users it does not serve: left by a
+     * control plane that ran local processes for another user, or for several before the process runtime
+     * served one user only. Another runtime's instances are left alone (this one cannot stop them).
+     *
+     * @return how many it stopped
+     */
+    public int stopUnservedUsers() {
+        Optional<String> sole = runtime.soleUser();
+        if (sole.isEmpty()) {
+            return 0;
+        }
+        int stopped = 0;
+        for (WorkspaceRecord r : store.listAll()) {
+            boolean live = r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING
+                    || r.state() == WorkspaceState.STOPPING;
+            if (!live || r.user().equals(sole.get()) || runtime.isForeign(r.runtimeRef())) {
+                continue;
+            }
+            boolean done = ifNotBusy(r, current -> {
+                takeDown(current, WorkspaceState.STOPPED);
+                log.warn("workspace {} ({}/{}) stopped, files kept: this runtime serves {} only", current.id(),
+                        current.user(), current.name(), sole.get());
+                return true;
+            }).orElse(false);
+            stopped += done ? 1 : 0;
+        }
+        return stopped;
     }
 
     /** Checks the limits and records the workspace STARTING (its old route, if any, is gone from then on). */

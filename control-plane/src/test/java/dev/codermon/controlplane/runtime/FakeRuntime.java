@@ -22,6 +22,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     private volatile String failure;
     private volatile String removeFailure;
     private volatile Duration startDelay = Duration.ofMillis(50);
+    private volatile String soleUser;
 
     /** Makes every following start fail with this reason (null to succeed again). */
     public void failStartsWith(String reason) {
@@ -45,6 +46,16 @@ public final class FakeRuntime implements WorkspaceRuntime {
     /** Makes the runtime list these instances as its own (by default it cannot list any). */
     public void manage(List<Instance> listed) {
         instances = List.copyOf(listed);
+    }
+
+    /** Makes the runtime serve this one user only, as local processes do (null: any user). */
+    public void serveOnly(String user) {
+        soleUser = user;
+    }
+
+    @Override
+    public Optional<String> soleUser() {
+        return Optional.ofNullable(soleUser);
     }
 
     @Override

@@ -29,10 +29,10 @@ class LocalProcessRuntimeTest {
     void a_missing_or_non_executable_binary_is_refused_with_a_hint() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> LocalProcessRuntime.create(tempDir.resolve("nope").toString(), tempDir, Duration.ofSeconds(1),
-                        new HealthProbe(), sockets()));
+                        new HealthProbe(), sockets(), "alice"));
         assertTrue(missing.getMessage().contains("CODERMON_CODE_SERVER_BIN"), missing.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LocalProcessRuntime.create("no-such-code-server-bin",
-                tempDir, Duration.ofSeconds(1), new HealthProbe(), sockets()));
+                tempDir, Duration.ofSeconds(1), new HealthProbe(), sockets(), "alice"));
     }
 
     @Test
@@ -60,7 +60,7 @@ class LocalProcessRuntimeTest {
     void a_binary_that_exits_fails_the_start_with_its_status_and_log() throws Exception {
         Path bin = script("exits", "echo 'boom: bad flag' >&2\nexit 3\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(10), new HealthProbe(), sockets());
+                Duration.ofSeconds(10), new HealthProbe(), sockets(), "alice");
         RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
         assertTrue(e.getMessage().contains("status 3"), e.getMessage());
         Path log = tempDir.resolve("workspaces/ws-1/code-server.log");
@@ -71,7 +71,7 @@ class LocalProcessRuntimeTest {
     void a_binary_that_never_gets_ready_is_killed_after_the_timeout() throws Exception {
         Path bin = script("hangs", "sleep 60\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(1), new HealthProbe(), sockets());
+                Duration.ofSeconds(1), new HealthProbe(), sockets(), "alice");
         RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
         assertTrue(e.getMessage().contains("did not answer /healthz within 1s"), e.getMessage());
         assertTrue(leftovers().isEmpty(), "the hung process must be killed");
@@ -86,7 +86,7 @@ class LocalProcessRuntimeTest {
         Path stale = java.nio.file.Files.createDirectories(sockets.root().resolve("ws-1")).resolve("code-server.sock");
         Files.createSymbolicLink(stale, tempDir);
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(2), new HealthProbe(), sockets);
+                Duration.ofSeconds(2), new HealthProbe(), sockets, "alice");
         assertThrows(RuntimeStartException.class, () -> runtime.start(spec()));
 
         String recorded = Files.readString(args);
@@ -102,7 +102,7 @@ class LocalProcessRuntimeTest {
     void removing_a_workspace_drops_its_socket_directory() throws Exception {
         WorkspaceSockets sockets = sockets();
         LocalProcessRuntime runtime = LocalProcessRuntime.create(script("unused", "exit 0\n").toString(),
-                tempDir.resolve("workspaces"), Duration.ofSeconds(1), new HealthProbe(), sockets);
+                tempDir.resolve("workspaces"), Duration.ofSeconds(1), new HealthProbe(), sockets, "alice");
         Files.createDirectories(sockets.directory("ws-1"));
         Files.createDirectories(tempDir.resolve("workspaces/ws-1/project"));
         runtime.remove("ws-1");
@@ -111,10 +111,27 @@ class LocalProcessRuntimeTest {
     }
 
     @Test
+    void another_user_than_the_one_it_serves_is_refused_before_anything_runs() throws Exception {
+        Path ran = tempDir.resolve("ran");
+        Path bin = script("records", "touch " + ran + "\nsleep 60\n");
+        WorkspaceSockets sockets = sockets();
+        LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
+                Duration.ofSeconds(5), new HealthProbe(), sockets, "alice");
+        assertEquals(java.util.Optional.of("alice"), runtime.soleUser());
+        WorkspaceSpec bobs = new WorkspaceSpec("ws-2", "bob", "main", "main.bob.codermon.internal",
+                tempDir.resolve("workspaces/ws-2"));
+        RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(bobs));
+        assertTrue(e.getMessage().contains("serves alice only"), e.getMessage());
+        assertFalse(Files.exists(ran), "code-server was launched for bob");
+        assertFalse(Files.exists(tempDir.resolve("workspaces/ws-2")), "bob's workspace directory was made");
+        assertFalse(Files.exists(sockets.directory("ws-2")), "bob's socket directory was made");
+    }
+
+    @Test
     void unknown_or_foreign_references_are_neither_alive_nor_stopped() throws Exception {
         Path bin = script("unused", "exit 0\n");
         LocalProcessRuntime runtime = LocalProcessRuntime.create(bin.toString(), tempDir.resolve("workspaces"),
-                Duration.ofSeconds(1), new HealthProbe(), sockets());
+                Duration.ofSeconds(1), new HealthProbe(), sockets(), "alice");
         String self = Long.toString(ProcessHandle.current().pid());
         assertFalse(runtime.isAlive(self), "this JVM does not run a workspace");
         runtime.stop(self);
