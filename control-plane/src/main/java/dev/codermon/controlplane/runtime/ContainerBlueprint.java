@@ -42,7 +42,8 @@ final class ContainerBlueprint {
      * overrides {@code --bind-addr}: code-server listens on no TCP port at all. Mode 600: only the
      * workspace's user inside, and root outside (the proxy), may connect.
      */
-    private static final List<String> COMMAND = List.of("--socket", SOCKET, "--socket-mode", "600",
+    private static final List<String> COMMAND = List.of("--socket", SOCKET,
+            "--socket-mode", WorkspaceSockets.SOCKET_MODE,
             "--auth", "none", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust");
 
     private final String image;

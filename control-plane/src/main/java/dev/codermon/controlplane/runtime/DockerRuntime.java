@@ -326,15 +326,16 @@ public final class DockerRuntime implements WorkspaceRuntime {
     }
 
     /**
-     * Waits for code-server's socket, takes the socket directory back from the workspace as soon as the
-     * socket exists, then waits for {@code /healthz} to answer over it.
+     * Waits for code-server's socket, takes the socket directory back from the workspace as soon as
+     * code-server has set the socket up (created it and given it its mode), then waits for {@code /healthz}
+     * to answer over it.
      */
     private RuntimeHandle awaitReady(WorkspaceSpec spec, String name, long deadline) throws RuntimeStartException {
         Path socket = sockets.socket(spec.id());
         boolean lockedDown = false;
         try {
             while (true) {
-                if (!lockedDown && WorkspaceSockets.isSocket(socket)) {
+                if (!lockedDown && WorkspaceSockets.isFinishedSocket(socket)) {
                     sockets.lockDown(spec.id());
                     lockedDown = true;
                 }

@@ -291,7 +291,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         command.addAll(List.of(executable.toString(),
                 // A unix socket instead of a TCP port: only the control plane's user (the proxy) can open it.
                 "--socket", socket.toString(),
-                "--socket-mode", "600",
+                "--socket-mode", WorkspaceSockets.SOCKET_MODE,
                 "--auth", "none",
                 "--disable-telemetry",
                 "--disable-update-check",

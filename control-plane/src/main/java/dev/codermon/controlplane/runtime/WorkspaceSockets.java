@@ -38,6 +38,9 @@ public final class WorkspaceSockets {
     private static final String OWNER_ONLY = "rwx------";
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    /** The mode code-server is told to give its socket ({@code --socket-mode 600}). */
+    static final String SOCKET_MODE = "600";
+    private static final int SOCKET_PERMISSIONS = 0600;
 
     private final Path root;
     private final int ownUid;
@@ -187,6 +190,20 @@ public final class WorkspaceSockets {
         try {
             int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             return (mode & S_IFMT) == S_IFSOCK;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Returns whether code-server has finished setting up its socket: it exists as a socket (not a link)
+     * and has been given {@value #SOCKET_MODE}. code-server creates the socket, then changes its mode
+     * through the directory; taking the directory back before that makes code-server exit (EACCES).
+     */
+    static boolean isFinishedSocket(Path path) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & S_IFMT) == S_IFSOCK && (mode & 07777) == SOCKET_PERMISSIONS;
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return false;
         }

@@ -96,6 +96,23 @@ class WorkspaceSocketsTest {
     }
 
     @Test
+    void a_socket_counts_as_set_up_only_once_it_has_code_servers_mode() throws Exception {
+        WorkspaceSockets sockets = WorkspaceSockets.open(home.resolve("sockets"));
+        sockets.reset(ID, 1000, 1000);
+        try (UnixHttpServer codeServer = UnixHttpServer.answering(sockets.socket(ID), 200)) {
+            Files.setPosixFilePermissions(codeServer.path(), java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rwxr-xr-x"));
+            assertTrue(WorkspaceSockets.isSocket(codeServer.path()));
+            assertFalse(WorkspaceSockets.isFinishedSocket(codeServer.path()),
+                    "code-server still has to change the mode through the directory");
+            Files.setPosixFilePermissions(codeServer.path(), java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rw-------"));
+            assertTrue(WorkspaceSockets.isFinishedSocket(codeServer.path()));
+        }
+        assertFalse(WorkspaceSockets.isFinishedSocket(home.resolve("absent.sock")));
+    }
+
+    @Test
     void lock_down_refuses_a_symbolic_link_in_the_place_of_the_socket() throws Exception {
         WorkspaceSockets sockets = WorkspaceSockets.open(home.resolve("sockets"));
         sockets.reset(ID, 1000, 1000);
