@@ -385,7 +385,7 @@ test('console-create-open-and-live-traffic', async (t) => {
 // Runs a command palette command by its title.
 async function runCommand(page, title) {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget .quick-input-box input').first();
   await input.waitFor({ timeout: 15000 });
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
