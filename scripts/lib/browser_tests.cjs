@@ -384,9 +384,14 @@ test('console-create-open-and-live-traffic', async (t) => {
 
 // Runs a command palette command by its title.
 async function runCommand(page, title) {
-  await page.keyboard.press('F1');
+  // Right after the workbench renders, its keybindings may not be registered yet (it is still
+  // restoring editors such as the welcome walkthrough): F1 is pressed again until the palette opens.
   const input = page.locator('.quick-input-widget .quick-input-box input').first();
-  await input.waitFor({ timeout: 15000 });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    if (await input.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
+    if (attempt === 8) throw new Error('the command palette did not open on F1');
+  }
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
