@@ -206,28 +206,36 @@ async function openWorkspace(ws, port) {
   }
 }
 
-// A credential-less CONNECT is accepted only on :443, so the sign-in link works without a proxy
-// password only over https, which needs the browser to use the proxy and trust the local CA. Probe
-// that: any answer (even the proxy's 403 to a request without a session) means TLS was accepted;
-// a network error means no proxy, or an untrusted certificate.
-async function checkHttps(hostname) {
-  state.httpsChecking = true;
-  $('#https-recheck').hidden = true;
-  $('#https-status').className = 'note';
-  $('#https-status').textContent = `Checking https://${hostname}/ from this browser…`;
+// Returns whether https://<hostname>/ answers at all from this browser (any status: TLS was accepted).
+async function probeHttps(hostname) {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), 8000);
   try {
     await fetch(`https://${hostname}/__codermon/auth`, {
       mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: timeout.signal,
     });
-    state.https = true;
+    return true;
   } catch (e) {
-    state.https = false;
+    return false;
   } finally {
     clearTimeout(timer);
-    state.httpsChecking = false;
   }
+}
+
+// A sign-in link works without a proxy password over http and https alike; over https the IDE runs in
+// a secure context, which needs the browser to use the proxy and trust the local CA. Probe that: any
+// answer (even the proxy's 403 to a request without a session) means TLS was accepted; a network
+// error means no proxy, or an untrusted certificate.
+async function checkHttps(hostname) {
+  state.httpsChecking = true;
+  $('#https-recheck').hidden = true;
+  $('#https-status').className = 'note';
+  $('#https-status').textContent = `Checking https://${hostname}/ from this browser…`;
+  // Twice at most: Chromium aborts requests in flight when a network interface comes or goes on the
+  // host (Docker adds one for the container it just started), which says nothing about https.
+  state.https = await probeHttps(hostname) || await new Promise((r) => setTimeout(r, 1500))
+    .then(() => probeHttps(hostname));
+  state.httpsChecking = false;
   const status = $('#https-status');
   if (state.https) {
     status.className = 'note ok';
@@ -237,8 +245,8 @@ async function checkHttps(hostname) {
     status.className = 'note warn';
     status.textContent = `This browser cannot reach https://${hostname}/: either it does not use the proxy `
       + 'for workspace hosts (step 1) or it does not trust the local CA (step 2). Open falls back to an '
-      + 'http:// link: the page loads, but the IDE\'s WebSocket then needs your proxy password (user name '
-      + 'and token) and code-server runs in an insecure context. Fix steps 1 and 2, then check again.';
+      + 'http:// link: the IDE works, but code-server runs in an insecure context (no webviews, a limited '
+      + 'clipboard). Fix steps 1 and 2, then check again.';
   }
   $('#https-recheck').hidden = false;
 }
