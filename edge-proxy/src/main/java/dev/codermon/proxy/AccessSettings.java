@@ -2,6 +2,7 @@ package dev.codermon.proxy;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Holds the proxy's session, revocation and activity settings, validated on construction.
@@ -9,18 +10,56 @@ import java.util.Objects;
  * @param sessionTtl       how long a browser session opened by a sign-in link lasts (cookie Max-Age)
  * @param activityInterval at most one activity write per workspace per this interval
  * @param accessCheck      how often revocations are re-read and revoked or unrouted connections closed
+ * @param consoleOrigins   origins of the web console ({@code http://localhost:5001}, ...): over plain http,
+ *                         where browsers send no {@code Sec-Fetch-*}, a sign-in link is redeemed at once only
+ *                         when the console sent the browser there (its {@code Referer})
  */
-public record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck) {
+public record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck,
+        Set<String> consoleOrigins) {
 
     public static final String DEFAULT_SESSION_TTL = "12h";
     public static final String DEFAULT_ACTIVITY_INTERVAL = "30s";
     static final Duration DEFAULT_ACCESS_CHECK = Duration.ofMillis(500);
+    public static final int DEFAULT_CONSOLE_PORT = 5001;
 
     /** @throws IllegalArgumentException naming the bad setting and what is expected */
     public AccessSettings {
         positive("--session-ttl (CODERMON_SESSION_TTL)", sessionTtl);
         positive("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval);
         positive("access check interval", accessCheck);
+        consoleOrigins = Set.copyOf(Objects.requireNonNull(consoleOrigins, "consoleOrigins"));
+    }
+
+    /** Creates settings whose console is at the default control-plane port on loopback. */
+    public AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck) {
+        this(sessionTtl, activityInterval, accessCheck, consoleOrigins("", DEFAULT_CONSOLE_PORT));
+    }
+
+    /**
+     * Returns the console origins: the comma-separated list given, or when it is blank the control
+     * plane's port on {@code localhost}, {@code 127.0.0.1} and {@code [::1]}.
+     *
+     * @throws IllegalArgumentException if an entry is not an http(s) origin (scheme, host, optional port)
+     */
+    public static Set<String> consoleOrigins(String list, int controlPlanePort) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (String part : list.split(",")) {
+            String o = part.strip().toLowerCase(java.util.Locale.ROOT);
+            if (o.isEmpty()) {
+                continue;
+            }
+            if (!o.matches("https?://[a-z0-9.\\-\\[\\]:]+")) {
+                throw new IllegalArgumentException("--console-origins (CODERMON_CONSOLE_ORIGINS) takes origins such as"
+                        + " http://localhost:5001, comma-separated; was '" + part.strip() + "'");
+            }
+            out.add(o);
+        }
+        if (out.isEmpty()) {
+            for (String host : new String[] {"localhost", "127.0.0.1", "[::1]"}) {
+                out.add("http://" + host + ":" + controlPlanePort);
+            }
+        }
+        return out;
     }
 
     /** Returns the defaults: 12 h sessions, one activity write per workspace per 30 s, checks every 500 ms. */

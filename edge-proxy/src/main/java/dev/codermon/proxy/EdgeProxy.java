@@ -96,7 +96,7 @@ public final class EdgeProxy implements AutoCloseable {
                 access.accessCheck());
         AccessServices services = new AccessServices(verifier, new ServerCertificates(authority, tlsExecutor),
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
-                connections);
+                connections, access.consoleOrigins());
         bossGroup = transport.newGroup(1);
         workerGroup = transport.newGroup(ioThreads());
         ProxyLimits limits = config.limits();

@@ -66,6 +66,14 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " any port or host:port, comma-separated (env CODERMON_PROXY_ADMIN_ALLOWED_HOSTS). Default: none")
     private String adminAllowedHosts;
 
+    @Option(names = "--console-origins", paramLabel = "ORIGIN,...",
+            defaultValue = "${env:CODERMON_CONSOLE_ORIGINS:-}",
+            description = "Origins of the web console, comma-separated: over plain http a sign-in link is redeemed at"
+                    + " once only when the browser comes from one of them (its Referer); otherwise the proxy asks"
+                    + " first. Default: http://localhost, http://127.0.0.1 and http://[::1] on CODERMON_CP_PORT"
+                    + " (5001) (env CODERMON_CONSOLE_ORIGINS)")
+    private String consoleOrigins;
+
     @Option(names = "--max-request-line",
             defaultValue = "${env:CODERMON_PROXY_MAX_REQUEST_LINE:-" + ProxyLimits.DEFAULT_MAX_REQUEST_LINE + "}",
             description = "Longest request line in bytes; longer gets 414"
@@ -180,7 +188,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
             config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits,
                     ProxyConfig.parseAppPorts(denyAppPorts), ProxyConfig.parseHosts(adminAllowedHosts));
             access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),
-                    AccessSettings.DEFAULT_ACCESS_CHECK);
+                    AccessSettings.DEFAULT_ACCESS_CHECK,
+                    AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
             store = SqliteRouteStore.open(config.home().routeStoreFile());
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
@@ -215,4 +224,15 @@ public final class EdgeProxyMain implements Callable<Integer> {
         stopped.await();
         return 0;
     }
+
+    /** Returns the control plane's port as the scripts give it to both processes (CODERMON_CP_PORT). */
+    private static int controlPlanePort() {
+        String port = System.getenv("CODERMON_CP_PORT");
+        try {
+            return port == null || port.isBlank() ? AccessSettings.DEFAULT_CONSOLE_PORT : Integer.parseInt(port.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("CODERMON_CP_PORT must be a port number, was '" + port + "'");
+        }
+    }
+
 }

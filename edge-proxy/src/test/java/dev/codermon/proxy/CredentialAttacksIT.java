@@ -42,6 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CredentialAttacksIT {
 
+    /** The header a browser sends with a sign-in link the web console opened (over http it sends no Sec-Fetch-*). */
+    private static final String CONSOLE = "\r\nReferer: http://localhost:5001/";
+
     private static final String CAROL_HOST = "main.carol.codermon.internal";
     @RegisterExtension
     static final ProxyFixture fixture = ProxyFixture.perClass();
@@ -217,7 +220,7 @@ class CredentialAttacksIT {
         String link = fixture.tokens.issuer().issueBootstrap("alice", "ws-alice", ALICE_HOST,
                 Duration.ofMinutes(1)).token();
         String request = "GET http://" + ALICE_HOST + "/__codermon/auth?token=" + link + " HTTP/1.1\r\nHost: "
-                + ALICE_HOST + "\r\n\r\n";
+                + ALICE_HOST + CONSOLE + "\r\n\r\n";
         try (RawClient client = new RawClient(fixture.port())) {
             assertEquals(302, client.send(request).readResponse().status());
         }

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class OpenOverHttpIT {
 
+    /** The header a browser sends with a sign-in link the web console opened (over http it sends no Sec-Fetch-*). */
+    private static final String CONSOLE = "\r\nReferer: http://localhost:5001/";
+
     private static final String WS_HEADERS = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
@@ -37,7 +40,7 @@ class OpenOverHttpIT {
         String token = fixture.tokens.issuer().issueBootstrap(user, workspaceId, host, Duration.ofMinutes(5)).token();
         try (RawClient client = new RawClient(fixture.port())) {
             Response redirect = client.send("GET http://" + host + "/__codermon/auth?token=" + token
-                    + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").readResponse();
+                    + " HTTP/1.1\r\nHost: " + host + CONSOLE + "\r\n\r\n").readResponse();
             assertEquals(302, redirect.status(), redirect.text());
             String setCookie = redirect.header("set-cookie");
             assertNotNull(setCookie);

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 
 class RevocationIT {
 
+    /** The header a browser sends with a sign-in link the web console opened (over http it sends no Sec-Fetch-*). */
+    private static final String CONSOLE = "\r\nReferer: http://localhost:5001/";
+
     /** How long the proxy may take to act on a store change (about one second promised, plus slack). */
     private static final long CLOSE_WITHIN_MILLIS = 2_500;
 
@@ -76,7 +79,7 @@ class RevocationIT {
         String cookie;
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trust, ALICE_HOST, null)) {
             String setCookie = client.send("GET /__codermon/auth?token=" + link + " HTTP/1.1\r\nHost: " + ALICE_HOST
-                    + "\r\n\r\n").readResponse().header("set-cookie");
+                    + CONSOLE + "\r\n\r\n").readResponse().header("set-cookie");
             cookie = setCookie.substring("__Host-codermon_session=".length(), setCookie.indexOf(';'));
         }
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trust, ALICE_HOST, null)) {

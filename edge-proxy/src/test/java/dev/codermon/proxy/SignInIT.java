@@ -28,6 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SignInIT {
 
+    /** The header a browser sends with a sign-in link the web console opened (over http it sends no Sec-Fetch-*). */
+    private static final String CONSOLE = "\r\nReferer: http://localhost:5001/";
+
     @RegisterExtension
     static final ProxyFixture fixture = ProxyFixture.perClass();
     private static SSLContext trustingCa;
@@ -42,8 +45,8 @@ class SignInIT {
     }
 
     private static Response signIn(RawClient client, String host, String token) throws IOException {
-        return client.send("GET /__codermon/auth?token=" + token + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
-                .readResponse();
+        return client.send("GET /__codermon/auth?token=" + token + " HTTP/1.1\r\nHost: " + host + CONSOLE
+                + "\r\n\r\n").readResponse();
     }
 
     /** Returns the cookie value from a sign-in answer's Set-Cookie. */
@@ -118,7 +121,7 @@ class SignInIT {
         String token = link("alice", "ws-alice", ALICE_HOST);
         try (RawClient client = new RawClient(fixture.port())) {
             Response redirect = client.send("GET http://" + ALICE_HOST + "/__codermon/auth?token=" + token
-                    + " HTTP/1.1\r\nHost: " + ALICE_HOST + "\r\n\r\n").readResponse();
+                    + " HTTP/1.1\r\nHost: " + ALICE_HOST + CONSOLE + "\r\n\r\n").readResponse();
             assertEquals(302, redirect.status());
             assertFalse(redirect.header("set-cookie").toLowerCase(Locale.ROOT).contains("secure"));
             Response home = client.send("GET http://" + ALICE_HOST + "/x HTTP/1.1\r\nHost: " + ALICE_HOST
@@ -165,7 +168,7 @@ class SignInIT {
 
     private static Response plainSignIn(RawClient client, String token) throws IOException {
         return client.send("GET http://" + ALICE_HOST + "/__codermon/auth?token=" + token + " HTTP/1.1\r\nHost: "
-                + ALICE_HOST + "\r\n\r\n").readResponse();
+                + ALICE_HOST + CONSOLE + "\r\n\r\n").readResponse();
     }
 
     @Test

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class WorkspaceOriginDefencesIT {
 
+    /** The header a browser sends with a sign-in link the web console opened (over http it sends no Sec-Fetch-*). */
+    private static final String CONSOLE = "\r\nReferer: http://localhost:5001/";
+
     private static final String APP_HOST = "8501." + ALICE_HOST;
     private static final String FRAME_IDE = "frame-ancestors 'self'";
 
@@ -235,11 +238,49 @@ class WorkspaceOriginDefencesIT {
         }
         try (RawClient client = new RawClient(fixture.port())) {
             Response replay = client.send("GET http://" + ALICE_HOST + link + " HTTP/1.1\r\nHost: " + ALICE_HOST
-                    + "\r\n\r\n").readResponse();
+                    + CONSOLE + "\r\n\r\n").readResponse();
             assertEquals(403, replay.status());
             assertEquals("this sign-in link was already used", replay.text());
         }
         assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void over_plain_http_a_link_without_the_consoles_referer_asks_first() throws IOException {
+        // Browsers send no Sec-Fetch-* to http://<workspace host> (not a secure context): a page that hid its
+        // referrer looks like this, and so does a link typed in or a tool.
+        for (String headers : new String[] {"", "\r\nReferer: http://evil.example/",
+                "\r\nReferer: http://3000.main.bob.codermon.internal/"}) {
+            String token = fixture.tokens.issuer().issueBootstrap("alice", "ws-alice", ALICE_HOST,
+                    Duration.ofMinutes(5)).token();
+            try (RawClient client = new RawClient(fixture.port())) {
+                Response page = client.send("GET http://" + ALICE_HOST + "/__codermon/auth?token=" + token
+                        + " HTTP/1.1\r\nHost: " + ALICE_HOST + headers + "\r\n\r\n").readResponse();
+                assertEquals(200, page.status(), headers);
+                assertTrue(page.text().contains("as <strong>alice</strong>"), page.text());
+                assertNull(page.header("set-cookie"), "nothing signed in before the person confirms");
+            }
+        }
+    }
+
+    @Test
+    void over_plain_http_requests_carrying_another_pages_origin_cannot_drive_the_ide() throws IOException {
+        String reason = "a page of another site (or another workspace host) may not use the IDE; open the"
+                + " workspace's address yourself";
+        for (String origin : new String[] {"http://evil.example", "http://" + APP_HOST, "https://evil.example",
+                "null"}) {
+            fixture.upstream.clear();
+            assertRefused(send("POST", ALICE_HOST, "/mint-key", "Origin: " + origin + "\r\n"), 403, reason);
+            assertTrue(fixture.upstream.seen().isEmpty(), origin);
+        }
+        // The IDE's own pages, over http and https, and a GET from a sandboxed frame, pass.
+        for (String origin : new String[] {"http://" + ALICE_HOST, "https://" + ALICE_HOST}) {
+            fixture.upstream.clear();
+            assertEquals(200, send("POST", ALICE_HOST, "/save", "Origin: " + origin + "\r\n").status(), origin);
+            assertEquals(1, fixture.upstream.seen().size());
+        }
+        fixture.upstream.clear();
+        assertEquals(200, send(ALICE_HOST, "/static/x.js", "Origin: null\r\n").status());
     }
 
     @Test
@@ -249,7 +290,7 @@ class WorkspaceOriginDefencesIT {
         String cookie;
         try (RawClient client = TlsTunnelIT.tlsTunnel(fixture, trustingCa, ALICE_HOST, null)) {
             Response signedIn = client.send("GET /__codermon/auth?token=" + token + " HTTP/1.1\r\nHost: " + ALICE_HOST
-                    + "\r\n\r\n").readResponse();
+                    + CONSOLE + "\r\n\r\n").readResponse();
             String setCookie = signedIn.header("set-cookie");
             assertNotNull(setCookie);
             assertTrue(setCookie.startsWith("__Host-codermon_session="), setCookie);

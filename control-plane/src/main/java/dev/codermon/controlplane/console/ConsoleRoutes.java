@@ -64,7 +64,7 @@ public final class ConsoleRoutes {
     private static void page(Context ctx, String csp, String type, byte[] body) {
         ctx.header("Content-Security-Policy", csp);
         ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Referrer-Policy", "origin");
         ctx.header("Cache-Control", "no-cache");
         ctx.contentType(type).result(body);
     }

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -53,7 +54,35 @@ public final class IdeRequests {
         if (isCrossSite(headers) && !isTopLevelNavigation(request)) {
             return Refusal.CROSS_SITE_REQUEST;
         }
+        if (hasForeignOrigin(request)) {
+            return Refusal.CROSS_SITE_REQUEST;
+        }
         return null;
+    }
+
+    /**
+     * Returns whether the request carries the {@code Origin} of another page than the IDE's own. Over plain
+     * http browsers send no {@code Sec-Fetch-*}, but they do send {@code Origin} on every cross-origin
+     * request that could change something (form posts, fetches, CORS): another site's, a sibling
+     * workspace's or app's, or {@code null} (a sandboxed frame) on anything but GET and HEAD.
+     */
+    static boolean hasForeignOrigin(HttpRequest request) {
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin == null) {
+            return false;
+        }
+        String o = origin.strip().toLowerCase(java.util.Locale.ROOT);
+        if (o.equals("null")) {
+            HttpMethod method = request.method();
+            return !HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method);
+        }
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null) {
+            return true;
+        }
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        return !(o.equals("http://" + h) || o.equals("https://" + h) || o.equals("http://" + h + ":80")
+                || o.equals("https://" + h + ":443"));
     }
 
     /** Returns whether the browser says another site's page (or a sibling host's) made the request. */

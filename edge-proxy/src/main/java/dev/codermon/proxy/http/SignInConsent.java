@@ -14,6 +14,7 @@ import io.netty.util.AsciiString;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Guards sign-in links against login CSRF: a page of another site must not sign the browser in to a
@@ -39,15 +40,39 @@ public final class SignInConsent {
     private SignInConsent() {
     }
 
-    /** Returns whether a GET of a sign-in link is the person's own doing, so that it may be redeemed at once. */
-    public static boolean isDirect(HttpRequest request) {
+    /**
+     * Returns whether a GET of a sign-in link is the person's own doing, so that it may be redeemed at once:
+     * {@code Sec-Fetch-Site} {@code none} or {@code same-origin}, a top-level navigation the person clicked
+     * ({@code Sec-Fetch-User: ?1}), or, where the browser sends no {@code Sec-Fetch-*} at all (plain
+     * {@code http://} to a workspace host is not a secure context), a {@code Referer} of the web console's.
+     * Without either signal (a page that hid its referrer, a typed link over http, a tool) it asks first.
+     */
+    public static boolean isDirect(HttpRequest request, Set<String> consoleOrigins) {
         HttpHeaders headers = request.headers();
         String site = headers.get(IdeRequests.SEC_FETCH_SITE);
-        if (site == null || NONE.contentEqualsIgnoreCase(site.strip()) || SAME_ORIGIN.contentEqualsIgnoreCase(site.strip())) {
+        if (site == null) {
+            return consoleOrigins.contains(originOf(headers.get(HttpHeaderNames.REFERER)));
+        }
+        String s = site.strip();
+        if (NONE.contentEqualsIgnoreCase(s) || SAME_ORIGIN.contentEqualsIgnoreCase(s)) {
             return true;
         }
         return IdeRequests.is(headers, IdeRequests.SEC_FETCH_USER, USER_ACTIVATED)
                 && IdeRequests.is(headers, IdeRequests.SEC_FETCH_DEST, DOCUMENT);
+    }
+
+    /** Returns the origin ({@code scheme://host[:port]}, lower case) of a URL, or "" if it has none. */
+    static String originOf(String url) {
+        if (url == null) {
+            return "";
+        }
+        String u = url.strip().toLowerCase(Locale.ROOT);
+        int scheme = u.indexOf("://");
+        if (scheme <= 0) {
+            return "";
+        }
+        int end = u.indexOf('/', scheme + 3);
+        return end < 0 ? u : u.substring(0, end);
     }
 
     /** Returns whether a posted confirmation comes from the host's own page: its exact origin over this transport. */

@@ -14,7 +14,8 @@ import dev.codermon.proxy.tls.ServerCertificates;
  * @param sessions     browser sessions opened by sign-in links
  * @param revocations  per-user revocation times, as last read from the store
  * @param connections  live connections, closed when their credentials or route go away
+ * @param consoleOrigins the web console's origins, whose navigations redeem sign-in links over plain http
  */
 public record AccessServices(TokenVerifier verifier, ServerCertificates certificates, ProxySessions sessions,
-        Revocations revocations, LiveConnections connections) {
+        Revocations revocations, LiveConnections connections, java.util.Set<String> consoleOrigins) {
 }

@@ -46,7 +46,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
         p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, authenticator, access.certificates(), reads));
         p.addLast(HandlerNames.SIGN_IN,
-                new SignInHandler(access.verifier(), access.sessions(), access.revocations(), reads));
+                new SignInHandler(access.verifier(), access.sessions(), access.revocations(), access.consoleOrigins(),
+                        reads));
         p.addLast(HandlerNames.LOGIN, new LoginHandler(policy, routes, access.sessions(), reads));
         p.addLast(HandlerNames.SESSION, new SessionAuthHandler(access.sessions(), access.revocations(), reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());

@@ -45,12 +45,15 @@ final class SignInHandler extends PausingStageHandler {
     private final TokenVerifier verifier;
     private final ProxySessions sessions;
     private final Revocations revocations;
+    private final java.util.Set<String> consoleOrigins;
 
-    SignInHandler(TokenVerifier verifier, ProxySessions sessions, Revocations revocations, ReadSuspension reads) {
+    SignInHandler(TokenVerifier verifier, ProxySessions sessions, Revocations revocations,
+            java.util.Set<String> consoleOrigins, ReadSuspension reads) {
         super(reads, ReadSuspension.SIGN_IN);
         this.verifier = verifier;
         this.sessions = sessions;
         this.revocations = revocations;
+        this.consoleOrigins = consoleOrigins;
     }
 
     @Override
@@ -100,7 +103,7 @@ final class SignInHandler extends PausingStageHandler {
                 refuse(ctx, request, Refusal.SIGN_IN_FOREIGN_ORIGIN);
                 return;
             }
-        } else if (!SignInConsent.isDirect(request)) {
+        } else if (!SignInConsent.isDirect(request, consoleOrigins)) {
             // Another page sent the browser here without the person's click (or framed it): ask, and
             // keep the link unused until they confirm.
             log.debug("{} sign-in link at {} needs confirming", ctx.channel(), host);

@@ -11,11 +11,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SignInConsentTest {
 
     private static final String HOST = "main.alice.codermon.internal";
+    private static final Set<String> CONSOLE = Set.of("http://localhost:5001", "http://127.0.0.1:5001");
 
     private static HttpRequest request(HttpMethod method, String... headers) {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, "/__codermon/auth?token=t");
@@ -27,23 +29,34 @@ class SignInConsentTest {
 
     @Test
     void a_link_the_person_opened_is_redeemed_at_once() {
-        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET)));
-        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "none")));
-        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "same-origin")));
+        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "none"), CONSOLE));
+        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "same-origin"), CONSOLE));
         assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
-                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "document", "Sec-Fetch-Mode", "navigate")));
+                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "document", "Sec-Fetch-Mode", "navigate"), CONSOLE));
         assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "same-site",
-                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "document")));
+                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "document"), CONSOLE));
+    }
+
+    @Test
+    void over_plain_http_without_sec_fetch_only_the_consoles_referer_redeems_at_once() {
+        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Referer", "http://localhost:5001/"), CONSOLE));
+        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Referer", "HTTP://127.0.0.1:5001/#ws"), CONSOLE));
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET), CONSOLE), "no signal: a page that hid its referrer");
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Referer", "http://evil.example/"), CONSOLE));
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Referer", "http://localhost:5001.evil.example/"),
+                CONSOLE));
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Referer",
+                "http://3000.main.bob.codermon.internal/"), CONSOLE), "a sibling app host is not the console");
     }
 
     @Test
     void a_link_another_page_opened_without_a_click_or_in_a_frame_is_not() {
         assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
-                "Sec-Fetch-Dest", "document", "Sec-Fetch-Mode", "navigate")));
+                "Sec-Fetch-Dest", "document", "Sec-Fetch-Mode", "navigate"), CONSOLE));
         assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "same-site",
-                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "iframe")));
+                "Sec-Fetch-User", "?1", "Sec-Fetch-Dest", "iframe"), CONSOLE));
         assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
-                "Sec-Fetch-Dest", "image")));
+                "Sec-Fetch-Dest", "image"), CONSOLE));
     }
 
     @Test

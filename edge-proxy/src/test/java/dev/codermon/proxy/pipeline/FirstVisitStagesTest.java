@@ -64,7 +64,8 @@ class FirstVisitStagesTest {
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH, tunnel == null
                 ? new ProxyAuthHandler(authenticator) : new TunnelAuthHandler(authenticator, null, tunnel));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
-                new SignInHandler(tokens.verifier(), sessions, revocations, reads));
+                new SignInHandler(tokens.verifier(), sessions, revocations,
+                        java.util.Set.of("http://localhost:5001"), reads));
         // No route lookups happen without a principal, so no route cache is needed here.
         channel.pipeline().addLast(HandlerNames.LOGIN,
                 new LoginHandler(new TargetPolicy("codermon.internal"), null, sessions, reads));
@@ -149,7 +150,8 @@ class FirstVisitStagesTest {
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
                 new TunnelAuthHandler(authenticator, null, new Tunnel(HOST, Tunnel.HTTPS_PORT)));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
-                new SignInHandler(tokens.verifier(), slowSessions, revocations, reads));
+                new SignInHandler(tokens.verifier(), slowSessions, revocations,
+                        java.util.Set.of("http://localhost:5001"), reads));
         channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(slowSessions, revocations, reads));
         var minted = slowSessions.mintHandoff("alice", HOST);
         storeCalls.poll().run();

@@ -55,7 +55,8 @@ class SignInStagesTest {
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
                 new TunnelAuthHandler(authenticator, null, new Tunnel(HOST, port)));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
-                new SignInHandler(tokens.verifier(), sessions, revocations, reads));
+                new SignInHandler(tokens.verifier(), sessions, revocations,
+                        java.util.Set.of("http://localhost:5001"), reads));
         channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(sessions, revocations, reads));
         return channel;
     }
