@@ -40,7 +40,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closed) {
-            ReferenceCountUtil.release(msg);
+            release(msg);
         } else if (holding || !queued.isEmpty()) {
             queued.add(msg);
         } else {
