@@ -88,8 +88,11 @@ public final class IdeRequests {
     /** Returns whether the browser says another site's page (or a sibling host's) made the request. */
     public static boolean isCrossSite(HttpHeaders headers) {
         String site = headers.get(SEC_FETCH_SITE);
-        return site != null && (CROSS_SITE.contentEqualsIgnoreCase(site.strip())
-                || SAME_SITE.contentEqualsIgnoreCase(site.strip()));
+        if (site == null) {
+            return false;
+        }
+        String s = site.strip();
+        return CROSS_SITE.contentEqualsIgnoreCase(s) || SAME_SITE.contentEqualsIgnoreCase(s);
     }
 
     /** Returns whether the request is a top-level GET or HEAD navigation (mode navigate, destination document). */
