@@ -175,20 +175,42 @@ const test = (name, fn) => tests.push({ name, fn });
 // interface comes or goes on the host (Docker adds one per container it starts, as the console's create
 // just did): then the person clicks Open again, which mints a new one-time link, once, with a note.
 async function openFromConsole(t, context, row, origin, retried = false) {
+  const failures = [];
+  let signalChanged;
+  const networkChanged = new Promise((resolve) => { signalChanged = resolve; });
+  const onFailed = (r) => {
+    if (!r.failure()) return;
+    failures.push(`${r.failure().errorText} ${r.url().replace(/token=[^&]*/, 'token=…')}`);
+    if (r.failure().errorText === 'net::ERR_NETWORK_CHANGED' && r.isNavigationRequest()) signalChanged(true);
+  };
+  context.on('requestfailed', onFailed);
   const [tab] = await Promise.all([
     context.waitForEvent('page', { timeout: 15000 }),
     row.locator('button[data-action="open"]').click(),
   ]);
   t.page = tab;
+  // A navigation aborted with ERR_NETWORK_CHANGED leaves the tab on Chromium's error page, where
+  // waitForURL would wait in vain: the failure ends the wait as soon as it is seen.
+  const reached = tab.waitForURL((u) => u.origin === origin && !u.search.includes('token='), { timeout: 60000 })
+    .then(() => false);
+  let changed;
   try {
-    await tab.waitForURL((u) => u.origin === origin && !u.search.includes('token='), { timeout: 60000 });
-    return tab;
+    changed = await Promise.race([reached, networkChanged]);
   } catch (e) {
-    if (retried || !String(e.message).includes('ERR_NETWORK_CHANGED')) throw e;
-    t.note('Open clicked again: Chromium reported net::ERR_NETWORK_CHANGED for the first link');
-    await tab.close();
-    return openFromConsole(t, context, row, origin, true);
+    changed = await Promise.race([networkChanged, Promise.resolve(false)]);
+    if (!changed || retried) {
+      throw new Error(`the tab Open made did not reach ${origin} (it is at ${tab.url().replace(/token=[^&]*/, 'token=…')}; `
+        + `failed requests: ${JSON.stringify(failures.slice(0, 5))}): ${String(e.message).split('\n')[0]}`);
+    }
+  } finally {
+    context.off('requestfailed', onFailed);
   }
+  if (!changed) return tab;
+  reached.catch(() => {});
+  if (retried) throw new Error(`Chromium reported net::ERR_NETWORK_CHANGED for the second link too: ${JSON.stringify(failures.slice(0, 5))}`);
+  t.note('Open clicked again: Chromium reported net::ERR_NETWORK_CHANGED for the first link');
+  await tab.close();
+  return openFromConsole(t, context, row, origin, true);
 }
 
 test('workbench-through-proxy-with-credentials', async (t) => {
