@@ -1,14 +1,14 @@
 package dev.codermon.controlplane;
 
+import dev.codermon.auth.DurationText;
+import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.api.AdminKey;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Holds the control plane's settings, validated on construction.
@@ -38,7 +38,6 @@ public record ControlPlaneConfig(
         PolicySettings policy,
         RuntimeSettings runtime) {
 
-    private static final Pattern HOST_LABEL = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
     private static final Duration MAX_TOKEN_TTL = Duration.ofDays(30);
     private static final Duration MAX_READY_TIMEOUT = Duration.ofHours(1);
 
@@ -53,7 +52,7 @@ public record ControlPlaneConfig(
             throw new IllegalArgumentException("--port / CODERMON_CP_PORT must be 0-65535 (0 picks a free port), was "
                     + port);
         }
-        domain = validDomain(domain);
+        domain = WorkspaceDomain.parse("--domain / CODERMON_DOMAIN", domain).name();
         proxyUrl = validProxyUrl(proxyUrl);
         if (codeServerBin == null || codeServerBin.isBlank()) {
             throw new IllegalArgumentException("--code-server / CODERMON_CODE_SERVER_BIN must name the code-server"
@@ -72,7 +71,7 @@ public record ControlPlaneConfig(
 
     /** Returns a config with every default, rooted at the given data directory. */
     public static ControlPlaneConfig defaults(Path home) {
-        return new ControlPlaneConfig(home, "127.0.0.1", 5001, "codermon.internal",
+        return new ControlPlaneConfig(home, "127.0.0.1", 5001, WorkspaceDomain.DEFAULT,
                 URI.create("http://localhost:5000"), "code-server", Duration.ofHours(8), Duration.ofSeconds(90),
                 Optional.empty(), PolicySettings.defaults(), RuntimeSettings.defaults());
     }
@@ -109,7 +108,7 @@ public record ControlPlaneConfig(
 
     /** Returns the hostname of a user's workspace. */
     public String hostnameOf(String user, String name) {
-        return name + "." + user + "." + domain;
+        return WorkspaceDomain.parse("domain", domain).hostnameOf(user, name);
     }
 
     @Override
@@ -130,33 +129,6 @@ public record ControlPlaneConfig(
             throw new IllegalArgumentException("--proxy-url / CODERMON_PROXY_URL '" + text
                     + "' is not a URL; use e.g. http://localhost:5000");
         }
-    }
-
-    private static String validDomain(String domain) {
-        String d = domain == null ? "" : domain.trim().toLowerCase(Locale.ROOT);
-        if (d.endsWith(".")) {
-            d = d.substring(0, d.length() - 1);
-        }
-        String problem = null;
-        if (d.isEmpty()) {
-            problem = "is empty";
-        } else if (d.equals("localhost") || d.endsWith(".localhost")) {
-            problem = "is a loopback name, which browsers never send through a proxy";
-        } else if (d.length() > 180) {
-            problem = "is too long to leave room for workspace and user labels";
-        } else {
-            for (String label : d.split("\\.", -1)) {
-                if (!HOST_LABEL.matcher(label).matches()) {
-                    problem = "has an invalid label '" + label + "'";
-                    break;
-                }
-            }
-        }
-        if (problem != null) {
-            throw new IllegalArgumentException("--domain / CODERMON_DOMAIN '" + domain + "' " + problem
-                    + "; use a reserved, non-loopback suffix such as codermon.internal");
-        }
-        return d;
     }
 
     private static URI validProxyUrl(URI url) {

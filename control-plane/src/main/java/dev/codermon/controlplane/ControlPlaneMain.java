@@ -1,5 +1,7 @@
 package dev.codermon.controlplane;
 
+import dev.codermon.auth.DurationText;
+import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
@@ -31,7 +33,7 @@ public final class ControlPlaneMain implements Callable<Integer> {
             description = "API port, 0 picks a free one (CODERMON_CP_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--domain", paramLabel = "SUFFIX", defaultValue = "${env:CODERMON_DOMAIN:-codermon.internal}",
+    @Option(names = "--domain", paramLabel = "SUFFIX", defaultValue = "${env:CODERMON_DOMAIN:-" + WorkspaceDomain.DEFAULT + "}",
             description = "Workspace hostname suffix: <name>.<user>.<domain> (CODERMON_DOMAIN)."
                     + " Default: ${DEFAULT-VALUE}")
     String domain;

@@ -1,5 +1,6 @@
 package dev.codermon.controlplane;
 
+import dev.codermon.auth.DurationText;
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.monitor.MonitorSettings;
 import dev.codermon.controlplane.workspace.WorkspaceLimits;

@@ -17,21 +17,6 @@ import picocli.CommandLine;
 class ControlPlaneConfigTest {
 
     @Test
-    void durations_accept_short_and_iso_forms() {
-        assertEquals(Duration.ofMinutes(30), DurationText.parse("ttl", "30m"));
-        assertEquals(Duration.ofHours(8), DurationText.parse("ttl", "8h"));
-        assertEquals(Duration.ofDays(1), DurationText.parse("ttl", "1d"));
-        assertEquals(Duration.ofSeconds(90), DurationText.parse("ttl", "90s"));
-        assertEquals(Duration.ofHours(8), DurationText.parse("ttl", "PT8H"));
-        assertEquals(Duration.ofHours(8), DurationText.parse("ttl", "pt8h"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DurationText.parse("ttl", "eight hours"));
-        assertTrue(e.getMessage().contains("8h"));
-        assertEquals("8h", DurationText.format(Duration.ofHours(8)));
-        assertEquals("90s", DurationText.format(Duration.ofSeconds(90)));
-    }
-
-    @Test
     void flags_default_to_the_documented_values() {
         ControlPlaneMain main = new ControlPlaneMain();
         new CommandLine(main).parseArgs("--home", "/tmp/cm-home");

@@ -1,5 +1,6 @@
 package dev.codermon.proxy;
 
+import dev.codermon.auth.DurationText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -64,7 +65,8 @@ public record AccessSettings(Duration sessionTtl, Duration activityInterval, Dur
 
     /** Returns the defaults: 12 h sessions, one activity write per workspace per 30 s, checks every 500 ms. */
     public static AccessSettings defaults() {
-        return new AccessSettings(Durations.parse(DEFAULT_SESSION_TTL), Durations.parse(DEFAULT_ACTIVITY_INTERVAL),
+        return new AccessSettings(DurationText.parse("session TTL", DEFAULT_SESSION_TTL),
+                DurationText.parse("activity interval", DEFAULT_ACTIVITY_INTERVAL),
                 DEFAULT_ACCESS_CHECK);
     }
 

@@ -1,6 +1,7 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.DurationText;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.RouteStore;
@@ -183,11 +184,16 @@ public final class EdgeProxyMain implements Callable<Integer> {
         RouteStore store;
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
-                    Durations.parse(headerTimeout), Durations.parse(idleTimeout), Durations.parse(tunnelIdleTimeout),
-                    Durations.parse(connectTimeout), connectionCap(log), Durations.parse(drainTimeout));
+                    DurationText.parse("--header-timeout (CODERMON_PROXY_HEADER_TIMEOUT)", headerTimeout),
+                    DurationText.parse("--idle-timeout (CODERMON_PROXY_IDLE_TIMEOUT)", idleTimeout),
+                    DurationText.parse("--tunnel-idle-timeout (CODERMON_PROXY_TUNNEL_IDLE_TIMEOUT)", tunnelIdleTimeout),
+                    DurationText.parse("--connect-timeout (CODERMON_PROXY_CONNECT_TIMEOUT)", connectTimeout),
+                    connectionCap(log),
+                    DurationText.parse("--drain-timeout (CODERMON_PROXY_DRAIN_TIMEOUT)", drainTimeout));
             config = new ProxyConfig(new CodermonHome(home), bind, port, domain, adminPort, limits,
                     ProxyConfig.parseAppPorts(denyAppPorts), ProxyConfig.parseHosts(adminAllowedHosts));
-            access = new AccessSettings(Durations.parse(sessionTtl), Durations.parse(activityInterval),
+            access = new AccessSettings(DurationText.parse("--session-ttl (CODERMON_SESSION_TTL)", sessionTtl),
+                    DurationText.parse("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval),
                     AccessSettings.DEFAULT_ACCESS_CHECK,
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));

@@ -1,6 +1,7 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 5000;
-    public static final String DEFAULT_DOMAIN = "codermon.internal";
+    public static final String DEFAULT_DOMAIN = WorkspaceDomain.DEFAULT;
     public static final int DEFAULT_ADMIN_PORT = 5002;
 
     /** @throws IllegalArgumentException naming the bad setting and what is expected */
@@ -47,11 +48,7 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
         Objects.requireNonNull(limits, "limits");
         deniedAppPorts = Set.copyOf(Objects.requireNonNull(deniedAppPorts, "deniedAppPorts"));
         adminAllowedHosts = validHosts(Objects.requireNonNull(adminAllowedHosts, "adminAllowedHosts"));
-        domain = domain == null ? "" : domain.strip().toLowerCase(Locale.ROOT);
-        if (!isValidDomain(domain)) {
-            throw new IllegalArgumentException("--domain (CODERMON_DOMAIN) must be a DNS name of at least two"
-                    + " labels such as " + DEFAULT_DOMAIN + ", was '" + domain + "'");
-        }
+        domain = WorkspaceDomain.parse("--domain (CODERMON_DOMAIN)", domain).name();
     }
 
     /** Creates a config whose admin port answers the loopback names only. */
@@ -124,18 +121,5 @@ public record ProxyConfig(CodermonHome home, String bind, int port, String domai
     /** Creates a config with default limits and no admin port. */
     public ProxyConfig(CodermonHome home, String bind, int port, String domain) {
         this(home, bind, port, domain, -1, ProxyLimits.defaults());
-    }
-
-    private static boolean isValidDomain(String domain) {
-        String[] labels = domain.split("\\.", -1);
-        if (labels.length < 2 || domain.equals("localhost") || domain.endsWith(".localhost")) {
-            return false;
-        }
-        for (String label : labels) {
-            if (!label.matches("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 package dev.codermon.proxy;
 
+import dev.codermon.auth.DurationText;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -52,9 +53,12 @@ public record ProxyLimits(int maxRequestLine, int maxHeaderBytes, int maxHeaderC
     /** Returns the defaults documented in {@code docs/proxy.md}. */
     public static ProxyLimits defaults() {
         return new ProxyLimits(DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT,
-                Durations.parse(DEFAULT_HEADER_TIMEOUT), Durations.parse(DEFAULT_HTTP_IDLE_TIMEOUT),
-                Durations.parse(DEFAULT_TUNNEL_IDLE_TIMEOUT), Durations.parse(DEFAULT_CONNECT_TIMEOUT),
-                DEFAULT_MAX_CONNECTIONS, Durations.parse(DEFAULT_DRAIN_TIMEOUT));
+                parse(DEFAULT_HEADER_TIMEOUT), parse(DEFAULT_HTTP_IDLE_TIMEOUT), parse(DEFAULT_TUNNEL_IDLE_TIMEOUT),
+                parse(DEFAULT_CONNECT_TIMEOUT), DEFAULT_MAX_CONNECTIONS, parse(DEFAULT_DRAIN_TIMEOUT));
+    }
+
+    private static Duration parse(String defaultValue) {
+        return DurationText.parse("default", defaultValue);
     }
 
     public ProxyLimits withHeaderTimeout(Duration value) {

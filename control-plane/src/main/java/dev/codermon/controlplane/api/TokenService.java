@@ -1,11 +1,12 @@
 package dev.codermon.controlplane.api;
 
 import dev.codermon.auth.DnsLabel;
+import dev.codermon.auth.DurationText;
 import dev.codermon.auth.IssuedToken;
+import dev.codermon.auth.SignInPaths;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.route.RouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
-import dev.codermon.controlplane.DurationText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class TokenService {
 
     private static final Logger log = LoggerFactory.getLogger(TokenService.class);
-    static final String BOOTSTRAP_PATH = "/__codermon/auth?token=";
 
     /**
      * A one-time link that opens a workspace in a browser, through the proxy.
@@ -106,7 +106,7 @@ public final class TokenService {
         IssuedToken token = issuer.issueBootstrap(running.user(), running.id(), hostname, bootstrapTtl);
         log.info("issued browser link {} for {} of workspace {} ({}/{}) until {}", token.tokenId(), hostname,
                 running.id(), running.user(), running.name(), token.expiresAt());
-        String path = hostname + BOOTSTRAP_PATH + token.token();
+        String path = SignInPaths.bootstrapLink(hostname, token.token());
         return new BootstrapLink("http://" + path, "https://" + path, token.expiresAt());
     }
 

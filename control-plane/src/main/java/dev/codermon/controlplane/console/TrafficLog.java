@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.console;
 
+import dev.codermon.auth.AccessLogLine;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -82,53 +83,26 @@ public final class TrafficLog {
         return -1;
     }
 
-    /** Parses one {@code key=value key="quoted \" value"} line; unknown keys are kept as text. */
+    /**
+     * Parses one access-log line ({@link AccessLogLine}) for the console: {@code in}, {@code out} and
+     * {@code ms} become {@code bytesIn}, {@code bytesOut} and {@code durationMs}, numbers become numbers and
+     * absent values are left out; unknown keys are kept as text.
+     */
     static Map<String, Object> parse(String line) {
         Map<String, Object> out = new LinkedHashMap<>();
-        int i = 0;
-        int n = line.length();
-        while (i < n) {
-            while (i < n && line.charAt(i) == ' ') {
-                i++;
-            }
-            int eq = line.indexOf('=', i);
-            if (eq < 0) {
-                break;
-            }
-            String key = line.substring(i, eq);
-            i = eq + 1;
-            StringBuilder value = new StringBuilder();
-            if (i < n && line.charAt(i) == '"') {
-                i++;
-                while (i < n && line.charAt(i) != '"') {
-                    char c = line.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        c = line.charAt(i++);
-                    }
-                    value.append(c);
-                }
-                i++;
-            } else {
-                while (i < n && line.charAt(i) != ' ') {
-                    value.append(line.charAt(i++));
-                }
-            }
-            put(out, key, value.toString());
-        }
+        AccessLogLine.parse(line).forEach((key, value) -> put(out, key, value));
         return out;
     }
 
     private static void put(Map<String, Object> out, String key, String value) {
-        if (value.equals("-")) {
-            return;
-        }
         String name = switch (key) {
-            case "in" -> "bytesIn";
-            case "out" -> "bytesOut";
-            case "ms" -> "durationMs";
+            case AccessLogLine.BYTES_IN -> "bytesIn";
+            case AccessLogLine.BYTES_OUT -> "bytesOut";
+            case AccessLogLine.MILLIS -> "durationMs";
             default -> key;
         };
-        if (name.equals("status") || name.equals("bytesIn") || name.equals("bytesOut") || name.equals("durationMs")) {
+        if (name.equals(AccessLogLine.STATUS) || name.equals("bytesIn") || name.equals("bytesOut")
+                || name.equals("durationMs")) {
             try {
                 out.put(name, Long.parseLong(value));
                 return;

@@ -1,9 +1,9 @@
 package dev.codermon.controlplane.monitor;
 
+import dev.codermon.auth.DurationText;
 import dev.codermon.auth.route.RouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
-import dev.codermon.controlplane.DurationText;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceLimitException;

@@ -8,6 +8,8 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
+import dev.codermon.auth.DockerNames;
+import dev.codermon.auth.WorkspaceSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +28,14 @@ import java.util.Optional;
 final class ContainerBlueprint {
 
     /** Where the workspace's socket directory appears inside the container. */
-    static final String SOCKET_DIR = "/run/codermon";
-    static final String SOCKET = SOCKET_DIR + "/" + WorkspaceSockets.SOCKET_NAME;
+    static final String SOCKET_DIR = WorkspaceSocket.CONTAINER_DIR;
+    static final String SOCKET = WorkspaceSocket.CONTAINER_PATH;
     static final String HOME = "/home/coder";
     static final String PROJECT = HOME + "/project";
     static final int UID = 1000;
     static final int GID = 1000;
     static final String USER = UID + ":" + GID;
     private static final String TMP_SIZE = "512m";
-    private static final String CONTAINER_PREFIX = "codermon-";
-    private static final String VOLUME_PREFIX = "codermon-ws-";
     /**
      * The arguments after {@code code-server --bind-addr 0.0.0.0:8080} (both this project's image and the
      * published {@code codercom/code-server} image start it so, and pass these on). {@code --socket}
@@ -59,23 +59,16 @@ final class ContainerBlueprint {
         this.network = network;
     }
 
-    /** Returns the workspace's container name; Docker keeps names unique, a second guard against doubles. */
     static String containerName(String workspaceId) {
-        return CONTAINER_PREFIX + workspaceId;
+        return DockerNames.containerName(workspaceId);
     }
 
-    /** Returns the workspace id a container name stands for, or empty if it is not one of ours. */
     static Optional<String> workspaceIdOf(String containerName) {
-        if (containerName == null || !containerName.startsWith(CONTAINER_PREFIX)
-                || containerName.length() == CONTAINER_PREFIX.length()) {
-            return Optional.empty();
-        }
-        return Optional.of(containerName.substring(CONTAINER_PREFIX.length()));
+        return DockerNames.workspaceIdOf(containerName);
     }
 
-    /** Returns the name of the volume that holds the workspace's home directory. */
     static String volumeName(String workspaceId) {
-        return VOLUME_PREFIX + workspaceId;
+        return DockerNames.volumeName(workspaceId);
     }
 
     String image() {

@@ -1,28 +1,22 @@
 package dev.codermon.controlplane.runtime;
 
-import java.nio.charset.StandardCharsets;
+import dev.codermon.auth.DockerNames;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Names the labels on every container and volume this control plane creates, so that it can find its
- * own after a restart and never touches another's.
- *
- * <p>The instance label is derived from the data directory: two control planes with different
- * {@code CODERMON_HOME}s on one Docker daemon leave each other's containers alone.
+ * Puts labels ({@link DockerNames}) on every container and volume this control plane creates, so that it
+ * can find its own after a restart and never touches another's.
  */
 final class ContainerLabels {
 
-    static final String MANAGED_BY = "dev.codermon.managed-by";
-    static final String MANAGED_BY_VALUE = "codermon";
-    static final String INSTANCE = "dev.codermon.instance";
-    static final String WORKSPACE = "dev.codermon.workspace";
-    static final String USER = "dev.codermon.user";
-    static final String NAME = "dev.codermon.name";
+    static final String MANAGED_BY = DockerNames.MANAGED_BY_LABEL;
+    static final String MANAGED_BY_VALUE = DockerNames.MANAGED_BY_VALUE;
+    static final String INSTANCE = DockerNames.INSTANCE_LABEL;
+    static final String WORKSPACE = DockerNames.WORKSPACE_LABEL;
+    static final String USER = DockerNames.USER_LABEL;
+    static final String NAME = DockerNames.NAME_LABEL;
 
     private final String instance;
 
@@ -32,13 +26,7 @@ final class ContainerLabels {
 
     /** Returns the labels of the control plane whose data directory this is. */
     static ContainerLabels forHome(Path home) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(home.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-            return new ContainerLabels(HexFormat.of().formatHex(digest, 0, 8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return new ContainerLabels(DockerNames.instanceOf(home));
     }
 
     /** Returns this control plane's instance id (a hash of its data directory). */

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Network;
+import dev.codermon.auth.DockerNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class WorkspaceNetwork {
 
     private static final Logger log = LoggerFactory.getLogger(WorkspaceNetwork.class);
 
-    static final String NAME = "codermon-workspaces";
+    static final String NAME = DockerNames.NETWORK;
     static final String BRIDGE = "cmws0";
     static final String ICC_OPTION = "com.docker.network.bridge.enable_icc";
     static final String BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";

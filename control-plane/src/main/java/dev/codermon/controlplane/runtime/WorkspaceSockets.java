@@ -1,6 +1,7 @@
 package dev.codermon.controlplane.runtime;
 
 import com.sun.security.auth.module.UnixSystem;
+import dev.codermon.auth.WorkspaceSocket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * Lays out and guards the directories code-server's unix sockets live in:
- * {@code $CODERMON_HOME/sockets/<workspace id>/code-server.sock}.
+ * {@code $CODERMON_HOME/sockets/<workspace id>/code-server.sock} ({@link WorkspaceSocket}).
  *
  * <p>{@code sockets/} belongs to the control plane's user with mode {@code 0700}, so no other local user
  * can even reach a socket in it; the proxy runs as the same user. Each workspace has its own directory
@@ -28,10 +29,8 @@ import java.util.stream.Stream;
  */
 public final class WorkspaceSockets {
 
-    /** The file name of code-server's socket in a workspace's directory. */
-    public static final String SOCKET_NAME = "code-server.sock";
-    /** A unix socket path is at most 107 bytes ({@code sun_path} holds 108 with the terminating NUL). */
-    static final int MAX_SOCKET_PATH_BYTES = 107;
+    static final String SOCKET_NAME = WorkspaceSocket.FILE_NAME;
+    static final int MAX_SOCKET_PATH_BYTES = WorkspaceSocket.MAX_PATH_BYTES;
     /** Workspace ids are UUIDs; the layout must leave room for one. */
     private static final int ID_LENGTH = 36;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");

@@ -1,7 +1,7 @@
 package dev.codermon.proxy.http;
 
+import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.auth.route.Route;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -16,7 +16,7 @@ public final class TargetPolicy {
     /** Ports no app host reaches unless configured otherwise: 22 (ssh). */
     public static final Set<Integer> DEFAULT_DENIED_APP_PORTS = Set.of(22);
 
-    private final String domainSuffix;
+    private final WorkspaceDomain domain;
     private final Set<Integer> deniedAppPorts;
 
     /** Creates the policy for the workspace domain, e.g. {@code codermon.internal}, with the default app deny list. */
@@ -26,7 +26,7 @@ public final class TargetPolicy {
 
     /** Creates the policy for the workspace domain with the given ports closed to app hosts. */
     public TargetPolicy(String domain, Set<Integer> deniedAppPorts) {
-        this.domainSuffix = "." + domain.toLowerCase(Locale.ROOT);
+        this.domain = WorkspaceDomain.parse("workspace domain", domain);
         this.deniedAppPorts = Set.copyOf(deniedAppPorts);
     }
 
@@ -50,7 +50,7 @@ public final class TargetPolicy {
         if (host.equals("localhost") || host.endsWith(".localhost")) {
             return Refusal.LOCALHOST;
         }
-        if (!isWorkspaceHost(host)) {
+        if (!this.domain.contains(host)) {
             return Refusal.FOREIGN_HOST;
         }
         if (target.effectivePort() != 80) {
@@ -66,40 +66,6 @@ public final class TargetPolicy {
             return Refusal.CONNECT_TARGET;
         }
         return null;
-    }
-
-    private boolean isWorkspaceHost(String host) {
-        if (host.length() <= domainSuffix.length() || !host.endsWith(domainSuffix)) {
-            return false;
-        }
-        int labelsEnd = host.length() - domainSuffix.length();
-        int start = 0;
-        while (true) {
-            int dot = host.indexOf('.', start);
-            int end = dot < 0 || dot > labelsEnd ? labelsEnd : dot;
-            if (!isDnsLabel(host, start, end)) {
-                return false;
-            }
-            if (end == labelsEnd) {
-                return true;
-            }
-            start = end + 1;
-        }
-    }
-
-    /** Checks {@code host[from, to)}; scans in place, since this runs for every request. */
-    private static boolean isDnsLabel(String host, int from, int to) {
-        int length = to - from;
-        if (length == 0 || length > 63 || host.charAt(from) == '-' || host.charAt(to - 1) == '-') {
-            return false;
-        }
-        for (int i = from; i < to; i++) {
-            char c = host.charAt(i);
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.metrics;
 
+import dev.codermon.auth.AccessLogLine;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Instant;
@@ -10,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one {@code key=value} line per request or tunnel to the {@code codermon.access} logger
- * (its own appender, see logback.xml). Paths are logged without their query string, and no header
- * value is ever logged, so that tokens, cookies and credentials never reach the log.
+ * Writes one {@code key=value} line per request or tunnel ({@link AccessLogLine}) to the
+ * {@code codermon.access} logger (its own appender, see logback.xml). Paths are logged without their query
+ * string, and no header value is ever logged, so that tokens, cookies and credentials never reach the log.
  *
  * <p>Cheap on the event loop: each event loop builds its lines in one reused buffer, formats the
  * timestamp's date and time only when the second changes, and hands logback its lines in batches:
@@ -88,23 +89,10 @@ public final class AccessLog {
         if (line.length() > 0) {
             line.append('\n');
         }
-        line.append("ts=");
+        line.append(AccessLogLine.TIMESTAMP).append('=');
         buffer.appendTimestamp(System.currentTimeMillis());
-        field(line, "conn", e.connection());
-        field(line, "user", e.user());
-        field(line, "workspace", e.workspace());
-        field(line, "method", e.method());
-        field(line, "host", e.host());
-        pathField(line, e.path());
-        line.append(" status=");
-        if (e.status() == 0) {
-            line.append('-');
-        } else {
-            line.append(e.status());
-        }
-        line.append(" in=").append(e.bytesIn()).append(" out=").append(e.bytesOut());
-        line.append(" ms=").append(e.durationMillis());
-        field(line, "refusal", e.refusal());
+        AccessLogLine.appendFields(line, e.connection(), e.user(), e.workspace(), e.method(), e.host(), e.path(),
+                e.status(), e.bytesIn(), e.bytesOut(), e.durationMillis(), e.refusal());
         if (loop == null || !loop.inEventLoop() || line.length() >= BATCH_CHARS) {
             buffer.flush();
         } else if (!buffer.flushScheduled) {
@@ -116,48 +104,5 @@ public final class AccessLog {
     /** Hands the calling thread's pending lines to logback now (before its event loop stops). */
     public static void flushCurrentThread() {
         BUFFERS.get().flush();
-    }
-
-    /** Appends the path without its query string or fragment (where sign-in links carry tokens). */
-    private static void pathField(StringBuilder line, String path) {
-        if (path == null) {
-            field(line, "path", null);
-            return;
-        }
-        int cut = path.length();
-        for (int i = 0; i < cut; i++) {
-            char c = path.charAt(i);
-            if (c == '?' || c == '#') {
-                cut = i;
-            }
-        }
-        field(line, "path", cut == path.length() ? path : path.substring(0, cut));
-    }
-
-    private static void field(StringBuilder line, String key, String value) {
-        line.append(' ').append(key).append('=');
-        if (value == null || value.isEmpty()) {
-            line.append('-');
-            return;
-        }
-        boolean plain = true;
-        for (int i = 0; i < value.length() && plain; i++) {
-            char c = value.charAt(i);
-            plain = c > ' ' && c != '"' && c != '\\' && c < 0x7f;
-        }
-        if (plain) {
-            line.append(value);
-            return;
-        }
-        line.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                line.append('\\').append(c);
-            } else {
-                line.append(c < ' ' || c == 0x7f ? '?' : c);
-            }
-        }
-        line.append('"');
     }
 }

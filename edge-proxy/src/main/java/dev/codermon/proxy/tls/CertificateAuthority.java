@@ -1,6 +1,7 @@
 package dev.codermon.proxy.tls;
 
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.WorkspaceDomain;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -82,7 +83,7 @@ public final class CertificateAuthority {
     private final X509Certificate certificate;
     private final PrivateKey key;
     private final Path certificateFile;
-    private final String domainSuffix;
+    private final WorkspaceDomain domain;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
@@ -91,7 +92,7 @@ public final class CertificateAuthority {
         this.certificate = certificate;
         this.key = key;
         this.certificateFile = certificateFile;
-        this.domainSuffix = "." + domain;
+        this.domain = WorkspaceDomain.parse("workspace domain", domain);
         this.clock = clock;
     }
 
@@ -242,8 +243,8 @@ public final class CertificateAuthority {
      * @throws IllegalArgumentException if the name is not a DNS name below the workspace domain
      */
     public X509Certificate issueServerCertificate(String hostname, PublicKey publicKey) {
-        if (!isUnderDomain(hostname)) {
-            throw new IllegalArgumentException("the local CA signs only names under " + domainSuffix.substring(1)
+        if (!domain.contains(hostname)) {
+            throw new IllegalArgumentException("the local CA signs only names under " + domain.name()
                     + ", not " + hostname);
         }
         Instant now = clock.instant();
@@ -264,19 +265,6 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + hostname + ": " + e.getMessage(), e);
         }
-    }
-
-    private boolean isUnderDomain(String hostname) {
-        if (hostname.length() <= domainSuffix.length() || !hostname.endsWith(domainSuffix)) {
-            return false;
-        }
-        String labels = hostname.substring(0, hostname.length() - domainSuffix.length());
-        for (String label : labels.split("\\.", -1)) {
-            if (!label.matches("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Returns the chain to present for a certificate this CA issued. */

@@ -1,0 +1,34 @@
+package dev.codermon.auth;
+
+import java.nio.file.Path;
+
+/**
+ * Names where a workspace's code-server listens: a unix socket, never a TCP port. On the host it is
+ * {@code $CODERMON_HOME/sockets/<workspace id>/code-server.sock} (the control plane writes that path into the
+ * workspace's route, the proxy connects to it); inside a container the workspace's directory is mounted at
+ * {@value #CONTAINER_DIR}, so code-server is started with {@code --socket} {@value #CONTAINER_PATH}.
+ */
+public final class WorkspaceSocket {
+
+    /** The socket's file name in the workspace's directory. */
+    public static final String FILE_NAME = "code-server.sock";
+    /** Where the workspace's socket directory appears inside its container. */
+    public static final String CONTAINER_DIR = "/run/codermon";
+    /** The socket's path inside the container. */
+    public static final String CONTAINER_PATH = CONTAINER_DIR + "/" + FILE_NAME;
+    /** A unix socket path is at most 107 bytes ({@code sun_path} holds 108 with the terminating NUL). */
+    public static final int MAX_PATH_BYTES = 107;
+
+    private WorkspaceSocket() {
+    }
+
+    /** Returns the workspace's socket directory on the host: {@code $CODERMON_HOME/sockets/<workspace id>}. */
+    public static Path directory(CodermonHome home, String workspaceId) {
+        return home.socketsDir().resolve(workspaceId);
+    }
+
+    /** Returns the workspace's socket on the host: {@code $CODERMON_HOME/sockets/<workspace id>/code-server.sock}. */
+    public static Path path(CodermonHome home, String workspaceId) {
+        return directory(home, workspaceId).resolve(FILE_NAME);
+    }
+}
