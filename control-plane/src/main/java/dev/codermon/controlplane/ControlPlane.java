@@ -5,7 +5,7 @@ import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
@@ -32,12 +32,12 @@ public final class ControlPlane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
     private final Javalin app;
-    private final RouteStore store;
+    private final ControlPlaneStore store;
     private final AdminKey adminKey;
     private final WorkspaceMonitor monitor;
     private final WorkspaceRuntime runtime;
 
-    private ControlPlane(Javalin app, RouteStore store, AdminKey adminKey, WorkspaceMonitor monitor,
+    private ControlPlane(Javalin app, ControlPlaneStore store, AdminKey adminKey, WorkspaceMonitor monitor,
             WorkspaceRuntime runtime) {
         this.app = app;
         this.store = store;
@@ -59,7 +59,7 @@ public final class ControlPlane implements AutoCloseable {
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
-        RouteStore store = SqliteRouteStore.open(home.routeStoreFile());
+        ControlPlaneStore store = SqliteRouteStore.open(home.routeStoreFile());
         WorkspaceRuntime runtime;
         try {
             runtime = RuntimeChoice.open(config, home, probe);

@@ -1,7 +1,7 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.proxy.access.AccessWatcher;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.access.ProxySessions;
@@ -50,7 +50,7 @@ public final class EdgeProxy implements AutoCloseable {
 
     private final ProxyConfig config;
     private final AccessSettings access;
-    private final RouteStore store;
+    private final ProxyStore store;
     private final TokenVerifier verifier;
     private final Transport transport = Transport.detect();
 
@@ -70,12 +70,12 @@ public final class EdgeProxy implements AutoCloseable {
     private boolean closed;
 
     /** Creates a proxy that reads routes from the store and verifies tokens with the verifier. */
-    public EdgeProxy(ProxyConfig config, RouteStore store, TokenVerifier verifier) {
+    public EdgeProxy(ProxyConfig config, ProxyStore store, TokenVerifier verifier) {
         this(config, AccessSettings.defaults(), store, verifier);
     }
 
     /** Creates a proxy with the given session, revocation and activity settings. */
-    public EdgeProxy(ProxyConfig config, AccessSettings access, RouteStore store, TokenVerifier verifier) {
+    public EdgeProxy(ProxyConfig config, AccessSettings access, ProxyStore store, TokenVerifier verifier) {
         this.config = config;
         this.access = access;
         this.store = store;

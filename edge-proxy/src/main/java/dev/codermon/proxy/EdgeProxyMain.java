@@ -4,7 +4,7 @@ import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.DurationText;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
 import java.io.UncheckedIOException;
@@ -181,7 +181,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         ProxyConfig config;
         AccessSettings access;
         TokenVerifier verifier;
-        RouteStore store;
+        ProxyStore store;
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     DurationText.parse("--header-timeout (CODERMON_PROXY_HEADER_TIMEOUT)", headerTimeout),

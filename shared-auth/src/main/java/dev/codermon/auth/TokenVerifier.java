@@ -33,7 +33,7 @@ public final class TokenVerifier {
     public static final String HOST_CLAIM = "host";
     /**
      * Bounds the clock skew any verifier allows. A token verifies until its expiry plus the skew, so
-     * single-use marks are kept at least that long ({@code RouteStore#pruneExpired}).
+     * single-use marks are kept at least that long ({@code ControlPlaneStore#pruneExpired}).
      */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CLOCK_SKEW = MAX_CLOCK_SKEW;

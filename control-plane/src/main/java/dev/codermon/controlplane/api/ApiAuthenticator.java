@@ -3,7 +3,7 @@ package dev.codermon.controlplane.api;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.RevocationReader;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.Locale;
@@ -18,14 +18,14 @@ public final class ApiAuthenticator {
 
     private final AdminKey adminKey;
     private final TokenVerifier verifier;
-    private final RouteStore revocations;
+    private final RevocationReader revocations;
 
     /**
      * Creates the authenticator.
      *
      * @param revocations the store holding each user's revocation time
      */
-    public ApiAuthenticator(AdminKey adminKey, TokenVerifier verifier, RouteStore revocations) {
+    public ApiAuthenticator(AdminKey adminKey, TokenVerifier verifier, RevocationReader revocations) {
         this.adminKey = adminKey;
         this.verifier = verifier;
         this.revocations = revocations;

@@ -5,7 +5,7 @@ import dev.codermon.auth.DurationText;
 import dev.codermon.auth.IssuedToken;
 import dev.codermon.auth.SignInPaths;
 import dev.codermon.auth.TokenIssuer;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.TokenRevocations;
 import dev.codermon.auth.route.WorkspaceRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +52,7 @@ public final class TokenService {
     private final TokenIssuer issuer;
     private final Duration maxTtl;
     private final Duration bootstrapTtl;
-    private final RouteStore store;
+    private final TokenRevocations store;
     private final Clock clock;
 
     /**
@@ -62,7 +62,7 @@ public final class TokenService {
      * @param bootstrapTtl the lifetime of one-time browser links
      * @param store        where revocations are kept
      */
-    public TokenService(TokenIssuer issuer, Duration maxTtl, Duration bootstrapTtl, RouteStore store, Clock clock) {
+    public TokenService(TokenIssuer issuer, Duration maxTtl, Duration bootstrapTtl, TokenRevocations store, Clock clock) {
         this.issuer = issuer;
         this.maxTtl = maxTtl;
         this.bootstrapTtl = bootstrapTtl;

@@ -1,7 +1,7 @@
 package dev.codermon.controlplane.monitor;
 
-import dev.codermon.auth.route.RouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
@@ -46,11 +46,11 @@ public final class Reconciler {
         OTHER_RUNTIME
     }
 
-    private final RouteStore store;
+    private final WorkspaceRecords store;
     private final WorkspaceRuntime runtime;
     private final HealthProbe probe;
 
-    public Reconciler(RouteStore store, WorkspaceRuntime runtime, HealthProbe probe) {
+    public Reconciler(WorkspaceRecords store, WorkspaceRuntime runtime, HealthProbe probe) {
         this.store = store;
         this.runtime = runtime;
         this.probe = probe;

@@ -1,7 +1,7 @@
 package dev.codermon.controlplane.monitor;
 
 import dev.codermon.auth.DurationText;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
@@ -54,7 +54,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
             int failures) {
     }
 
-    private final RouteStore store;
+    private final ControlPlaneStore store;
     private final WorkspaceRuntime runtime;
     private final WorkspaceService workspaces;
     private final Reconciler reconciler;
@@ -65,7 +65,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
     private final AtomicBoolean passing = new AtomicBoolean();
     private final Map<String, Integer> failedProbes = new ConcurrentHashMap<>();
 
-    public WorkspaceMonitor(RouteStore store, WorkspaceRuntime runtime, WorkspaceService workspaces,
+    public WorkspaceMonitor(ControlPlaneStore store, WorkspaceRuntime runtime, WorkspaceService workspaces,
             Reconciler reconciler, HealthCheck health, MonitorSettings settings, Clock clock) {
         this.store = store;
         this.runtime = runtime;

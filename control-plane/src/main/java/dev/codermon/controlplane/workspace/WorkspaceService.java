@@ -2,8 +2,8 @@ package dev.codermon.controlplane.workspace;
 
 import dev.codermon.auth.DnsLabel;
 import dev.codermon.auth.route.DuplicateWorkspaceException;
-import dev.codermon.auth.route.RouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.RuntimeHandle;
 import dev.codermon.controlplane.runtime.RuntimeStartException;
@@ -45,7 +45,7 @@ public final class WorkspaceService {
     private record StartMark(String runtimeRef, Instant at) {
     }
 
-    private final RouteStore store;
+    private final WorkspaceRecords store;
     private final WorkspaceRuntime runtime;
     private final Path workspacesDir;
     private final BiFunction<String, String, String> hostnames;
@@ -61,7 +61,7 @@ public final class WorkspaceService {
      *
      * @param hostnames maps (user, name) to the workspace's hostname
      */
-    public WorkspaceService(RouteStore store, WorkspaceRuntime runtime, Path workspacesDir,
+    public WorkspaceService(WorkspaceRecords store, WorkspaceRuntime runtime, Path workspacesDir,
             BiFunction<String, String, String> hostnames, WorkspaceLimits limits, Clock clock) {
         this.store = store;
         this.runtime = runtime;

@@ -1,7 +1,7 @@
 package dev.codermon.proxy.access;
 
+import dev.codermon.auth.route.RevocationReader;
 import dev.codermon.auth.route.Route;
-import dev.codermon.auth.route.RouteStore;
 import dev.codermon.auth.route.RouteStoreException;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,7 +21,7 @@ public final class AccessWatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AccessWatcher.class);
 
-    private final RouteStore store;
+    private final RevocationReader store;
     private final Revocations revocations;
     private final Function<String, CompletableFuture<Optional<Route>>> routes;
     private final LiveConnections connections;
@@ -33,7 +33,7 @@ public final class AccessWatcher implements AutoCloseable {
      *
      * @param routes looks a route up by hostname through the route cache
      */
-    public AccessWatcher(RouteStore store, Revocations revocations,
+    public AccessWatcher(RevocationReader store, Revocations revocations,
             Function<String, CompletableFuture<Optional<Route>>> routes, LiveConnections connections,
             ScheduledExecutorService executor, Duration every) {
         this.store = store;

@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.route.ProxySession;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.SessionStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,14 +42,14 @@ public final class ProxySessions {
     private static final String HANDOFF_HASH_PREFIX = "handoff:";
     private static final String HANDOFF_MARK_PREFIX = "handoff-code:";
 
-    private final RouteStore store;
+    private final SessionStore store;
     private final Executor executor;
     private final Clock clock;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
     private final AsyncLoadingCache<String, Optional<ProxySession>> byHash;
 
-    public ProxySessions(RouteStore store, Executor executor, Clock clock, Duration ttl) {
+    public ProxySessions(SessionStore store, Executor executor, Clock clock, Duration ttl) {
         this.store = store;
         this.executor = executor;
         this.clock = clock;

@@ -1,6 +1,6 @@
 package dev.codermon.proxy.upstream;
 
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ActivityWriter;
 import dev.codermon.auth.route.RouteStoreException;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,12 +23,12 @@ public final class ActivityRecorder implements AutoCloseable {
 
     private static final long RESOLUTION_MILLIS = 1000;
 
-    private final RouteStore store;
+    private final ActivityWriter store;
     private final Clock clock;
     private final Map<String, Instant> pending = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> flusher;
 
-    public ActivityRecorder(RouteStore store, Clock clock, ScheduledExecutorService executor, Duration every) {
+    public ActivityRecorder(ActivityWriter store, Clock clock, ScheduledExecutorService executor, Duration every) {
         this.store = store;
         this.clock = clock;
         long millis = every.toMillis();

@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.codermon.auth.route.Route;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.RouteLookup;
 import dev.codermon.auth.route.RouteStoreException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public final class RouteCache implements AutoCloseable {
      *
      * @param executor runs store reads and the periodic refresh; owned by the caller
      */
-    public RouteCache(RouteStore store, ScheduledExecutorService executor, Duration refreshInterval) {
+    public RouteCache(RouteLookup store, ScheduledExecutorService executor, Duration refreshInterval) {
         this.executor = executor;
         this.loader = new StoreLoader(store);
         this.routes = Caffeine.newBuilder()
@@ -101,9 +101,9 @@ public final class RouteCache implements AutoCloseable {
 
     private final class StoreLoader implements AsyncCacheLoader<String, Optional<Route>> {
 
-        private final RouteStore store;
+        private final RouteLookup store;
 
-        StoreLoader(RouteStore store) {
+        StoreLoader(RouteLookup store) {
             this.store = store;
         }
 

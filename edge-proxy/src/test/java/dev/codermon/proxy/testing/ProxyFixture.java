@@ -2,7 +2,7 @@ package dev.codermon.proxy.testing;
 
 import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.TokenIssuer;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
@@ -98,9 +98,9 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         storeDown.set(down);
     }
 
-    private RouteStore failing(RouteStore store) {
-        return (RouteStore) java.lang.reflect.Proxy.newProxyInstance(RouteStore.class.getClassLoader(),
-                new Class<?>[] {RouteStore.class}, (self, method, args) -> {
+    private ProxyStore failing(ProxyStore store) {
+        return (ProxyStore) java.lang.reflect.Proxy.newProxyInstance(ProxyStore.class.getClassLoader(),
+                new Class<?>[] {ProxyStore.class}, (self, method, args) -> {
                     if (storeDown.get() && !method.getName().equals("close")) {
                         throw new RouteStoreException("route store unavailable (test outage)", null);
                     }

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.auth.route.Route;
-import dev.codermon.auth.route.RouteStore;
+import dev.codermon.auth.route.RouteLookup;
 import dev.codermon.auth.route.RouteStoreException;
-import dev.codermon.auth.route.WorkspaceRecord;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,7 +88,7 @@ class RouteCacheTest {
     }
 
     /** Serves routes from a map, or fails every read while {@code failing}. */
-    private static final class FakeStore implements RouteStore {
+    private static final class FakeStore implements RouteLookup {
         final Map<String, Route> routes = new ConcurrentHashMap<>();
         volatile boolean failing;
         volatile int reads;
@@ -103,78 +100,6 @@ class RouteCacheTest {
                 throw new RouteStoreException("disk on fire", null);
             }
             return Optional.ofNullable(routes.get(hostname));
-        }
-
-        @Override
-        public void recordActivity(String workspaceId, Instant at) {
-        }
-
-        @Override
-        public void insert(WorkspaceRecord record) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean update(WorkspaceRecord record) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean delete(String id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<WorkspaceRecord> find(String id) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<WorkspaceRecord> findByUserAndName(String user, String name) {
-            return Optional.empty();
-        }
-
-        @Override
-        public List<WorkspaceRecord> listByUser(String user) {
-            return List.of();
-        }
-
-        @Override
-        public List<WorkspaceRecord> listAll() {
-            return List.of();
-        }
-
-        @Override
-        public boolean consumeToken(String tokenId, Instant expiresAt) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void revokeTokens(String user, Instant issuedBefore) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Map<String, Instant> revocations() {
-            return Map.of();
-        }
-
-        @Override
-        public void createSession(dev.codermon.auth.route.ProxySession session) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<dev.codermon.auth.route.ProxySession> findSession(String idHash) {
-            return Optional.empty();
-        }
-
-        @Override
-        public void pruneExpired(Instant now) {
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

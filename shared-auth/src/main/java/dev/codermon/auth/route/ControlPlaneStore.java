@@ -1,0 +1,22 @@
+package dev.codermon.auth.route;
+
+import java.time.Instant;
+
+/**
+ * Is what the control plane owns in the shared store: the workspace records (and so the routes), token
+ * revocations, and the pruning of expired sessions and used-token marks.
+ *
+ * <p>Every method may block on I/O. Failures throw {@link RouteStoreException}.
+ */
+public interface ControlPlaneStore extends WorkspaceRecords, TokenRevocations, AutoCloseable {
+
+    /**
+     * Deletes sessions that expired before the given time, and used-token marks whose token expired more
+     * than {@link dev.codermon.auth.TokenVerifier#MAX_CLOCK_SKEW} before it (until then the token still
+     * verifies, and its mark is what refuses a replay).
+     */
+    void pruneExpired(Instant now);
+
+    @Override
+    void close();
+}

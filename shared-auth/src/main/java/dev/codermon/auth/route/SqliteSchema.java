@@ -1,0 +1,89 @@
+package dev.codermon.auth.route;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
+final class SqliteSchema {
+
+    static final int VERSION = 3;
+
+    private SqliteSchema() {
+    }
+
+    static void migrate(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS workspaces (
+                      id               TEXT PRIMARY KEY,
+                      user_id          TEXT NOT NULL,
+                      name             TEXT NOT NULL,
+                      hostname         TEXT NOT NULL UNIQUE,
+                      upstream_socket  TEXT,
+                      state            TEXT NOT NULL,
+                      runtime_ref      TEXT,
+                      created_at       INTEGER NOT NULL,
+                      last_activity_at INTEGER NOT NULL,
+                      UNIQUE (user_id, name)
+                    )""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS workspaces_user ON workspaces (user_id)");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS used_tokens (
+                      token_id   TEXT PRIMARY KEY,
+                      expires_at INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS revocations (
+                      user_id       TEXT PRIMARY KEY,
+                      revoked_before INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS sessions (
+                      id_hash    TEXT PRIMARY KEY,
+                      user_id    TEXT NOT NULL,
+                      hostname   TEXT NOT NULL,
+                      created_at INTEGER NOT NULL,
+                      expires_at INTEGER NOT NULL
+                    )""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > VERSION) {
+                throw new SQLException("store schema version " + version + " is newer than this build ("
+                        + VERSION + "); upgrade Codermon");
+            }
+            if (version < VERSION) {
+                upgrade(s);
+                s.executeUpdate("PRAGMA user_version = " + VERSION);
+            }
+        }
+    }
+
+    /**
+     * Brings a store of an older version up to date. Up to version 2 code-server listened on a loopback TCP
+     * port (reachable by any local process); from 3 on it listens on a unix socket. A workspace that was
+     * running on a TCP port is marked stopped with no route (its files are kept): starting it again gives
+     * it a socket.
+     */
+    private static void upgrade(Statement s) throws SQLException {
+        if (!hasColumn(s, "workspaces", "upstream_socket")) {
+            s.executeUpdate("ALTER TABLE workspaces ADD COLUMN upstream_socket TEXT");
+            s.executeUpdate("UPDATE workspaces SET state = 'STOPPED' WHERE state IN ('STARTING', 'RUNNING', 'STOPPING')");
+        }
+    }
+
+    private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equals(rs.getString("name"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

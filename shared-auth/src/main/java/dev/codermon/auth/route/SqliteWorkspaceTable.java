@@ -1,0 +1,128 @@
+package dev.codermon.auth.route;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** Reads and writes the {@code workspaces} table: records, the routes derived from them, and activity. */
+final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWriter {
+
+    private static final String COLUMNS = "id, user_id, name, hostname, upstream_socket, state,"
+            + " runtime_ref, created_at, last_activity_at";
+
+    private final SqliteDatabase db;
+
+    SqliteWorkspaceTable(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    @Override
+    public Optional<Route> findRoute(String hostname) {
+        return queryOne("SELECT " + COLUMNS + " FROM workspaces WHERE hostname = ?", hostname)
+                .flatMap(WorkspaceRecord::route);
+    }
+
+    @Override
+    public void recordActivity(String workspaceId, Instant at) {
+        db.execute("UPDATE workspaces SET last_activity_at = ? WHERE id = ? AND last_activity_at < ?", ps -> {
+            ps.setLong(1, at.toEpochMilli());
+            ps.setString(2, workspaceId);
+            ps.setLong(3, at.toEpochMilli());
+        });
+    }
+
+    @Override
+    public void insert(WorkspaceRecord r) {
+        try {
+            db.execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                ps.setString(1, r.id());
+                bindFields(ps, r, 2);
+            });
+        } catch (RouteStoreException e) {
+            if (e.getCause() instanceof SQLiteException se
+                    && se.getResultCode().code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code) {
+                throw new DuplicateWorkspaceException("workspace " + r.user() + "/" + r.name()
+                        + " or hostname " + r.hostname() + " already exists", se);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean update(WorkspaceRecord r) {
+        // last_activity_at is the proxy's to advance: keep whichever is newer.
+        return db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_socket = ?,"
+                + " state = ?, runtime_ref = ?, created_at = ?,"
+                + " last_activity_at = MAX(last_activity_at, ?) WHERE id = ?", ps -> {
+                    bindFields(ps, r, 1);
+                    ps.setString(9, r.id());
+                }) == 1;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        return db.execute("DELETE FROM workspaces WHERE id = ?", ps -> ps.setString(1, id)) == 1;
+    }
+
+    @Override
+    public Optional<WorkspaceRecord> find(String id) {
+        return queryOne("SELECT " + COLUMNS + " FROM workspaces WHERE id = ?", id);
+    }
+
+    @Override
+    public Optional<WorkspaceRecord> findByUserAndName(String user, String name) {
+        return query("SELECT " + COLUMNS + " FROM workspaces WHERE user_id = ? AND name = ?", ps -> {
+            ps.setString(1, user);
+            ps.setString(2, name);
+        }).stream().findFirst();
+    }
+
+    @Override
+    public List<WorkspaceRecord> listByUser(String user) {
+        return query("SELECT " + COLUMNS + " FROM workspaces WHERE user_id = ? ORDER BY created_at, id",
+                ps -> ps.setString(1, user));
+    }
+
+    @Override
+    public List<WorkspaceRecord> listAll() {
+        return query("SELECT " + COLUMNS + " FROM workspaces ORDER BY created_at, id", ps -> { });
+    }
+
+    /** Binds every column but the id, in {@link #COLUMNS} order, from parameter {@code first} on. */
+    private static void bindFields(PreparedStatement ps, WorkspaceRecord r, int first) throws SQLException {
+        ps.setString(first, r.user());
+        ps.setString(first + 1, r.name());
+        ps.setString(first + 2, r.hostname());
+        ps.setString(first + 3, r.upstreamSocket());
+        ps.setString(first + 4, r.state().name());
+        ps.setString(first + 5, r.runtimeRef());
+        ps.setLong(first + 6, r.createdAt().toEpochMilli());
+        ps.setLong(first + 7, r.lastActivityAt().toEpochMilli());
+    }
+
+    private Optional<WorkspaceRecord> queryOne(String sql, String key) {
+        return query(sql, ps -> ps.setString(1, key)).stream().findFirst();
+    }
+
+    private List<WorkspaceRecord> query(String sql, SqliteDatabase.Binder binder) {
+        return db.select(sql, binder, rs -> {
+            List<WorkspaceRecord> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(read(rs));
+            }
+            return out;
+        });
+    }
+
+    private static WorkspaceRecord read(ResultSet rs) throws SQLException {
+        return new WorkspaceRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), WorkspaceState.valueOf(rs.getString(6)), rs.getString(7),
+                Instant.ofEpochMilli(rs.getLong(8)), Instant.ofEpochMilli(rs.getLong(9)));
+    }
+}

@@ -1,0 +1,36 @@
+package dev.codermon.auth.route;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Holds workspace records, from which the routes are derived; the control plane is their only writer
+ * (the proxy only advances activity, through {@link ActivityWriter}).
+ */
+public interface WorkspaceRecords {
+
+    /**
+     * Inserts a new record.
+     *
+     * @throws DuplicateWorkspaceException if (user, name) or the hostname is taken
+     */
+    void insert(WorkspaceRecord record);
+
+    /** Replaces the record with the same id, keeping the newer activity time; returns false if there is none. */
+    boolean update(WorkspaceRecord record);
+
+    /** Deletes the record; returns false if there was none. */
+    boolean delete(String id);
+
+    /** Returns the record with this id. */
+    Optional<WorkspaceRecord> find(String id);
+
+    /** Returns the record of this user's workspace with this name. */
+    Optional<WorkspaceRecord> findByUserAndName(String user, String name);
+
+    /** Returns this user's records, oldest first. */
+    List<WorkspaceRecord> listByUser(String user);
+
+    /** Returns all records, oldest first. */
+    List<WorkspaceRecord> listAll();
+}

@@ -1,0 +1,36 @@
+package dev.codermon.auth.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Each process is handed only its role's part of the store; a second implementation implements both. */
+class StoreRolesTest {
+
+    private static Set<String> methods(Class<?> role) {
+        return Arrays.stream(role.getMethods()).map(Method::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test
+    void the_proxy_reads_routes_and_revocations_and_writes_only_activity_sessions_and_token_marks() {
+        assertEquals(Set.of("findRoute", "recordActivity", "revocations", "consumeToken", "createSession",
+                "findSession", "close"), methods(ProxyStore.class));
+    }
+
+    @Test
+    void the_control_plane_owns_records_revocations_and_pruning() {
+        assertEquals(Set.of("insert", "update", "delete", "find", "findByUserAndName", "listByUser", "listAll",
+                "revokeTokens", "revocations", "pruneExpired", "close"), methods(ControlPlaneStore.class));
+    }
+
+    @Test
+    void the_sqlite_store_serves_both_roles() {
+        assertEquals(Set.of(ProxyStore.class, ControlPlaneStore.class),
+                Set.of(SqliteRouteStore.class.getInterfaces()));
+    }
+}
