@@ -2,21 +2,14 @@ package dev.codermon.controlplane.runtime;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +32,6 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
 
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private final Path executable;
     private final Path workspacesDir;
@@ -70,69 +61,8 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
      */
     public static LocalProcessRuntime create(String codeServerBin, Path workspacesDir, Duration readyTimeout,
             HealthProbe probe, WorkspaceSockets sockets, String soleUser) {
-        return new LocalProcessRuntime(resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe,
+        return new LocalProcessRuntime(CodeServerProcesses.resolveExecutable(codeServerBin), workspacesDir, readyTimeout, probe,
                 sockets, soleUser);
-    }
-
-    static Path resolveExecutable(String bin) {
-        String fix = "; install it with scripts/install-code-server and pass its path with --code-server"
-                + " or CODERMON_CODE_SERVER_BIN";
-        if (bin.contains(File.separator)) {
-            Path p = Path.of(bin).toAbsolutePath().normalize();
-            if (!Files.isRegularFile(p)) {
-                throw new IllegalArgumentException("code-server not found at " + p + fix);
-            }
-            if (!Files.isExecutable(p)) {
-                throw new IllegalArgumentException("code-server at " + p + " is not executable" + fix);
-            }
-            return p;
-        }
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty()) {
-                Path candidate = Path.of(dir, bin);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate.toAbsolutePath();
-                }
-            }
-        }
-        throw new IllegalArgumentException("'" + bin + "' is not on PATH" + fix);
-    }
-
-    /**
-     * Writes the workspace's first user settings. The project folder lives inside the data directory,
-     * which may sit inside another git checkout; without this, code-server offers to open that
-     * parent repository to the workspace's user. Existing settings (the user's own) are kept.
-     */
-    static void seedSettings(Path settings) throws IOException {
-        if (Files.exists(settings)) {
-            return;
-        }
-        Files.createDirectories(settings.getParent());
-        Files.writeString(settings, """
-                {
-                  "git.openRepositoryInParentFolders": "never",
-                  "git.autoRepositoryDetection": "subFolders"
-                }
-                """);
-    }
-
-    /**
-     * Puts the welcome README into a project folder that does not exist yet, so that a new workspace
-     * has a file to open (the Docker image carries the same file). A folder that exists is the
-     * user's: nothing is added to it, even if they deleted the README.
-     */
-    static void seedProject(Path project) throws IOException {
-        if (Files.exists(project)) {
-            return;
-        }
-        Files.createDirectories(project);
-        try (InputStream in = LocalProcessRuntime.class.getResourceAsStream("/workspace/README.md")) {
-            if (in == null) {
-                throw new IOException("workspace/README.md is missing from the control plane's jar");
-            }
-            Files.copy(in, project.resolve("README.md"));
-        }
     }
 
     /** Every workspace shares this OS user and the data directory, so one user is all it may serve. */
@@ -151,11 +81,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
         Path dir = spec.directory().toAbsolutePath().normalize();
         Path logFile = dir.resolve("code-server.log");
         try {
-            seedProject(dir.resolve("project"));
-            Files.createDirectories(dir.resolve("data"));
-            Files.createDirectories(dir.resolve("extensions"));
-            Files.createDirectories(dir.resolve("home"));
-            seedSettings(dir.resolve("data").resolve("User").resolve("settings.json"));
+            LocalWorkspaceFiles.prepare(dir);
         } catch (IOException e) {
             throw new RuntimeStartException("cannot create the workspace's directories under " + dir + ": "
                     + e.getMessage(), e);
@@ -169,7 +95,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             throw new RuntimeStartException("cannot prepare the workspace's socket directory: " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + readyTimeout.toNanos();
-        Process process = launch(spec, dir, socket, logFile);
+        Process process = CodeServerProcesses.launch(executable, spec, dir, socket, logFile);
         String ref = Long.toString(process.pid());
         log.info("workspace {}: started code-server pid {} on {}", spec.id(), ref, socket);
         try {
@@ -190,10 +116,10 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            terminate(process.toHandle());
+            CodeServerProcesses.terminate(process.toHandle());
             throw new RuntimeStartException("interrupted while waiting for code-server", e);
         } catch (RuntimeStartException | RuntimeException e) {
-            terminate(process.toHandle());
+            CodeServerProcesses.terminate(process.toHandle());
             throw e;
         }
     }
@@ -202,7 +128,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
     public void stop(String runtimeRef) {
         ownedProcess(runtimeRef).ifPresent(p -> {
             log.info("stopping code-server pid {}", runtimeRef);
-            terminate(p);
+            CodeServerProcesses.terminate(p);
         });
         started.remove(runtimeRef);
     }
@@ -232,20 +158,7 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
 
     @Override
     public void remove(String workspaceId) {
-        Path dir = workspacesDir.resolve(workspaceId).normalize();
-        if (!dir.getParent().equals(workspacesDir)) {
-            throw new IllegalArgumentException("workspace id " + workspaceId + " does not name a directory under "
-                    + workspacesDir);
-        }
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException | UncheckedIOException e) {
-                log.warn("workspace {}: could not delete all of {}: {}", workspaceId, dir, e.getMessage());
-            }
-        }
+        LocalWorkspaceFiles.delete(workspacesDir, workspaceId);
         try {
             sockets.remove(workspaceId);
         } catch (IOException e) {
@@ -279,74 +192,5 @@ public final class LocalProcessRuntime implements WorkspaceRuntime {
             return true;
         }
         return info.arguments().map(args -> String.join(" ", args).contains(marker)).orElse(false);
-    }
-
-    private Process launch(WorkspaceSpec spec, Path dir, Path socket, Path logFile) throws RuntimeStartException {
-        List<String> command = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            // Its own session, so a Ctrl-C of the control plane does not take the workspaces with it;
-            // setsid execs in place here (a child is never a group leader), so the pid stays the same.
-            command.add(SETSID.toString());
-        }
-        command.addAll(List.of(executable.toString(),
-                // A unix socket instead of a TCP port: only the control plane's user (the proxy) can open it.
-                "--socket", socket.toString(),
-                "--socket-mode", WorkspaceSockets.SOCKET_MODE,
-                "--auth", "none",
-                "--disable-telemetry",
-                "--disable-update-check",
-                "--disable-workspace-trust",
-                // <port>.<workspace host> reaches that port on this machine's loopback (workspace apps).
-                "--proxy-domain", spec.hostname(),
-                "--user-data-dir", dir.resolve("data").toString(),
-                "--extensions-dir", dir.resolve("extensions").toString(),
-                dir.resolve("project").toString()));
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(dir.resolve("project").toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        Map<String, String> scrubbed = WorkspaceEnvironment.of(System.getenv(), dir.resolve("home"),
-                System.getProperty("user.name"));
-        env.clear();
-        env.putAll(scrubbed);
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new RuntimeStartException("cannot launch " + executable + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Sends SIGTERM to the process and its descendants, and kills whatever is left after a grace period. */
-    private static void terminate(ProcessHandle process) {
-        List<ProcessHandle> all = new ArrayList<>();
-        all.add(process);
-        process.descendants().forEach(all::add);
-        all.forEach(ProcessHandle::destroy);
-        if (!awaitExit(all, STOP_GRACE)) {
-            log.warn("code-server pid {} ignored SIGTERM for {}s, killing it", process.pid(),
-                    STOP_GRACE.toSeconds());
-            all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-            awaitExit(all, Duration.ofSeconds(5));
-        }
-    }
-
-    private static boolean awaitExit(List<ProcessHandle> processes, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (ProcessHandle p : processes) {
-            long left = deadline - System.nanoTime();
-            try {
-                p.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (Exception timedOut) {
-                if (p.isAlive()) {
-                    return false;
-                }
-            }
-        }
-        return processes.stream().noneMatch(ProcessHandle::isAlive);
     }
 }

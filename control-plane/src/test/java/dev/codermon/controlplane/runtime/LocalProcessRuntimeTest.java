@@ -39,10 +39,10 @@ class LocalProcessRuntimeTest {
     void first_settings_keep_parent_git_repositories_out_of_the_workspace_and_later_ones_are_kept()
             throws Exception {
         Path settings = tempDir.resolve("data/User/settings.json");
-        LocalProcessRuntime.seedSettings(settings);
+        LocalWorkspaceFiles.seedSettings(settings);
         assertTrue(Files.readString(settings).contains("\"git.openRepositoryInParentFolders\": \"never\""));
         Files.writeString(settings, "{\"editor.fontSize\": 18}");
-        LocalProcessRuntime.seedSettings(settings);
+        LocalWorkspaceFiles.seedSettings(settings);
         assertEquals("{\"editor.fontSize\": 18}", Files.readString(settings));
     }
 
@@ -50,10 +50,10 @@ class LocalProcessRuntimeTest {
     @Test
     void a_new_project_gets_the_welcome_readme_and_an_existing_one_is_left_alone() throws Exception {
         Path project = tempDir.resolve("project");
-        LocalProcessRuntime.seedProject(project);
+        LocalWorkspaceFiles.seedProject(project);
         assertTrue(Files.readString(project.resolve("README.md")).contains("Welcome to your Codermon workspace"));
         Files.delete(project.resolve("README.md"));
-        LocalProcessRuntime.seedProject(project);
+        LocalWorkspaceFiles.seedProject(project);
         assertFalse(Files.exists(project.resolve("README.md")), "a README the user deleted came back");
     }
     @Test
