@@ -116,7 +116,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
     }
 
     private PassResult passAll(Instant now) {
-        Tally t = new Tally();
+        PassTally t = new PassTally();
         for (WorkspaceRecord r : store.listAll()) {
             try {
                 check(r, now, t);
@@ -136,13 +136,12 @@ public final class WorkspaceMonitor implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("monitor could not prune expired tokens and sessions: {}", e.toString(), e);
         }
-        PassResult result = new PassResult(t.running, t.reaped, t.dead, t.restarted, t.settled, t.orphans,
-                t.failures);
+        PassResult result = t.result();
         log.debug("monitor pass: {}", result);
         return result;
     }
 
-    private void check(WorkspaceRecord r, Instant now, Tally t) {
+    private void check(WorkspaceRecord r, Instant now, PassTally t) {
         switch (r.state()) {
             case STOPPED, FAILED -> failedProbes.remove(r.id());
             case STARTING, STOPPING -> {
@@ -163,7 +162,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
         }
     }
 
-    private void supervise(WorkspaceRecord r, Instant now, Tally t) {
+    private void supervise(WorkspaceRecord r, Instant now, PassTally t) {
         boolean alive = r.runtimeRef() != null && runtime.isAlive(r.runtimeRef());
         if (!alive || !health.isHealthy(r.upstreamSocket())) {
             int failed = alive ? failedProbes.merge(r.id(), 1, Integer::sum) : FAILED_PROBES_BEFORE_DEAD;
@@ -179,7 +178,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
         }
     }
 
-    private void handleDead(WorkspaceRecord seen, String why, Tally t) {
+    private void handleDead(WorkspaceRecord seen, String why, PassTally t) {
         workspaces.ifNotBusy(seen, current -> {
             if (!sameInstance(current, seen)) {
                 return false;
@@ -204,7 +203,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
         });
     }
 
-    private void reap(WorkspaceRecord seen, Instant now, Tally t) {
+    private void reap(WorkspaceRecord seen, Instant now, PassTally t) {
         workspaces.ifNotBusy(seen, current -> {
             // Activity may have been recorded since the listing.
             Duration idle = idleFor(current, now);
@@ -241,16 +240,5 @@ public final class WorkspaceMonitor implements AutoCloseable {
             scheduler.shutdownNow();
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Counts one pass's work; touched only by the passing thread. */
-    private static final class Tally {
-        int running;
-        int reaped;
-        int dead;
-        int restarted;
-        int settled;
-        int orphans;
-        int failures;
     }
 }
