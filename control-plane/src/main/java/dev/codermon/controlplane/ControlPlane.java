@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Closing stops the API and closes the store but leaves workspaces running: the proxy keeps serving
  * them, and the next start finds them again.
  */
-public final class ControlPlane implements AutoCloseable {
+final class ControlPlane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 

@@ -40,7 +40,7 @@ public final class ControlPlaneApp {
     }
 
     /** Returns the JSON mapper the API uses: ISO-8601 instants, unknown request fields refused. */
-    public static ObjectMapper objectMapper() {
+    static ObjectMapper objectMapper() {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);

@@ -83,13 +83,13 @@ public record ControlPlaneConfig(
     }
 
     /** Returns a copy that launches the given code-server executable. */
-    public ControlPlaneConfig withCodeServerBin(String bin) {
+    ControlPlaneConfig withCodeServerBin(String bin) {
         return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, bin, tokenTtl, readyTimeout, adminKey,
                 policy, runtime);
     }
 
     /** Returns a copy with the given readiness timeout. */
-    public ControlPlaneConfig withReadyTimeout(Duration timeout) {
+    ControlPlaneConfig withReadyTimeout(Duration timeout) {
         return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, codeServerBin, tokenTtl, timeout,
                 adminKey, policy, runtime);
     }
@@ -101,7 +101,7 @@ public record ControlPlaneConfig(
     }
 
     /** Returns a copy with other runtime settings. */
-    public ControlPlaneConfig withRuntime(RuntimeSettings newRuntime) {
+    ControlPlaneConfig withRuntime(RuntimeSettings newRuntime) {
         return new ControlPlaneConfig(home, bind, port, domain, proxyUrl, codeServerBin, tokenTtl, readyTimeout,
                 adminKey, policy, newRuntime);
     }
@@ -122,7 +122,7 @@ public record ControlPlaneConfig(
     }
 
     /** Parses a proxy URL as given on the command line or in the environment. */
-    public static URI parseProxyUrl(String text) {
+    static URI parseProxyUrl(String text) {
         try {
             return new URI(text == null ? "" : text.trim());
         } catch (URISyntaxException e) {

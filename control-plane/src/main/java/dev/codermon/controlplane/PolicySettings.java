@@ -88,7 +88,7 @@ public record PolicySettings(
     }
 
     /** Returns a copy with another monitor interval, idle timeout and dead policy. */
-    public PolicySettings withMonitor(Duration interval, Duration idle, DeadPolicy policy) {
+    PolicySettings withMonitor(Duration interval, Duration idle, DeadPolicy policy) {
         return new PolicySettings(maxWorkspacesPerUser, maxWorkspaces, maxConcurrentStarts, interval, idle, policy,
                 bootstrapTtl, allowedHosts);
     }

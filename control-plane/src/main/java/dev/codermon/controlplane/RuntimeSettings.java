@@ -61,22 +61,22 @@ public record RuntimeSettings(
     }
 
     /** Returns a copy with another runtime kind (process needs a process user, see {@link #forProcessUser}). */
-    public RuntimeSettings withKind(RuntimeKind newKind) {
+    RuntimeSettings withKind(RuntimeKind newKind) {
         return new RuntimeSettings(newKind, image, dockerHost, limits, egress, processUser);
     }
 
     /** Returns a copy that runs local processes for this one user. */
-    public RuntimeSettings forProcessUser(String user) {
+    RuntimeSettings forProcessUser(String user) {
         return new RuntimeSettings(RuntimeKind.PROCESS, image, dockerHost, limits, egress, user);
     }
 
     /** Returns a copy with another image. */
-    public RuntimeSettings withImage(String newImage) {
+    RuntimeSettings withImage(String newImage) {
         return new RuntimeSettings(kind, newImage, dockerHost, limits, egress, processUser);
     }
 
     /** Returns a copy with another workspace egress. */
-    public RuntimeSettings withEgress(WorkspaceEgress newEgress) {
+    RuntimeSettings withEgress(WorkspaceEgress newEgress) {
         return new RuntimeSettings(kind, image, dockerHost, limits, newEgress, processUser);
     }
 

@@ -23,7 +23,7 @@ public final class DnsLabel {
      * Returns whether {@code text[from, to)} is a hostname label: 1-63 characters of a-z, 0-9 and '-', not
      * starting or ending with '-' (lower case only: callers fold case first). Scans in place.
      */
-    public static boolean isHostLabel(String text, int from, int to) {
+    static boolean isHostLabel(String text, int from, int to) {
         int length = to - from;
         if (length <= 0 || length > 63 || text.charAt(from) == '-' || text.charAt(to - 1) == '-') {
             return false;

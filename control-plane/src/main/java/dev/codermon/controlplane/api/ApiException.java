@@ -3,7 +3,7 @@ package dev.codermon.controlplane.api;
 /**
  * Signals a request the API refuses, with the status, a short error code and a sentence a person can act on.
  */
-public final class ApiException extends RuntimeException {
+final class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;

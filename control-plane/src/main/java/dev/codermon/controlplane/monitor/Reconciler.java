@@ -134,7 +134,7 @@ public final class Reconciler {
     }
 
     /** Returns whether the record names an instance of another runtime than this control plane's. */
-    public boolean isOtherRuntimes(WorkspaceRecord r) {
+    boolean isOtherRuntimes(WorkspaceRecord r) {
         return runtime.isForeign(r.runtimeRef());
     }
 
@@ -144,7 +144,7 @@ public final class Reconciler {
      *
      * @return how many were stopped (0 when the runtime cannot list its instances)
      */
-    public int stopOrphans() {
+    int stopOrphans() {
         // Instances first, records second: an instance started after the listing is not in it, and one
         // started before it has a record that is STARTING (or RUNNING with its reference) by now.
         Optional<List<WorkspaceRuntime.Instance>> listed = runtime.managedInstances();

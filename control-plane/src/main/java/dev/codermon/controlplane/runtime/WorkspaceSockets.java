@@ -93,7 +93,7 @@ public final class WorkspaceSockets {
     }
 
     /** Returns {@code $CODERMON_HOME/sockets}. */
-    public Path root() {
+    Path root() {
         return root;
     }
 
