@@ -67,6 +67,10 @@ class ControlPlaneConfigTest {
         assertRefused("CODERMON_DOMAIN", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "a..b",
                 d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
                 d.policy(), d.runtime()));
+        // One label would make the proxy's CA cover a whole top-level domain: the proxy refuses it too.
+        assertRefused("CODERMON_DOMAIN", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "internal",
+                d.proxyUrl(), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
+                d.policy(), d.runtime()));
         assertRefused("CODERMON_PROXY_URL", () -> new ControlPlaneConfig(home, "127.0.0.1", 1, "x.internal",
                 URI.create("socks5://h:1"), "cs", d.tokenTtl(), d.readyTimeout(), Optional.empty(),
                 d.policy(), d.runtime()));

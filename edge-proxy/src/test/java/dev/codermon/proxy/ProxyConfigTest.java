@@ -32,4 +32,16 @@ class ProxyConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withAdminHosts(entry));
         assertTrue(e.getMessage().contains("CODERMON_PROXY_ADMIN_ALLOWED_HOSTS"), e.getMessage());
     }
+
+    @Test
+    void the_domain_follows_the_shared_rule_the_control_plane_applies_too() {
+        CodermonHome home = new CodermonHome(Path.of("/nonexistent"));
+        assertEquals("dev.example", new ProxyConfig(home, "127.0.0.1", 0, "Dev.Example.").domain());
+        assertEquals("codermon.internal", new ProxyConfig(home, "127.0.0.1", 0, ProxyConfig.DEFAULT_DOMAIN).domain());
+        for (String refused : new String[] {"internal", "localhost", "a..b", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new ProxyConfig(home, "127.0.0.1", 0, refused));
+            assertTrue(e.getMessage().startsWith("--domain (CODERMON_DOMAIN) '" + refused + "'"), e.getMessage());
+        }
+    }
 }
