@@ -67,6 +67,9 @@ jvm_warm = [f"{t} {warmed[t][0]} s" + JIT_STATE.get(warmed[t][1] if len(warmed[t
 if jvm_warm:
     p(f"The JVM targets were warmed on until their JIT settled (a 10 s round adding under 0.1 s of compile")
     p(f"time) or BENCH_JIT_ROUNDS more rounds ran out: {', '.join(jvm_warm)} in all.")
+if int(meta.get("throughput_rounds", "1")) > 1:
+    p(f"The 50-connection and 1 MiB runs took {meta['throughput_rounds']} rounds, targets taking turns; each row is "
+      f"the target's median round by CPU per request.")
 if load:
     p(f"Load average (1, 5, 15 min) when measuring began: {load.get('start', '?')}; at the end: "
       f"{load.get('end', '?')} (a quiet machine reads about 0; other work running meanwhile skews the ratios).")

@@ -1,98 +1,64 @@
 package dev.codermon.proxy.metrics;
 
 import dev.codermon.proxy.http.Refusal;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Counts what the proxy does, for the admin port's {@code /metrics}: a registry of the Prometheus Java
- * client, written in its Prometheus text exposition format. The rare metrics are the client's own
- * (refusals) or its callback gauges; the per-request ones (responses by status, bytes, the latency
- * histogram) are {@link ThreadCounters}, which the client reads through its callback and collector API
- * when {@code /metrics} is scraped, because the client's own counters and histogram cost more than 2%
- * of the proxy's CPU per small request (measured with {@code scripts/bench}, see docs/proxy.md).
+ * Counts what the proxy does, for the admin port's {@code /metrics}: metrics of the Prometheus Java
+ * client in a registry of the proxy's own, written by its Prometheus text format writer. The client's
+ * counters and histogram are on the per-request path too: measured, recording a small request in them
+ * costs well under 2% of the proxy's CPU per request, so no hand-made counters are kept (docs/proxy.md,
+ * Metrics and health).
  */
 public final class ProxyMetrics {
 
     private static final int STATUS_SLOTS = 600;
-    private static final int RECEIVED = STATUS_SLOTS;
-    private static final int SENT = RECEIVED + 1;
-    private static final int LATENCY_MICROS = SENT + 1;
-    private static final int LATENCY_BUCKETS = LATENCY_MICROS + 1;
-    /** Upper bounds of the upstream latency histogram, in seconds; the last bucket is +Inf. */
-    private static final double[] LATENCY_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-        Double.POSITIVE_INFINITY};
-    private static final String LATENCY = "codermon_proxy_upstream_latency_seconds";
+    /** Upper bounds of the upstream latency histogram, in seconds. */
+    private static final double[] LATENCY_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
-    private final ThreadCounters counters = new ThreadCounters(LATENCY_BUCKETS + LATENCY_BOUNDS.length);
-    /** Status codes outside 100 to 599 (which the thread counters count by code). */
-    private final Map<Integer, LongAdder> responsesOther = new ConcurrentHashMap<>();
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.builder().build();
+    private final Counter responses = Counter.builder().name("codermon_proxy_responses_total")
+            .help("Responses sent to clients, by status code and class (refusals included).")
+            .labelNames("code", "class").withoutExemplars().register(registry);
+    /** The responses counter's data point per status code 100-599, so a request looks up no labels. */
+    private final AtomicReferenceArray<CounterDataPoint> byStatus = new AtomicReferenceArray<>(STATUS_SLOTS);
     private final Counter refusals = Counter.builder().name("codermon_proxy_refusals_total")
             .help("Requests the proxy answered itself, by reason.")
             .labelNames("code", "reason").withoutExemplars().register(registry);
+    private final Counter received = Counter.builder().name("codermon_proxy_received_bytes_total")
+            .help("Body bytes received from clients.").withoutExemplars().register(registry);
+    private final Counter sent = Counter.builder().name("codermon_proxy_sent_bytes_total")
+            .help("Body bytes sent to clients.").withoutExemplars().register(registry);
+    private final Histogram upstreamLatency = Histogram.builder().name("codermon_proxy_upstream_latency_seconds")
+            .help("Time from a request head to the first byte of its upstream response.")
+            .classicOnly().classicUpperBounds(LATENCY_BOUNDS).withoutExemplars().register(registry);
     private final LongAdder openTunnels = new LongAdder();
     private final LongAdder openWebSockets = new LongAdder();
     private volatile LongSupplier openConnections = () -> 0;
 
     public ProxyMetrics() {
-        CounterWithCallback.builder().name("codermon_proxy_responses_total")
-                .help("Responses sent to clients, by status code and class (refusals included).")
-                .labelNames("code", "class").callback(callback -> {
-                    for (int code = 100; code < STATUS_SLOTS; code++) {
-                        long count = counters.sum(code);
-                        if (count > 0) {
-                            callback.call(count, Integer.toString(code), code / 100 + "xx");
-                        }
-                    }
-                    responsesOther.forEach((code, count) ->
-                            callback.call(count.sum(), Integer.toString(code), code / 100 + "xx"));
-                }).register(registry);
-        counter("codermon_proxy_received_bytes_total", "Body bytes received from clients.", RECEIVED);
-        counter("codermon_proxy_sent_bytes_total", "Body bytes sent to clients.", SENT);
-        registry.register((Collector) this::latency);
         gauge("codermon_proxy_open_connections", "Open client connections.", () -> openConnections.getAsLong());
         gauge("codermon_proxy_open_tunnels", "Open CONNECT tunnels.", openTunnels::sum);
         gauge("codermon_proxy_open_websockets", "Open WebSocket relays.", openWebSockets::sum);
     }
 
-    private void counter(String name, String help, int slot) {
-        CounterWithCallback.builder().name(name).help(help)
-                .callback(callback -> callback.call(counters.sum(slot))).register(registry);
-    }
-
     private void gauge(String name, String help, LongSupplier value) {
         GaugeWithCallback.builder().name(name).help(help)
                 .callback(callback -> callback.call(value.getAsLong())).register(registry);
-    }
-
-    private HistogramSnapshot latency() {
-        long[] counts = new long[LATENCY_BOUNDS.length];
-        Arrays.setAll(counts, i -> counters.sum(LATENCY_BUCKETS + i));
-        return HistogramSnapshot.builder().name(LATENCY)
-                .help("Time from a request head to the first byte of its upstream response.")
-                .dataPoint(HistogramDataPointSnapshot.builder()
-                        .classicHistogramBuckets(ClassicHistogramBuckets.of(LATENCY_BOUNDS, counts))
-                        .sum(counters.sum(LATENCY_MICROS) / 1e6).build())
-                .build();
     }
 
     /** Sets where the open-connection gauge comes from. */
@@ -101,11 +67,17 @@ public final class ProxyMetrics {
     }
 
     public void response(int status) {
-        if (status >= 100 && status < STATUS_SLOTS) {
-            counters.add(status, 1);
-        } else {
-            responsesOther.computeIfAbsent(status, s -> new LongAdder()).increment();
+        if (status < 100 || status >= STATUS_SLOTS) {
+            responses.labelValues(Integer.toString(status), status / 100 + "xx").inc();
+            return;
         }
+        CounterDataPoint point = byStatus.getPlain(status);
+        if (point == null) {
+            // Threads racing here get the same data point from the counter: the slot is only a shortcut.
+            point = responses.labelValues(Integer.toString(status), status / 100 + "xx");
+            byStatus.setRelease(status, point);
+        }
+        point.inc();
     }
 
     public void refused(Refusal refusal) {
@@ -113,11 +85,11 @@ public final class ProxyMetrics {
     }
 
     public void received(long bytes) {
-        counters.add(RECEIVED, bytes);
+        received.inc(bytes);
     }
 
     public void sent(long bytes) {
-        counters.add(SENT, bytes);
+        sent.inc(bytes);
     }
 
     public void tunnels(int delta) {
@@ -134,13 +106,7 @@ public final class ProxyMetrics {
 
     /** Records the time from a request head to its upstream's response head. */
     public void upstreamLatency(long nanos) {
-        double seconds = nanos / 1e9;
-        int bucket = 0;
-        while (bucket < LATENCY_BOUNDS.length - 1 && seconds > LATENCY_BOUNDS[bucket]) {
-            bucket++;
-        }
-        counters.add(LATENCY_BUCKETS + bucket, 1);
-        counters.add(LATENCY_MICROS, nanos / 1000);
+        upstreamLatency.observe(nanos / 1e9);
     }
 
     /** Returns the content type of what {@link #write} writes. */
