@@ -71,7 +71,7 @@ public final class ProxyMetrics {
             responses.labelValues(Integer.toString(status), status / 100 + "xx").inc();
             return;
         }
-        CounterDataPoint point = byStatus.getPlain(status);
+        CounterDataPoint point = byStatus.getAcquire(status);
         if (point == null) {
             // Threads racing here get the same data point from the counter: the slot is only a shortcut.
             point = responses.labelValues(Integer.toString(status), status / 100 + "xx");
