@@ -10,7 +10,7 @@ import sys
 
 results, out, seconds, jopts = sys.argv[1:5]
 jmh_file = sys.argv[5] if len(sys.argv) > 5 else None
-R, W, idle, load, meta, warmed = {}, {}, None, {}, {}, {}
+R, W, idle, load, meta, warmed, wscpu = {}, {}, None, {}, {}, {}, {}
 for line in open(results, encoding="utf-8"):
     kind, key, value = line.rstrip("\n").split("\t", 2)
     if kind == "wrk":
@@ -20,6 +20,9 @@ for line in open(results, encoding="utf-8"):
             W[key] = json.loads(value)
         except ValueError:
             W[key] = {}
+    elif kind == "wscpu":
+        ticks, hz, secs = (float(x) for x in value.split())
+        wscpu[key] = ticks / hz  # the proxy's CPU seconds during that echo run
     elif kind == "meta":
         meta[key] = value
     elif kind == "load":
@@ -29,7 +32,12 @@ for line in open(results, encoding="utf-8"):
     else:
         idle = (key, value.split())
 
-targets = ["direct", "codermon", "netty-floor", "squid", "tinyproxy", "haproxy"]
+# codermon-before: BENCH_BASELINE_JAR, an earlier build of the proxy run beside this one.
+before = any(k.endswith(",codermon-before") for k in R) or "codermon-before" in W
+targets = ["direct", "codermon"] + (["codermon-before"] if before else []) + ["netty-floor", "squid", "tinyproxy",
+                                                                              "haproxy"]
+# A run with BENCH_TARGETS reports only the targets it measured.
+targets = [t for t in targets if not R or any(k.endswith("," + t) for k in R)] or targets
 RPS, P50, P99, MBPS, BAD, CPU, BUSY = range(7)
 
 
@@ -55,10 +63,13 @@ p(f"warm-up of every target. Proxy JVM options: `{jopts}`.")
 JIT_STATE = {"settled": "", "still-compiling": " (its JIT still compiling when the rounds ran out)",
              "unchecked": " (its JIT not checked)"}
 jvm_warm = [f"{t} {warmed[t][0]} s" + JIT_STATE.get(warmed[t][1] if len(warmed[t]) > 1 else "", "")
-            for t in ("codermon", "netty-floor") if t in warmed]
+            for t in ("codermon", "codermon-before", "netty-floor") if t in warmed]
 if jvm_warm:
     p(f"The JVM targets were warmed on until their JIT settled (a 10 s round adding under 0.1 s of compile")
     p(f"time) or BENCH_JIT_ROUNDS more rounds ran out: {', '.join(jvm_warm)} in all.")
+if int(meta.get("throughput_rounds", "1")) > 1:
+    p(f"The 50-connection and 1 MiB runs took {meta['throughput_rounds']} rounds, targets taking turns; each row is "
+      f"the target's median round by CPU per request.")
 if load:
     p(f"Load average (1, 5, 15 min) when measuring began: {load.get('start', '?')}; at the end: "
       f"{load.get('end', '?')} (a quiet machine reads about 0; other work running meanwhile skews the ratios).")
@@ -76,6 +87,9 @@ p("CPU µs per request is the user and system time of the target's own processes
 p("nginx's) divided by the requests served. netty-floor is `benchmarks/BareNettyRelay`: Netty's HTTP codecs")
 p("on both sides and a relay, with no authentication, routing, limits, access log or metrics, run with the")
 p("proxy's JVM options; it is a reference for what the framework and the JVM cost here, not a product.")
+if before:
+    p("codermon-before is the earlier build given as `BENCH_BASELINE_JAR`, run beside this one on the same store,")
+    p("token and upstreams, warmed and measured the same way; see [Before and after](#before-and-after).")
 p("Codermon and netty-floor reach nginx over a unix socket (as Codermon reaches code-server, which has no")
 p("TCP port); squid, tinyproxy and haproxy over loopback TCP, a somewhat dearer second hop.")
 cf, cc, ch = f('small50', 'netty-floor', CPU), f('small50', 'codermon', CPU), f('small50', 'haproxy', CPU)
@@ -135,8 +149,12 @@ p("| path | round trips/s | ratio to direct | p50 µs | p99 µs |")
 p("| --- | ---: | ---: | ---: | ---: |")
 direct = W.get("direct", {}).get("perSecond", 0)
 for key, label in [("direct", "direct"), ("codermon", "codermon (absolute-form upgrade)"),
-                   ("codermon-connect", "codermon (CONNECT tunnel)"), ("haproxy", "haproxy (reverse proxy)"),
+                   ("codermon-before", "codermon-before (absolute-form upgrade)"),
+                   ("codermon-connect", "codermon (CONNECT tunnel)"),
+                   ("codermon-before-connect", "codermon-before (CONNECT tunnel)"), ("haproxy", "haproxy (reverse proxy)"),
                    ("squid-connect", "squid (CONNECT tunnel)")]:
+    if key.startswith("codermon-before") and key not in W:
+        continue
     j = W.get(key, {})
     p(f"| {label} | {j.get('perSecond', 0)} | {ratio(j.get('perSecond', 0), direct)} | "
       f"{j.get('p50us', '-')} | {j.get('p99us', '-')} |")
@@ -177,6 +195,37 @@ if jmh_file:
         p("")
         p(f"The proxy verifies a token's signature once and then pays {b:.0f} ns per request, "
           f"{a / b:.0f}x less than a signature check per request.")
+    p("")
+if before:
+    p("## Before and after")
+    p("")
+    p("This build (codermon) against the earlier one (codermon-before, `BENCH_BASELINE_JAR`), measured in this")
+    p("run: after / before. Above 1.00x is more for throughput, and more cost for CPU and latency.")
+    p("")
+    p("| figure | codermon | codermon-before | after / before |")
+    p("| --- | ---: | ---: | ---: |")
+    rows = [("small50", RPS, "small responses, 50 connections: requests/s", "{:.0f}"),
+            ("small50", CPU, "small responses, 50 connections: CPU µs per request", "{:.1f}"),
+            ("small50", P99, "small responses, 50 connections: p99 ms", "{:.2f}"),
+            ("small1", P50, "small responses, 1 connection: p50 ms", "{:.3f}"),
+            ("small1", P99, "small responses, 1 connection: p99 ms", "{:.3f}"),
+            ("big8", MBPS, "1 MiB bodies, 8 connections: MiB/s", "{:.0f}"),
+            ("big8", CPU, "1 MiB bodies, 8 connections: CPU µs per request", "{:.0f}")]
+    for scenario, i, label, fmt in rows:
+        if f"{scenario},codermon" in R and f"{scenario},codermon-before" in R:
+            a, b = f(scenario, "codermon", i), f(scenario, "codermon-before", i)
+            p(f"| {label} | {fmt.format(a)} | {fmt.format(b)} | {ratio(a, b)} |")
+    for key, label in [("codermon", "WebSocket echo, absolute-form upgrade"), ("codermon-connect", "WebSocket echo, CONNECT tunnel")]:
+        other = key.replace("codermon", "codermon-before", 1)
+        for field, unit in [("perSecond", "round trips/s"), ("p99us", "p99 µs")]:
+            a = W.get(key, {}).get(field, 0)
+            b = W.get(other, {}).get(field, 0)
+            if a and b:
+                p(f"| {label}: {unit} | {a} | {b} | {ratio(float(a), float(b))} |")
+        trips = [W.get(k, {}).get("perSecond", 0) * float(seconds) for k in (key, other)]
+        if all(trips) and key in wscpu and other in wscpu:
+            a, b = (1e6 * wscpu[k] / n for k, n in zip((key, other), trips))
+            p(f"| {label}: proxy CPU µs per round trip | {a:.1f} | {b:.1f} | {ratio(a, b)} |")
     p("")
 # --- targets (issue 3), judged from the figures above ---
 def verdict(ok):

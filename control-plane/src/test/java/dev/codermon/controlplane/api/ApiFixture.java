@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Assertions;
 
 /** Builds the real app over a real SQLite store, a fake runtime and test keys. */
 final class ApiFixture implements AutoCloseable {
@@ -35,6 +37,8 @@ final class ApiFixture implements AutoCloseable {
     final Path workspacesDir;
     final WorkspaceService workspaces;
     final Javalin app;
+    /** Every response of the app, checked against the OpenAPI description when the fixture closes. */
+    final DocumentedResponses responses;
 
     ApiFixture(Path tempDir) {
         this(tempDir, PolicySettings.defaults());
@@ -49,6 +53,7 @@ final class ApiFixture implements AutoCloseable {
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
                 new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
                         Clock.systemUTC()), workspaces);
+        responses = DocumentedResponses.attach(app);
     }
 
     static Response post(HttpClient client, String path, String bearer, String json) {
@@ -97,5 +102,7 @@ final class ApiFixture implements AutoCloseable {
     @Override
     public void close() {
         store.close();
+        Assertions.assertEquals(Set.of(), responses.undocumented(),
+                "responses whose status openapi.json does not list for their operation");
     }
 }

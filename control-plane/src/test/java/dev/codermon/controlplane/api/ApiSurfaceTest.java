@@ -117,6 +117,25 @@ class ApiSurfaceTest {
     }
 
     @Test
+    void every_response_is_checked_against_the_statuses_the_description_lists() {
+        fixture = new ApiFixture(tempDir);
+        JavalinTest.test(fixture.app, (server, client) -> {
+            assertEquals(404, ApiFixture.get(client, "/api/workspaces/nope", fixture.tokens.tokenFor("alice")).code());
+            assertEquals(401, ApiFixture.get(client, "/api/me", null).code());
+            assertEquals(404, ApiFixture.get(client, "/api/nothing-here", ApiFixture.ADMIN_KEY).code());
+        });
+        assertEquals(Set.of("GET /api/me 401", "GET /api/workspaces/{id} 404"), fixture.responses.seen(),
+                "responses to described operations are recorded by template; others are not");
+        assertEquals(Set.of(), fixture.responses.undocumented());
+        fixture.responses.record("GET", "/api/workspaces/some-id", 418);
+        fixture.responses.record("POST", "/api/tokens", 200);
+        assertEquals(Set.of("GET /api/workspaces/{id} 418", "POST /api/tokens 200"), fixture.responses.undocumented());
+        fixture.responses.record("PUT", "/api/tokens", 418);
+        assertEquals(2, fixture.responses.undocumented().size(), "a method the description lacks is ApiSurfaceTest's");
+        fixture.responses.clear();
+    }
+
+    @Test
     void a_foreign_host_header_is_refused_before_anything_else() {
         fixture = new ApiFixture(tempDir);
         String alice = fixture.tokens.tokenFor("alice");

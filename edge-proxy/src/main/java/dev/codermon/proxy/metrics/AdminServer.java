@@ -20,7 +20,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class AdminServer implements AutoCloseable {
 
-    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String TEXT = "text/plain; charset=utf-8";
     /** 421 Misdirected Request: this server is not the one the request's Host names. */
     private static final int MISDIRECTED = 421;
@@ -46,7 +45,7 @@ public final class AdminServer implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
         AdminHostGuard guard = new AdminHostGuard(allowedHosts, server.getAddress().getPort());
         server.createContext("/metrics", guarded(guard, exchange ->
-                respond(exchange, 200, PROMETHEUS_TEXT, metrics.render())));
+                respond(exchange, 200, metrics.contentType(), metrics.render())));
         server.createContext("/healthz", guarded(guard, exchange -> {
             boolean ok = healthy.getAsBoolean();
             respond(exchange, ok ? 200 : 503, TEXT, ok ? "ok\n" : "draining\n");
