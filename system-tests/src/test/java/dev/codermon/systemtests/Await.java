@@ -10,6 +10,13 @@ final class Await {
 
     private static final Duration POLL = Duration.ofMillis(200);
 
+    /** Thrown by a polled value when waiting longer is pointless (the process it waits for has exited). */
+    static final class Abort extends RuntimeException {
+        Abort(String message) {
+            super(message);
+        }
+    }
+
     private Await() {
     }
 
@@ -30,6 +37,8 @@ final class Await {
                 if (done.test(last)) {
                     return last;
                 }
+            } catch (Abort e) {
+                throw new AssertionError(what + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 error = e;
             }

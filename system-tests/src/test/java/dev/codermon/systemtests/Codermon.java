@@ -70,13 +70,33 @@ final class Codermon implements AutoCloseable {
     /** Makes an instance whose control plane talks to this daemon (dockerHost: DOCKER_HOST, null: the default). */
     static Codermon create(String name, Docker docker, String dockerHost) {
         try {
-            Codermon c = new Codermon(name, Files.createTempDirectory("codermon-" + name + "."), docker);
+            Codermon c = new Codermon(name, shortTempDir(name), docker);
             if (dockerHost != null) {
                 c.env.put("DOCKER_HOST", dockerHost);
             }
             return c;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Makes /tmp/cm-NAME-XXXXXX: short, since the workspaces' unix socket paths under it must stay within
+     * the 107 bytes a socket path may have.
+     */
+    static Path shortTempDir(String name) throws IOException {
+        String tag = name.replaceAll("IT$", "").toLowerCase(java.util.Locale.ROOT);
+        for (int i = 0; ; i++) {
+            String suffix = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 30, 1L << 31), 36);
+            try {
+                return Files.createDirectory(Path.of("/tmp", "cm-" + tag + "-" + suffix),
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (i > 10) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -108,26 +128,32 @@ final class Codermon implements AutoCloseable {
         controlPlane = launch("control-plane", Tools.controlPlaneJar());
         Process cp = controlPlane;
         Api api = new Api(this);
-        Await.condition("the control plane answers /healthz on " + cpUrl() + tail("control-plane"),
-                Duration.ofSeconds(60), () -> {
-                    if (!cp.isAlive()) {
-                        throw new IllegalStateException("control plane exited with " + cp.exitValue());
-                    }
-                    return api.healthz() == 200;
-                });
+        try {
+            Await.condition("the control plane answers /healthz on " + cpUrl(), Duration.ofSeconds(60), () -> {
+                if (!cp.isAlive()) {
+                    throw new Await.Abort("the control plane exited with " + cp.exitValue());
+                }
+                return api.healthz() == 200;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + tail("control-plane"), e);
+        }
     }
 
     /** Starts the proxy and waits up to 30 s for its port. */
     void startProxy() {
         proxy = launch("edge-proxy", Tools.edgeProxyJar());
         Process p = proxy;
-        Await.condition("the proxy listens on 127.0.0.1:" + proxyPort + tail("edge-proxy"), Duration.ofSeconds(30),
-                () -> {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException("proxy exited with " + p.exitValue());
-                    }
-                    return Host.listening(proxyPort);
-                });
+        try {
+            Await.condition("the proxy listens on 127.0.0.1:" + proxyPort, Duration.ofSeconds(30), () -> {
+                if (!p.isAlive()) {
+                    throw new Await.Abort("the proxy exited with " + p.exitValue());
+                }
+                return Host.listening(proxyPort);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + tail("edge-proxy"), e);
+        }
     }
 
     /** Kills the control plane at once (kill -9) and waits until it is gone. */
