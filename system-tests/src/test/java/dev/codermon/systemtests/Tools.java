@@ -81,7 +81,7 @@ final class Tools {
     /** Returns vite's launcher, installed by scripts/test into $CODERMON_TOOLS/vite-7. */
     static Path vite() {
         return existing(toolsDir().resolve("vite-7/node_modules/vite/bin/vite.js"),
-                "scripts/test installs vite@7 there (scripts/lib/apps-deps.sh)");
+                "scripts/test installs vite@7 there (ensure_apps_deps in scripts/lib/system-tests.sh)");
     }
 
     /** Returns Debian's Python, where python3-flask, -fastapi, -uvicorn and -websockets live. */
