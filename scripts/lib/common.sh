@@ -192,48 +192,6 @@ stop_recorded_workspaces() {
   done < <(recorded_workspaces "$1")
 }
 
-# workspace_upstream DB HOST: prints the unix socket code-server listens on and the runtime reference
-# (container name or process id) of the workspace at HOST, space-separated; nothing if it has no record.
-workspace_upstream() {
-  python3 - "$1" "$2" <<'PY' 2>/dev/null
-import sqlite3, sys
-r = sqlite3.connect(sys.argv[1]).execute(
-    "SELECT upstream_socket, runtime_ref FROM workspaces WHERE hostname = ?", (sys.argv[2],)).fetchone()
-if r:
-    print(r[0] or "", r[1] or "")
-PY
-}
-
-# workspace_tcp_listeners REF: the TCP listeners on this host that belong to the workspace whose runtime
-# reference is REF, space-separated: the ports its container publishes, or the sockets its local
-# code-server's process tree listens on. Empty when code-server listens on its unix socket alone.
-workspace_tcp_listeners() {
-  local ref=$1
-  if [[ "$ref" =~ ^[0-9]+$ ]]; then
-    kill -0 "$ref" 2>/dev/null || { echo "no-process-$ref"; return; }
-    local pids=() queue=("$ref") p k
-    while ((${#queue[@]})); do
-      p=${queue[0]}; queue=("${queue[@]:1}"); pids+=("$p")
-      for k in $(ps -o pid= --ppid "$p" 2>/dev/null); do queue+=("$k"); done
-    done
-    ss -Hltnp 2>/dev/null | grep -E "pid=($(IFS='|'; echo "${pids[*]}"))," | awk '{print $4}' | sort -u | tr '\n' ' '
-  else
-    docker container inspect "$ref" >/dev/null 2>&1 || { echo "no-container-$ref"; return; }
-    docker port "$ref" 2>/dev/null | tr '\n' ' '
-  fi
-}
-
-# socket_closed_to_others SOCK: prints "closed" when another local user (nobody) can neither read the
-# unix socket's path nor connect to it, "open" when it can do either; "no-socket" when SOCK is none,
-# "not-root" when this is not root (runuser needs root, and the answer would mean nothing).
-socket_closed_to_others() {
-  [ "$(id -u)" = 0 ] || { echo not-root; return; }
-  [ -S "$1" ] || { echo no-socket; return; }
-  if runuser -u nobody -- test -r "$1" 2>/dev/null \
-     || runuser -u nobody -- curl -s -o /dev/null --max-time 5 --unix-socket "$1" http://localhost/healthz 2>/dev/null
-  then echo open; else echo closed; fi
-}
-
 # Checks for the end-to-end scripts: one PASS/FAIL line per check, then the tally (checks_done, last).
 passed=0 failed=0
 check() { # check NAME EXPECTED ACTUAL
