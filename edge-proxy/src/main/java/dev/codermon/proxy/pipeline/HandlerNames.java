@@ -19,19 +19,12 @@ public final class HandlerNames {
     public static final String ROUTE = "route";
     public static final String FORWARD = "forward";
 
-    public static final String UPSTREAM_CODEC = "upstream-codec";
-    public static final String APP_RETRY = "app-retry";
-    public static final String UPSTREAM_RESPONSE = "upstream-response";
-
     public static final String RELAY = "relay";
 
     /** Client-side handlers that go away when a connection switches to a raw relay, codec last. */
     static final String[] CLIENT_HTTP_HANDLERS = {
         FORWARD, ROUTE, WEBSOCKET_ORIGIN, SESSION, LOGIN, SIGN_IN, CONNECT, PROXY_AUTH, FRAMING, HTTP_CODEC, HEAD_GUARD,
     };
-
-    /** Upstream handlers that go away when a connection switches to a raw relay, codec last. */
-    static final String[] UPSTREAM_HTTP_HANDLERS = {UPSTREAM_RESPONSE, APP_RETRY, UPSTREAM_CODEC};
 
     private HandlerNames() {
     }

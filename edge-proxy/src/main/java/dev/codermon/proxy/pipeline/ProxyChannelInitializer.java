@@ -40,7 +40,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ReadSuspension reads = new ReadSuspension(ch);
         ChannelPipeline p = ch.pipeline();
-        if (!front.addTo(ch, reads)) {
+        ForwardHandler forward = new ForwardHandler(connector, activity, reads, ch);
+        if (!front.addTo(ch, reads, forward.upstream())) {
             return;
         }
         p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
@@ -52,6 +53,6 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         p.addLast(HandlerNames.SESSION, new SessionAuthHandler(access.sessions(), access.revocations(), reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
         p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));
-        p.addLast(HandlerNames.FORWARD, new ForwardHandler(connector, activity, reads));
+        p.addLast(HandlerNames.FORWARD, forward);
     }
 }

@@ -1,11 +1,10 @@
-package dev.codermon.proxy.pipeline;
+package dev.codermon.proxy.upstream;
 
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.ResponseDefences;
-import dev.codermon.proxy.upstream.ActivityRecorder;
-import dev.codermon.proxy.upstream.UpstreamPool;
+import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -14,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -37,10 +37,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     private final UpstreamPool pool;
     private final UpstreamPool.Key key;
-    private final ActivityRecorder activity;
-    private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
+    private final ArrayDeque<ForwardedRequest> exchanges = new ArrayDeque<>();
     private Channel client;
-    private ForwardHandler forward;
+    private UpstreamLink link;
     private ChannelHandlerContext ctx;
     private boolean responseStarted;
     private boolean informational;
@@ -50,20 +49,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     /** Exchanges this connection has carried to their end: more than none means it is a reused one. */
     private int completed;
 
-    /**
-     * What the response handler must remember about one forwarded request.
-     *
-     * @param retry the request again, if it may be sent once more on a new connection (idempotent, no
-     *              body), or null
-     */
-    private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry, ResponseDefences defences) {
-    }
-
-    UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key, ActivityRecorder activity) {
+    UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key) {
         this.pool = pool;
         this.key = key;
-        this.activity = activity;
     }
 
     @Override
@@ -72,9 +60,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Gives the upstream connection to a client connection, until {@link #release()} or a close. */
-    void attach(Channel client, ForwardHandler forward) {
+    void attach(Channel client, UpstreamLink link) {
         this.client = client;
-        this.forward = forward;
+        this.link = link;
     }
 
     /**
@@ -85,7 +73,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      */
     boolean release() {
         client = null;
-        forward = null;
+        link = null;
         if (ctx == null || !reusable || writingRequest || switching || informational || responseStarted
                 || !exchanges.isEmpty()) {
             return false;
@@ -94,18 +82,12 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         return pool.release(key, ctx.channel());
     }
 
-    /**
-     * Records a request about to be written upstream.
-     *
-     * @param keepAlive         whether the client keeps its connection after the response
-     * @param upstreamKeepAlive whether the request, as forwarded, lets the upstream keep the connection
-     * @param defences          what the proxy adds to the response's headers
-     */
-    void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry, ResponseDefences defences) {
-        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId, retry, defences));
+    /** Records a request about to be written upstream. */
+    void expect(ForwardedRequest forwarded) {
+        exchanges.add(forwarded);
         writingRequest = true;
-        if (!upstreamKeepAlive || webSocket) {
+        if (forwarded.webSocket() || !HttpUtil.isKeepAlive(forwarded.request())) {
+            // The request, as forwarded, does not let the upstream keep the connection.
             reusable = false;
         }
     }
@@ -121,7 +103,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Exchange exchange = exchanges.peek();
+        ForwardedRequest exchange = exchanges.peek();
         if (exchange == null || client == null) {
             // Bytes after a finished exchange, after the upgrade or while pooled: nobody asked for them.
             ReferenceCountUtil.release(msg);
@@ -134,7 +116,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             // Never relay what could not be parsed: the client would frame it differently, or not at all.
             log.debug("{} upstream sent a malformed response: {}", client, object.decoderResult().cause().toString());
             ReferenceCountUtil.release(msg);
-            abandon(ctx, Refusal.UPSTREAM_MALFORMED);
+            abandon(Refusal.UPSTREAM_MALFORMED);
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -147,7 +129,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onResponseHead(ChannelHandlerContext ctx, Exchange exchange, HttpResponse response) {
+    private void onResponseHead(ChannelHandlerContext ctx, ForwardedRequest exchange, HttpResponse response) {
         int code = response.status().code();
         informational = code >= 100 && code < 200 && code != 101;
         switching = code == 101 && exchange.webSocket() && HopByHopHeaders.isWebSocketUpgrade(response.headers());
@@ -179,13 +161,13 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         write(ctx, response);
     }
 
-    private static boolean needsFraming(HttpResponse response, Exchange exchange) {
+    private static boolean needsFraming(HttpResponse response, ForwardedRequest exchange) {
         int code = response.status().code();
-        return !exchange.head() && code != 204 && code != 304
+        return !HttpMethod.HEAD.equals(exchange.request().method()) && code != 204 && code != 304
                 && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response);
     }
 
-    private void onResponseEnd(ChannelHandlerContext ctx, Exchange exchange) {
+    private void onResponseEnd(ChannelHandlerContext ctx, ForwardedRequest exchange) {
         if (informational) {
             informational = false;
             return;
@@ -194,16 +176,14 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         responseStarted = false;
         completed++;
         if (switching) {
-            client.flush();
-            log.debug("{} switching to WebSocket relay", client);
-            WebSocketSwitch.apply(client, ctx.channel(), activity, exchange.workspaceId());
+            link.upgraded(ctx.channel(), exchange.route().workspaceId());
             return;
         }
         if (!exchange.keepAlive()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         if (exchanges.isEmpty()) {
-            forward.responsesDone();
+            link.responsesDone();
         }
     }
 
@@ -229,8 +209,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (forward != null) {
-            forward.upstreamWritabilityChanged(ctx.channel().isWritable());
+        if (link != null) {
+            link.upstreamWritabilityChanged(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -244,7 +224,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
      * Gives up on the upstream: the client gets the refusal if no response to it has started, else its
      * connection is cut (a partly relayed response must never look complete); both connections close.
      */
-    void abandon(ChannelHandlerContext ctx, Refusal refusal) {
+    void abandon(Refusal refusal) {
         failClient(refusal);
         exchanges.clear();
         responseStarted = false;
@@ -272,15 +252,16 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelInactive();
             return;
         }
-        Exchange pending = exchanges.peek();
-        if (pending != null && pending.retry() != null && exchanges.size() == 1 && completed > 0
+        ForwardedRequest pending = exchanges.peek();
+        if (pending != null && RetryableRequests.isRetryable(pending.request(), pending.webSocket())
+                && exchanges.size() == 1 && completed > 0
                 && !responseStarted && !informational && !writingRequest && client.isActive()) {
             // A reused keep-alive connection that the upstream closed as the request went out (its idle
             // timeout met the request): the request cannot have been acted on, so it goes once more, on
             // a new connection, as RFC 9110 section 9.2.2 allows for idempotent requests.
             log.debug("{} reused upstream connection closed before answering; retrying on a new one", client);
             exchanges.clear();
-            forward.retryOnNewConnection(ctx.channel(), pending.retry());
+            link.retryOnNewConnection(ctx.channel(), pending);
             ctx.fireChannelInactive();
             return;
         }
@@ -288,7 +269,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             failClient(Refusal.UPSTREAM_DOWN);
         }
         exchanges.clear();
-        forward.backendClosed(ctx.channel());
+        link.backendClosed(ctx.channel());
         ctx.fireChannelInactive();
     }
 

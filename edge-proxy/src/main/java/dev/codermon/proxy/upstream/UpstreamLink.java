@@ -1,0 +1,285 @@
+package dev.codermon.proxy.upstream;
+
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.http.ErrorResponses;
+import dev.codermon.proxy.http.Refusal;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns one client connection's side toward its upstreams: the one backend connection it uses at a time
+ * (kept while requests go to the same workspace, taken from and given back to the event loop's
+ * {@link UpstreamPool}, opened only when the pool has none), the messages waiting while it connects or
+ * before switching upstream until the responses already requested have arrived, and the one retry of a
+ * request whose reused connection closed unanswered. Speaks back to the client connection only through
+ * its {@link UpstreamListener}. Used on the client's event loop only.
+ */
+public final class UpstreamLink {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamLink.class);
+
+    private final UpstreamConnector connector;
+    private final UpstreamPool pool;
+    private final Channel client;
+    private final UpstreamListener listener;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+
+    private Channel backend;
+    private Route backendRoute;
+    private UpstreamResponseHandler responses;
+    private boolean connecting;
+    private boolean awaitingResponses;
+    /** Whether something was written to the backend since its last flush. */
+    private boolean unflushed;
+
+    UpstreamLink(UpstreamConnector connector, UpstreamPool pool, Channel client, UpstreamListener listener) {
+        this.connector = connector;
+        this.pool = pool;
+        this.client = client;
+        this.listener = listener;
+    }
+
+    /** Sends a {@link ForwardedRequest} or a piece of its body upstream, in order, once the upstream is ready. */
+    public void send(Object msg) {
+        if (connecting || awaitingResponses) {
+            waiting.add(msg);
+        } else {
+            dispatch(msg);
+        }
+    }
+
+    /** Flushes what was written upstream since the last flush. */
+    public void flush() {
+        if (unflushed && backend != null) {
+            unflushed = false;
+            backend.flush();
+        }
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof ForwardedRequest forwarded) {
+            route(forwarded);
+        } else if (msg instanceof HttpContent content && backend != null && backend.isActive()) {
+            write(content);
+        } else {
+            // The body of a request whose upstream went away: nothing can take it any more.
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void route(ForwardedRequest forwarded) {
+        if (!client.isActive()) {
+            ReferenceCountUtil.release(forwarded.request());
+            return;
+        }
+        boolean usable = backend != null && backend.isActive();
+        if (usable && sameUpstream(backendRoute, forwarded.route())) {
+            forward(forwarded);
+        } else if (usable && responses.inFlight() > 0) {
+            awaitingResponses = true;
+            waiting.addFirst(forwarded);
+            listener.upstreamPending(true);
+        } else {
+            releaseBackend();
+            UpstreamPool.Key key = keyOf(forwarded.route());
+            Channel pooled = pool.acquire(key);
+            if (pooled != null) {
+                attach(pooled, forwarded.route(), UpstreamConnector.responseHandlerOf(pooled));
+                forward(forwarded);
+            } else {
+                connect(forwarded, key);
+            }
+        }
+    }
+
+    /** Returns whether two routes lead to the same upstream socket of the same workspace. */
+    private static boolean sameUpstream(Route a, Route b) {
+        return a != null && a.upstreamSocket().equals(b.upstreamSocket()) && a.workspaceId().equals(b.workspaceId());
+    }
+
+    private static UpstreamPool.Key keyOf(Route route) {
+        return new UpstreamPool.Key(route.workspaceId(), route.upstreamSocket());
+    }
+
+    private void attach(Channel channel, Route route, UpstreamResponseHandler handler) {
+        handler.attach(client, this);
+        backend = channel;
+        backendRoute = route;
+        responses = handler;
+        channel.config().setAutoRead(client.isWritable());
+    }
+
+    private void connect(ForwardedRequest forwarded, UpstreamPool.Key key) {
+        connecting = true;
+        waiting.addFirst(forwarded);
+        listener.upstreamPending(true);
+        UpstreamResponseHandler handler = new UpstreamResponseHandler(pool, key);
+        handler.attach(client, this);
+        ChannelFuture future = connector.connect(client, forwarded.route(), handler);
+        backend = future.channel();
+        backendRoute = forwarded.route();
+        responses = handler;
+        future.addListener((ChannelFutureListener) this::connected);
+    }
+
+    private void connected(ChannelFuture future) {
+        if (future.channel() != backend) {
+            return;
+        }
+        connecting = false;
+        if (!future.isSuccess()) {
+            Refusal refusal = future.cause() instanceof ConnectTimeoutException
+                    ? Refusal.UPSTREAM_TIMEOUT : Refusal.UPSTREAM_DOWN;
+            log.debug("{} upstream {} of {} failed: {}", client, backendRoute.upstreamSocket(),
+                    backendRoute.workspaceId(), future.cause().toString());
+            backend = null;
+            releaseWaiting();
+            ErrorResponses.sendAndClose(client, refusal);
+            return;
+        }
+        if (!client.isActive()) {
+            releaseBackend();
+            return;
+        }
+        resumeWaiting();
+    }
+
+    private void resumeWaiting() {
+        listener.upstreamPending(false);
+        Object msg;
+        while (!connecting && !awaitingResponses && (msg = waiting.poll()) != null) {
+            dispatch(msg);
+        }
+        flush();
+    }
+
+    private void forward(ForwardedRequest forwarded) {
+        responses.expect(forwarded);
+        write(forwarded.request());
+    }
+
+    private void write(Object msg) {
+        // No promise per message: a failed write reaches the upstream's exceptionCaught, which closes it.
+        backend.write(msg, backend.voidPromise());
+        unflushed = true;
+        if (!backend.isWritable()) {
+            listener.upstreamFull(true);
+        }
+        if (msg instanceof LastHttpContent) {
+            responses.requestWritten();
+            // Not only at read complete: a request can end here after an asynchronous route lookup.
+            flush();
+        }
+    }
+
+    /**
+     * Answers 504 and closes both connections if a forwarded request is still waiting for its response
+     * head (called when the client connection went idle).
+     *
+     * @return whether it did; if not, the caller closes the connection itself
+     */
+    public boolean timeOut() {
+        if (backend == null || responses == null || !responses.awaitingResponseHead()) {
+            return false;
+        }
+        log.debug("{} upstream {} did not answer in time", client, backendRoute.workspaceId());
+        responses.abandon(Refusal.UPSTREAM_TIMEOUT);
+        return true;
+    }
+
+    /** Re-routes the client's read pausing when the client's own write buffer crosses a water mark. */
+    public void clientWritabilityChanged() {
+        if (backend != null) {
+            backend.config().setAutoRead(client.isWritable());
+        }
+    }
+
+    /** Ends the link as the client connection closes: the backend goes back to the pool if it may. */
+    public void close() {
+        releaseBackend();
+        releaseWaiting();
+    }
+
+    /** Drops what waits, as the client connection switched to a relay that now owns the backend. */
+    public void handOver() {
+        releaseWaiting();
+    }
+
+    /**
+     * Sends the one request of a reused upstream connection that closed before answering it once more,
+     * first (head and empty end), on a newly opened connection.
+     */
+    void retryOnNewConnection(Channel channel, ForwardedRequest forwarded) {
+        if (channel != backend) {
+            return;
+        }
+        dropBackend();
+        awaitingResponses = false;
+        waiting.addFirst(LastHttpContent.EMPTY_LAST_CONTENT);
+        connect(forwarded, keyOf(forwarded.route()));
+    }
+
+    /** Called by the response handler when every requested response has been relayed. */
+    void responsesDone() {
+        if (awaitingResponses) {
+            awaitingResponses = false;
+            resumeWaiting();
+        }
+    }
+
+    void upstreamWritabilityChanged(boolean writable) {
+        listener.upstreamFull(!writable);
+    }
+
+    void upgraded(Channel channel, String workspaceId) {
+        listener.upgraded(channel, workspaceId);
+    }
+
+    /** Forgets the upstream connection (its handler no longer reports here) and reads on if it was full. */
+    private void dropBackend() {
+        backend = null;
+        backendRoute = null;
+        responses = null;
+        listener.upstreamFull(false);
+    }
+
+    /** Called by the response handler when its upstream connection has closed. */
+    void backendClosed(Channel channel) {
+        if (channel != backend) {
+            return;
+        }
+        dropBackend();
+        if (awaitingResponses) {
+            awaitingResponses = false;
+            resumeWaiting();
+        }
+    }
+
+    /** Gives the backend connection back to the pool if it may carry another exchange; closes it if not. */
+    private void releaseBackend() {
+        if (backend == null) {
+            return;
+        }
+        Channel channel = backend;
+        boolean pooled = !connecting && responses.release();
+        backendClosed(channel);
+        if (!pooled) {
+            channel.close();
+        }
+    }
+
+    private void releaseWaiting() {
+        Object msg;
+        while ((msg = waiting.poll()) != null) {
+            ReferenceCountUtil.release(msg instanceof ForwardedRequest forwarded ? forwarded.request() : msg);
+        }
+    }
+}
