@@ -75,7 +75,7 @@ final class ConnectHandler extends RequestStageHandler {
             return;
         }
         if (authenticated.principal() != null) {
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
+            Exchanges.annotate(ctx.channel(), request, authenticated.principal().user(), null);
         }
         Tunnel tunnel = new Tunnel(target.host(), target.port());
         log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),
@@ -108,7 +108,7 @@ final class ConnectHandler extends RequestStageHandler {
                 answer(ctx, request, ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false), true);
                 return;
             }
-            ExchangeTracker.answer(ctx.channel(), request, established(), false)
+            Exchanges.answer(ctx.channel(), request, established(), false)
                     .addListener((ChannelFutureListener) written -> {
                         if (!written.isSuccess()) {
                             ctx.close();

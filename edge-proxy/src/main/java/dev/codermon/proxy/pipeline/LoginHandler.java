@@ -115,11 +115,11 @@ final class LoginHandler extends PausingStageHandler {
             Refusal closed = routes.check(route, principal, app);
             if (closed != null) {
                 log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
-                ExchangeTracker.annotate(ctx.channel(), request, principal.user(), null);
+                Exchanges.annotate(ctx.channel(), request, principal.user(), null);
                 refuse(ctx, request, closed);
                 return;
             }
-            ExchangeTracker.annotate(ctx.channel(), request, principal.user(), route.get().workspaceId());
+            Exchanges.annotate(ctx.channel(), request, principal.user(), route.get().workspaceId());
             handOff(ctx, authenticated, principal, host, returnPath);
         });
     }

@@ -66,7 +66,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String workspaceId,
             Refusal refusal) {
         if (authenticated.principal() != null) {
-            ExchangeTracker.annotate(ctx.channel(), authenticated.request(), authenticated.principal().user(),
+            Exchanges.annotate(ctx.channel(), authenticated.request(), authenticated.principal().user(),
                     workspaceId);
         }
         refuse(ctx, authenticated.request(), refusal);
@@ -104,11 +104,11 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes the proxy's own answer to the request in its turn ({@link ExchangeTracker#answer}); holds
+     * Writes the proxy's own answer to the request in its turn ({@link Exchanges#answer}); holds
      * later messages until it has been written, or drops them all if it closes the connection.
      */
     final ChannelFuture answer(ChannelHandlerContext ctx, HttpRequest request, HttpResponse answer, boolean close) {
-        ChannelFuture written = ExchangeTracker.answer(ctx.channel(), request, answer, close);
+        ChannelFuture written = Exchanges.answer(ctx.channel(), request, answer, close);
         if (close) {
             closed = true;
             releaseQueued();

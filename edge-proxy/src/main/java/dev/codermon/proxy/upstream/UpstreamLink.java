@@ -1,6 +1,5 @@
 package dev.codermon.proxy.upstream;
 
-import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.Refusal;
 import io.netty.channel.Channel;
@@ -15,12 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one client connection's side toward its upstreams: the one backend connection it uses at a time
- * (kept while requests go to the same workspace, taken from and given back to the event loop's
- * {@link UpstreamPool}, opened only when the pool has none), the messages waiting while it connects or
- * before switching upstream until the responses already requested have arrived, and the one retry of a
- * request whose reused connection closed unanswered. Speaks back to the client connection only through
- * its {@link UpstreamListener}. Used on the client's event loop only.
+ * Owns a client connection's side toward its upstreams: the one backend connection in use (kept while
+ * requests go to the same workspace, taken from and given back to the event loop's {@link UpstreamPool}),
+ * the messages waiting while it connects or earlier responses are awaited, and the one retry of a request
+ * whose reused connection closed unanswered. Speaks back only through its {@link UpstreamListener}.
  */
 public final class UpstreamLink {
 
@@ -33,7 +30,7 @@ public final class UpstreamLink {
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
 
     private Channel backend;
-    private Route backendRoute;
+    /** The backend's response handler, which knows the backend's pool key. */
     private UpstreamResponseHandler responses;
     private boolean connecting;
     private boolean awaitingResponses;
@@ -81,40 +78,28 @@ public final class UpstreamLink {
             return;
         }
         boolean usable = backend != null && backend.isActive();
-        if (usable && sameUpstream(backendRoute, forwarded.route())) {
-            forward(forwarded);
+        if (usable && responses.key.leadsTo(forwarded.route())) {
+            responses.expect(forwarded);
+            write(forwarded.request());
         } else if (usable && responses.inFlight() > 0) {
             awaitingResponses = true;
             waiting.addFirst(forwarded);
             listener.upstreamPending(true);
         } else {
             releaseBackend();
-            UpstreamPool.Key key = keyOf(forwarded.route());
+            UpstreamPool.Key key = UpstreamPool.Key.of(forwarded.route());
             Channel pooled = pool.acquire(key);
             if (pooled != null) {
-                attach(pooled, forwarded.route(), UpstreamConnector.responseHandlerOf(pooled));
-                forward(forwarded);
+                backend = pooled;
+                responses = UpstreamConnector.responseHandlerOf(pooled);
+                responses.attach(client, this);
+                pooled.config().setAutoRead(client.isWritable());
+                responses.expect(forwarded);
+                write(forwarded.request());
             } else {
                 connect(forwarded, key);
             }
         }
-    }
-
-    /** Returns whether two routes lead to the same upstream socket of the same workspace. */
-    private static boolean sameUpstream(Route a, Route b) {
-        return a != null && a.upstreamSocket().equals(b.upstreamSocket()) && a.workspaceId().equals(b.workspaceId());
-    }
-
-    private static UpstreamPool.Key keyOf(Route route) {
-        return new UpstreamPool.Key(route.workspaceId(), route.upstreamSocket());
-    }
-
-    private void attach(Channel channel, Route route, UpstreamResponseHandler handler) {
-        handler.attach(client, this);
-        backend = channel;
-        backendRoute = route;
-        responses = handler;
-        channel.config().setAutoRead(client.isWritable());
     }
 
     private void connect(ForwardedRequest forwarded, UpstreamPool.Key key) {
@@ -125,7 +110,6 @@ public final class UpstreamLink {
         handler.attach(client, this);
         ChannelFuture future = connector.connect(client, forwarded.route(), handler);
         backend = future.channel();
-        backendRoute = forwarded.route();
         responses = handler;
         future.addListener((ChannelFutureListener) this::connected);
     }
@@ -138,8 +122,8 @@ public final class UpstreamLink {
         if (!future.isSuccess()) {
             Refusal refusal = future.cause() instanceof ConnectTimeoutException
                     ? Refusal.UPSTREAM_TIMEOUT : Refusal.UPSTREAM_DOWN;
-            log.debug("{} upstream {} of {} failed: {}", client, backendRoute.upstreamSocket(),
-                    backendRoute.workspaceId(), future.cause().toString());
+            log.debug("{} upstream {} of {} failed: {}", client, responses.key.socketPath(),
+                    responses.key.workspaceId(), future.cause().toString());
             backend = null;
             releaseWaiting();
             ErrorResponses.sendAndClose(client, refusal);
@@ -161,11 +145,6 @@ public final class UpstreamLink {
         flush();
     }
 
-    private void forward(ForwardedRequest forwarded) {
-        responses.expect(forwarded);
-        write(forwarded.request());
-    }
-
     private void write(Object msg) {
         // No promise per message: a failed write reaches the upstream's exceptionCaught, which closes it.
         backend.write(msg, backend.voidPromise());
@@ -180,17 +159,12 @@ public final class UpstreamLink {
         }
     }
 
-    /**
-     * Answers 504 and closes both connections if a forwarded request is still waiting for its response
-     * head (called when the client connection went idle).
-     *
-     * @return whether it did; if not, the caller closes the connection itself
-     */
+    /** Answers 504 and closes both connections if a request awaits its response head; returns whether it did. */
     public boolean timeOut() {
         if (backend == null || responses == null || !responses.awaitingResponseHead()) {
             return false;
         }
-        log.debug("{} upstream {} did not answer in time", client, backendRoute.workspaceId());
+        log.debug("{} upstream {} did not answer in time", client, responses.key.workspaceId());
         responses.abandon(Refusal.UPSTREAM_TIMEOUT);
         return true;
     }
@@ -213,10 +187,7 @@ public final class UpstreamLink {
         releaseWaiting();
     }
 
-    /**
-     * Sends the one request of a reused upstream connection that closed before answering it once more,
-     * first (head and empty end), on a newly opened connection.
-     */
+    /** Sends a reused connection's one unanswered request once more (head, empty end) on a new connection. */
     void retryOnNewConnection(Channel channel, ForwardedRequest forwarded) {
         if (channel != backend) {
             return;
@@ -224,7 +195,7 @@ public final class UpstreamLink {
         dropBackend();
         awaitingResponses = false;
         waiting.addFirst(LastHttpContent.EMPTY_LAST_CONTENT);
-        connect(forwarded, keyOf(forwarded.route()));
+        connect(forwarded, UpstreamPool.Key.of(forwarded.route()));
     }
 
     /** Called by the response handler when every requested response has been relayed. */
@@ -235,18 +206,13 @@ public final class UpstreamLink {
         }
     }
 
-    void upstreamWritabilityChanged(boolean writable) {
-        listener.upstreamFull(!writable);
-    }
-
-    void upgraded(Channel channel, String workspaceId) {
-        listener.upgraded(channel, workspaceId);
+    UpstreamListener listener() {
+        return listener;
     }
 
     /** Forgets the upstream connection (its handler no longer reports here) and reads on if it was full. */
     private void dropBackend() {
         backend = null;
-        backendRoute = null;
         responses = null;
         listener.upstreamFull(false);
     }
@@ -257,10 +223,7 @@ public final class UpstreamLink {
             return;
         }
         dropBackend();
-        if (awaitingResponses) {
-            awaitingResponses = false;
-            resumeWaiting();
-        }
+        responsesDone();
     }
 
     /** Gives the backend connection back to the pool if it may carry another exchange; closes it if not. */

@@ -3,17 +3,12 @@ package dev.codermon.proxy.upstream;
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.ResponseDefences;
-import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,19 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams an upstream's responses back to the client, in request order, and hands the connection over
- * to a raw relay once the upstream accepts a WebSocket upgrade. Runs on the client's event loop.
- *
- * <p>It stays with its upstream connection for that connection's life: while the connection waits in
- * the event loop's {@link UpstreamPool} it has no client, closes the connection on any byte the
- * upstream sends unasked, and takes it out of the pool when the upstream hangs up.
+ * Streams an upstream's responses back to the client, in request order, and has the connection switched
+ * to a raw relay once the upstream accepts a WebSocket upgrade. Runs on the client's event loop. It stays
+ * with its upstream connection for life: while that waits in the {@link UpstreamPool} it has no client,
+ * closes it on any byte the upstream sends unasked, and takes it out of the pool when the upstream hangs up.
  */
 final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamResponseHandler.class);
 
     private final UpstreamPool pool;
-    private final UpstreamPool.Key key;
+    final UpstreamPool.Key key;
     private final ArrayDeque<ForwardedRequest> exchanges = new ArrayDeque<>();
     private Channel client;
     private UpstreamLink link;
@@ -66,10 +59,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Hands the idle upstream connection back to the pool, if it may carry another exchange: every
-     * request was sent whole and answered whole, both kept the connection alive, none upgraded.
-     *
-     * @return whether the pool took it; if not, the caller closes it
+     * Hands the idle connection back to the pool if it may carry another exchange (every request sent and
+     * answered whole, both kept alive, none upgraded); returns whether the pool took it, else the caller closes it.
      */
     boolean release() {
         client = null;
@@ -86,10 +77,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     void expect(ForwardedRequest forwarded) {
         exchanges.add(forwarded);
         writingRequest = true;
-        if (forwarded.webSocket() || !HttpUtil.isKeepAlive(forwarded.request())) {
-            // The request, as forwarded, does not let the upstream keep the connection.
-            reusable = false;
-        }
+        reusable &= forwarded.letsUpstreamKeepAlive();
     }
 
     /** Records that the current request's last content was written upstream. */
@@ -139,32 +127,16 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        boolean unframed = !informational && needsFraming(response, exchange);
+        boolean unframed = !informational && exchange.needsFraming(response);
         if (!informational && (unframed || !HttpUtil.isKeepAlive(response))) {
             // The upstream closes after this one (or ends the body by closing): not for the pool.
             reusable = false;
         }
         if (!switching) {
-            HopByHopHeaders.strip(response.headers(), false);
-            if (!informational) {
-                exchange.defences().apply(response.headers());
-            }
-            if (!exchange.keepAlive()) {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
-            if (unframed) {
-                // A close-delimited body would end the client connection too: re-frame it as chunked.
-                HttpUtil.setTransferEncodingChunked(response, true);
-            }
+            exchange.prepareResponse(response, informational, unframed);
         }
         responseStarted = !informational;
         write(ctx, response);
-    }
-
-    private static boolean needsFraming(HttpResponse response, ForwardedRequest exchange) {
-        int code = response.status().code();
-        return !HttpMethod.HEAD.equals(exchange.request().method()) && code != 204 && code != 304
-                && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response);
     }
 
     private void onResponseEnd(ChannelHandlerContext ctx, ForwardedRequest exchange) {
@@ -176,7 +148,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         responseStarted = false;
         completed++;
         if (switching) {
-            link.upgraded(ctx.channel(), exchange.route().workspaceId());
+            link.listener().upgraded(ctx.channel(), exchange.route().workspaceId());
             return;
         }
         if (!exchange.keepAlive()) {
@@ -210,7 +182,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (link != null) {
-            link.upstreamWritabilityChanged(ctx.channel().isWritable());
+            link.listener().upstreamFull(!ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -220,10 +192,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         return !exchanges.isEmpty() && !responseStarted && !informational;
     }
 
-    /**
-     * Gives up on the upstream: the client gets the refusal if no response to it has started, else its
-     * connection is cut (a partly relayed response must never look complete); both connections close.
-     */
+    /** Gives up on the upstream and closes both connections, answering the client if it can ({@link #failClient}). */
     void abandon(Refusal refusal) {
         failClient(refusal);
         exchanges.clear();
@@ -231,7 +200,10 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Answers the client with the refusal, or cuts its connection if a response to it already began. */
+    /**
+     * Answers the client with the refusal, or cuts its connection if a response to it already began (a
+     * partly relayed response must never look complete).
+     */
     private void failClient(Refusal refusal) {
         if (!client.isActive()) {
             return;
@@ -245,31 +217,25 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        ForwardedRequest pending = exchanges.peek();
         if (client == null) {
             // Closed while idle in the pool (or after it was given up): nobody is waiting on it.
             pool.remove(key, ctx.channel());
             exchanges.clear();
-            ctx.fireChannelInactive();
-            return;
-        }
-        ForwardedRequest pending = exchanges.peek();
-        if (pending != null && RetryableRequests.isRetryable(pending.request(), pending.webSocket())
-                && exchanges.size() == 1 && completed > 0
+        } else if (pending != null && pending.retryable() && exchanges.size() == 1 && completed > 0
                 && !responseStarted && !informational && !writingRequest && client.isActive()) {
-            // A reused keep-alive connection that the upstream closed as the request went out (its idle
-            // timeout met the request): the request cannot have been acted on, so it goes once more, on
-            // a new connection, as RFC 9110 section 9.2.2 allows for idempotent requests.
+            // A reused connection the upstream closed as the request went out (its idle timeout met it): not
+            // acted on, so it goes once more on a new one, as RFC 9110 9.2.2 allows for idempotent requests.
             log.debug("{} reused upstream connection closed before answering; retrying on a new one", client);
             exchanges.clear();
             link.retryOnNewConnection(ctx.channel(), pending);
-            ctx.fireChannelInactive();
-            return;
+        } else {
+            if (pending != null) {
+                failClient(Refusal.UPSTREAM_DOWN);
+            }
+            exchanges.clear();
+            link.backendClosed(ctx.channel());
         }
-        if (!exchanges.isEmpty()) {
-            failClient(Refusal.UPSTREAM_DOWN);
-        }
-        exchanges.clear();
-        link.backendClosed(ctx.channel());
         ctx.fireChannelInactive();
     }
 
