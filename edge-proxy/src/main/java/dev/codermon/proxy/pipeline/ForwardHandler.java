@@ -69,7 +69,8 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter implements Upstr
             log.debug("{} {} {} -> {}", ctx.channel(), request.method(), routed.route().hostname(),
                     routed.route().workspaceId());
         }
-        return new ForwardedRequest(request, routed.route(), routed.keepAlive(), webSocket, routed.defences());
+        return new ForwardedRequest(request, routed.route(), routed.keepAlive(), webSocket, routed.defences(),
+                routed.appPort());
     }
 
     /** Returns the client's address, as said upstream in {@code X-Forwarded-For}; read once per connection. */

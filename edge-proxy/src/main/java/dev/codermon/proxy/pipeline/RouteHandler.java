@@ -181,7 +181,7 @@ final class RouteHandler extends PausingStageHandler {
                 authenticated.tunnel() == null ? target : null);
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request), authenticated.tunnel() != null && authenticated.tunnel().tls(),
-                app == null ? ResponseDefences.forIde(idePath) : appDefences(app)));
+                app == null ? ResponseDefences.forIde(idePath) : appDefences(app), app == null ? -1 : app.port()));
     }
 
     /** Returns an app host's response defences, kept for the last workspace (a connection seldom changes it). */

@@ -1,13 +1,8 @@
 package dev.codermon.proxy.upstream;
 
-import dev.codermon.proxy.http.AppHost;
-import dev.codermon.proxy.http.HopByHopHeaders;
-import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import java.util.Locale;
 
 /** One request sent upstream whose response has not finished, as {@link AppRetryHandler} sees it. */
 final class AppExchange {
@@ -30,33 +25,13 @@ final class AppExchange {
     }
 
     /** Returns what to remember about a request written upstream: {@link #NOT_AN_APP} unless it is for an app port. */
-    static AppExchange of(HttpRequest request) {
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        // An app host begins with its port number; a workspace host never does (it begins with a
-        // workspace name, which starts with a letter): most requests stop here, without parsing.
-        AppHost app = host == null || !startsWithDigit(host) ? null : AppHost.parse(hostOnly(host));
-        if (app == null) {
+    static AppExchange of(ForwardedRequest forwarded) {
+        if (forwarded.appPort() < 0) {
             return NOT_AN_APP;
         }
-        boolean retryable = RetryableRequests.isRetryable(request,
-                HopByHopHeaders.isWebSocketUpgrade(request.headers()));
-        return new AppExchange(app.port(), retryable ? copy(request) : null, HttpMethod.HEAD.equals(request.method()));
-    }
-
-    private static boolean startsWithDigit(String host) {
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c != ' ' && c != '\t') {
-                return c >= '0' && c <= '9';
-            }
-        }
-        return false;
-    }
-
-    private static String hostOnly(String hostHeader) {
-        String h = hostHeader.strip().toLowerCase(Locale.ROOT);
-        int colon = h.indexOf(':');
-        return colon < 0 ? h : h.substring(0, colon);
+        HttpRequest request = forwarded.request();
+        return new AppExchange(forwarded.appPort(), forwarded.retryable() ? copy(request) : null,
+                HttpMethod.HEAD.equals(request.method()));
     }
 
     static HttpRequest copy(HttpRequest request) {

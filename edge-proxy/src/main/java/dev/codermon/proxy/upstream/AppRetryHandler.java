@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * ...}) into waiting: an idempotent request without a body (GET, HEAD, OPTIONS) is sent again on the
  * same connection with a growing pause, for up to {@link #RETRY_WINDOW_MILLIS}, so an app that restarts
  * on save is waited for; anything else, and a request still refused at the end, gets a 502 that says
- * nothing is listening on that port yet. Requests to workspace hosts pass untouched.
+ * nothing is listening on that port yet. Requests to workspace hosts pass untouched. Requests come as
+ * {@link ForwardedRequest}s, which name their app port (parsed once, when the request was routed).
  */
 final class AppRetryHandler extends ChannelDuplexHandler {
 
@@ -51,12 +52,14 @@ final class AppRetryHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof HttpRequest request) {
+        if (msg instanceof ForwardedRequest forwarded) {
             if (retry != null) {
                 // A later request would overtake the retry: answer the waiting one now, in order.
                 giveUp(ctx);
             }
-            exchanges.add(AppExchange.of(request));
+            exchanges.add(AppExchange.of(forwarded));
+            ctx.write(forwarded.request(), promise);
+            return;
         }
         ctx.write(msg, promise);
     }

@@ -19,9 +19,10 @@ import io.netty.handler.codec.http.HttpUtil;
  *                  stripped the client's Connection header)
  * @param webSocket whether it asks for a WebSocket upgrade (read before the Upgrade header was checked)
  * @param defences  what the proxy adds to the response, chosen by the host and path
+ * @param appPort   the workspace port an app host names, or -1 for the workspace host itself
  */
 public record ForwardedRequest(HttpRequest request, Route route, boolean keepAlive, boolean webSocket,
-        ResponseDefences defences) {
+        ResponseDefences defences, int appPort) {
 
     /** Returns whether the request, as forwarded, lets the upstream keep the connection. */
     boolean letsUpstreamKeepAlive() {

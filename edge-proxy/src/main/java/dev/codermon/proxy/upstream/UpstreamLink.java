@@ -80,7 +80,7 @@ public final class UpstreamLink {
         boolean usable = backend != null && backend.isActive();
         if (usable && responses.key.leadsTo(forwarded.route())) {
             responses.expect(forwarded);
-            write(forwarded.request());
+            write(forwarded);
         } else if (usable && responses.inFlight() > 0) {
             awaitingResponses = true;
             waiting.addFirst(forwarded);
@@ -95,7 +95,7 @@ public final class UpstreamLink {
                 responses.attach(client, this);
                 pooled.config().setAutoRead(client.isWritable());
                 responses.expect(forwarded);
-                write(forwarded.request());
+                write(forwarded);
             } else {
                 connect(forwarded, key);
             }

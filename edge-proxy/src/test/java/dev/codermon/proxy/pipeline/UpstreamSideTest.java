@@ -92,7 +92,7 @@ class UpstreamSideTest {
         request.headers().set(HttpHeaderNames.HOST, route.hostname());
         request.headers().set("Proxy-Connection", "keep-alive");
         request.headers().set("X-Forwarded-Host", "evil.example");
-        return new RoutedRequest(request, ALICE, route, path, true, false, ResponseDefences.IDE);
+        return new RoutedRequest(request, ALICE, route, path, true, false, ResponseDefences.IDE, -1);
     }
 
     /** Sends a request without a body from the client side. */
@@ -220,6 +220,30 @@ class UpstreamSideTest {
         assertEquals(1, upstreams.size(), "a request that may have been acted on is never sent twice");
         assertEquals("502 workspace is not answering\n", response());
         assertFalse(client.isOpen());
+    }
+
+    @Test
+    void a_get_to_an_app_port_with_nothing_listening_yet_is_sent_again_until_the_app_answers() throws Exception {
+        client(0);
+        String appHost = "8501." + MAIN.hostname();
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://" + appHost + "/page");
+        request.headers().set(HttpHeaderNames.HOST, appHost);
+        send(new RoutedRequest(request, ALICE, MAIN, "/page", true, false, ResponseDefences.forApp(MAIN.hostname()),
+                8501));
+        assertTrue(received(upstreams.get(0)).startsWith("GET /page HTTP/1.1\r\n"));
+        // What code-server answers for an app port with nothing listening on it.
+        answer(upstreams.get(0), "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 33\r\n\r\n"
+                + "connect ECONNREFUSED 0.0.0.0:8501");
+        client.runPendingTasks();
+        assertNull(client.readOutbound(), "the refusal is held back, not relayed");
+        Thread.sleep(150);
+        client.runScheduledPendingTasks();
+        String again = received(upstreams.get(0));
+        assertTrue(again.startsWith("GET /page HTTP/1.1\r\n"), again);
+        assertTrue(again.toLowerCase().contains("host: " + appHost), again);
+        answer(upstreams.get(0), OK);
+        assertEquals("200 ok", response());
+        assertEquals(1, upstreams.size(), "retried on the same connection");
     }
 
     @Test
