@@ -75,7 +75,7 @@ final class ConnectHandler extends RequestStageHandler {
             return;
         }
         if (authenticated.principal() != null) {
-            Exchanges.annotate(ctx.channel(), request, authenticated.principal().user(), null);
+            authenticated.exchange().annotate(authenticated.principal().user(), null, null);
         }
         Tunnel tunnel = new Tunnel(target.host(), target.port());
         log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),

@@ -48,6 +48,20 @@ final class Exchange {
         this.host = target == null || !target.startsWith("/") ? null : request.headers().get(HttpHeaderNames.HOST);
     }
 
+    /**
+     * Records who sent the request and, if known, which workspace it goes to and its absolute-form
+     * target as parsed already (which the log then names instead of splitting the raw one).
+     */
+    void annotate(String who, String workspaceId, RequestTarget parsed) {
+        user = who;
+        if (workspaceId != null) {
+            workspace = workspaceId;
+        }
+        if (parsed != null) {
+            parsedTarget = parsed;
+        }
+    }
+
     /** Counts body bytes received from the client. */
     void received(int bytes, ProxyMetrics metrics) {
         if (bytes > 0) {

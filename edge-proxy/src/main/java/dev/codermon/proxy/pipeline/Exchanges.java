@@ -1,6 +1,5 @@
 package dev.codermon.proxy.pipeline;
 
-import dev.codermon.proxy.http.RequestTarget;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -10,7 +9,7 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Lets the stages of a client pipeline reach the connection's {@link ExchangeTracker}: answer a request
- * in its turn, and tell the access log who sent it and where it goes.
+ * in its turn, and find its {@link Exchange}.
  */
 final class Exchanges {
 
@@ -58,30 +57,13 @@ final class Exchanges {
         tracker.answer(newest.request, answer, true);
     }
 
-    /** Records who sent a request and, once routed, which workspace it goes to. */
-    static void annotate(Channel channel, HttpRequest request, String user, String workspace) {
-        annotate(channel, request, user, workspace, null);
-    }
-
     /**
-     * Records who sent a request, which workspace it goes to and, if the caller parsed it already, its
-     * absolute-form target (which the log then names instead of splitting the raw one), or null.
+     * Returns the request's exchange, which the stages tell who sent it and where it goes; without a
+     * tracker (a pipeline without the front, in unit tests) a detached one that no log reads.
      */
-    static void annotate(Channel channel, HttpRequest request, String user, String workspace,
-            RequestTarget parsedTarget) {
+    static Exchange of(Channel channel, HttpRequest request) {
         ExchangeTracker tracker = ExchangeTracker.of(channel);
-        if (tracker == null) {
-            return;
-        }
-        Exchange exchange = tracker.find(request);
-        if (exchange != null) {
-            exchange.user = user;
-            if (workspace != null) {
-                exchange.workspace = workspace;
-            }
-            if (parsedTarget != null) {
-                exchange.parsedTarget = parsedTarget;
-            }
-        }
+        Exchange exchange = tracker == null ? null : tracker.find(request);
+        return exchange != null ? exchange : new Exchange(request);
     }
 }

@@ -39,7 +39,7 @@ final class ProxyAuthHandler extends RequestStageHandler {
         }
         String credentials = request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION);
         if (credentials == null || credentials.isBlank()) {
-            ctx.fireChannelRead(new AuthenticatedRequest(request, null, null));
+            ctx.fireChannelRead(new AuthenticatedRequest(request, null, null, Exchanges.of(ctx.channel(), request)));
             return;
         }
         Principal principal;
@@ -59,6 +59,6 @@ final class ProxyAuthHandler extends RequestStageHandler {
             return;
         }
         request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-        ctx.fireChannelRead(new AuthenticatedRequest(request, principal, null));
+        ctx.fireChannelRead(new AuthenticatedRequest(request, principal, null, Exchanges.of(ctx.channel(), request)));
     }
 }

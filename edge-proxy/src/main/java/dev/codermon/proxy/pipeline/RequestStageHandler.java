@@ -66,8 +66,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String workspaceId,
             Refusal refusal) {
         if (authenticated.principal() != null) {
-            Exchanges.annotate(ctx.channel(), authenticated.request(), authenticated.principal().user(),
-                    workspaceId);
+            authenticated.exchange().annotate(authenticated.principal().user(), workspaceId, null);
         }
         refuse(ctx, authenticated.request(), refusal);
     }

@@ -177,7 +177,7 @@ final class RouteHandler extends PausingStageHandler {
             boundRoute = route.get();
         }
         // Outside a tunnel the target is the absolute-form one, parsed already: the log need not split it again.
-        Exchanges.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId(),
+        authenticated.exchange().annotate(authenticated.principal().user(), route.get().workspaceId(),
                 authenticated.tunnel() == null ? target : null);
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request), authenticated.tunnel() != null && authenticated.tunnel().tls(),

@@ -58,6 +58,6 @@ final class TunnelAuthHandler extends RequestStageHandler {
             return;
         }
         request.headers().remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-        ctx.fireChannelRead(new AuthenticatedRequest(request, who, tunnel));
+        ctx.fireChannelRead(new AuthenticatedRequest(request, who, tunnel, Exchanges.of(ctx.channel(), request)));
     }
 }
