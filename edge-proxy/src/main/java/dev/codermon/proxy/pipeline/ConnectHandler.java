@@ -1,7 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.ErrorResponses;
-import dev.codermon.proxy.http.ProxyAuthenticator;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * no proxy credentials can still use its session cookie inside: Chromium opens a workbench's
  * {@code ws://} WebSocket as {@code CONNECT <host>:80} without {@code Proxy-Authorization} when the
  * user came through a sign-in link. Each request inside such a tunnel is then authenticated on its own
- * ({@link TunnelAuthHandler}, {@link SessionAuthHandler}).
+ * ({@link ProxyAuthHandler}, {@link SessionAuthHandler}).
  *
  * <p>The {@code 200} is the CONNECT's answer like any other: written in its turn after earlier
  * pipelined responses, with the tunnel's requests held until then.
@@ -40,14 +39,12 @@ final class ConnectHandler extends RequestStageHandler {
             new HttpResponseStatus(200, "Connection Established");
 
     private final TargetPolicy policy;
-    private final ProxyAuthenticator authenticator;
     private final ServerCertificates certificates;
     private final ReadSuspension reads;
 
-    ConnectHandler(TargetPolicy policy, ProxyAuthenticator authenticator, ServerCertificates certificates,
+    ConnectHandler(TargetPolicy policy, ServerCertificates certificates,
             ReadSuspension reads) {
         this.policy = policy;
-        this.authenticator = authenticator;
         this.certificates = certificates;
         this.reads = reads;
     }
@@ -82,8 +79,7 @@ final class ConnectHandler extends RequestStageHandler {
                 authenticated.principal() == null ? "(no credentials)" : authenticated.principal().user());
         // The CONNECT's (empty) body end follows; the tunnel's first request comes after it.
         discardBody();
-        ctx.pipeline().replace(HandlerNames.PROXY_AUTH, HandlerNames.PROXY_AUTH,
-                new TunnelAuthHandler(authenticator, authenticated.principal(), tunnel));
+        ((ProxyAuthHandler) ctx.pipeline().get(HandlerNames.PROXY_AUTH)).enterTunnel(authenticated.principal(), tunnel);
         if (tunnel.tls()) {
             startTls(ctx, request, tunnel);
         } else {

@@ -45,7 +45,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
             return;
         }
         p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
-        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, authenticator, access.certificates(), reads));
+        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), reads));
         p.addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(access.verifier(), access.sessions(), access.revocations(), access.consoleOrigins(),
                         reads));

@@ -173,8 +173,8 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Passes a held message to the stage that replaced this one under its name (a CONNECT replaces the
-     * authentication stage), or drops it if there is none.
+     * Passes a held message to the stage that replaced this one under its name, or drops it if there is
+     * none (the stages are removed when the connection becomes a relay).
      */
     private static void handOver(ChannelHandlerContext ctx, Object msg) {
         ChannelHandlerContext successor = ctx.pipeline().context(ctx.name());
@@ -191,7 +191,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        // Removed while handing on held messages (a CONNECT replaced it): release() hands over the rest.
+        // Removed while handing on held messages: handleHeld() hands over the rest.
         if (!draining) {
             releaseQueued();
         }
