@@ -86,7 +86,7 @@ public final class IdeRequests {
     }
 
     /** Returns whether the browser says another site's page (or a sibling host's) made the request. */
-    public static boolean isCrossSite(HttpHeaders headers) {
+    static boolean isCrossSite(HttpHeaders headers) {
         String site = headers.get(SEC_FETCH_SITE);
         if (site == null) {
             return false;

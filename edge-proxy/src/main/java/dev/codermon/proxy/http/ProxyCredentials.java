@@ -9,7 +9,7 @@ import java.util.Base64;
  * @param claimedUser the user name from Basic credentials, empty when none was given
  * @param token       the token to verify
  */
-public record ProxyCredentials(String claimedUser, String token) {
+record ProxyCredentials(String claimedUser, String token) {
 
     private static final String BASIC = "Basic";
     private static final String BEARER = "Bearer";
@@ -19,7 +19,7 @@ public record ProxyCredentials(String claimedUser, String token) {
      *
      * @throws CredentialsException with a short reason when the header is missing or unusable
      */
-    public static ProxyCredentials parse(String header) throws CredentialsException {
+    static ProxyCredentials parse(String header) throws CredentialsException {
         if (header == null || header.isBlank()) {
             throw new CredentialsException(Refusal.AUTH_REQUIRED.reason());
         }
@@ -64,9 +64,9 @@ public record ProxyCredentials(String claimedUser, String token) {
     }
 
     /** Signals unusable credentials; the message is a short reason fit to show to the caller. */
-    public static final class CredentialsException extends Exception {
+    static final class CredentialsException extends Exception {
 
-        public CredentialsException(String reason) {
+        CredentialsException(String reason) {
             super(reason, null, false, false);
         }
     }

@@ -30,7 +30,7 @@ public final class SessionCookie {
     }
 
     /** Returns whether a cookie name is one of the proxy's session cookie names. */
-    public static boolean isSessionName(String name) {
+    static boolean isSessionName(String name) {
         return name.equals(NAME) || name.equals(SECURE_NAME);
     }
 

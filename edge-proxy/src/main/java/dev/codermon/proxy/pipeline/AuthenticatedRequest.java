@@ -12,8 +12,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
  * @param principal whom the request speaks for; null until a session cookie or sign-in link is checked
  *                  (only {@link SessionAuthHandler} lets a request without one go further)
  * @param tunnel    the CONNECT tunnel this request arrived in, or null outside a tunnel
+ * @param exchange  the request's exchange, which the stages tell who sent it and where it goes
  */
-record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tunnel) {
+record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tunnel, Exchange exchange) {
 
     /** Returns the host of the CONNECT tunnel this request arrived in, or null outside a tunnel. */
     String tunnelHost() {
@@ -76,6 +77,6 @@ record AuthenticatedRequest(HttpRequest request, Principal principal, Tunnel tun
 
     /** Returns this request as spoken for by the principal. */
     AuthenticatedRequest as(Principal who) {
-        return new AuthenticatedRequest(request, who, tunnel);
+        return new AuthenticatedRequest(request, who, tunnel, exchange);
     }
 }

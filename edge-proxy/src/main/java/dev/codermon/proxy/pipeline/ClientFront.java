@@ -4,6 +4,7 @@ import dev.codermon.proxy.ProxyLimits;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;
+import dev.codermon.proxy.upstream.UpstreamLink;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -51,7 +52,7 @@ public final class ClientFront {
      *
      * @return whether the connection was admitted; if not, add nothing else
      */
-    boolean addTo(Channel ch, ReadSuspension reads) {
+    boolean addTo(Channel ch, ReadSuspension reads, UpstreamLink upstream) {
         ChannelPipeline p = ch.pipeline();
         if (!connections.admit(ch)) {
             metrics.refused(Refusal.CONNECTION_LIMIT);
@@ -60,7 +61,7 @@ public final class ClientFront {
             return false;
         }
         RequestHeadGuard guard = new RequestHeadGuard(headerTimeoutNanos, reads);
-        p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(httpIdleNanos, tunnelIdleNanos));
+        p.addLast(HandlerNames.IDLE, new IdleTimeoutHandler(httpIdleNanos, tunnelIdleNanos, upstream));
         p.addLast(HandlerNames.HEAD_GUARD, guard);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard, reads));

@@ -1,7 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.ErrorResponses;
-import dev.codermon.proxy.http.ProxyAuthenticator;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * no proxy credentials can still use its session cookie inside: Chromium opens a workbench's
  * {@code ws://} WebSocket as {@code CONNECT <host>:80} without {@code Proxy-Authorization} when the
  * user came through a sign-in link. Each request inside such a tunnel is then authenticated on its own
- * ({@link TunnelAuthHandler}, {@link SessionAuthHandler}).
+ * ({@link ProxyAuthHandler}, {@link SessionAuthHandler}).
  *
  * <p>The {@code 200} is the CONNECT's answer like any other: written in its turn after earlier
  * pipelined responses, with the tunnel's requests held until then.
@@ -40,14 +39,12 @@ final class ConnectHandler extends RequestStageHandler {
             new HttpResponseStatus(200, "Connection Established");
 
     private final TargetPolicy policy;
-    private final ProxyAuthenticator authenticator;
     private final ServerCertificates certificates;
     private final ReadSuspension reads;
 
-    ConnectHandler(TargetPolicy policy, ProxyAuthenticator authenticator, ServerCertificates certificates,
+    ConnectHandler(TargetPolicy policy, ServerCertificates certificates,
             ReadSuspension reads) {
         this.policy = policy;
-        this.authenticator = authenticator;
         this.certificates = certificates;
         this.reads = reads;
     }
@@ -75,15 +72,14 @@ final class ConnectHandler extends RequestStageHandler {
             return;
         }
         if (authenticated.principal() != null) {
-            ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), null);
+            authenticated.exchange().annotate(authenticated.principal().user(), null, null);
         }
         Tunnel tunnel = new Tunnel(target.host(), target.port());
         log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),
                 authenticated.principal() == null ? "(no credentials)" : authenticated.principal().user());
         // The CONNECT's (empty) body end follows; the tunnel's first request comes after it.
         discardBody();
-        ctx.pipeline().replace(HandlerNames.PROXY_AUTH, HandlerNames.PROXY_AUTH,
-                new TunnelAuthHandler(authenticator, authenticated.principal(), tunnel));
+        ((ProxyAuthHandler) ctx.pipeline().get(HandlerNames.PROXY_AUTH)).enterTunnel(authenticated.principal(), tunnel);
         if (tunnel.tls()) {
             startTls(ctx, request, tunnel);
         } else {
@@ -108,7 +104,7 @@ final class ConnectHandler extends RequestStageHandler {
                 answer(ctx, request, ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false), true);
                 return;
             }
-            ExchangeTracker.answer(ctx.channel(), request, established(), false)
+            Exchanges.answer(ctx.channel(), request, established(), false)
                     .addListener((ChannelFutureListener) written -> {
                         if (!written.isSuccess()) {
                             ctx.close();

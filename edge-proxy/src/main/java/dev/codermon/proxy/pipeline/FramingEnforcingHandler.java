@@ -88,11 +88,11 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         log.debug("{} request refused: {}", ctx.channel(), refusal.reason());
         var answer = ErrorResponses.create(ctx.alloc(), refusal, false);
         if (refused instanceof HttpRequest request) {
-            ExchangeTracker.answer(ctx.channel(), request, answer, true);
+            Exchanges.answer(ctx.channel(), request, answer, true);
         } else if (refused instanceof HttpContent) {
-            ExchangeTracker.answerBodyRefusal(ctx.channel(), answer);
+            Exchanges.answerBodyRefusal(ctx.channel(), answer);
         } else {
-            ExchangeTracker.answer(ctx.channel(), null, answer, true);
+            Exchanges.answer(ctx.channel(), null, answer, true);
         }
     }
 

@@ -1,37 +1,30 @@
 package dev.codermon.proxy.pipeline;
 
 /** Names the handlers of client and upstream pipelines, so that they are found by name, never by position. */
-public final class HandlerNames {
+final class HandlerNames {
 
-    public static final String TLS = "tls";
-    public static final String IDLE = "idle";
+    static final String TLS = "tls";
+    static final String IDLE = "idle";
     /** Reads raw head bytes; anything that decrypts (TLS) must come before it. */
-    public static final String HEAD_GUARD = "head-guard";
-    public static final String HTTP_CODEC = "http-codec";
-    public static final String EXCHANGE = "exchange";
-    public static final String FRAMING = "framing";
-    public static final String PROXY_AUTH = "proxy-auth";
-    public static final String CONNECT = "connect";
-    public static final String SIGN_IN = "sign-in";
-    public static final String LOGIN = "login";
-    public static final String SESSION = "session";
-    public static final String WEBSOCKET_ORIGIN = "websocket-origin";
-    public static final String ROUTE = "route";
-    public static final String FORWARD = "forward";
+    static final String HEAD_GUARD = "head-guard";
+    static final String HTTP_CODEC = "http-codec";
+    static final String EXCHANGE = "exchange";
+    static final String FRAMING = "framing";
+    static final String PROXY_AUTH = "proxy-auth";
+    static final String CONNECT = "connect";
+    static final String SIGN_IN = "sign-in";
+    static final String LOGIN = "login";
+    static final String SESSION = "session";
+    static final String WEBSOCKET_ORIGIN = "websocket-origin";
+    static final String ROUTE = "route";
+    static final String FORWARD = "forward";
 
-    public static final String UPSTREAM_CODEC = "upstream-codec";
-    public static final String APP_RETRY = "app-retry";
-    public static final String UPSTREAM_RESPONSE = "upstream-response";
-
-    public static final String RELAY = "relay";
+    static final String RELAY = "relay";
 
     /** Client-side handlers that go away when a connection switches to a raw relay, codec last. */
     static final String[] CLIENT_HTTP_HANDLERS = {
         FORWARD, ROUTE, WEBSOCKET_ORIGIN, SESSION, LOGIN, SIGN_IN, CONNECT, PROXY_AUTH, FRAMING, HTTP_CODEC, HEAD_GUARD,
     };
-
-    /** Upstream handlers that go away when a connection switches to a raw relay, codec last. */
-    static final String[] UPSTREAM_HTTP_HANDLERS = {UPSTREAM_RESPONSE, APP_RETRY, UPSTREAM_CODEC};
 
     private HandlerNames() {
     }

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.upstream.UpstreamLink;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -23,19 +24,22 @@ final class IdleTimeoutHandler extends ChannelDuplexHandler {
 
     private final long idleNanos;
     private final long tunnelNanos;
+    /** Answers a request still waiting for its workspace when the connection goes idle; null in a relay. */
+    private final UpstreamLink upstream;
     private long lastActivity;
     private ScheduledFuture<?> timer;
 
-    IdleTimeoutHandler(long httpNanos, long tunnelNanos) {
+    IdleTimeoutHandler(long httpNanos, long tunnelNanos, UpstreamLink upstream) {
         this.idleNanos = httpNanos;
         this.tunnelNanos = tunnelNanos;
+        this.upstream = upstream;
     }
 
     /** Switches the pipeline's idle timeout to the tunnel timeout. */
     static void switchToTunnel(ChannelPipeline pipeline) {
         if (pipeline.get(HandlerNames.IDLE) instanceof IdleTimeoutHandler current) {
             pipeline.replace(HandlerNames.IDLE, HandlerNames.IDLE,
-                    new IdleTimeoutHandler(current.tunnelNanos, current.tunnelNanos));
+                    new IdleTimeoutHandler(current.tunnelNanos, current.tunnelNanos, null));
         }
     }
 
@@ -96,7 +100,7 @@ final class IdleTimeoutHandler extends ChannelDuplexHandler {
             return;
         }
         // A request still waiting for its workspace gets a clear 504 rather than a silent close.
-        if (ctx.pipeline().get(HandlerNames.FORWARD) instanceof ForwardHandler forward && forward.timeOutUpstream()) {
+        if (upstream != null && upstream.timeOut()) {
             lastActivity = System.nanoTime();
             timer = ctx.executor().schedule(() -> check(ctx), idleNanos, TimeUnit.NANOSECONDS);
             return;

@@ -115,11 +115,11 @@ final class LoginHandler extends PausingStageHandler {
             Refusal closed = routes.check(route, principal, app);
             if (closed != null) {
                 log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
-                ExchangeTracker.annotate(ctx.channel(), request, principal.user(), null);
+                authenticated.exchange().annotate(principal.user(), null, null);
                 refuse(ctx, request, closed);
                 return;
             }
-            ExchangeTracker.annotate(ctx.channel(), request, principal.user(), route.get().workspaceId());
+            authenticated.exchange().annotate(principal.user(), route.get().workspaceId(), null);
             handOff(ctx, authenticated, principal, host, returnPath);
         });
     }

@@ -40,11 +40,12 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ReadSuspension reads = new ReadSuspension(ch);
         ChannelPipeline p = ch.pipeline();
-        if (!front.addTo(ch, reads)) {
+        ForwardHandler forward = new ForwardHandler(connector, activity, reads, ch);
+        if (!front.addTo(ch, reads, forward.upstream())) {
             return;
         }
         p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
-        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, authenticator, access.certificates(), reads));
+        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), reads));
         p.addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(access.verifier(), access.sessions(), access.revocations(), access.consoleOrigins(),
                         reads));
@@ -52,6 +53,6 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         p.addLast(HandlerNames.SESSION, new SessionAuthHandler(access.sessions(), access.revocations(), reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
         p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));
-        p.addLast(HandlerNames.FORWARD, new ForwardHandler(connector, activity, reads));
+        p.addLast(HandlerNames.FORWARD, forward);
     }
 }

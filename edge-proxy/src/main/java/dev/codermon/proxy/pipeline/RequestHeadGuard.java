@@ -4,9 +4,6 @@ import dev.codermon.proxy.http.Refusal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.ByteProcessor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads the raw bytes of every request head before the HTTP decoder does, for what the decoder would
@@ -33,7 +30,6 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
      */
     static final int MAX_UNANSWERED = 64;
 
-    private final long headerTimeoutNanos;
     private ReadSuspension reads;
     private int unanswered;
     private ByteBuf parked;
@@ -43,23 +39,23 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private Mode mode = Mode.HEAD;
     private long bodyRemaining;
     private boolean inHead;
-    private long headStartNanos;
     private int linesInHead;
-    /** At most one timer per connection, re-armed when it fires, not scheduled and cancelled per request. */
-    private ScheduledFuture<?> deadline;
+    private final HeadDeadline deadline;
 
     RequestHeadGuard(long headerTimeoutNanos) {
         this(headerTimeoutNanos, null);
     }
 
     RequestHeadGuard(long headerTimeoutNanos, ReadSuspension reads) {
-        this.headerTimeoutNanos = headerTimeoutNanos;
+        this.deadline = new HeadDeadline(headerTimeoutNanos, this::readingHead,
+                () -> reject(Refusal.HEADER_TIMEOUT));
         this.reads = reads;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        deadline.attach(ctx);
         if (reads == null) {
             reads = new ReadSuspension(ctx.channel());
         }
@@ -110,7 +106,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     /** Called by the framing handler once it refused the connection's request. */
     void rejected() {
         mode = Mode.REJECTED;
-        cancelDeadline();
+        deadline.cancel();
     }
 
     @Override
@@ -210,10 +206,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
     private void startHead() {
         inHead = true;
-        headStartNanos = System.nanoTime();
-        if (deadline == null) {
-            deadline = ctx.executor().schedule(this::headerTimeout, headerTimeoutNanos, TimeUnit.NANOSECONDS);
-        }
+        deadline.start();
     }
 
     private void endOfHead() {
@@ -222,18 +215,8 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         lines.endHead();
     }
 
-    private void headerTimeout() {
-        deadline = null;
-        if (!inHead || mode != Mode.HEAD || !ctx.channel().isActive()) {
-            return;
-        }
-        long left = headStartNanos + headerTimeoutNanos - System.nanoTime();
-        if (left > 0) {
-            // The timer was armed for an earlier head: wait out what is left of this one's time.
-            deadline = ctx.executor().schedule(this::headerTimeout, left, TimeUnit.NANOSECONDS);
-            return;
-        }
-        reject(Refusal.HEADER_TIMEOUT);
+    private boolean readingHead() {
+        return inHead && mode == Mode.HEAD && ctx.channel().isActive();
     }
 
     private void reject(Refusal refusal) {
@@ -241,49 +224,16 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(new RejectedHead(refusal));
     }
 
-    private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelDeadline();
+        deadline.cancel();
         releaseParkedBytes();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelDeadline();
+        deadline.cancel();
         releaseParkedBytes();
-    }
-
-    /** Finds the next CR LF CR LF, across buffers. */
-    private static final class EndOfMessageFinder implements ByteProcessor {
-
-        private int matched;
-
-        void reset() {
-            matched = 0;
-        }
-
-        @Override
-        public boolean process(byte value) {
-            boolean expectedCr = (matched & 1) == 0;
-            if (value == (expectedCr ? '\r' : '\n')) {
-                matched++;
-            } else {
-                matched = value == '\r' ? 1 : 0;
-            }
-            if (matched == 4) {
-                // The last CR LF may begin the next match.
-                matched = 2;
-                return false;
-            }
-            return true;
-        }
     }
 }

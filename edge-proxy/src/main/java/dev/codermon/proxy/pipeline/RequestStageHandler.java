@@ -66,8 +66,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     final void refuse(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String workspaceId,
             Refusal refusal) {
         if (authenticated.principal() != null) {
-            ExchangeTracker.annotate(ctx.channel(), authenticated.request(), authenticated.principal().user(),
-                    workspaceId);
+            authenticated.exchange().annotate(authenticated.principal().user(), workspaceId, null);
         }
         refuse(ctx, authenticated.request(), refusal);
     }
@@ -104,11 +103,11 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes the proxy's own answer to the request in its turn ({@link ExchangeTracker#answer}); holds
+     * Writes the proxy's own answer to the request in its turn ({@link Exchanges#answer}); holds
      * later messages until it has been written, or drops them all if it closes the connection.
      */
     final ChannelFuture answer(ChannelHandlerContext ctx, HttpRequest request, HttpResponse answer, boolean close) {
-        ChannelFuture written = ExchangeTracker.answer(ctx.channel(), request, answer, close);
+        ChannelFuture written = Exchanges.answer(ctx.channel(), request, answer, close);
         if (close) {
             closed = true;
             releaseQueued();
@@ -174,8 +173,8 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Passes a held message to the stage that replaced this one under its name (a CONNECT replaces the
-     * authentication stage), or drops it if there is none.
+     * Passes a held message to the stage that replaced this one under its name, or drops it if there is
+     * none (the stages are removed when the connection becomes a relay).
      */
     private static void handOver(ChannelHandlerContext ctx, Object msg) {
         ChannelHandlerContext successor = ctx.pipeline().context(ctx.name());
@@ -192,7 +191,7 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        // Removed while handing on held messages (a CONNECT replaced it): release() hands over the rest.
+        // Removed while handing on held messages: handleHeld() hands over the rest.
         if (!draining) {
             releaseQueued();
         }

@@ -177,11 +177,11 @@ final class RouteHandler extends PausingStageHandler {
             boundRoute = route.get();
         }
         // Outside a tunnel the target is the absolute-form one, parsed already: the log need not split it again.
-        ExchangeTracker.annotate(ctx.channel(), request, authenticated.principal().user(), route.get().workspaceId(),
+        authenticated.exchange().annotate(authenticated.principal().user(), route.get().workspaceId(),
                 authenticated.tunnel() == null ? target : null);
         ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
                 HttpUtil.isKeepAlive(request), authenticated.tunnel() != null && authenticated.tunnel().tls(),
-                app == null ? ResponseDefences.forIde(idePath) : appDefences(app)));
+                app == null ? ResponseDefences.forIde(idePath) : appDefences(app), app == null ? -1 : app.port()));
     }
 
     /** Returns an app host's response defences, kept for the last workspace (a connection seldom changes it). */

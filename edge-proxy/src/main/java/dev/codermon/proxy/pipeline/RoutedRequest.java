@@ -13,7 +13,8 @@ import io.netty.handler.codec.http.HttpRequest;
  *                   strips the client's Connection header, and kept for a retry)
  * @param https      whether the client spoke TLS to the proxy (said upstream as {@code X-Forwarded-Proto})
  * @param defences   what the proxy adds to the response, chosen by the host and path
+ * @param appPort    the workspace port an app host names, or -1 for the workspace host itself
  */
 record RoutedRequest(HttpRequest request, Principal principal, Route route, String originForm, boolean keepAlive,
-        boolean https, ResponseDefences defences) {
+        boolean https, ResponseDefences defences, int appPort) {
 }

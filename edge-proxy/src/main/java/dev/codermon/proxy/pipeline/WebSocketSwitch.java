@@ -3,6 +3,7 @@ package dev.codermon.proxy.pipeline;
 import dev.codermon.proxy.tunnel.RelayHandler;
 import dev.codermon.proxy.tunnel.WebSocketFrameScanner;
 import dev.codermon.proxy.upstream.ActivityRecorder;
+import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.CombinedChannelDuplexHandler;
@@ -21,7 +22,7 @@ final class WebSocketSwitch {
         // Encoders go first: bytes the decoders still hold flow into the relays as soon as the codecs
         // are removed, and must reach the other side unencoded.
         removeEncoder(client.pipeline(), HandlerNames.HTTP_CODEC);
-        removeEncoder(upstream.pipeline(), HandlerNames.UPSTREAM_CODEC);
+        UpstreamConnector.removeEncoder(upstream);
         WebSocketFrameScanner frames = new WebSocketFrameScanner();
         client.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(upstream, bytes -> {
             if (frames.scan(bytes)) {
@@ -29,7 +30,7 @@ final class WebSocketSwitch {
             }
         }));
         upstream.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(client, null));
-        removeAll(upstream.pipeline(), HandlerNames.UPSTREAM_HTTP_HANDLERS);
+        UpstreamConnector.removeHttpHandlers(upstream);
         removeAll(client.pipeline(), HandlerNames.CLIENT_HTTP_HANDLERS);
         IdleTimeoutHandler.switchToTunnel(client.pipeline());
     }

@@ -1,15 +1,10 @@
 package dev.codermon.proxy.tls;
 
-import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.WorkspaceDomain;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -22,10 +17,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.DEROctetString;
@@ -46,9 +38,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.slf4j.Logger;
@@ -70,14 +60,12 @@ import org.slf4j.LoggerFactory;
 public final class CertificateAuthority {
 
     private static final Logger log = LoggerFactory.getLogger(CertificateAuthority.class);
-    private static final DateTimeFormatter RETIRED_SUFFIX =
-            DateTimeFormatter.ofPattern("'.old-'yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     public static final String CERT_FILE = "ca.crt";
     public static final String KEY_FILE = "ca.key";
     static final Duration CA_VALIDITY = Duration.ofDays(3650);
     static final Duration LEAF_VALIDITY = Duration.ofDays(30);
-    private static final Duration BACKDATE = Duration.ofHours(1);
+    static final Duration BACKDATE = Duration.ofHours(1);
     private static final String SIGNATURE = "SHA256withECDSA";
 
     private final X509Certificate certificate;
@@ -113,9 +101,9 @@ public final class CertificateAuthority {
             if (existing.isConstrainedTo(domain)) {
                 return existing;
             }
-            retire(certFile, keyFile, domain, clock.instant());
+            CaFiles.retire(certFile, keyFile, domain, clock.instant());
         }
-        create(certFile, keyFile, domain, clock);
+        CaFiles.create(certFile, keyFile, domain, clock);
         return load(certFile, keyFile, domain, clock);
     }
 
@@ -144,60 +132,10 @@ public final class CertificateAuthority {
         }
     }
 
-    /**
-     * Moves an unsuitable CA aside, certificate first: a crash in between leaves a key without a
-     * certificate, which the next start reports, never a new key written beside the old certificate.
-     */
-    private static void retire(Path certFile, Path keyFile, String domain, Instant now) {
-        String suffix = RETIRED_SUFFIX.format(now);
-        Path oldCert = certFile.resolveSibling(CERT_FILE + suffix);
-        try {
-            moveIfPresent(certFile, oldCert);
-            moveIfPresent(keyFile, keyFile.resolveSibling(KEY_FILE + suffix));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move the unconstrained local CA in " + certFile.getParent()
-                    + " aside: " + e.getMessage(), e);
-        }
-        log.warn("the local CA in {} was not constrained to the workspace domain {}: it is kept as {} and a new,"
-                + " constrained CA replaces it. Browsers and systems that trusted the old one must now trust the new {}"
-                + " (and may drop the old one)", certFile.getParent(), domain, oldCert.getFileName(), certFile);
-    }
-
-    private static void moveIfPresent(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to);
-        } catch (NoSuchFileException raced) {
-            // Another process starting on the same directory moved it first.
-        }
-    }
-
-    private static void create(Path certFile, Path keyFile, String domain, Clock clock) {
-        KeyPair pair = newKeyPair();
-        Instant now = clock.instant();
-        X500Name name = new X500Name("CN=Codermon local CA for " + domain + " " + Long.toHexString(now.toEpochMilli())
-                + ",O=Codermon");
-        try {
-            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(new SecureRandom()),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_VALIDITY)), name, pair.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                    .addExtension(Extension.nameConstraints, true, nameConstraints(domain))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            X509Certificate cert = sign(builder, pair.getPrivate());
-            // Key first: whoever wins the key file also writes the certificate; a loser reads both.
-            if (CodermonHome.writeNewFile(keyFile, pkcs8Pem(pair.getPrivate()), "rw-------")) {
-                CodermonHome.writeNewFile(certFile, pem(cert), "rw-r--r--");
-            }
-        } catch (GeneralSecurityException | CertIOException e) {
-            throw new IllegalStateException("cannot create the local CA: " + e.getMessage(), e);
-        }
-    }
-
     private static CertificateAuthority load(Path certFile, Path keyFile, String domain, Clock clock) {
         try {
-            Object keyObject = readPem(keyFile);
-            Object certObject = readPem(certFile);
+            Object keyObject = CaFiles.readPem(keyFile);
+            Object certObject = CaFiles.readPem(certFile);
             PrivateKeyInfo keyInfo = keyObject instanceof PEMKeyPair pemKey ? pemKey.getPrivateKeyInfo()
                     : keyObject instanceof PrivateKeyInfo info ? info : null;
             if (keyInfo == null || !(certObject instanceof X509CertificateHolder holder)) {
@@ -272,7 +210,7 @@ public final class CertificateAuthority {
         return List.of(leaf, certificate);
     }
 
-    private static X509Certificate sign(JcaX509v3CertificateBuilder builder, PrivateKey signingKey)
+    static X509Certificate sign(JcaX509v3CertificateBuilder builder, PrivateKey signingKey)
             throws GeneralSecurityException {
         try {
             return new JcaX509CertificateConverter()
@@ -282,30 +220,8 @@ public final class CertificateAuthority {
         }
     }
 
-    private static BigInteger serial(SecureRandom random) {
+    static BigInteger serial(SecureRandom random) {
         return new BigInteger(127, random).add(BigInteger.ONE);
     }
 
-    private static String pem(Object object) {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            writer.writeObject(object);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
-    }
-
-    /** Encodes a private key as PKCS#8 PEM, which carries the curve with the key. */
-    private static String pkcs8Pem(PrivateKey privateKey) {
-        return "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
-    }
-
-    private static Object readPem(Path file) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file)))) {
-            return parser.readObject();
-        }
-    }
 }

@@ -1,20 +1,15 @@
 package dev.codermon.proxy.upstream;
 
-import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.ErrorResponses;
-import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -34,38 +29,20 @@ import org.slf4j.LoggerFactory;
  * ...}) into waiting: an idempotent request without a body (GET, HEAD, OPTIONS) is sent again on the
  * same connection with a growing pause, for up to {@link #RETRY_WINDOW_MILLIS}, so an app that restarts
  * on save is waited for; anything else, and a request still refused at the end, gets a 502 that says
- * nothing is listening on that port yet. Requests to workspace hosts pass untouched.
+ * nothing is listening on that port yet. Requests to workspace hosts pass untouched. Requests come as
+ * {@link ForwardedRequest}s, which name their app port (parsed once, when the request was routed).
  */
 final class AppRetryHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(AppRetryHandler.class);
 
     static final long RETRY_WINDOW_MILLIS = 5_000;
-    private static final long FIRST_PAUSE_MILLIS = 100;
-    private static final long LONGEST_PAUSE_MILLIS = 1_000;
+    static final long LONGEST_PAUSE_MILLIS = 1_000;
     /** code-server's error bodies are one short line; anything longer is the app's own answer. */
     private static final int MAX_HELD_BODY = 256;
     private static final String REFUSED_PREFIX = "connect ECONNREFUSED";
 
-    /** One request sent upstream whose response has not finished. */
-    private static final class Exchange {
-        final int appPort;
-        final HttpRequest retryable;
-        final boolean head;
-        long deadline;
-        long pause = FIRST_PAUSE_MILLIS;
-
-        Exchange(int appPort, HttpRequest retryable, boolean head) {
-            this.appPort = appPort;
-            this.retryable = retryable;
-            this.head = head;
-        }
-    }
-
-    /** Shared by every request that is not for an app: nothing about it is ever changed. */
-    private static final Exchange NOT_AN_APP = new Exchange(-1, null, false);
-
-    private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
+    private final ArrayDeque<AppExchange> exchanges = new ArrayDeque<>();
     private HttpResponse heldHead;
     private ByteBuf heldBody;
     private boolean informational;
@@ -75,48 +52,16 @@ final class AppRetryHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof HttpRequest request) {
+        if (msg instanceof ForwardedRequest forwarded) {
             if (retry != null) {
                 // A later request would overtake the retry: answer the waiting one now, in order.
                 giveUp(ctx);
             }
-            exchanges.add(exchangeFor(request));
+            exchanges.add(AppExchange.of(forwarded));
+            ctx.write(forwarded.request(), promise);
+            return;
         }
         ctx.write(msg, promise);
-    }
-
-    private static Exchange exchangeFor(HttpRequest request) {
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        // An app host begins with its port number; a workspace host never does (it begins with a
-        // workspace name, which starts with a letter): most requests stop here, without parsing.
-        AppHost app = host == null || !startsWithDigit(host) ? null : AppHost.parse(hostOnly(host));
-        if (app == null) {
-            return NOT_AN_APP;
-        }
-        boolean retryable = RetryableRequests.isRetryable(request,
-                HopByHopHeaders.isWebSocketUpgrade(request.headers()));
-        return new Exchange(app.port(), retryable ? copy(request) : null, HttpMethod.HEAD.equals(request.method()));
-    }
-
-    private static boolean startsWithDigit(String host) {
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c != ' ' && c != '\t') {
-                return c >= '0' && c <= '9';
-            }
-        }
-        return false;
-    }
-
-    private static String hostOnly(String hostHeader) {
-        String h = hostHeader.strip().toLowerCase(Locale.ROOT);
-        int colon = h.indexOf(':');
-        return colon < 0 ? h : h.substring(0, colon);
-    }
-
-    private static HttpRequest copy(HttpRequest request) {
-        return new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-                request.headers().copy());
     }
 
     @Override
@@ -133,7 +78,7 @@ final class AppRetryHandler extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpResponse response) {
-            Exchange exchange = exchanges.peek();
+            AppExchange exchange = exchanges.peek();
             informational = response.status().code() / 100 == 1;
             if (exchange != null && exchange.appPort > 0 && !(response instanceof HttpContent)
                     && mayBeRefusal(response)) {
@@ -188,7 +133,7 @@ final class AppRetryHandler extends ChannelDuplexHandler {
         ByteBuf body = heldBody;
         heldHead = null;
         heldBody = null;
-        Exchange exchange = exchanges.peek();
+        AppExchange exchange = exchanges.peek();
         boolean refused = exchange.head ? body.readableBytes() == 0 && onlyConnectionHeaders(head)
                 : body.toString(StandardCharsets.UTF_8).startsWith(REFUSED_PREFIX);
         if (!refused) {
@@ -215,7 +160,7 @@ final class AppRetryHandler extends ChannelDuplexHandler {
         retry = ctx.executor().schedule(() -> {
             retry = null;
             if (ctx.channel().isActive() && exchanges.peek() == exchange) {
-                ctx.write(copy(exchange.retryable));
+                ctx.write(AppExchange.copy(exchange.retryable));
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             }
         }, pause, TimeUnit.MILLISECONDS);
@@ -238,7 +183,7 @@ final class AppRetryHandler extends ChannelDuplexHandler {
         answerNotListening(ctx, exchanges.poll());
     }
 
-    private static void answerNotListening(ChannelHandlerContext ctx, Exchange exchange) {
+    private static void answerNotListening(ChannelHandlerContext ctx, AppExchange exchange) {
         log.debug("{} nothing listens on app port {}", ctx.channel(), exchange.appPort);
         ctx.fireChannelRead(ErrorResponses.create(ctx.alloc(), Refusal.APP_NOT_LISTENING,
                 "nothing is listening on port " + exchange.appPort + " in your workspace yet; it may still be"

@@ -1,7 +1,6 @@
 package dev.codermon.proxy.upstream;
 
 import dev.codermon.auth.route.Route;
-import dev.codermon.proxy.pipeline.HandlerNames;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -9,6 +8,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -33,6 +34,12 @@ public final class UpstreamConnector {
     public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(4);
     /** How many idle connections a pool keeps per workspace upstream. */
     public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
+
+    static final String CODEC = "upstream-codec";
+    static final String APP_RETRY = "app-retry";
+    static final String RESPONSE = "upstream-response";
+    /** Handlers that go away when a connection switches to a raw relay, codec last. */
+    private static final String[] HTTP_HANDLERS = {RESPONSE, APP_RETRY, CODEC};
 
     /**
      * Response heads are parsed strictly (no duplicate {@code Content-Length}, valid header names and
@@ -77,9 +84,38 @@ public final class UpstreamConnector {
         this.poolIdleTimeoutNanos = poolIdleTimeout.toNanos();
     }
 
+    /** Returns a new client connection's link to its upstreams, using its event loop's pool. */
+    public UpstreamLink link(Channel client, UpstreamListener listener) {
+        return new UpstreamLink(this, poolFor(client.eventLoop()), client, listener);
+    }
+
     /** Returns the pool of the given event loop (a client connection looks it up once). */
-    public UpstreamPool poolFor(EventLoop loop) {
+    UpstreamPool poolFor(EventLoop loop) {
         return pools.computeIfAbsent(loop, l -> new UpstreamPool(l, maxIdlePerUpstream, poolIdleTimeoutNanos));
+    }
+
+    static UpstreamResponseHandler responseHandlerOf(Channel upstream) {
+        return (UpstreamResponseHandler) upstream.pipeline().get(RESPONSE);
+    }
+
+    /**
+     * Stops HTTP encoding on an upstream connection that switches to a raw relay: bytes the decoder still
+     * holds flow on unencoded once {@link #removeHttpHandlers} removes it.
+     */
+    public static void removeEncoder(Channel upstream) {
+        if (upstream.pipeline().get(CODEC) instanceof CombinedChannelDuplexHandler<?, ?> codec) {
+            codec.removeOutboundHandler();
+        }
+    }
+
+    /** Removes the HTTP handlers of an upstream connection that switched to a raw relay, codec last. */
+    public static void removeHttpHandlers(Channel upstream) {
+        ChannelPipeline pipeline = upstream.pipeline();
+        for (String name : HTTP_HANDLERS) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
     }
 
     /**
@@ -87,7 +123,7 @@ public final class UpstreamConnector {
      * not listening yet, and the response handler. A socket file that is missing, or that nothing listens
      * on, fails the future at once.
      */
-    public ChannelFuture connect(Channel client, Route route, ChannelHandler responseHandler) {
+    ChannelFuture connect(Channel client, Route route, ChannelHandler responseHandler) {
         return new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(channelFactory)
@@ -99,11 +135,11 @@ public final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast(HandlerNames.UPSTREAM_CODEC, new HttpClientCodec(RESPONSE_DECODER,
+                                .addLast(CODEC, new HttpClientCodec(RESPONSE_DECODER,
                                         HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
                                         HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
-                                .addLast(HandlerNames.APP_RETRY, new AppRetryHandler())
-                                .addLast(HandlerNames.UPSTREAM_RESPONSE, responseHandler);
+                                .addLast(APP_RETRY, new AppRetryHandler())
+                                .addLast(RESPONSE, responseHandler);
                     }
                 })
                 .connect(socketAddress.apply(route.upstreamSocket()));

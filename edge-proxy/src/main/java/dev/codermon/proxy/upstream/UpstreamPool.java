@@ -1,5 +1,6 @@
 package dev.codermon.proxy.upstream;
 
+import dev.codermon.auth.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
@@ -17,10 +18,19 @@ import java.util.concurrent.TimeUnit;
  * <p>Used only on its event loop, like the channels it holds: no locks. A connection is in the pool
  * only while no client uses it; checking one out removes it, so two clients never share one.
  */
-public final class UpstreamPool {
+final class UpstreamPool {
 
     /** What a pooled connection may be reused for. */
-    public record Key(String workspaceId, String socketPath) {
+    record Key(String workspaceId, String socketPath) {
+
+        static Key of(Route route) {
+            return new Key(route.workspaceId(), route.upstreamSocket());
+        }
+
+        /** Returns whether the route leads to this upstream socket of this workspace. */
+        boolean leadsTo(Route route) {
+            return workspaceId.equals(route.workspaceId()) && socketPath.equals(route.upstreamSocket());
+        }
     }
 
     private record Idle(Channel channel, long sinceNanos) {
@@ -40,7 +50,7 @@ public final class UpstreamPool {
     }
 
     /** Takes an open idle connection for the key (the most recently used), or returns null. */
-    public Channel acquire(Key key) {
+    Channel acquire(Key key) {
         ArrayDeque<Idle> waiting = idle.get(key);
         if (waiting == null) {
             return null;
@@ -61,7 +71,7 @@ public final class UpstreamPool {
      *
      * @return whether the pool took it; if not, the caller closes it
      */
-    public boolean release(Key key, Channel channel) {
+    boolean release(Key key, Channel channel) {
         if (!channel.isActive() || channel.eventLoop() != loop || maxIdlePerKey <= 0) {
             return false;
         }
@@ -79,7 +89,7 @@ public final class UpstreamPool {
     }
 
     /** Forgets an idle connection that closed (the upstream hung up, or it failed). */
-    public void remove(Key key, Channel channel) {
+    void remove(Key key, Channel channel) {
         ArrayDeque<Idle> waiting = idle.get(key);
         if (waiting != null && waiting.removeIf(entry -> entry.channel() == channel)) {
             idleCount--;

@@ -76,7 +76,7 @@ class AnswerOrderTest {
                 new RequestHeadGuard(Long.MAX_VALUE), reads));
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
         channel.pipeline().addLast(HandlerNames.CONNECT,
-                new ConnectHandler(new TargetPolicy("codermon.internal"), authenticator, null, reads));
+                new ConnectHandler(new TargetPolicy("codermon.internal"), null, reads));
         channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(
                 new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)),
                 new Revocations(), reads));
@@ -241,7 +241,8 @@ class AnswerOrderTest {
         EmbeddedChannel channel = pipeline();
         channel.writeInbound(connect(ALICE + ":80", false), LastHttpContent.EMPTY_LAST_CONTENT);
         assertEquals(List.of("200"), written(channel));
-        assertInstanceOf(TunnelAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH));
+        assertEquals(new Tunnel(ALICE, 80),
+                assertInstanceOf(ProxyAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH)).tunnel());
 
         HttpRequest withCredentials = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/with");
         withCredentials.headers().set(HttpHeaderNames.HOST, ALICE)

@@ -62,7 +62,7 @@ class FirstVisitStagesTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH, tunnel == null
-                ? new ProxyAuthHandler(authenticator) : new TunnelAuthHandler(authenticator, null, tunnel));
+                ? new ProxyAuthHandler(authenticator) : ProxyAuthHandler.inTunnel(authenticator, null, tunnel));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), sessions, revocations,
                         java.util.Set.of("http://localhost:5001"), reads));
@@ -148,7 +148,7 @@ class FirstVisitStagesTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
-                new TunnelAuthHandler(authenticator, null, new Tunnel(HOST, Tunnel.HTTPS_PORT)));
+                ProxyAuthHandler.inTunnel(authenticator, null, new Tunnel(HOST, Tunnel.HTTPS_PORT)));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), slowSessions, revocations,
                         java.util.Set.of("http://localhost:5001"), reads));

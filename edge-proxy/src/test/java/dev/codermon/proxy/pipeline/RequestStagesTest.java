@@ -64,7 +64,7 @@ class RequestStagesTest {
         ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
         channel.pipeline().addLast(HandlerNames.CONNECT,
-                new ConnectHandler(new TargetPolicy("codermon.internal"), authenticator, null, reads));
+                new ConnectHandler(new TargetPolicy("codermon.internal"), null, reads));
         channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(
                 new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)),
                 new Revocations(), reads));
@@ -167,7 +167,8 @@ class RequestStagesTest {
         assertEquals(200, response.status().code());
         assertEquals("Connection Established", response.status().reasonPhrase());
         response.release();
-        assertInstanceOf(TunnelAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH));
+        assertEquals(new Tunnel("main.alice.codermon.internal", 80),
+                assertInstanceOf(ProxyAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH)).tunnel());
         assertNull(channel.readInbound(), "the CONNECT itself must not be forwarded");
 
         channel.writeInbound(request(HttpMethod.GET, "/inner", null), LastHttpContent.EMPTY_LAST_CONTENT);

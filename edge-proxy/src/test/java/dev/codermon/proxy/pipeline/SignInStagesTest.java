@@ -53,7 +53,7 @@ class SignInStagesTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
-                new TunnelAuthHandler(authenticator, null, new Tunnel(HOST, port)));
+                ProxyAuthHandler.inTunnel(authenticator, null, new Tunnel(HOST, port)));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), sessions, revocations,
                         java.util.Set.of("http://localhost:5001"), reads));

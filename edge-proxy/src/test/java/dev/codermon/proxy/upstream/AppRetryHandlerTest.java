@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.http.AppHost;
+import dev.codermon.proxy.http.ResponseDefences;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -28,10 +31,14 @@ class AppRetryHandlerTest {
 
     private static final String APP = "8501.main.alice.codermon.internal";
 
-    private static HttpRequest request(HttpMethod method, String host) {
+    private static final Route ROUTE = new Route("ws-1", "alice", "main.alice.codermon.internal", "/run/ws-1.sock");
+
+    /** Returns a request as the link writes it upstream, naming its app port as routing found it. */
+    private static ForwardedRequest request(HttpMethod method, String host) {
         HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, "/page?x=1");
         r.headers().set(HttpHeaderNames.HOST, host);
-        return r;
+        AppHost app = AppHost.parse(host);
+        return new ForwardedRequest(r, ROUTE, true, false, ResponseDefences.IDE, app == null ? -1 : app.port());
     }
 
     /** What code-server answers when nothing listens on the app port. */
@@ -65,8 +72,8 @@ class AppRetryHandlerTest {
     @Test
     void a_post_gets_the_not_listening_page_at_once() {
         EmbeddedChannel ch = new EmbeddedChannel(new AppRetryHandler());
-        HttpRequest post = request(HttpMethod.POST, APP);
-        post.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 1);
+        ForwardedRequest post = request(HttpMethod.POST, APP);
+        post.request().headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 1);
         ch.writeOutbound(post);
         ReferenceCountUtil.release(ch.readOutbound());
         refuse(ch);

@@ -1,19 +1,14 @@
-package dev.codermon.proxy.pipeline;
+package dev.codermon.proxy.upstream;
 
 import dev.codermon.proxy.http.ErrorResponses;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.ResponseDefences;
-import dev.codermon.proxy.upstream.ActivityRecorder;
-import dev.codermon.proxy.upstream.UpstreamPool;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,23 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams an upstream's responses back to the client, in request order, and hands the connection over
- * to a raw relay once the upstream accepts a WebSocket upgrade. Runs on the client's event loop.
- *
- * <p>It stays with its upstream connection for that connection's life: while the connection waits in
- * the event loop's {@link UpstreamPool} it has no client, closes the connection on any byte the
- * upstream sends unasked, and takes it out of the pool when the upstream hangs up.
+ * Streams an upstream's responses back to the client, in request order, and has the connection switched
+ * to a raw relay once the upstream accepts a WebSocket upgrade. Runs on the client's event loop. It stays
+ * with its upstream connection for life: while that waits in the {@link UpstreamPool} it has no client,
+ * closes it on any byte the upstream sends unasked, and takes it out of the pool when the upstream hangs up.
  */
 final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamResponseHandler.class);
 
     private final UpstreamPool pool;
-    private final UpstreamPool.Key key;
-    private final ActivityRecorder activity;
-    private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
+    final UpstreamPool.Key key;
+    private final ArrayDeque<ForwardedRequest> exchanges = new ArrayDeque<>();
     private Channel client;
-    private ForwardHandler forward;
+    private UpstreamLink link;
     private ChannelHandlerContext ctx;
     private boolean responseStarted;
     private boolean informational;
@@ -50,20 +42,9 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     /** Exchanges this connection has carried to their end: more than none means it is a reused one. */
     private int completed;
 
-    /**
-     * What the response handler must remember about one forwarded request.
-     *
-     * @param retry the request again, if it may be sent once more on a new connection (idempotent, no
-     *              body), or null
-     */
-    private record Exchange(boolean keepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry, ResponseDefences defences) {
-    }
-
-    UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key, ActivityRecorder activity) {
+    UpstreamResponseHandler(UpstreamPool pool, UpstreamPool.Key key) {
         this.pool = pool;
         this.key = key;
-        this.activity = activity;
     }
 
     @Override
@@ -72,20 +53,18 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Gives the upstream connection to a client connection, until {@link #release()} or a close. */
-    void attach(Channel client, ForwardHandler forward) {
+    void attach(Channel client, UpstreamLink link) {
         this.client = client;
-        this.forward = forward;
+        this.link = link;
     }
 
     /**
-     * Hands the idle upstream connection back to the pool, if it may carry another exchange: every
-     * request was sent whole and answered whole, both kept the connection alive, none upgraded.
-     *
-     * @return whether the pool took it; if not, the caller closes it
+     * Hands the idle connection back to the pool if it may carry another exchange (every request sent and
+     * answered whole, both kept alive, none upgraded); returns whether the pool took it, else the caller closes it.
      */
     boolean release() {
         client = null;
-        forward = null;
+        link = null;
         if (ctx == null || !reusable || writingRequest || switching || informational || responseStarted
                 || !exchanges.isEmpty()) {
             return false;
@@ -94,20 +73,11 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         return pool.release(key, ctx.channel());
     }
 
-    /**
-     * Records a request about to be written upstream.
-     *
-     * @param keepAlive         whether the client keeps its connection after the response
-     * @param upstreamKeepAlive whether the request, as forwarded, lets the upstream keep the connection
-     * @param defences          what the proxy adds to the response's headers
-     */
-    void expect(boolean keepAlive, boolean upstreamKeepAlive, boolean webSocket, boolean head, String workspaceId,
-            RoutedRequest retry, ResponseDefences defences) {
-        exchanges.add(new Exchange(keepAlive, webSocket, head, workspaceId, retry, defences));
+    /** Records a request about to be written upstream. */
+    void expect(ForwardedRequest forwarded) {
+        exchanges.add(forwarded);
         writingRequest = true;
-        if (!upstreamKeepAlive || webSocket) {
-            reusable = false;
-        }
+        reusable &= forwarded.letsUpstreamKeepAlive();
     }
 
     /** Records that the current request's last content was written upstream. */
@@ -121,7 +91,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Exchange exchange = exchanges.peek();
+        ForwardedRequest exchange = exchanges.peek();
         if (exchange == null || client == null) {
             // Bytes after a finished exchange, after the upgrade or while pooled: nobody asked for them.
             ReferenceCountUtil.release(msg);
@@ -134,7 +104,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             // Never relay what could not be parsed: the client would frame it differently, or not at all.
             log.debug("{} upstream sent a malformed response: {}", client, object.decoderResult().cause().toString());
             ReferenceCountUtil.release(msg);
-            abandon(ctx, Refusal.UPSTREAM_MALFORMED);
+            abandon(Refusal.UPSTREAM_MALFORMED);
             return;
         }
         if (msg instanceof HttpResponse response) {
@@ -147,7 +117,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onResponseHead(ChannelHandlerContext ctx, Exchange exchange, HttpResponse response) {
+    private void onResponseHead(ChannelHandlerContext ctx, ForwardedRequest exchange, HttpResponse response) {
         int code = response.status().code();
         informational = code >= 100 && code < 200 && code != 101;
         switching = code == 101 && exchange.webSocket() && HopByHopHeaders.isWebSocketUpgrade(response.headers());
@@ -157,35 +127,19 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        boolean unframed = !informational && needsFraming(response, exchange);
+        boolean unframed = !informational && exchange.needsFraming(response);
         if (!informational && (unframed || !HttpUtil.isKeepAlive(response))) {
             // The upstream closes after this one (or ends the body by closing): not for the pool.
             reusable = false;
         }
         if (!switching) {
-            HopByHopHeaders.strip(response.headers(), false);
-            if (!informational) {
-                exchange.defences().apply(response.headers());
-            }
-            if (!exchange.keepAlive()) {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
-            if (unframed) {
-                // A close-delimited body would end the client connection too: re-frame it as chunked.
-                HttpUtil.setTransferEncodingChunked(response, true);
-            }
+            exchange.prepareResponse(response, informational, unframed);
         }
         responseStarted = !informational;
         write(ctx, response);
     }
 
-    private static boolean needsFraming(HttpResponse response, Exchange exchange) {
-        int code = response.status().code();
-        return !exchange.head() && code != 204 && code != 304
-                && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response);
-    }
-
-    private void onResponseEnd(ChannelHandlerContext ctx, Exchange exchange) {
+    private void onResponseEnd(ChannelHandlerContext ctx, ForwardedRequest exchange) {
         if (informational) {
             informational = false;
             return;
@@ -194,16 +148,14 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         responseStarted = false;
         completed++;
         if (switching) {
-            client.flush();
-            log.debug("{} switching to WebSocket relay", client);
-            WebSocketSwitch.apply(client, ctx.channel(), activity, exchange.workspaceId());
+            link.listener().upgraded(ctx.channel(), exchange.route().workspaceId());
             return;
         }
         if (!exchange.keepAlive()) {
             client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         if (exchanges.isEmpty()) {
-            forward.responsesDone();
+            link.responsesDone();
         }
     }
 
@@ -229,8 +181,8 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (forward != null) {
-            forward.upstreamWritabilityChanged(ctx.channel().isWritable());
+        if (link != null) {
+            link.listener().upstreamFull(!ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -240,18 +192,18 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         return !exchanges.isEmpty() && !responseStarted && !informational;
     }
 
-    /**
-     * Gives up on the upstream: the client gets the refusal if no response to it has started, else its
-     * connection is cut (a partly relayed response must never look complete); both connections close.
-     */
-    void abandon(ChannelHandlerContext ctx, Refusal refusal) {
+    /** Gives up on the upstream and closes both connections, answering the client if it can ({@link #failClient}). */
+    void abandon(Refusal refusal) {
         failClient(refusal);
         exchanges.clear();
         responseStarted = false;
         ctx.close();
     }
 
-    /** Answers the client with the refusal, or cuts its connection if a response to it already began. */
+    /**
+     * Answers the client with the refusal, or cuts its connection if a response to it already began (a
+     * partly relayed response must never look complete).
+     */
     private void failClient(Refusal refusal) {
         if (!client.isActive()) {
             return;
@@ -265,30 +217,25 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        ForwardedRequest pending = exchanges.peek();
         if (client == null) {
             // Closed while idle in the pool (or after it was given up): nobody is waiting on it.
             pool.remove(key, ctx.channel());
             exchanges.clear();
-            ctx.fireChannelInactive();
-            return;
-        }
-        Exchange pending = exchanges.peek();
-        if (pending != null && pending.retry() != null && exchanges.size() == 1 && completed > 0
+        } else if (pending != null && pending.retryable() && exchanges.size() == 1 && completed > 0
                 && !responseStarted && !informational && !writingRequest && client.isActive()) {
-            // A reused keep-alive connection that the upstream closed as the request went out (its idle
-            // timeout met the request): the request cannot have been acted on, so it goes once more, on
-            // a new connection, as RFC 9110 section 9.2.2 allows for idempotent requests.
+            // A reused connection the upstream closed as the request went out (its idle timeout met it): not
+            // acted on, so it goes once more on a new one, as RFC 9110 9.2.2 allows for idempotent requests.
             log.debug("{} reused upstream connection closed before answering; retrying on a new one", client);
             exchanges.clear();
-            forward.retryOnNewConnection(ctx.channel(), pending.retry());
-            ctx.fireChannelInactive();
-            return;
+            link.retryOnNewConnection(ctx.channel(), pending);
+        } else {
+            if (pending != null) {
+                failClient(Refusal.UPSTREAM_DOWN);
+            }
+            exchanges.clear();
+            link.backendClosed(ctx.channel());
         }
-        if (!exchanges.isEmpty()) {
-            failClient(Refusal.UPSTREAM_DOWN);
-        }
-        exchanges.clear();
-        forward.backendClosed(ctx.channel());
         ctx.fireChannelInactive();
     }
 
