@@ -14,6 +14,7 @@ import dev.codermon.proxy.metrics.AdminServer;
 import dev.codermon.proxy.metrics.ProxyMetrics;
 import dev.codermon.proxy.pipeline.ClientConnections;
 import dev.codermon.proxy.pipeline.ClientFront;
+import dev.codermon.proxy.pipeline.FrontLimits;
 import dev.codermon.proxy.pipeline.ProxyChannelInitializer;
 import dev.codermon.proxy.tls.CertificateAuthority;
 import dev.codermon.proxy.tls.ServerCertificates;
@@ -102,7 +103,9 @@ public final class EdgeProxy implements AutoCloseable {
         ProxyLimits limits = config.limits();
         clients = new ClientConnections(limits.maxConnections());
         metrics.openConnections(clients::open);
-        ClientFront front = new ClientFront(limits, clients, metrics, new AccessLog());
+        ClientFront front = new ClientFront(new FrontLimits(limits.maxRequestLine(), limits.maxHeaderBytes(),
+                limits.maxHeaderCount(), limits.headerTimeout(), limits.httpIdleTimeout(), limits.tunnelIdleTimeout()),
+                clients, metrics, new AccessLog());
         ProxyChannelInitializer initializer = new ProxyChannelInitializer(front,
                 new ProxyAuthenticator(verifier, revocations, Clock.systemUTC()),
                 new TargetPolicy(config.domain(), config.deniedAppPorts()), routes,

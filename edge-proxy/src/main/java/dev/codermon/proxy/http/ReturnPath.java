@@ -1,5 +1,6 @@
 package dev.codermon.proxy.http;
 
+import dev.codermon.auth.SignInPaths;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
@@ -14,7 +15,7 @@ public final class ReturnPath {
     public static final String HOME = "/";
     /** Longer return paths are refused; request lines are limited too (--max-request-line). */
     static final int MAX_LENGTH = 2048;
-    private static final String RESERVED = "/__codermon";
+    private static final String RESERVED = SignInPaths.PREFIX;
 
     private ReturnPath() {
     }

@@ -1,6 +1,5 @@
 package dev.codermon.proxy.pipeline;
 
-import dev.codermon.proxy.ProxyLimits;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;
@@ -19,7 +18,7 @@ public final class ClientFront {
 
     private static final int MAX_CHUNK_SIZE = 65536;
 
-    private final ProxyLimits limits;
+    private final int maxHeaderCount;
     private final ClientConnections connections;
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
@@ -29,8 +28,8 @@ public final class ClientFront {
     private final long httpIdleNanos;
     private final long tunnelIdleNanos;
 
-    public ClientFront(ProxyLimits limits, ClientConnections connections, ProxyMetrics metrics, AccessLog accessLog) {
-        this.limits = limits;
+    public ClientFront(FrontLimits limits, ClientConnections connections, ProxyMetrics metrics, AccessLog accessLog) {
+        this.maxHeaderCount = limits.maxHeaderCount();
         this.connections = connections;
         this.metrics = metrics;
         this.accessLog = accessLog;
@@ -65,7 +64,7 @@ public final class ClientFront {
         p.addLast(HandlerNames.HEAD_GUARD, guard);
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec(decoder));
         p.addLast(HandlerNames.EXCHANGE, new ExchangeTracker(metrics, accessLog, guard, reads));
-        p.addLast(HandlerNames.FRAMING, new FramingEnforcingHandler(guard, limits.maxHeaderCount()));
+        p.addLast(HandlerNames.FRAMING, new FramingEnforcingHandler(guard, maxHeaderCount));
         return true;
     }
 }

@@ -1,6 +1,7 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.Principal;
+import dev.codermon.auth.SignInPaths;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.BrowserNavigation;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LoginHandler extends PausingStageHandler {
 
-    static final String PATH = "/__codermon/login";
     private static final Logger log = LoggerFactory.getLogger(LoginHandler.class);
 
     private final TargetPolicy policy;
@@ -54,12 +54,12 @@ final class LoginHandler extends PausingStageHandler {
 
     /** Returns the plain-http login URL that brings a browser back to the (checked) return path on the host. */
     static String loginUrl(String host, String returnPath) {
-        return "http://" + host + PATH + "?return=" + URLEncoder.encode(returnPath, StandardCharsets.UTF_8);
+        return "http://" + host + SignInPaths.LOGIN + "?return=" + URLEncoder.encode(returnPath, StandardCharsets.UTF_8);
     }
 
     /** Returns the https sign-in URL that redeems the handoff code and then goes to the return path. */
     static String handoffUrl(String host, String code, String returnPath) {
-        return "https://" + host + SignInHandler.PATH + "?code=" + code + "&return="
+        return "https://" + host + SignInPaths.AUTH + "?code=" + code + "&return="
                 + URLEncoder.encode(returnPath, StandardCharsets.UTF_8);
     }
 
@@ -69,7 +69,7 @@ final class LoginHandler extends PausingStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        QueryStringDecoder query = authenticated.ownPath(PATH);
+        QueryStringDecoder query = authenticated.ownPath(SignInPaths.LOGIN);
         if (query == null) {
             ctx.fireChannelRead(msg);
             return;
@@ -99,7 +99,7 @@ final class LoginHandler extends PausingStageHandler {
         }
         Refusal refusal = policy.check(authenticated.tunnel() != null
                 // Outside a tunnel the URI is absolute: AuthenticatedRequest.ownPath parsed it already.
-                ? new RequestTarget(host, RequestTarget.NO_PORT, PATH) : RequestTarget.parseAbsolute(request.uri()));
+                ? new RequestTarget(host, RequestTarget.NO_PORT, SignInPaths.LOGIN) : RequestTarget.parseAbsolute(request.uri()));
         if (refusal != null) {
             refuse(ctx, request, refusal);
             return;

@@ -2,6 +2,7 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.InvalidTokenException;
+import dev.codermon.auth.SignInPaths;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.ProxySessions.Redemption;
@@ -39,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SignInHandler extends PausingStageHandler {
 
-    static final String PATH = "/__codermon/auth";
     private static final Logger log = LoggerFactory.getLogger(SignInHandler.class);
 
     private final TokenVerifier verifier;
@@ -62,7 +62,7 @@ final class SignInHandler extends PausingStageHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        QueryStringDecoder query = authenticated.ownPath(PATH);
+        QueryStringDecoder query = authenticated.ownPath(SignInPaths.AUTH);
         if (query == null) {
             ctx.fireChannelRead(msg);
             return;
@@ -109,7 +109,8 @@ final class SignInHandler extends PausingStageHandler {
             log.debug("{} sign-in link at {} needs confirming", ctx.channel(), host);
             discardBody();
             String token = tokens.get(0);
-            answer(ctx, request, keepAlive -> SignInConsent.page(ctx.alloc(), PATH, token, host, grant.user(), keepAlive));
+            answer(ctx, request,
+                    keepAlive -> SignInConsent.page(ctx.alloc(), SignInPaths.AUTH, token, host, grant.user(), keepAlive));
             return;
         }
         discardBody();
