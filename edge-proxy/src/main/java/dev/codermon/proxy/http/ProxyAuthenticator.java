@@ -12,9 +12,11 @@ import java.time.Duration;
 
 /**
  * Turns a {@code Proxy-Authorization} header into a principal, remembering successful verifications
- * until the token expires so that a busy connection does not pay a signature check per request.
+ * until the token expires so that a busy connection does not pay a signature check per request: the
+ * proxy's one credential cache, keyed by the whole header.
  *
- * <p>Only successes are cached; every call still checks expiry, revocation and the claimed user.
+ * <p>Only successes are cached; every call still checks expiry and revocation ({@link #requireValid},
+ * the one such check, for session principals too).
  * Thread-safe.
  */
 public final class ProxyAuthenticator {
@@ -50,25 +52,29 @@ public final class ProxyAuthenticator {
      * @throws AuthenticationException with a short reason for a 407 answer
      */
     public Principal authenticate(String proxyAuthorization) throws AuthenticationException {
+        // Keyed by the whole header: a busy connection repeats it, and a hit needs no decoding.
+        Principal cached = proxyAuthorization == null ? null : verified.getIfPresent(proxyAuthorization);
+        if (cached != null) {
+            requireValid(cached);
+            return cached;
+        }
         ProxyCredentials credentials;
         try {
             credentials = ProxyCredentials.parse(proxyAuthorization);
         } catch (ProxyCredentials.CredentialsException e) {
             throw new AuthenticationException(e.getMessage());
         }
-        Principal principal = verified.getIfPresent(credentials.token());
-        if (principal == null) {
-            try {
-                principal = verifier.verify(credentials.token());
-            } catch (InvalidTokenException e) {
-                throw new AuthenticationException(e.getMessage());
-            }
-            verified.put(credentials.token(), principal);
+        Principal principal;
+        try {
+            principal = verifier.verify(credentials.token());
+        } catch (InvalidTokenException e) {
+            throw new AuthenticationException(e.getMessage());
         }
         requireValid(principal);
         if (!credentials.claimedUser().isEmpty() && !credentials.claimedUser().equals(principal.user())) {
             throw new AuthenticationException("user name does not match the token");
         }
+        verified.put(proxyAuthorization, principal);
         return principal;
     }
 

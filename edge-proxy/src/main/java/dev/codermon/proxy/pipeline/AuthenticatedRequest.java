@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
  * {@code HttpContent} messages (the proxy never aggregates).
  *
  * @param principal whom the request speaks for; null until a session cookie or sign-in link is checked
- *                  (only {@link SessionAuthHandler} lets a request without one go further)
+ *                  (only {@link AuthenticateHandler} decides it; a CONNECT may go on without one)
  * @param tunnel    the CONNECT tunnel this request arrived in, or null outside a tunnel
  * @param exchange  the request's exchange, which the stages tell who sent it and where it goes
  */

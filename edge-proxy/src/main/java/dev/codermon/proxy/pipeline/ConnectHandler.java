@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * no proxy credentials can still use its session cookie inside: Chromium opens a workbench's
  * {@code ws://} WebSocket as {@code CONNECT <host>:80} without {@code Proxy-Authorization} when the
  * user came through a sign-in link. Each request inside such a tunnel is then authenticated on its own
- * ({@link ProxyAuthHandler}, {@link SessionAuthHandler}).
+ * ({@link AuthenticateHandler}).
  *
  * <p>The {@code 200} is the CONNECT's answer like any other: written in its turn after earlier
  * pipelined responses, with the tunnel's requests held until then.
@@ -41,9 +41,11 @@ final class ConnectHandler extends RequestStageHandler {
     private final TargetPolicy policy;
     private final ServerCertificates certificates;
     private final ReadSuspension reads;
+    private final ConnectionCredentials credentials;
 
-    ConnectHandler(TargetPolicy policy, ServerCertificates certificates,
+    ConnectHandler(TargetPolicy policy, ServerCertificates certificates, ConnectionCredentials credentials,
             ReadSuspension reads) {
+        this.credentials = credentials;
         this.policy = policy;
         this.certificates = certificates;
         this.reads = reads;
@@ -79,7 +81,7 @@ final class ConnectHandler extends RequestStageHandler {
                 authenticated.principal() == null ? "(no credentials)" : authenticated.principal().user());
         // The CONNECT's (empty) body end follows; the tunnel's first request comes after it.
         discardBody();
-        ((ProxyAuthHandler) ctx.pipeline().get(HandlerNames.PROXY_AUTH)).enterTunnel(authenticated.principal(), tunnel);
+        credentials.enterTunnel(authenticated.principal(), tunnel);
         if (tunnel.tls()) {
             startTls(ctx, request, tunnel);
         } else {

@@ -10,11 +10,10 @@ final class HandlerNames {
     static final String HTTP_CODEC = "http-codec";
     static final String EXCHANGE = "exchange";
     static final String FRAMING = "framing";
-    static final String PROXY_AUTH = "proxy-auth";
-    static final String CONNECT = "connect";
     static final String SIGN_IN = "sign-in";
     static final String LOGIN = "login";
-    static final String SESSION = "session";
+    static final String AUTHENTICATE = "authenticate";
+    static final String CONNECT = "connect";
     static final String WEBSOCKET_ORIGIN = "websocket-origin";
     static final String ROUTE = "route";
     static final String FORWARD = "forward";
@@ -23,7 +22,7 @@ final class HandlerNames {
 
     /** Client-side handlers that go away when a connection switches to a raw relay, codec last. */
     static final String[] CLIENT_HTTP_HANDLERS = {
-        FORWARD, ROUTE, WEBSOCKET_ORIGIN, SESSION, LOGIN, SIGN_IN, CONNECT, PROXY_AUTH, FRAMING, HTTP_CODEC, HEAD_GUARD,
+        FORWARD, ROUTE, WEBSOCKET_ORIGIN, CONNECT, AUTHENTICATE, LOGIN, SIGN_IN, FRAMING, HTTP_CODEC, HEAD_GUARD,
     };
 
     private HandlerNames() {

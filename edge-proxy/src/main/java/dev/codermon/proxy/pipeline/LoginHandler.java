@@ -5,6 +5,7 @@ import dev.codermon.auth.SignInPaths;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.BrowserNavigation;
+import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.ReturnPath;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Answers {@code /__codermon/login?return=<path>} on any workspace host itself, to carry a browser
  * that holds proxy credentials into a session over https. Browsers send no {@code Proxy-Authorization}
  * inside a CONNECT tunnel and open their first {@code CONNECT :443} without credentials, so a first
- * https visit arrives in a tunnel without a principal; {@link SessionAuthHandler} sends such a
+ * https visit arrives in a tunnel without a principal; {@link AuthenticateHandler} sends such a
  * navigation here over plain http, where the proxy can challenge it:
  *
  * <ul>
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>in a tunnel without a principal (an https login URL): a navigation is sent to the http one.</li>
  * </ul>
  *
- * The return path is checked by {@link ReturnPath}. Such requests never reach an upstream.
+ * The return path is checked by {@link ReturnPath}. Such requests never reach an upstream. The
+ * principal comes from the connection's own credentials ({@link ConnectionCredentials}, as
+ * {@link AuthenticateHandler} resolves it), never from a session cookie.
  */
 final class LoginHandler extends PausingStageHandler {
 
@@ -44,9 +47,12 @@ final class LoginHandler extends PausingStageHandler {
     private final TargetPolicy policy;
     private final WorkspaceRoutes routes;
     private final ProxySessions sessions;
+    private final ConnectionCredentials credentials;
 
-    LoginHandler(TargetPolicy policy, WorkspaceRoutes routes, ProxySessions sessions, ReadSuspension reads) {
+    LoginHandler(TargetPolicy policy, WorkspaceRoutes routes, ProxySessions sessions,
+            ConnectionCredentials credentials, ReadSuspension reads) {
         super(reads, ReadSuspension.LOGIN);
+        this.credentials = credentials;
         this.policy = policy;
         this.routes = routes;
         this.sessions = sessions;
@@ -80,7 +86,14 @@ final class LoginHandler extends PausingStageHandler {
 
     private void login(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, String returnPath) {
         HttpRequest request = authenticated.request();
-        Principal principal = authenticated.principal();
+        Principal principal;
+        try {
+            principal = credentials.resolve(request);
+        } catch (AuthenticationException e) {
+            log.debug("{} login at {} refused: {}", ctx.channel(), host, e.getMessage());
+            refuse(ctx, request, e.refusal());
+            return;
+        }
         if (principal == null && authenticated.tunnel() == null) {
             log.debug("{} login at {} challenged: no credentials", ctx.channel(), host);
             refuse(ctx, request, Refusal.LOGIN_CREDENTIALS_REQUIRED);

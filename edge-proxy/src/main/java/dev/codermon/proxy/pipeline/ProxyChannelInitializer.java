@@ -10,9 +10,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 
 /**
- * Builds a client connection's pipeline: the protective front ({@link ClientFront}), authenticate,
- * accept CONNECT, answer sign-in links, answer the login path (proxy credentials to an https
- * session), authenticate by session cookie, check WebSocket origins, route, forward. Each stage is
+ * Builds a client connection's pipeline: the protective front ({@link ClientFront}: decode and guard),
+ * the proxy's own paths (sign-in links, the login path from proxy credentials to an https session),
+ * authenticate (header, tunnel or session cookie), then route (accept CONNECT, check WebSocket
+ * origins, find the route) and forward. Each stage is
  * a named handler so that an upgrade can remove them by name.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
@@ -44,13 +45,14 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         if (!front.addTo(ch, reads, forward.upstream())) {
             return;
         }
-        p.addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
-        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), reads));
-        p.addLast(HandlerNames.SIGN_IN,
-                new SignInHandler(access.verifier(), access.sessions(), access.revocations(), access.consoleOrigins(),
-                        reads));
-        p.addLast(HandlerNames.LOGIN, new LoginHandler(policy, routes, access.sessions(), reads));
-        p.addLast(HandlerNames.SESSION, new SessionAuthHandler(access.sessions(), access.revocations(), reads));
+        // Own paths first (they need no principal, or resolve it through the same credentials), then
+        // the one authenticate stage, then route and forward.
+        ConnectionCredentials credentials = new ConnectionCredentials(authenticator);
+        p.addLast(HandlerNames.SIGN_IN, new SignInHandler(access.verifier(), access.sessions(), access.revocations(),
+                access.consoleOrigins(), credentials, reads));
+        p.addLast(HandlerNames.LOGIN, new LoginHandler(policy, routes, access.sessions(), credentials, reads));
+        p.addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials, access.sessions(), reads));
+        p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), credentials, reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
         p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));
         p.addLast(HandlerNames.FORWARD, forward);

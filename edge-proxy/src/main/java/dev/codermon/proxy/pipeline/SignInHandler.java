@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * The session's cookie is set for this host only ({@code __Host-} and {@code Secure} inside TLS, see
  * {@link SessionCookie}), and the next URL carries neither token nor code.
+ *
+ * <p>The first of the own-path stages: it sees each request head first and passes every other one on
+ * as an {@link AuthenticatedRequest} without a principal (with its tunnel and exchange), for the login
+ * stage and then {@link AuthenticateHandler}.
  */
 final class SignInHandler extends PausingStageHandler {
 
@@ -46,10 +50,12 @@ final class SignInHandler extends PausingStageHandler {
     private final ProxySessions sessions;
     private final Revocations revocations;
     private final java.util.Set<String> consoleOrigins;
+    private final ConnectionCredentials credentials;
 
     SignInHandler(TokenVerifier verifier, ProxySessions sessions, Revocations revocations,
-            java.util.Set<String> consoleOrigins, ReadSuspension reads) {
+            java.util.Set<String> consoleOrigins, ConnectionCredentials credentials, ReadSuspension reads) {
         super(reads, ReadSuspension.SIGN_IN);
+        this.credentials = credentials;
         this.verifier = verifier;
         this.sessions = sessions;
         this.revocations = revocations;
@@ -58,13 +64,15 @@ final class SignInHandler extends PausingStageHandler {
 
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof AuthenticatedRequest authenticated)) {
+        if (!(msg instanceof HttpRequest head)) {
             ctx.fireChannelRead(msg);
             return;
         }
+        AuthenticatedRequest authenticated =
+                new AuthenticatedRequest(head, null, credentials.tunnel(), Exchanges.of(ctx.channel(), head));
         QueryStringDecoder query = authenticated.ownPath(SignInPaths.AUTH);
         if (query == null) {
-            ctx.fireChannelRead(msg);
+            ctx.fireChannelRead(authenticated);
             return;
         }
         String host = authenticated.targetHost();

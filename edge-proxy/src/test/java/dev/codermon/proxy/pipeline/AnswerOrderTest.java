@@ -55,6 +55,8 @@ class AnswerOrderTest {
 
     private final TestTokens tokens = new TestTokens();
     private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
+    /** The last built pipeline's credentials (its tunnel once a CONNECT was accepted). */
+    private ConnectionCredentials credentials;
     private final SqliteRouteStore store;
     private final List<Object> forwarded = new ArrayList<>();
 
@@ -74,12 +76,11 @@ class AnswerOrderTest {
         ReadSuspension reads = new ReadSuspension(channel);
         channel.pipeline().addLast(HandlerNames.EXCHANGE, new ExchangeTracker(new ProxyMetrics(), new AccessLog(),
                 new RequestHeadGuard(Long.MAX_VALUE), reads));
-        channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
+        credentials = new ConnectionCredentials(authenticator);
+        channel.pipeline().addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials,
+                new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)), reads));
         channel.pipeline().addLast(HandlerNames.CONNECT,
-                new ConnectHandler(new TargetPolicy("codermon.internal"), null, reads));
-        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(
-                new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)),
-                new Revocations(), reads));
+                new ConnectHandler(new TargetPolicy("codermon.internal"), null, credentials, reads));
         channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -242,7 +243,7 @@ class AnswerOrderTest {
         channel.writeInbound(connect(ALICE + ":80", false), LastHttpContent.EMPTY_LAST_CONTENT);
         assertEquals(List.of("200"), written(channel));
         assertEquals(new Tunnel(ALICE, 80),
-                assertInstanceOf(ProxyAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH)).tunnel());
+                credentials.tunnel());
 
         HttpRequest withCredentials = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/with");
         withCredentials.headers().set(HttpHeaderNames.HOST, ALICE)

@@ -42,9 +42,10 @@ class FirstVisitStagesTest {
     private static final String NAVIGATION_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.8";
 
     private final TestTokens tokens = new TestTokens();
-    private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
     private final SqliteRouteStore store;
     private final Revocations revocations = new Revocations();
+    private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier(), revocations,
+            Clock.systemUTC());
     private final ProxySessions sessions;
 
     FirstVisitStagesTest(@TempDir Path dir) {
@@ -61,15 +62,15 @@ class FirstVisitStagesTest {
     private EmbeddedChannel stages(Tunnel tunnel) {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
-        channel.pipeline().addLast(HandlerNames.PROXY_AUTH, tunnel == null
-                ? new ProxyAuthHandler(authenticator) : ProxyAuthHandler.inTunnel(authenticator, null, tunnel));
+        ConnectionCredentials credentials = tunnel == null
+                ? new ConnectionCredentials(authenticator) : ConnectionCredentials.inTunnel(authenticator, null, tunnel);
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), sessions, revocations,
-                        java.util.Set.of("http://localhost:5001"), reads));
+                        java.util.Set.of("http://localhost:5001"), credentials, reads));
         // No route lookups happen without a principal, so no route cache is needed here.
         channel.pipeline().addLast(HandlerNames.LOGIN,
-                new LoginHandler(new TargetPolicy("codermon.internal"), null, sessions, reads));
-        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(sessions, revocations, reads));
+                new LoginHandler(new TargetPolicy("codermon.internal"), null, sessions, credentials, reads));
+        channel.pipeline().addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials, sessions, reads));
         return channel;
     }
 
@@ -147,12 +148,12 @@ class FirstVisitStagesTest {
         ProxySessions slowSessions = new ProxySessions(store, storeCalls::add, Clock.systemUTC(), Duration.ofHours(12));
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
-        channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
-                ProxyAuthHandler.inTunnel(authenticator, null, new Tunnel(HOST, Tunnel.HTTPS_PORT)));
+        ConnectionCredentials credentials =
+                ConnectionCredentials.inTunnel(authenticator, null, new Tunnel(HOST, Tunnel.HTTPS_PORT));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), slowSessions, revocations,
-                        java.util.Set.of("http://localhost:5001"), reads));
-        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(slowSessions, revocations, reads));
+                        java.util.Set.of("http://localhost:5001"), credentials, reads));
+        channel.pipeline().addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials, slowSessions, reads));
         var minted = slowSessions.mintHandoff("alice", HOST);
         storeCalls.poll().run();
         String code = minted.join();

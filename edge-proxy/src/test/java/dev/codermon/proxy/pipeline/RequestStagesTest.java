@@ -37,6 +37,8 @@ class RequestStagesTest {
 
     private final TestTokens tokens = new TestTokens();
     private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
+    /** The last built pipeline's credentials (its tunnel once a CONNECT was accepted). */
+    private ConnectionCredentials credentials;
 
     private static HttpRequest request(HttpMethod method, String uri, String auth) {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
@@ -62,12 +64,11 @@ class RequestStagesTest {
     private EmbeddedChannel authAndConnect() {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
-        channel.pipeline().addLast(HandlerNames.PROXY_AUTH, new ProxyAuthHandler(authenticator));
+        credentials = new ConnectionCredentials(authenticator);
+        channel.pipeline().addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials,
+                new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)), reads));
         channel.pipeline().addLast(HandlerNames.CONNECT,
-                new ConnectHandler(new TargetPolicy("codermon.internal"), null, reads));
-        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(
-                new ProxySessions(store, ForkJoinPool.commonPool(), Clock.systemUTC(), Duration.ofHours(1)),
-                new Revocations(), reads));
+                new ConnectHandler(new TargetPolicy("codermon.internal"), null, credentials, reads));
         return channel;
     }
 
@@ -115,8 +116,10 @@ class RequestStagesTest {
             }
         };
         Revocations revocations = new Revocations();
-        EmbeddedChannel channel = new EmbeddedChannel(
-                new ProxyAuthHandler(new ProxyAuthenticator(tokens.verifier(), revocations, clock)));
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(new AuthenticateHandler(
+                new ConnectionCredentials(new ProxyAuthenticator(tokens.verifier(), revocations, clock)), null,
+                new ReadSuspension(channel)));
         String header = "Bearer " + tokens.tokenFor("alice");
         for (int i = 0; i < 2; i++) {
             channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
@@ -168,7 +171,7 @@ class RequestStagesTest {
         assertEquals("Connection Established", response.status().reasonPhrase());
         response.release();
         assertEquals(new Tunnel("main.alice.codermon.internal", 80),
-                assertInstanceOf(ProxyAuthHandler.class, channel.pipeline().get(HandlerNames.PROXY_AUTH)).tunnel());
+                credentials.tunnel());
         assertNull(channel.readInbound(), "the CONNECT itself must not be forwarded");
 
         channel.writeInbound(request(HttpMethod.GET, "/inner", null), LastHttpContent.EMPTY_LAST_CONTENT);

@@ -34,9 +34,11 @@ class SignInStagesTest {
         "Sec-Fetch-Dest", "document"};
 
     private final TestTokens tokens = new TestTokens();
-    private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier());
+
     private final SqliteRouteStore store;
     private final Revocations revocations = new Revocations();
+    private final ProxyAuthenticator authenticator = new ProxyAuthenticator(tokens.verifier(), revocations,
+            Clock.systemUTC());
     private final ProxySessions sessions;
 
     SignInStagesTest(@TempDir Path dir) {
@@ -52,12 +54,11 @@ class SignInStagesTest {
     private EmbeddedChannel tunnel(int port) {
         EmbeddedChannel channel = new EmbeddedChannel();
         ReadSuspension reads = new ReadSuspension(channel);
-        channel.pipeline().addLast(HandlerNames.PROXY_AUTH,
-                ProxyAuthHandler.inTunnel(authenticator, null, new Tunnel(HOST, port)));
+        ConnectionCredentials credentials = ConnectionCredentials.inTunnel(authenticator, null, new Tunnel(HOST, port));
         channel.pipeline().addLast(HandlerNames.SIGN_IN,
                 new SignInHandler(tokens.verifier(), sessions, revocations,
-                        java.util.Set.of("http://localhost:5001"), reads));
-        channel.pipeline().addLast(HandlerNames.SESSION, new SessionAuthHandler(sessions, revocations, reads));
+                        java.util.Set.of("http://localhost:5001"), credentials, reads));
+        channel.pipeline().addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials, sessions, reads));
         return channel;
     }
 
