@@ -46,20 +46,18 @@ final class AuthenticateHandler extends PausingStageHandler {
 
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
-        AuthenticatedRequest authenticated;
-        if (msg instanceof AuthenticatedRequest own) {
-            authenticated = own;
-        } else if (msg instanceof HttpRequest head) {
-            // No own-path stage before this one (a pipeline without them, in unit tests).
-            authenticated = new AuthenticatedRequest(head, null, credentials.tunnel(), Exchanges.of(ctx.channel(), head));
-        } else {
+        if (!(msg instanceof Exchange exchange)) {
             ctx.fireChannelRead(msg);
             return;
         }
-        HttpRequest request = authenticated.request();
-        Tunnel tunnel = authenticated.tunnel();
+        if (exchange.target == null) {
+            // No own-path stage before this one (a pipeline without them, in unit tests).
+            exchange.enter(credentials.tunnel());
+        }
+        HttpRequest request = exchange.request;
+        Tunnel tunnel = exchange.tunnel;
         if (tunnel != null && HttpMethod.CONNECT.equals(request.method())) {
-            refuse(ctx, request, Refusal.NESTED_CONNECT);
+            refuse(ctx, exchange, Refusal.NESTED_CONNECT);
             return;
         }
         Principal principal;
@@ -67,57 +65,57 @@ final class AuthenticateHandler extends PausingStageHandler {
             principal = credentials.resolve(request);
         } catch (AuthenticationException e) {
             log.debug("{} {} refused: {}", ctx.channel(), request.method(), e.getMessage());
-            refuse(ctx, request, e.refusal());
+            refuse(ctx, exchange, e.refusal());
             return;
         }
         String cookie = SessionCookie.strip(request.headers(), tunnel != null && tunnel.tls());
         if (principal != null) {
-            ctx.fireChannelRead(authenticated.as(principal));
+            ctx.fireChannelRead(exchange.as(principal));
             return;
         }
         if (tunnel == null && HttpMethod.CONNECT.equals(request.method())) {
-            ctx.fireChannelRead(authenticated);
+            ctx.fireChannelRead(exchange);
             return;
         }
         if (cookie == SessionCookie.AMBIGUOUS) {
             // Several cookies of the name: one may be tossed by another host; which one is the user's is unknowable.
             log.debug("{} {} refused: several session cookies", ctx.channel(), request.method());
-            refuse(ctx, request, Refusal.AMBIGUOUS_SESSION_COOKIE);
+            refuse(ctx, exchange, Refusal.AMBIGUOUS_SESSION_COOKIE);
             return;
         }
-        String host = authenticated.targetHost();
+        String host = exchange.target.host();
         if (cookie == null || host == null) {
             log.debug("{} {} refused: no credentials", ctx.channel(), request.method());
-            unauthenticated(ctx, authenticated);
+            unauthenticated(ctx, exchange);
             return;
         }
-        await(ctx, sessions.find(cookie), authenticated, (session, error) -> {
+        await(ctx, sessions.find(cookie), exchange, (session, error) -> {
             if (error != null) {
                 log.debug("{} session lookup failed: {}", ctx.channel(), error.toString());
-                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
                 return;
             }
             Principal bySession = usable(session, host);
             if (bySession == null) {
                 log.debug("{} {} refused: no valid session for {}", ctx.channel(), request.method(), host);
-                unauthenticated(ctx, authenticated);
+                unauthenticated(ctx, exchange);
             } else {
-                ctx.fireChannelRead(authenticated.as(bySession));
+                ctx.fireChannelRead(exchange.as(bySession));
             }
         });
     }
 
     /** Answers a request that no credential speaks for: a login redirect, a sign-in hint or a 407. */
-    private void unauthenticated(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
-        Tunnel tunnel = authenticated.tunnel();
+    private void unauthenticated(ChannelHandlerContext ctx, Exchange exchange) {
+        Tunnel tunnel = exchange.tunnel;
         if (tunnel == null) {
-            refuse(ctx, authenticated.request(), Refusal.AUTH_REQUIRED);
-        } else if (tunnel.tls() && BrowserNavigation.isNavigation(authenticated.request())) {
+            refuse(ctx, exchange, Refusal.AUTH_REQUIRED);
+        } else if (tunnel.tls() && BrowserNavigation.isNavigation(exchange.request)) {
             discardBody();
-            redirect(ctx, authenticated.request(),
-                    LoginHandler.loginUrl(tunnel.host(), ReturnPath.sanitize(authenticated.originForm())), null);
+            redirect(ctx, exchange,
+                    LoginHandler.loginUrl(tunnel.host(), ReturnPath.sanitize(exchange.target.originForm())), null);
         } else {
-            refuse(ctx, authenticated.request(), Refusal.SIGN_IN_REQUIRED);
+            refuse(ctx, exchange, Refusal.SIGN_IN_REQUIRED);
         }
     }
 

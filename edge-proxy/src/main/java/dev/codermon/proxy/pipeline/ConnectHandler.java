@@ -10,7 +10,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>A CONNECT without credentials is accepted too (port 80 and 443 alike), so that a browser that holds
  * no proxy credentials can still use its session cookie inside: Chromium opens a workbench's
  * {@code ws://} WebSocket as {@code CONNECT <host>:80} without {@code Proxy-Authorization} when the
- * user came through a sign-in link. Each request inside such a tunnel is then authenticated on its own
+ * user came through a sign-in link. Each request inside such a tunnel is then exchange on its own
  * ({@link AuthenticateHandler}).
  *
  * <p>The {@code 200} is the CONNECT's answer like any other: written in its turn after earlier
@@ -53,39 +52,36 @@ final class ConnectHandler extends RequestStageHandler {
 
     @Override
     void onMessage(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof AuthenticatedRequest authenticated)
-                || !HttpMethod.CONNECT.equals(authenticated.request().method())) {
+        if (!(msg instanceof Exchange exchange)
+                || !HttpMethod.CONNECT.equals(exchange.request.method())) {
             ctx.fireChannelRead(msg);
             return;
         }
-        var request = authenticated.request();
-        RequestTarget target;
-        try {
-            target = RequestTarget.parseAuthority(request.uri());
-        } catch (IllegalArgumentException e) {
-            log.debug("{} CONNECT refused: {}", ctx.channel(), e.getMessage());
-            refuse(ctx, authenticated, null, Refusal.MALFORMED_HOST);
+        RequestTarget target = exchange.target.parsed;
+        if (target == null) {
+            log.debug("{} CONNECT refused: malformed authority", ctx.channel());
+            refuse(ctx, exchange, null, Refusal.MALFORMED_HOST);
             return;
         }
         Refusal refusal = policy.checkConnect(target);
         if (refusal != null) {
             log.debug("{} CONNECT {}:{} refused: {}", ctx.channel(), target.host(), target.port(), refusal.reason());
-            refuse(ctx, authenticated, null, refusal);
+            refuse(ctx, exchange, null, refusal);
             return;
         }
-        if (authenticated.principal() != null) {
-            authenticated.exchange().annotate(authenticated.principal().user(), null, null);
+        if (exchange.principal != null) {
+            exchange.annotate(exchange.principal.user(), null, null);
         }
         Tunnel tunnel = new Tunnel(target.host(), target.port());
         log.debug("{} CONNECT {}:{} by {}", ctx.channel(), tunnel.host(), tunnel.port(),
-                authenticated.principal() == null ? "(no credentials)" : authenticated.principal().user());
+                exchange.principal == null ? "(no credentials)" : exchange.principal.user());
         // The CONNECT's (empty) body end follows; the tunnel's first request comes after it.
         discardBody();
-        credentials.enterTunnel(authenticated.principal(), tunnel);
+        credentials.enterTunnel(exchange.principal, tunnel);
         if (tunnel.tls()) {
-            startTls(ctx, request, tunnel);
+            startTls(ctx, exchange, tunnel);
         } else {
-            answer(ctx, request, established(), false);
+            answer(ctx, exchange, established(), false);
         }
     }
 
@@ -94,7 +90,7 @@ final class ConnectHandler extends RequestStageHandler {
      * puts TLS in front of the HTTP codec. Reads stay paused and later messages are held until then,
      * so that no TLS byte ever reaches the HTTP decoder.
      */
-    private void startTls(ChannelHandlerContext ctx, HttpRequest request, Tunnel tunnel) {
+    private void startTls(ChannelHandlerContext ctx, Exchange exchange, Tunnel tunnel) {
         reads.suspend(ReadSuspension.TLS_SETUP);
         hold();
         certificates.forHost(tunnel.host()).whenCompleteAsync((context, error) -> {
@@ -103,10 +99,10 @@ final class ConnectHandler extends RequestStageHandler {
             }
             if (error != null) {
                 log.warn("{} no certificate for {}: {}", ctx.channel(), tunnel.host(), error.toString());
-                answer(ctx, request, ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false), true);
+                answer(ctx, exchange, ErrorResponses.create(ctx.alloc(), Refusal.TLS_UNAVAILABLE, false), true);
                 return;
             }
-            Exchanges.answer(ctx.channel(), request, established(), false)
+            Exchanges.answer(ctx.channel(), exchange, established(), false)
                     .addListener((ChannelFutureListener) written -> {
                         if (!written.isSuccess()) {
                             ctx.close();

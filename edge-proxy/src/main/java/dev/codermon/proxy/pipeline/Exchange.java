@@ -1,5 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.auth.Principal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.RefusalResponse;
 import dev.codermon.proxy.metrics.AccessLog;
@@ -15,11 +16,17 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 
-/** What is known about one request while it is in flight. */
+/**
+ * Holds what is known about one request while it is in flight, its one home: made once after decoding
+ * ({@link ExchangeTracker}), it flows through the stages in place of the request head; they read its
+ * target ({@link ExchangeTarget}, parsed once when it enters them) and fill in who sent it, where it goes
+ * or why it was refused; the access log reads it at the end. Its body follows as separate
+ * {@code HttpContent} messages (the proxy never aggregates).
+ */
 final class Exchange {
     final HttpRequest request;
     final String method;
-    final String target;
+    final String uri;
     final boolean http10;
     /** Whether an HTTP/1.0 client asked to keep the connection (read before forwarding strips it). */
     final boolean keepAlive10;
@@ -34,6 +41,16 @@ final class Exchange {
     long bytesIn;
     long bytesOut;
     boolean closeAfter;
+    /** Whether this exchange's response has begun (or the connection ended): a later answer is not its. */
+    boolean responded;
+    /** The CONNECT tunnel the request arrived in, or null; set with {@link #target}. */
+    Tunnel tunnel;
+    /** Where the request goes, parsed once when it entered the stages ({@link #enter}); null before. */
+    ExchangeTarget target;
+    /** Whom the request speaks for, once authenticated; null before (or for a CONNECT without credentials). */
+    Principal principal;
+    /** Where routing sends the request; null until routed. */
+    Forwarding forwarding;
     /** The proxy's own answer, while it waits for its turn; else null. */
     HttpResponse answer;
     ChannelPromise answerPromise;
@@ -41,11 +58,29 @@ final class Exchange {
     Exchange(HttpRequest request) {
         this.request = request;
         this.method = request == null ? null : request.method().name();
-        this.target = request == null ? null : request.uri();
+        this.uri = request == null ? null : request.uri();
         this.http10 = request != null && request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.keepAlive10 = http10 && HttpUtil.isKeepAlive(request);
         // The log names an absolute-form request's host from its target: no header lookup then.
-        this.host = target == null || !target.startsWith("/") ? null : request.headers().get(HttpHeaderNames.HOST);
+        this.host = uri == null || !uri.startsWith("/") ? null : request.headers().get(HttpHeaderNames.HOST);
+    }
+
+    /** Enters the stages: fixes the tunnel the request came in (null outside one) and parses its target. */
+    Exchange enter(Tunnel in) {
+        tunnel = in;
+        target = ExchangeTarget.parse(request, in);
+        return this;
+    }
+
+    /** Records whom the request speaks for, and returns this exchange. */
+    Exchange as(Principal who) {
+        principal = who;
+        return this;
+    }
+
+    /** Returns the host of the CONNECT tunnel this request arrived in, or null outside a tunnel. */
+    String tunnelHost() {
+        return tunnel == null ? null : tunnel.host();
     }
 
     /**
@@ -144,7 +179,7 @@ final class Exchange {
             path = parsedTarget.originForm();
         } else {
             logHost = host;
-            path = target;
+            path = uri;
             int authority = path == null ? -1 : RequestTargetParts.authorityStart(path);
             if (authority >= 0) {
                 int pathStart = RequestTargetParts.pathStart(path, authority);

@@ -70,14 +70,14 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     }
 
     /** Writes the answer in the request's turn ({@link Exchanges#answer}). */
-    ChannelFuture answer(HttpRequest request, HttpResponse answer, boolean close) {
+    ChannelFuture answer(Exchange request, HttpResponse answer, boolean close) {
         ChannelPromise promise = ctx.newPromise();
         if (ending || !ctx.channel().isActive()) {
             ReferenceCountUtil.release(answer);
             return promise.setFailure(new ClosedChannelException());
         }
-        Exchange exchange = request == null ? null : find(request);
-        if (exchange == null || exchange.answer != null) {
+        Exchange exchange = request;
+        if (exchange == null || exchange.responded || exchange.answer != null) {
             exchange = new Exchange(null);
             pending.add(exchange);
         }
@@ -91,16 +91,6 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             reads.suspend(ReadSuspension.ANSWER_TURN);
         }
         return promise;
-    }
-
-    /** Returns the exchange of the request, or null. */
-    Exchange find(HttpRequest request) {
-        for (Exchange exchange : pending) {
-            if (exchange.request == request) {
-                return exchange;
-            }
-        }
-        return null;
     }
 
     /** Writes every held answer whose turn has come: each earlier response is written whole. */
@@ -136,7 +126,10 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
-            pending.add(new Exchange(request));
+            // The request's one exchange goes on in its place, for the stages to fill in.
+            Exchange exchange = new Exchange(request);
+            pending.add(exchange);
+            msg = exchange;
         }
         if (msg instanceof HttpContent content && !pending.isEmpty()) {
             pending.peekLast().received(content.content().readableBytes(), metrics);
@@ -185,6 +178,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             return;
         }
         Exchange exchange = pending.isEmpty() ? new Exchange(null) : pending.poll();
+        exchange.responded = true;
         responding = exchange;
         if (exchange.dropAnswer()) {
             // The upstream answered a request whose body the proxy refused meanwhile: its response goes

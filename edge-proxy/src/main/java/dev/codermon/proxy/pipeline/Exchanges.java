@@ -3,13 +3,12 @@ package dev.codermon.proxy.pipeline;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * Lets the stages of a client pipeline reach the connection's {@link ExchangeTracker}: answer a request
- * in its turn, and find its {@link Exchange}.
+ * in its turn.
  */
 final class Exchanges {
 
@@ -19,13 +18,13 @@ final class Exchanges {
     /**
      * Writes the proxy's own answer to a request in that request's turn: at once if every earlier
      * request's response has been written whole, else as soon as they have been; closes the connection
-     * after it if asked. A null or unknown request stands for one after every request seen so far (a
-     * refusal of bytes that never became a request). Without a tracker (a pipeline without the front,
+     * after it if asked. A null exchange, or one answered already, stands for one after every request
+     * seen so far (a refusal of bytes that never became a request). Without a tracker (a pipeline without the front,
      * in unit tests) the answer is written at once.
      *
      * @return the answer's write future: done once the answer was written, or failed with the connection
      */
-    static ChannelFuture answer(Channel channel, HttpRequest request, HttpResponse answer, boolean close) {
+    static ChannelFuture answer(Channel channel, Exchange exchange, HttpResponse answer, boolean close) {
         ExchangeTracker tracker = ExchangeTracker.of(channel);
         if (tracker == null) {
             ChannelFuture written = channel.writeAndFlush(answer);
@@ -34,7 +33,7 @@ final class Exchanges {
             }
             return written;
         }
-        return tracker.answer(request, answer, close);
+        return tracker.answer(exchange, answer, close);
     }
 
     /**
@@ -54,16 +53,6 @@ final class Exchanges {
             channel.close();
             return;
         }
-        tracker.answer(newest.request, answer, true);
-    }
-
-    /**
-     * Returns the request's exchange, which the stages tell who sent it and where it goes; without a
-     * tracker (a pipeline without the front, in unit tests) a detached one that no log reads.
-     */
-    static Exchange of(Channel channel, HttpRequest request) {
-        ExchangeTracker tracker = ExchangeTracker.of(channel);
-        Exchange exchange = tracker == null ? null : tracker.find(request);
-        return exchange != null ? exchange : new Exchange(request);
+        tracker.answer(newest, answer, true);
     }
 }

@@ -48,18 +48,17 @@ final class ForwardHandler extends ChannelInboundHandlerAdapter implements Upstr
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof RoutedRequest routed) {
-            upstream.send(prepare(ctx, routed));
+        if (msg instanceof Exchange exchange && exchange.forwarding != null) {
+            upstream.send(prepare(ctx, exchange.request, exchange.forwarding));
         } else if (msg instanceof HttpContent) {
             upstream.send(msg);
         } else {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg instanceof Exchange exchange ? exchange.request : msg);
         }
     }
 
     /** Sets the request's origin-form target and the headers the upstream must see. */
-    private ForwardedRequest prepare(ChannelHandlerContext ctx, RoutedRequest routed) {
-        HttpRequest request = routed.request();
+    private ForwardedRequest prepare(ChannelHandlerContext ctx, HttpRequest request, Forwarding routed) {
         boolean webSocket = HopByHopHeaders.isWebSocketUpgrade(request.headers());
         request.setUri(routed.originForm());
         HopByHopHeaders.stripRequest(request.headers(), webSocket, routed.https(), clientAddress());

@@ -50,25 +50,27 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // A request head comes as its exchange (made by the tracker), or bare without one (in unit tests).
+        Object message = msg instanceof Exchange exchange ? exchange.request : msg;
         if (rejected) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(message);
             return;
         }
         Refusal refusal = null;
-        if (msg instanceof RejectedHead head) {
+        if (message instanceof RejectedHead head) {
             refusal = head.refusal();
-        } else if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+        } else if (message instanceof HttpObject http && http.decoderResult().isFailure()) {
             log.debug("{} malformed request: {}", ctx.channel(), http.decoderResult().cause().toString());
             refusal = refusalFor(http.decoderResult().cause());
-        } else if (msg instanceof HttpRequest request) {
+        } else if (message instanceof HttpRequest request) {
             refusal = check(request);
         }
         if (refusal != null) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(message);
             reject(ctx, msg, refusal);
             return;
         }
-        if (msg instanceof HttpRequest request) {
+        if (message instanceof HttpRequest) {
             guard.bodyFollows(bodyLength);
         }
         if (msg instanceof LastHttpContent) {
@@ -87,8 +89,8 @@ final class FramingEnforcingHandler extends ChannelInboundHandlerAdapter {
         guard.rejected();
         log.debug("{} request refused: {}", ctx.channel(), refusal.reason());
         var answer = ErrorResponses.create(ctx.alloc(), refusal, false);
-        if (refused instanceof HttpRequest request) {
-            Exchanges.answer(ctx.channel(), request, answer, true);
+        if (refused instanceof Exchange exchange) {
+            Exchanges.answer(ctx.channel(), exchange, answer, true);
         } else if (refused instanceof HttpContent) {
             Exchanges.answerBodyRefusal(ctx.channel(), answer);
         } else {

@@ -71,32 +71,32 @@ final class LoginHandler extends PausingStageHandler {
 
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof AuthenticatedRequest authenticated)) {
+        if (!(msg instanceof Exchange exchange)) {
             ctx.fireChannelRead(msg);
             return;
         }
-        QueryStringDecoder query = authenticated.ownPath(SignInPaths.LOGIN);
+        QueryStringDecoder query = exchange.target.ownPath(SignInPaths.LOGIN);
         if (query == null) {
             ctx.fireChannelRead(msg);
             return;
         }
-        String host = authenticated.targetHost();
-        login(ctx, authenticated, host, ReturnPath.sanitize(single(query.parameters().get("return"))));
+        String host = exchange.target.host();
+        login(ctx, exchange, host, ReturnPath.sanitize(single(query.parameters().get("return"))));
     }
 
-    private void login(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, String returnPath) {
-        HttpRequest request = authenticated.request();
+    private void login(ChannelHandlerContext ctx, Exchange exchange, String host, String returnPath) {
+        HttpRequest request = exchange.request;
         Principal principal;
         try {
             principal = credentials.resolve(request);
         } catch (AuthenticationException e) {
             log.debug("{} login at {} refused: {}", ctx.channel(), host, e.getMessage());
-            refuse(ctx, request, e.refusal());
+            refuse(ctx, exchange, e.refusal());
             return;
         }
-        if (principal == null && authenticated.tunnel() == null) {
+        if (principal == null && exchange.tunnel == null) {
             log.debug("{} login at {} challenged: no credentials", ctx.channel(), host);
-            refuse(ctx, request, Refusal.LOGIN_CREDENTIALS_REQUIRED);
+            refuse(ctx, exchange, Refusal.LOGIN_CREDENTIALS_REQUIRED);
             return;
         }
         if (principal == null) {
@@ -104,50 +104,50 @@ final class LoginHandler extends PausingStageHandler {
             // only plain http can carry proxy credentials.
             if (BrowserNavigation.isNavigation(request)) {
                 discardBody();
-                redirect(ctx, request, loginUrl(host, returnPath), null);
+                redirect(ctx, exchange, loginUrl(host, returnPath), null);
             } else {
-                refuse(ctx, request, Refusal.SIGN_IN_REQUIRED);
+                refuse(ctx, exchange, Refusal.SIGN_IN_REQUIRED);
             }
             return;
         }
-        Refusal refusal = policy.check(authenticated.tunnel() != null
-                // Outside a tunnel the URI is absolute: AuthenticatedRequest.ownPath parsed it already.
-                ? new RequestTarget(host, RequestTarget.NO_PORT, SignInPaths.LOGIN) : RequestTarget.parseAbsolute(request.uri()));
+        Refusal refusal = policy.check(exchange.tunnel != null
+                // Outside a tunnel the target is absolute-form, parsed once in the exchange.
+                ? new RequestTarget(host, RequestTarget.NO_PORT, SignInPaths.LOGIN) : exchange.target.parsed);
         if (refusal != null) {
-            refuse(ctx, request, refusal);
+            refuse(ctx, exchange, refusal);
             return;
         }
         discardBody();
-        AppHost app = AppHost.parse(host);
-        await(ctx, routes.lookup(host, app), authenticated, (route, error) -> {
+        AppHost app = exchange.target.app;
+        await(ctx, routes.lookup(host, app), exchange, (route, error) -> {
             if (error != null) {
                 log.debug("{} route lookup for {} failed: {}", ctx.channel(), host, error.toString());
-                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
                 return;
             }
             Refusal closed = routes.check(route, principal, app);
             if (closed != null) {
                 log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
-                authenticated.exchange().annotate(principal.user(), null, null);
-                refuse(ctx, request, closed);
+                exchange.annotate(principal.user(), null, null);
+                refuse(ctx, exchange, closed);
                 return;
             }
-            authenticated.exchange().annotate(principal.user(), route.get().workspaceId(), null);
-            handOff(ctx, authenticated, principal, host, returnPath);
+            exchange.annotate(principal.user(), route.get().workspaceId(), null);
+            handOff(ctx, exchange, principal, host, returnPath);
         });
     }
 
-    private void handOff(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, Principal principal,
+    private void handOff(ChannelHandlerContext ctx, Exchange exchange, Principal principal,
             String host, String returnPath) {
-        HttpRequest request = authenticated.request();
-        await(ctx, sessions.mintHandoff(principal.user(), host), authenticated, (code, error) -> {
+        HttpRequest request = exchange.request;
+        await(ctx, sessions.mintHandoff(principal.user(), host), exchange, (code, error) -> {
             if (error != null) {
                 log.warn("{} cannot store a handoff code: {}", ctx.channel(), error.toString());
-                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
                 return;
             }
             log.debug("{} handoff to https for {} at {}", ctx.channel(), principal.user(), host);
-            redirect(ctx, request, handoffUrl(host, code, returnPath), null);
+            redirect(ctx, exchange, handoffUrl(host, code, returnPath), null);
         });
     }
 

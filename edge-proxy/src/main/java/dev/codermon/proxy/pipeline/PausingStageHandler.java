@@ -32,7 +32,7 @@ abstract class PausingStageHandler extends RequestStageHandler {
      * Runs the continuation with the future's outcome on the event loop, holding later messages back
      * until then. The pending request is released if the connection closes meanwhile.
      */
-    final <T> void await(ChannelHandlerContext ctx, CompletableFuture<T> future, AuthenticatedRequest pending,
+    final <T> void await(ChannelHandlerContext ctx, CompletableFuture<T> future, Exchange pending,
             BiConsumer<T, Throwable> then) {
         if (future.isDone()) {
             T value = null;
@@ -50,7 +50,7 @@ abstract class PausingStageHandler extends RequestStageHandler {
         future.whenCompleteAsync((value, error) -> {
             endHold();
             if (ctx.isRemoved() || !ctx.channel().isActive()) {
-                ReferenceCountUtil.release(pending.request());
+                ReferenceCountUtil.release(pending.request);
                 handleHeld(ctx);
                 return;
             }

@@ -39,6 +39,10 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest head) {
+            // No tracker made its exchange (a pipeline without the front, in unit tests): a detached one.
+            msg = new Exchange(head);
+        }
         if (closed) {
             release(msg);
         } else if (holding || !queued.isEmpty()) {
@@ -60,26 +64,25 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Refuses like {@link #refuse(ChannelHandlerContext, HttpRequest, Refusal)}, after telling the access
+     * Refuses like {@link #refuse(ChannelHandlerContext, Exchange, Refusal)}, after telling the access
      * log who sent the request (if anyone was authenticated) and for which workspace (if known).
      */
-    final void refuse(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String workspaceId,
-            Refusal refusal) {
-        if (authenticated.principal() != null) {
-            authenticated.exchange().annotate(authenticated.principal().user(), workspaceId, null);
+    final void refuse(ChannelHandlerContext ctx, Exchange exchange, String workspaceId, Refusal refusal) {
+        if (exchange.principal != null) {
+            exchange.annotate(exchange.principal.user(), workspaceId, null);
         }
-        refuse(ctx, authenticated.request(), refusal);
+        refuse(ctx, exchange, refusal);
     }
 
     /** Handles a message that is not the body of a refused request. */
     abstract void onMessage(ChannelHandlerContext ctx, Object msg);
 
     /** Answers the request with the refusal and discards its body; closes unless the client may retry. */
-    final void refuse(ChannelHandlerContext ctx, HttpRequest request, Refusal refusal) {
+    final void refuse(ChannelHandlerContext ctx, Exchange exchange, Refusal refusal) {
         discardingBody = true;
-        ReferenceCountUtil.release(request);
-        boolean keepAlive = refusal.keepsConnection() && mayKeepAlive(ctx, request);
-        answer(ctx, request, ErrorResponses.create(ctx.alloc(), refusal, keepAlive), !keepAlive);
+        ReferenceCountUtil.release(exchange.request);
+        boolean keepAlive = refusal.keepsConnection() && mayKeepAlive(ctx, exchange.request);
+        answer(ctx, exchange, ErrorResponses.create(ctx.alloc(), refusal, keepAlive), !keepAlive);
     }
 
     /**
@@ -88,26 +91,26 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
      * took the request, before any of its body could have arrived (a body already dropped must not
      * make the next request's body dropped too).
      */
-    final void redirect(ChannelHandlerContext ctx, HttpRequest request, String location, String setCookie) {
-        answer(ctx, request, keepAlive -> Redirects.found(location, setCookie, keepAlive));
+    final void redirect(ChannelHandlerContext ctx, Exchange exchange, String location, String setCookie) {
+        answer(ctx, exchange, keepAlive -> Redirects.found(location, setCookie, keepAlive));
     }
 
     /**
      * Answers the request with a response of the proxy's own, made for whether the connection stays open
      * (as {@link #redirect} does); the caller has called {@link #discardBody()}.
      */
-    final void answer(ChannelHandlerContext ctx, HttpRequest request, Function<Boolean, FullHttpResponse> response) {
-        ReferenceCountUtil.release(request);
-        boolean keepAlive = mayKeepAlive(ctx, request);
-        answer(ctx, request, response.apply(keepAlive), !keepAlive);
+    final void answer(ChannelHandlerContext ctx, Exchange exchange, Function<Boolean, FullHttpResponse> response) {
+        ReferenceCountUtil.release(exchange.request);
+        boolean keepAlive = mayKeepAlive(ctx, exchange.request);
+        answer(ctx, exchange, response.apply(keepAlive), !keepAlive);
     }
 
     /**
      * Writes the proxy's own answer to the request in its turn ({@link Exchanges#answer}); holds
      * later messages until it has been written, or drops them all if it closes the connection.
      */
-    final ChannelFuture answer(ChannelHandlerContext ctx, HttpRequest request, HttpResponse answer, boolean close) {
-        ChannelFuture written = Exchanges.answer(ctx.channel(), request, answer, close);
+    final ChannelFuture answer(ChannelHandlerContext ctx, Exchange exchange, HttpResponse answer, boolean close) {
+        ChannelFuture written = Exchanges.answer(ctx.channel(), exchange, answer, close);
         if (close) {
             closed = true;
             releaseQueued();
@@ -211,6 +214,6 @@ abstract class RequestStageHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void release(Object msg) {
-        ReferenceCountUtil.release(msg instanceof AuthenticatedRequest a ? a.request() : msg);
+        ReferenceCountUtil.release(msg instanceof Exchange exchange ? exchange.request : msg);
     }
 }

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides where an authenticated request may go: the target must pass the egress policy and be the
+ * Decides where an exchange request may go: the target must pass the egress policy and be the
  * host of a running workspace owned by the principal, or an app host ({@code <port>.<workspace-host>})
  * of one, which goes to the same upstream with {@code Host} unchanged (code-server forwards it to the
  * port inside the workspace) unless the policy closes that port. On the workspace host itself (the IDE's
@@ -51,76 +51,74 @@ final class RouteHandler extends PausingStageHandler {
 
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof AuthenticatedRequest authenticated) {
-            resolve(ctx, authenticated);
+        if (msg instanceof Exchange exchange) {
+            resolve(ctx, exchange);
         } else {
             ctx.fireChannelRead(msg);
         }
     }
 
-    private void resolve(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
-        RequestTarget target = targetOf(ctx, authenticated);
+    private void resolve(ChannelHandlerContext ctx, Exchange exchange) {
+        RequestTarget target = targetOf(ctx, exchange);
         if (target == null) {
             return;
         }
-        AppHost app = AppHost.parse(target.host());
+        AppHost app = exchange.target.app;
         CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host(), app);
         if (lookup.isDone()) {
             // The usual case (a cached route): decided here, without a continuation object per request.
-            decide(ctx, authenticated, target, app, lookup);
+            decide(ctx, exchange, target, app, lookup);
         } else {
-            await(ctx, lookup, authenticated, (route, error) -> decide(ctx, authenticated, target, app, lookup));
+            await(ctx, lookup, exchange, (route, error) -> decide(ctx, exchange, target, app, lookup));
         }
     }
 
-    /** Returns the checked target, or null after refusing the request. */
-    private RequestTarget targetOf(ChannelHandlerContext ctx, AuthenticatedRequest authenticated) {
-        HttpRequest request = authenticated.request();
+    /** Returns the checked target (parsed once, in the exchange), or null after refusing the request. */
+    private RequestTarget targetOf(ChannelHandlerContext ctx, Exchange exchange) {
+        HttpRequest request = exchange.request;
+        ExchangeTarget parsed = exchange.target;
+        if (parsed.refusal != null) {
+            log.debug("{} {} refused: {}", ctx.channel(), request.method(), parsed.refusal.reason());
+            refuse(ctx, exchange, null, parsed.refusal);
+            return null;
+        }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
-        boolean tunnel = authenticated.tunnelHost() != null;
-        RequestTarget target;
-        boolean fromHostHeader = false;
-        try {
-            if (RequestTarget.isAbsoluteForm(request.uri())) {
-                target = RequestTarget.parseAbsolute(request.uri());
-            } else if (tunnel && request.uri().startsWith("/")) {
-                RequestTarget host = parseHost(hostHeader);
-                target = new RequestTarget(host.host(), host.port(), request.uri());
-                fromHostHeader = true;
-            } else {
-                refuse(ctx, authenticated, null, Refusal.NOT_ABSOLUTE_FORM);
+        Tunnel tunnel = exchange.tunnel;
+        RequestTarget target = parsed.parsed;
+        if (tunnel != null) {
+            // Matched against the tunnel (port 80 or 443); the policy then sees the bare host.
+            // An absolute-form target inside a tunnel must agree with its Host header as well.
+            Refusal mismatch = !tunnel.admits(target) ? Refusal.TUNNEL_HOST_MISMATCH
+                    : parsed.absolute && hostHeader != null ? tunnelHostHeader(tunnel, hostHeader) : null;
+            if (mismatch != null) {
+                refuse(ctx, exchange, null, mismatch);
                 return null;
             }
-            if (tunnel) {
-                // Matched against the tunnel (port 80 or 443); the policy then sees the bare host.
-                // An absolute-form target inside a tunnel must agree with its Host header as well.
-                if (!authenticated.tunnel().admits(target) || (!fromHostHeader && hostHeader != null
-                        && !authenticated.tunnel().admits(parseHost(hostHeader)))) {
-                    refuse(ctx, authenticated, null, Refusal.TUNNEL_HOST_MISMATCH);
-                    return null;
-                }
-                target = new RequestTarget(target.host(), RequestTarget.NO_PORT, target.originForm());
-            }
-        } catch (MalformedAuthorityException e) {
-            log.debug("{} {} refused: malformed host ({})", ctx.channel(), request.method(), e.getMessage());
-            refuse(ctx, authenticated, null, Refusal.MALFORMED_HOST);
-            return null;
-        } catch (IllegalArgumentException e) {
-            refuse(ctx, authenticated, null, tunnel ? Refusal.TUNNEL_HOST_MISMATCH : Refusal.NOT_ABSOLUTE_FORM);
-            return null;
+            target = new RequestTarget(target.host(), RequestTarget.NO_PORT, target.originForm());
         }
         Refusal refusal = policy.check(target);
         if (refusal == null && hostHeader == null) {
             request.headers().set(HttpHeaderNames.HOST, target.authority());
-        } else if (refusal == null && !tunnel) {
+        } else if (refusal == null && tunnel == null) {
             refusal = checkHostHeader(target, hostHeader);
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
-            refuse(ctx, authenticated, null, refusal);
+            refuse(ctx, exchange, null, refusal);
             return null;
         }
         return target;
+    }
+
+    /** Returns why the Host header of an absolute-form request in a tunnel is refused, or null if it names the tunnel. */
+    private static Refusal tunnelHostHeader(Tunnel tunnel, String hostHeader) {
+        try {
+            return tunnel.admits(parseHost(hostHeader)) ? null : Refusal.TUNNEL_HOST_MISMATCH;
+        } catch (MalformedAuthorityException e) {
+            return Refusal.MALFORMED_HOST;
+        } catch (IllegalArgumentException e) {
+            return Refusal.TUNNEL_HOST_MISMATCH;
+        }
     }
 
     /** Returns why the Host header of an absolute-form request is refused (malformed, or naming another authority), or null. */
@@ -142,18 +140,18 @@ final class RouteHandler extends PausingStageHandler {
         return RequestTarget.parseAuthority(hostHeader.strip());
     }
 
-    private void decide(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, RequestTarget target,
+    private void decide(ChannelHandlerContext ctx, Exchange exchange, RequestTarget target,
             AppHost app, CompletableFuture<Optional<Route>> lookup) {
-        HttpRequest request = authenticated.request();
+        HttpRequest request = exchange.request;
         Optional<Route> route;
         try {
             route = lookup.join();
         } catch (RuntimeException e) {
             log.debug("{} route lookup for {} failed: {}", ctx.channel(), target.host(), e.toString());
-            refuse(ctx, authenticated, null, Refusal.STORE_UNAVAILABLE);
+            refuse(ctx, exchange, null, Refusal.STORE_UNAVAILABLE);
             return;
         }
-        Refusal refusal = routes.check(route, authenticated.principal(), app);
+        Refusal refusal = routes.check(route, exchange.principal, app);
         IdePath idePath = null;
         if (refusal == null && app == null) {
             idePath = IdePath.classify(target.originForm());
@@ -162,26 +160,27 @@ final class RouteHandler extends PausingStageHandler {
         if (refusal == Refusal.NO_ROUTE) {
             // None of this principal's: the access log names no workspace either.
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
-                    authenticated.principal().user());
-            refuse(ctx, authenticated, null, refusal);
+                    exchange.principal.user());
+            refuse(ctx, exchange, null, refusal);
             return;
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
-            refuse(ctx, authenticated, route.get().workspaceId(), refusal);
+            refuse(ctx, exchange, route.get().workspaceId(), refusal);
             return;
         }
-        if (!authenticated.principal().equals(boundPrincipal) || !route.get().equals(boundRoute)) {
-            connections.bind(ctx.channel(), authenticated.principal(), route.get());
-            boundPrincipal = authenticated.principal();
+        if (!exchange.principal.equals(boundPrincipal) || !route.get().equals(boundRoute)) {
+            connections.bind(ctx.channel(), exchange.principal, route.get());
+            boundPrincipal = exchange.principal;
             boundRoute = route.get();
         }
         // Outside a tunnel the target is the absolute-form one, parsed already: the log need not split it again.
-        authenticated.exchange().annotate(authenticated.principal().user(), route.get().workspaceId(),
-                authenticated.tunnel() == null ? target : null);
-        ctx.fireChannelRead(new RoutedRequest(request, authenticated.principal(), route.get(), target.originForm(),
-                HttpUtil.isKeepAlive(request), authenticated.tunnel() != null && authenticated.tunnel().tls(),
-                app == null ? ResponseDefences.forIde(idePath) : appDefences(app), app == null ? -1 : app.port()));
+        exchange.annotate(exchange.principal.user(), route.get().workspaceId(),
+                exchange.tunnel == null ? target : null);
+        exchange.forwarding = new Forwarding(route.get(), target.originForm(), HttpUtil.isKeepAlive(request),
+                exchange.tunnel != null && exchange.tunnel.tls(),
+                app == null ? ResponseDefences.forIde(idePath) : appDefences(app), app == null ? -1 : app.port());
+        ctx.fireChannelRead(exchange);
     }
 
     /** Returns an app host's response defences, kept for the last workspace (a connection seldom changes it). */

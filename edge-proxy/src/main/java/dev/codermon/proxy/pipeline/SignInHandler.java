@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@link SessionCookie}), and the next URL carries neither token nor code.
  *
  * <p>The first of the own-path stages: it sees each request head first and passes every other one on
- * as an {@link AuthenticatedRequest} without a principal (with its tunnel and exchange), for the login
- * stage and then {@link AuthenticateHandler}.
+ * with its tunnel fixed and its target parsed ({@link Exchange#enter}), for the login stage and then
+ * {@link AuthenticateHandler}.
  */
 final class SignInHandler extends PausingStageHandler {
 
@@ -64,51 +64,51 @@ final class SignInHandler extends PausingStageHandler {
 
     @Override
     void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof HttpRequest head)) {
+        if (!(msg instanceof Exchange exchange)) {
             ctx.fireChannelRead(msg);
             return;
         }
-        AuthenticatedRequest authenticated =
-                new AuthenticatedRequest(head, null, credentials.tunnel(), Exchanges.of(ctx.channel(), head));
-        QueryStringDecoder query = authenticated.ownPath(SignInPaths.AUTH);
+        // The first stage after the front: the exchange enters the stages, its target parsed once.
+        exchange.enter(credentials.tunnel());
+        QueryStringDecoder query = exchange.target.ownPath(SignInPaths.AUTH);
         if (query == null) {
-            ctx.fireChannelRead(authenticated);
+            ctx.fireChannelRead(exchange);
             return;
         }
-        String host = authenticated.targetHost();
+        String host = exchange.target.host();
         Map<String, List<String>> parameters = query.parameters();
         List<String> codes = parameters.get("code");
         if (codes != null && !parameters.containsKey("token")) {
-            redeem(ctx, authenticated, host, codes.size() == 1 ? codes.get(0) : null, parameters.get("return"));
+            redeem(ctx, exchange, host, codes.size() == 1 ? codes.get(0) : null, parameters.get("return"));
         } else {
-            signIn(ctx, authenticated, host, parameters.get("token"));
+            signIn(ctx, exchange, host, parameters.get("token"));
         }
     }
 
-    private void signIn(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, List<String> tokens) {
-        HttpRequest request = authenticated.request();
+    private void signIn(ChannelHandlerContext ctx, Exchange exchange, String host, List<String> tokens) {
+        HttpRequest request = exchange.request;
         BootstrapGrant grant;
         try {
             grant = verifier.verifyBootstrap(tokens == null || tokens.size() != 1 ? null : tokens.get(0));
         } catch (InvalidTokenException e) {
             log.debug("{} sign-in link refused: {}", ctx.channel(), e.getMessage());
-            refuse(ctx, request, Refusal.invalidSignInLink(e.getMessage()));
+            refuse(ctx, exchange, Refusal.invalidSignInLink(e.getMessage()));
             return;
         }
         if (!grant.hostname().equals(host)) {
-            refuse(ctx, request, Refusal.SIGN_IN_LINK_OTHER_HOST);
+            refuse(ctx, exchange, Refusal.SIGN_IN_LINK_OTHER_HOST);
             return;
         }
         if (revocations.isRevoked(grant.user(), grant.issuedAt())) {
-            refuse(ctx, request, Refusal.SIGN_IN_LINK_REVOKED);
+            refuse(ctx, exchange, Refusal.SIGN_IN_LINK_REVOKED);
             return;
         }
-        boolean secure = authenticated.tunnel() != null && authenticated.tunnel().tls();
+        boolean secure = exchange.tunnel != null && exchange.tunnel.tls();
         if (HttpMethod.POST.equals(request.method())) {
             // The Continue button of the page below: only that host's own page may post it.
             if (!SignInConsent.isOwnOrigin(request, host, secure)) {
                 log.debug("{} sign-in confirmation refused: foreign Origin", ctx.channel());
-                refuse(ctx, request, Refusal.SIGN_IN_FOREIGN_ORIGIN);
+                refuse(ctx, exchange, Refusal.SIGN_IN_FOREIGN_ORIGIN);
                 return;
             }
         } else if (!SignInConsent.isDirect(request, consoleOrigins)) {
@@ -117,44 +117,44 @@ final class SignInHandler extends PausingStageHandler {
             log.debug("{} sign-in link at {} needs confirming", ctx.channel(), host);
             discardBody();
             String token = tokens.get(0);
-            answer(ctx, request,
+            answer(ctx, exchange,
                     keepAlive -> SignInConsent.page(ctx.alloc(), SignInPaths.AUTH, token, host, grant.user(), keepAlive));
             return;
         }
         discardBody();
-        await(ctx, sessions.open(grant), authenticated, (cookie, error) -> {
+        await(ctx, sessions.open(grant), exchange, (cookie, error) -> {
             if (error != null) {
                 log.warn("{} cannot open a session: {}", ctx.channel(), error.toString());
-                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
             } else if (cookie.isEmpty()) {
-                refuse(ctx, request, Refusal.SIGN_IN_LINK_USED);
+                refuse(ctx, exchange, Refusal.SIGN_IN_LINK_USED);
             } else {
                 log.debug("{} session opened for {} at {}", ctx.channel(), grant.user(), host);
-                redirect(ctx, request, ReturnPath.HOME, SessionCookie.set(cookie.get(), sessions.ttl(), secure));
+                redirect(ctx, exchange, ReturnPath.HOME, SessionCookie.set(cookie.get(), sessions.ttl(), secure));
             }
         });
     }
 
-    private void redeem(ChannelHandlerContext ctx, AuthenticatedRequest authenticated, String host, String code,
+    private void redeem(ChannelHandlerContext ctx, Exchange exchange, String host, String code,
             List<String> returns) {
-        HttpRequest request = authenticated.request();
+        HttpRequest request = exchange.request;
         String returnPath = ReturnPath.sanitize(returns == null || returns.size() != 1 ? null : returns.get(0));
-        boolean secure = authenticated.tunnel() != null && authenticated.tunnel().tls();
+        boolean secure = exchange.tunnel != null && exchange.tunnel.tls();
         discardBody();
-        await(ctx, sessions.redeemHandoff(code, host, revocations), authenticated, (redemption, error) -> {
+        await(ctx, sessions.redeemHandoff(code, host, revocations), exchange, (redemption, error) -> {
             if (error != null) {
                 log.warn("{} cannot redeem a handoff code: {}", ctx.channel(), error.toString());
-                refuse(ctx, request, Refusal.STORE_UNAVAILABLE);
+                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
                 return;
             }
             Refusal refusal = refusalOf(redemption);
             if (refusal != null) {
                 log.debug("{} handoff code refused at {}: {}", ctx.channel(), host, redemption.outcome());
-                refuse(ctx, request, refusal);
+                refuse(ctx, exchange, refusal);
                 return;
             }
             log.debug("{} session opened by handoff for {} at {}", ctx.channel(), redemption.user(), host);
-            redirect(ctx, request, returnPath, SessionCookie.set(redemption.cookie(), sessions.ttl(), secure));
+            redirect(ctx, exchange, returnPath, SessionCookie.set(redemption.cookie(), sessions.ttl(), secure));
         });
     }
 

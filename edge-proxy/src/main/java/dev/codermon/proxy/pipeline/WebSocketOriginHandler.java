@@ -18,13 +18,13 @@ final class WebSocketOriginHandler extends RequestStageHandler {
 
     @Override
     void onMessage(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof AuthenticatedRequest authenticated
-                && HopByHopHeaders.isWebSocketUpgrade(authenticated.request().headers())) {
-            String host = authenticated.targetHost();
-            String origin = authenticated.request().headers().get(HttpHeaderNames.ORIGIN);
+        if (msg instanceof Exchange exchange
+                && HopByHopHeaders.isWebSocketUpgrade(exchange.request.headers())) {
+            String host = exchange.target.host();
+            String origin = exchange.request.headers().get(HttpHeaderNames.ORIGIN);
             if (host != null && !WebSocketOrigins.allowed(origin, host)) {
                 log.debug("{} WebSocket to {} refused: foreign Origin", ctx.channel(), host);
-                refuse(ctx, authenticated.request(), Refusal.FOREIGN_WEBSOCKET_ORIGIN);
+                refuse(ctx, exchange, Refusal.FOREIGN_WEBSOCKET_ORIGIN);
                 return;
             }
         }

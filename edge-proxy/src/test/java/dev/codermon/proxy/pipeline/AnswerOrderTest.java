@@ -134,8 +134,8 @@ class AnswerOrderTest {
     }
 
     private List<String> forwardedRequests() {
-        return forwarded.stream().filter(AuthenticatedRequest.class::isInstance)
-                .map(m -> ((AuthenticatedRequest) m).request().uri()).toList();
+        return forwarded.stream().filter(Exchange.class::isInstance)
+                .map(m -> ((Exchange) m).request.uri()).toList();
     }
 
     @Test
@@ -229,11 +229,11 @@ class AnswerOrderTest {
         upstreamResponds(channel, "first");
         assertEquals(List.of("200", "body:first", "200"), written(channel));
         channel.runPendingTasks();
-        AuthenticatedRequest tunnelled = (AuthenticatedRequest) forwarded.stream()
-                .filter(m -> m instanceof AuthenticatedRequest a && a.request().uri().equals("/inner")).findFirst()
+        Exchange tunnelled = (Exchange) forwarded.stream()
+                .filter(m -> m instanceof Exchange a && a.request.uri().equals("/inner")).findFirst()
                 .orElseThrow();
         assertEquals(ALICE, tunnelled.tunnelHost());
-        assertEquals("alice", tunnelled.principal().user());
+        assertEquals("alice", tunnelled.principal.user());
         channel.finishAndReleaseAll();
     }
 
@@ -249,9 +249,9 @@ class AnswerOrderTest {
         withCredentials.headers().set(HttpHeaderNames.HOST, ALICE)
                 .set(HttpHeaderNames.PROXY_AUTHORIZATION, "Bearer " + tokens.tokenFor("alice"));
         channel.writeInbound(withCredentials, LastHttpContent.EMPTY_LAST_CONTENT);
-        AuthenticatedRequest passed = (AuthenticatedRequest) forwarded.get(0);
-        assertEquals("alice", passed.principal().user());
-        assertNull(passed.request().headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        Exchange passed = (Exchange) forwarded.get(0);
+        assertEquals("alice", passed.principal.user());
+        assertNull(passed.request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
 
         HttpRequest badCredentials = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad");
         badCredentials.headers().set(HttpHeaderNames.HOST, ALICE)

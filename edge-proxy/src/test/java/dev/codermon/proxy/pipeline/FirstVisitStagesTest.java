@@ -188,8 +188,8 @@ class FirstVisitStagesTest {
                 "Content-Length", "4");
         channel.writeInbound(post, new DefaultHttpContent(Unpooled.copiedBuffer("da", StandardCharsets.UTF_8)),
                 new DefaultLastHttpContent(Unpooled.copiedBuffer("ta", StandardCharsets.UTF_8)));
-        AuthenticatedRequest passed = assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
-        assertEquals("alice", passed.principal().user());
+        Exchange passed = assertInstanceOf(Exchange.class, channel.readInbound());
+        assertEquals("alice", passed.principal.user());
         HttpContent first = channel.readInbound();
         assertEquals("da", first.content().toString(StandardCharsets.UTF_8));
         first.release();

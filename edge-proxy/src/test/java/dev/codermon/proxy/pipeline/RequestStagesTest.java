@@ -77,10 +77,10 @@ class RequestStagesTest {
         EmbeddedChannel channel = authAndConnect();
         channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/",
                 "Bearer " + tokens.tokenFor("alice")), LastHttpContent.EMPTY_LAST_CONTENT);
-        AuthenticatedRequest passed = assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
-        assertEquals("alice", passed.principal().user());
+        Exchange passed = assertInstanceOf(Exchange.class, channel.readInbound());
+        assertEquals("alice", passed.principal.user());
         assertNull(passed.tunnelHost());
-        assertNull(passed.request().headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        assertNull(passed.request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
         assertInstanceOf(LastHttpContent.class, channel.readInbound());
         assertNull(channel.readOutbound());
         assertFalse(channel.finishAndReleaseAll());
@@ -123,7 +123,7 @@ class RequestStagesTest {
         String header = "Bearer " + tokens.tokenFor("alice");
         for (int i = 0; i < 2; i++) {
             channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
-            assertEquals("alice", assertInstanceOf(AuthenticatedRequest.class, channel.readInbound()).principal().user());
+            assertEquals("alice", assertInstanceOf(Exchange.class, channel.readInbound()).principal.user());
         }
         // Revoked: the same header on the same connection is refused.
         revocations.update(java.util.Map.of("alice", now.get().plusSeconds(1)));
@@ -133,7 +133,7 @@ class RequestStagesTest {
         // Not revoked any more, but expired.
         revocations.update(java.util.Map.of());
         channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
-        assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
+        assertInstanceOf(Exchange.class, channel.readInbound());
         now.set(now.get().plus(Duration.ofDays(2)));
         channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
         assertNull(channel.readInbound());
@@ -175,8 +175,8 @@ class RequestStagesTest {
         assertNull(channel.readInbound(), "the CONNECT itself must not be forwarded");
 
         channel.writeInbound(request(HttpMethod.GET, "/inner", null), LastHttpContent.EMPTY_LAST_CONTENT);
-        AuthenticatedRequest inner = assertInstanceOf(AuthenticatedRequest.class, channel.readInbound());
-        assertEquals("alice", inner.principal().user());
+        Exchange inner = assertInstanceOf(Exchange.class, channel.readInbound());
+        assertEquals("alice", inner.principal.user());
         assertEquals("main.alice.codermon.internal", inner.tunnelHost());
         assertInstanceOf(LastHttpContent.class, channel.readInbound());
 

@@ -83,20 +83,28 @@ class UpstreamSideTest {
         return client;
     }
 
-    private static RoutedRequest get(Route route, String path) {
+    private static Exchange get(Route route, String path) {
         return routed(HttpMethod.GET, route, path);
     }
 
-    private static RoutedRequest routed(HttpMethod method, Route route, String path) {
+    private static Exchange routed(HttpMethod method, Route route, String path) {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, "http://" + route.hostname() + path);
         request.headers().set(HttpHeaderNames.HOST, route.hostname());
         request.headers().set("Proxy-Connection", "keep-alive");
         request.headers().set("X-Forwarded-Host", "evil.example");
-        return new RoutedRequest(request, ALICE, route, path, true, false, ResponseDefences.IDE, -1);
+        return routed(request, route, path, ResponseDefences.IDE, -1);
+    }
+
+    /** Returns the request's exchange as routing leaves it: spoken for by Alice, sent to the route. */
+    private static Exchange routed(HttpRequest request, Route route, String path, ResponseDefences defences,
+            int appPort) {
+        Exchange exchange = new Exchange(request).as(ALICE);
+        exchange.forwarding = new Forwarding(route, path, true, false, defences, appPort);
+        return exchange;
     }
 
     /** Sends a request without a body from the client side. */
-    private void send(RoutedRequest request) {
+    private void send(Exchange request) {
         client.writeInbound(request, LastHttpContent.EMPTY_LAST_CONTENT);
     }
 
@@ -211,8 +219,8 @@ class UpstreamSideTest {
         send(get(MAIN, "/1"));
         answer(upstreams.get(0), OK);
         assertEquals("200 ok", response());
-        RoutedRequest post = routed(HttpMethod.POST, MAIN, "/form");
-        post.request().headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 1);
+        Exchange post = routed(HttpMethod.POST, MAIN, "/form");
+        post.request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 1);
         client.writeInbound(post, new io.netty.handler.codec.http.DefaultLastHttpContent(Unpooled.copiedBuffer("a",
                 StandardCharsets.US_ASCII)));
         upstreams.get(0).close();
@@ -228,8 +236,7 @@ class UpstreamSideTest {
         String appHost = "8501." + MAIN.hostname();
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://" + appHost + "/page");
         request.headers().set(HttpHeaderNames.HOST, appHost);
-        send(new RoutedRequest(request, ALICE, MAIN, "/page", true, false, ResponseDefences.forApp(MAIN.hostname()),
-                8501));
+        send(routed(request, MAIN, "/page", ResponseDefences.forApp(MAIN.hostname()), 8501));
         assertTrue(received(upstreams.get(0)).startsWith("GET /page HTTP/1.1\r\n"));
         // What code-server answers for an app port with nothing listening on it.
         answer(upstreams.get(0), "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 33\r\n\r\n"

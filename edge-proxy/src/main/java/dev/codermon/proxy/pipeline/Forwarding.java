@@ -1,13 +1,12 @@
 package dev.codermon.proxy.pipeline;
 
-import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.http.ResponseDefences;
-import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * Carries a request head that may be forwarded to the route's upstream.
+ * Says where routing sends a request, as {@link RouteHandler} found it for its {@link Exchange}.
  *
+ * @param route      the workspace's route
  * @param originForm the path and query to send upstream
  * @param keepAlive  whether the client keeps its connection after the response (read before forwarding
  *                   strips the client's Connection header, and kept for a retry)
@@ -15,6 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
  * @param defences   what the proxy adds to the response, chosen by the host and path
  * @param appPort    the workspace port an app host names, or -1 for the workspace host itself
  */
-record RoutedRequest(HttpRequest request, Principal principal, Route route, String originForm, boolean keepAlive,
-        boolean https, ResponseDefences defences, int appPort) {
+record Forwarding(Route route, String originForm, boolean keepAlive, boolean https, ResponseDefences defences,
+        int appPort) {
 }
