@@ -8,7 +8,6 @@ import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.ProxySessions.Redemption;
 import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.ReturnPath;
 import dev.codermon.proxy.http.SessionCookie;
 import dev.codermon.proxy.http.SignInConsent;
 import io.netty.channel.ChannelHandlerContext;

@@ -2,7 +2,6 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.WebSocketOrigins;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.slf4j.Logger;

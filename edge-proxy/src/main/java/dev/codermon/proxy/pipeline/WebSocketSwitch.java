@@ -1,7 +1,5 @@
 package dev.codermon.proxy.pipeline;
 
-import dev.codermon.proxy.tunnel.RelayHandler;
-import dev.codermon.proxy.tunnel.WebSocketFrameScanner;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.channel.Channel;

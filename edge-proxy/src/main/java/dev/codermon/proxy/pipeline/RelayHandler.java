@@ -1,4 +1,4 @@
-package dev.codermon.proxy.tunnel;
+package dev.codermon.proxy.pipeline;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * only after the peer accepted the previous write, so a slow side slows the other instead of filling
  * memory. When either side closes, the other is closed after its pending writes are flushed.
  */
-public final class RelayHandler extends ChannelInboundHandlerAdapter {
+final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
@@ -31,7 +31,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
      * @param onRead looks at every chunk read before it is relayed (activity accounting); it must not
      *               consume or release the bytes. May be null
      */
-    public RelayHandler(Channel peer, Consumer<ByteBuf> onRead) {
+    RelayHandler(Channel peer, Consumer<ByteBuf> onRead) {
         this.peer = peer;
         this.onRead = onRead;
     }

@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.SignInPaths;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -9,10 +9,10 @@ import io.netty.handler.codec.http.QueryStringDecoder;
  * {@code /\evil}), that could split a header (CR, LF and other control characters), or that points
  * back into the proxy's own {@code /__codermon/} paths (a redirect loop) becomes {@code /}.
  */
-public final class ReturnPath {
+final class ReturnPath {
 
     /** Where a browser goes when its return path is missing or refused. */
-    public static final String HOME = "/";
+    static final String HOME = "/";
     /** Longer return paths are refused; request lines are limited too (--max-request-line). */
     static final int MAX_LENGTH = 2048;
     private static final String RESERVED = SignInPaths.PREFIX;
@@ -26,7 +26,7 @@ public final class ReturnPath {
      * backslashes, is at most 2048 characters long and does not name a {@code /__codermon} path
      * (also not percent-encoded). Returns {@link #HOME} for anything else, null included.
      */
-    public static String sanitize(String candidate) {
+    static String sanitize(String candidate) {
         if (candidate == null || candidate.isEmpty() || candidate.length() > MAX_LENGTH
                 || candidate.charAt(0) != '/') {
             return HOME;

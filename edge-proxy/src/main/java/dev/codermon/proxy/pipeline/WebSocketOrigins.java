@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
 import java.util.Locale;
 
@@ -8,13 +8,13 @@ import java.util.Locale;
  * absent (tools that are not browsers send none). Browsers attach proxy credentials and cookies to
  * any page's requests, so without this check any site could open a workspace's WebSocket.
  */
-public final class WebSocketOrigins {
+final class WebSocketOrigins {
 
     private WebSocketOrigins() {
     }
 
     /** Returns whether the Origin header value (null when absent) is acceptable for the host. */
-    public static boolean allowed(String origin, String host) {
+    static boolean allowed(String origin, String host) {
         if (origin == null) {
             return true;
         }

@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -10,7 +10,7 @@ import io.netty.util.AsciiString;
  * Tells a browser navigation (a page the person asked for, which may be redirected to a sign-in step)
  * from everything else a page loads (scripts, XHR and fetch, WebSockets), which must not be.
  */
-public final class BrowserNavigation {
+final class BrowserNavigation {
 
     private static final AsciiString SEC_FETCH_MODE = AsciiString.cached("sec-fetch-mode");
     private static final String NAVIGATE = "navigate";
@@ -26,7 +26,7 @@ public final class BrowserNavigation {
      * asks for HTML still says {@code Sec-Fetch-Mode: cors} (or {@code same-origin}, {@code no-cors})
      * and is not one.
      */
-    public static boolean isNavigation(HttpRequest request) {
+    static boolean isNavigation(HttpRequest request) {
         HttpMethod method = request.method();
         if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
             return false;

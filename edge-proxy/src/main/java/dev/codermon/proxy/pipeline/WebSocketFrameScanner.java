@@ -1,4 +1,4 @@
-package dev.codermon.proxy.tunnel;
+package dev.codermon.proxy.pipeline;
 
 import io.netty.buffer.ByteBuf;
 
@@ -9,7 +9,7 @@ import io.netty.buffer.ByteBuf;
  * close frame; control frames that only keep the connection alive (ping, pong) do not count.
  * Used on one event loop only.
  */
-public final class WebSocketFrameScanner {
+final class WebSocketFrameScanner {
 
     private static final int OPCODE_CONTINUATION = 0x0;
     private static final int OPCODE_TEXT = 0x1;
@@ -24,7 +24,7 @@ public final class WebSocketFrameScanner {
     private long payloadLength;
 
     /** Returns whether the bytes (not consumed) started at least one data or close frame. */
-    public boolean scan(ByteBuf bytes) {
+    boolean scan(ByteBuf bytes) {
         boolean counted = false;
         int i = bytes.readerIndex();
         int end = bytes.writerIndex();
