@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -17,7 +19,11 @@ final class Api {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
+    // A new connection per call, as the scripts' curl made: a kept-alive one that the control plane's
+    // server closed while idle (or a control plane a test killed) would fail the next call with
+    // "unexpected end of stream", and retrying is off so that no POST is ever sent twice (CI saw it once).
     private static final OkHttpClient CLIENT = new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
             .connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(180))
             .callTimeout(Duration.ofSeconds(200)).retryOnConnectionFailure(false).build();
 
