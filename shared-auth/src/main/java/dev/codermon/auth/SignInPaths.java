@@ -3,8 +3,9 @@ package dev.codermon.auth;
 /**
  * Names the proxy's own paths on every workspace host, which the control plane links to: a one-time link
  * {@code http://<workspace-host>/__codermon/auth?token=<bootstrap token>} signs a browser in, and
- * {@code /__codermon/login?return=<path>} carries a signed-in browser over to https. Nothing under
- * {@value #PREFIX} is ever forwarded to a workspace.
+ * {@code /__codermon/login?return=<path>} carries a signed-in browser over to https. The proxy answers
+ * these two paths itself and never forwards them; other paths under {@value #PREFIX} are ordinary
+ * workspace paths.
  */
 public final class SignInPaths {
 

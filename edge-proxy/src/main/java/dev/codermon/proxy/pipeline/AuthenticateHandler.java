@@ -119,7 +119,7 @@ final class AuthenticateHandler extends PausingStageHandler {
 
     /** Returns the session's principal if the session is for this host, unexpired and unrevoked; else null. */
     private Principal usable(Optional<ProxySession> found, String host) {
-        if (found.isEmpty() || !found.get().hostname().equals(host)) {
+        if (found.isEmpty() || !sessions.isValidFor(found.get(), host)) {
             return null;
         }
         ProxySession s = found.get();
