@@ -425,16 +425,28 @@ test('console-create-open-and-live-traffic', async (t) => {
 // Runs a command palette command by its title.
 async function runCommand(page, title) {
   // Right after the workbench renders, its keybindings may not be registered yet (it is still
-  // restoring editors such as the welcome walkthrough): F1 is pressed again until the palette opens.
+  // restoring editors such as the welcome walkthrough), and a restored editor or a notification can
+  // take the focus back and close a palette that just opened: the whole step (F1, type, pick) is tried
+  // again, each wait short, until the command is picked.
   const input = page.locator('.quick-input-widget .quick-input-box input:visible').first();
-  for (let attempt = 1; ; attempt++) {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  let last = 'the command palette did not open on F1';
+  for (let attempt = 1; attempt <= 8; attempt++) {
     await page.keyboard.press('F1');
-    if (await input.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
-    if (attempt === 8) throw new Error('the command palette did not open on F1');
+    if (!await input.waitFor({ timeout: 3000 }).then(() => true, () => false)) continue;
+    if (!await input.fill(`>${title}`, { timeout: 5000 }).then(() => true, () => false)) {
+      last = 'the command palette closed while its command was typed';
+      continue;
+    }
+    if (!await row.waitFor({ timeout: 15000 }).then(() => true, () => false)) {
+      last = `the command palette never listed "${title}"`;
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await page.keyboard.press('Enter');
+    return;
   }
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
+  throw new Error(`${last} (8 tries)`);
 }
 
 // Creates a terminal in the workbench and runs a command in it that writes a file into the project;
