@@ -142,6 +142,27 @@ class RequestStagesTest {
     }
 
     @Test
+    void a_connection_that_changes_its_header_is_judged_by_the_new_one() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(new AuthenticateHandler(new ConnectionCredentials(authenticator), null,
+                new ReadSuspension(channel)));
+        String alice = "Bearer " + tokens.tokenFor("alice");
+        String[] headers = {alice, alice, "Bearer " + tokens.tokenFor("bob"), alice};
+        String[] users = {"alice", "alice", "bob", "alice"};
+        for (int i = 0; i < headers.length; i++) {
+            channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", headers[i]));
+            assertEquals(users[i], assertInstanceOf(Exchange.class, channel.readInbound()).principal.user());
+        }
+        // A bad header after a good one is refused, and the good one still works after it.
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", alice + "x"));
+        assertNull(channel.readInbound());
+        assertRefused(channel);
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", alice));
+        assertEquals("alice", assertInstanceOf(Exchange.class, channel.readInbound()).principal.user());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void missing_credentials_get_a_framed_407_and_the_body_is_dropped() {
         EmbeddedChannel channel = authAndConnect();
         HttpRequest post = request(HttpMethod.POST, "http://main.alice.codermon.internal/", null);
