@@ -93,8 +93,7 @@ public final class EdgeProxy implements AutoCloseable {
         tlsExecutor = new ScheduledThreadPoolExecutor(1, daemonThreads("tls-certificates-"));
         Revocations revocations = new Revocations();
         LiveConnections connections = new LiveConnections();
-        watcher = new AccessWatcher(store, revocations, routes::lookup, connections, storeExecutor,
-                access.accessCheck());
+        watcher = new AccessWatcher(store, revocations, routes::readNow, connections, access.accessCheck());
         AccessServices services = new AccessServices(verifier, new ServerCertificates(authority, tlsExecutor),
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
                 connections, access.consoleOrigins());
