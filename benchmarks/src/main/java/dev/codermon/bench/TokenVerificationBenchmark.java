@@ -4,7 +4,7 @@ import dev.codermon.auth.Principal;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import java.nio.charset.StandardCharsets;
