@@ -33,9 +33,9 @@ public final class ControlPlaneApp {
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
                     workspaces);
-            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
+            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain().name(),
                     new TrafficLog(home.accessLogFile()));
-            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(), home.caCertFile());
+            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain().name(), home.caCertFile());
         });
     }
 
