@@ -3,6 +3,7 @@ package dev.codermon.controlplane;
 import dev.codermon.auth.DurationText;
 import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.api.AdminKey;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

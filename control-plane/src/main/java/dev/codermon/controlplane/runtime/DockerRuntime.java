@@ -1,11 +1,11 @@
 package dev.codermon.controlplane.runtime;
 
-import dev.codermon.auth.DockerNames;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import dev.codermon.auth.DockerNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * start makes a fresh container on the same volume, with the current image and limits); removing drops
  * the volume and the socket directory too. Nothing without this control plane's labels is ever touched.
  */
-public final class DockerRuntime implements WorkspaceRuntime {
+final class DockerRuntime implements WorkspaceRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
 
