@@ -15,7 +15,7 @@ import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 
 /** Builds the control plane's HTTP application from its config and services. */
-public final class ControlPlaneApp {
+final class ControlPlaneApp {
 
     private ControlPlaneApp() {
     }

@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param policy        limits, monitor and API access settings
  * @param runtime       which workspace runtime, its image and container limits
  */
-public record ControlPlaneConfig(
+record ControlPlaneConfig(
         Path home,
         String bind,
         int port,
