@@ -11,7 +11,7 @@ import java.util.Arrays;
  * gives: the access log's events are batches of lines (see {@link AccessLog}), and a pattern layout
  * would copy each 64 KiB batch into a growing buffer and again into a string before encoding it.
  */
-final class MessageBytesEncoder extends EncoderBase<ILoggingEvent> {
+public final class MessageBytesEncoder extends EncoderBase<ILoggingEvent> {
 
     private static final byte[] NONE = new byte[0];
 
