@@ -15,7 +15,7 @@ import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 
 /** Builds the control plane's HTTP application from its config and services. */
-public final class ControlPlaneApp {
+final class ControlPlaneApp {
 
     private ControlPlaneApp() {
     }
@@ -33,9 +33,9 @@ public final class ControlPlaneApp {
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
                     workspaces);
-            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
+            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain().name(),
                     new TrafficLog(home.accessLogFile()));
-            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(), home.caCertFile());
+            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain().name(), home.caCertFile());
         });
     }
 

@@ -1,8 +1,8 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.auth.Principal;
-import dev.codermon.proxy.http.ProxyAuthenticator;
-import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
+import dev.codermon.proxy.access.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
