@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * Guards sign-in links against login CSRF: a page of another site must not sign the browser in to a
  * workspace of the attacker's choosing. A link is redeemed at once when the person opened it themselves
- * (no {@code Sec-Fetch-Site}, {@code none}, {@code same-origin}, or a cross-site or same-site top-level
- * navigation with {@code Sec-Fetch-User: ?1}, a click); otherwise the proxy answers a page that names the
+ * ({@code Sec-Fetch-Site} {@code none} or {@code same-origin}, a top-level navigation with
+ * {@code Sec-Fetch-User: ?1}, a click, or one the web console started); otherwise the proxy answers a page that names the
  * host and the user the link signs in to, whose Continue button posts the link back, and a post counts
  * only with the host's own {@code Origin}.
  */
@@ -32,7 +32,12 @@ final class SignInConsent {
     private static final AsciiString DOCUMENT = AsciiString.cached("document");
     private static final AsciiString TEXT_HTML = AsciiString.cached("text/html; charset=utf-8");
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
-    private static final AsciiString NO_REFERRER = AsciiString.cached("no-referrer");
+    /**
+     * The page's referrer policy: only the origin, so that the Continue post carries the host's own
+     * {@code Origin} (under {@code no-referrer} a browser sends {@code Origin: null} with a form post) and
+     * no {@code Referer} ever carries the link's token.
+     */
+    private static final AsciiString ORIGIN_ONLY = AsciiString.cached("origin");
     /** No script, no framing, forms only to the host itself. */
     private static final AsciiString PAGE_POLICY = AsciiString.cached(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
@@ -43,22 +48,29 @@ final class SignInConsent {
     /**
      * Returns whether a GET of a sign-in link is the person's own doing, so that it may be redeemed at once:
      * {@code Sec-Fetch-Site} {@code none} or {@code same-origin}, a top-level navigation the person clicked
-     * ({@code Sec-Fetch-User: ?1}), or, where the browser sends no {@code Sec-Fetch-*} at all (plain
-     * {@code http://} to a workspace host is not a secure context), a {@code Referer} of the web console's.
-     * Without either signal (a page that hid its referrer, a typed link over http, a tool) it asks first.
+     * ({@code Sec-Fetch-User: ?1}), or a top-level navigation with a {@code Referer} of the web console's.
+     * The console's Open sends its tab to the link after an API call, when the click's activation may have
+     * expired (so no {@code Sec-Fetch-User}); its pages send their origin as {@code Referer}, which no other
+     * page can make a browser send, and plain {@code http://} to a workspace host (not a secure context)
+     * gets no {@code Sec-Fetch-*} at all. Without any of these (a page that hid its referrer, a typed link
+     * over http, a tool) it asks first.
      */
     public static boolean isDirect(HttpRequest request, Set<String> consoleOrigins) {
         HttpHeaders headers = request.headers();
         String site = headers.get(IdeRequests.SEC_FETCH_SITE);
-        if (site == null) {
-            return consoleOrigins.contains(originOf(headers.get(HttpHeaderNames.REFERER)));
+        if (site != null) {
+            String s = site.strip();
+            if (NONE.contentEqualsIgnoreCase(s) || SAME_ORIGIN.contentEqualsIgnoreCase(s)) {
+                return true;
+            }
+            if (!IdeRequests.is(headers, IdeRequests.SEC_FETCH_DEST, DOCUMENT)) {
+                return false;
+            }
+            if (IdeRequests.is(headers, IdeRequests.SEC_FETCH_USER, USER_ACTIVATED)) {
+                return true;
+            }
         }
-        String s = site.strip();
-        if (NONE.contentEqualsIgnoreCase(s) || SAME_ORIGIN.contentEqualsIgnoreCase(s)) {
-            return true;
-        }
-        return IdeRequests.is(headers, IdeRequests.SEC_FETCH_USER, USER_ACTIVATED)
-                && IdeRequests.is(headers, IdeRequests.SEC_FETCH_DEST, DOCUMENT);
+        return consoleOrigins.contains(originOf(headers.get(HttpHeaderNames.REFERER)));
     }
 
     /** Returns the origin ({@code scheme://host[:port]}, lower case) of a URL, or "" if it has none. */
@@ -114,7 +126,7 @@ final class SignInConsent {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, PAGE_POLICY)
                 .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY")
-                .set(REFERRER_POLICY, NO_REFERRER)
+                .set(REFERRER_POLICY, ORIGIN_ONLY)
                 .set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         return response;
     }

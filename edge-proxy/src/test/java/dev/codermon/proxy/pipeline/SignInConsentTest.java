@@ -60,6 +60,22 @@ class SignInConsentTest {
     }
 
     @Test
+    void over_https_the_consoles_open_counts_even_after_the_clicks_activation_expired() {
+        // The console opens its tab, calls the API, then sends the tab to the link: over https Chromium
+        // says cross-site, and Sec-Fetch-User only while the click's activation lasts.
+        assertTrue(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
+                "Sec-Fetch-Dest", "document", "Sec-Fetch-Mode", "navigate", "Referer", "http://localhost:5001/"),
+                CONSOLE));
+        // Only a top-level navigation: a frame or a subresource with the console's Referer does not count.
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
+                "Sec-Fetch-Dest", "iframe", "Referer", "http://localhost:5001/"), CONSOLE));
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
+                "Sec-Fetch-Dest", "image", "Referer", "http://localhost:5001/"), CONSOLE));
+        assertFalse(SignInConsent.isDirect(request(HttpMethod.GET, "Sec-Fetch-Site", "cross-site",
+                "Sec-Fetch-Dest", "document", "Referer", "https://evil.example/"), CONSOLE));
+    }
+
+    @Test
     void a_confirmation_counts_only_from_the_hosts_own_origin_on_this_transport() {
         assertTrue(SignInConsent.isOwnOrigin(request(HttpMethod.POST, "Origin", "http://" + HOST), HOST, false));
         assertTrue(SignInConsent.isOwnOrigin(request(HttpMethod.POST, "Origin", "https://" + HOST), HOST, true));
@@ -83,6 +99,8 @@ class SignInConsentTest {
             assertFalse(html.contains("<script"), html);
             assertTrue(page.headers().get("Content-Security-Policy").contains("frame-ancestors 'none'"));
             assertEquals("no-store", page.headers().get("Cache-Control"));
+            // Not no-referrer: under it a browser posts the form with Origin: null, which is refused.
+            assertEquals("origin", page.headers().get("Referrer-Policy"));
             assertEquals(String.valueOf(page.content().readableBytes()), page.headers().get("Content-Length"));
         } finally {
             page.release();
