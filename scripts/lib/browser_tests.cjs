@@ -496,6 +496,37 @@ test('console-open-over-http-terminal-works', async (t) => {
   await tab.screenshot({ path: path.join(config.artifacts, `${t.name}.terminal.png`) });
 });
 
+test('sign-in-link-from-another-page-asks-first-then-continues', async (t) => {
+  // Login CSRF: a page that sends the browser to a sign-in link by script (no click) must not sign it
+  // in; the proxy asks first, and the person's Continue on that page signs in (over https, where
+  // Chromium sends Sec-Fetch-* and, under the page's referrer policy, a real Origin with the post).
+  const ws = await workspaceFor('alice', 'main');
+  const context = await launch(t, { proxy: 'none', trustCa: true });
+  const page = t.page = await newPage(context);
+  const link = await signInLink('alice', ws);
+  await page.goto('about:blank');
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60000 }),
+    page.evaluate((url) => { window.location.href = url; }, link.httpsUrl),
+  ]);
+  const heading = await page.textContent('h1', { timeout: 20000 }).catch(() => null);
+  if (heading !== 'Sign in to a Codermon workspace?') {
+    throw new Error(`a scripted navigation to the link was not asked about first: ${page.url()} shows ${JSON.stringify(heading)}`);
+  }
+  if ((await context.cookies(`https://${ws.hostname}/`)).some((c) => c.name.includes('codermon_session'))) {
+    throw new Error('a session cookie was set before the person confirmed');
+  }
+  t.note('asked first');
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60000 }),
+    page.click('button[type=submit]'),
+  ]);
+  if (!page.url().startsWith(`https://${ws.hostname}/`) || page.url().includes('__codermon')) {
+    throw new Error(`Continue did not sign in: ${page.url()} says ${JSON.stringify((await page.textContent('body')).slice(0, 200))}`);
+  }
+  await expectWorkbench(page, t, 'after Continue: ');
+});
+
 test('https-webview-loads', async (t) => {
   // Over https with the local CA trusted the workbench is a secure context: a webview (the built-in
   // Markdown preview) renders the README inside its nested frames.
