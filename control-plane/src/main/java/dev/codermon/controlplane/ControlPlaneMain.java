@@ -201,7 +201,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
         ControlPlaneConfig config;
         try {
             config = config();
-            controlPlane = ControlPlane.start(config);
+            controlPlane = ControlPlane.start(config,
+                    dev.codermon.controlplane.login.OidcSettings.fromEnvironment(System.getenv(), config.port()));
         } catch (RuntimeException e) {
             System.err.println("control-plane: cannot start: " + e.getMessage());
             return 1;
