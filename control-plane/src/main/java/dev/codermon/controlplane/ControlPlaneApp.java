@@ -57,6 +57,8 @@ public final class ControlPlaneApp {
                 person = new PersonEndpoints(sessions, people.store(), tokens, mapper);
                 LoginRoutes.register(c.routes, people.settings(), people.store(), sessions, tokens,
                         name -> !workspaces.list(name).isEmpty(), Clock.systemUTC());
+            } else {
+                LoginRoutes.registerUnconfigured(c.routes);
             }
             ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
                     new TrafficLog(home.accessLogFile()), workspaces, config.policy().monitor().idleTimeout(), person);

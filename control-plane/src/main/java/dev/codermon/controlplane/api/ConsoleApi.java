@@ -55,14 +55,20 @@ public final class ConsoleApi {
         routes.get("/api/login", ctx -> ctx.json(Map.of("oidc", api.oidc, "loginUrl", "/login")));
         routes.get("/api/traffic", api::traffic);
         routes.get("/api/workspaces/{id}/activity", api::activity);
-        if (person != null) {
-            PersonController c = person.controller(auth);
-            routes.get("/api/session", c::session);
-            routes.post("/api/session/logout", c::logout);
-            routes.post("/api/me/tokens", c::createToken);
-            routes.get("/api/me/tokens", c::listTokens);
-            routes.delete("/api/me/tokens/{tokenId}", c::revokeToken);
+        PersonController c = person == null ? null : person.controller(auth);
+        routes.get("/api/session", ctx -> configured(c).session(ctx));
+        routes.post("/api/session/logout", ctx -> configured(c).logout(ctx));
+        routes.post("/api/me/tokens", ctx -> configured(c).createToken(ctx));
+        routes.get("/api/me/tokens", ctx -> configured(c).listTokens(ctx));
+        routes.delete("/api/me/tokens/{tokenId}", ctx -> configured(c).revokeToken(ctx));
+    }
+
+    private static PersonController configured(PersonController c) {
+        if (c == null) {
+            throw new ApiException(404, "not_configured", "people sign in with tokens here: OpenID Connect is not"
+                    + " configured (CODERMON_OIDC_ISSUER)");
         }
+        return c;
     }
 
     private void me(Context ctx) {

@@ -61,6 +61,14 @@ public final class LoginRoutes {
         routes.get(OidcSettings.CALLBACK_PATH, login::callback);
     }
 
+    /** Adds {@code /login} and {@code /login/callback} answering that OpenID Connect is not configured. */
+    public static void registerUnconfigured(RoutesConfig routes) {
+        LoginFailure off = new LoginFailure(404, "OpenID Connect is not configured here (CODERMON_OIDC_ISSUER);"
+                + " sign in to the console with a token or the admin key");
+        routes.get("/login", ctx -> refuse(ctx, off));
+        routes.get(OidcSettings.CALLBACK_PATH, ctx -> refuse(ctx, off));
+    }
+
     private void start(Context ctx) {
         try {
             PendingLogins.Pending p = pending.begin();
