@@ -131,7 +131,7 @@ function seesAllTraffic() {
 
 // Signs in with the OpenID Connect session cookie, if this browser has one.
 async function resumeSession() {
-  const options = await fetch('/api/login').then((r) => r.json()).catch(() => ({ oidc: false }));
+  const options = await fetch('/login/options').then((r) => r.json()).catch(() => ({ oidc: false }));
   $('#oidc-sign-in').hidden = !options.oidc;
   if (!options.oidc || state.credential) return false;
   const res = await fetch('/api/session', { headers: { Accept: 'application/json' } });

@@ -43,7 +43,7 @@ public final class ConsoleApi {
     }
 
     /**
-     * Adds {@code GET /api/me}, {@code GET /api/login}, {@code GET /api/traffic},
+     * Adds {@code GET /api/me}, {@code GET /login/options}, {@code GET /api/traffic},
      * {@code GET /api/workspaces/{id}/activity}, and, when people sign in through OpenID Connect
      * ({@code person} not null), the session and personal-token endpoints.
      */
@@ -52,7 +52,7 @@ public final class ConsoleApi {
         ConsoleApi api = new ConsoleApi(auth, proxy, domain, traffic, workspaces, idleTimeout, person != null,
                 Clock.systemUTC());
         routes.get("/api/me", api::me);
-        routes.get("/api/login", ctx -> ctx.json(Map.of("oidc", api.oidc, "loginUrl", "/login")));
+        routes.get("/login/options", ctx -> ctx.json(Map.of("oidc", api.oidc, "loginUrl", "/login")));
         routes.get("/api/traffic", api::traffic);
         routes.get("/api/workspaces/{id}/activity", api::activity);
         PersonController c = person == null ? null : person.controller(auth);
@@ -60,13 +60,13 @@ public final class ConsoleApi {
         routes.post("/api/session/logout", ctx -> configured(c).logout(ctx));
         routes.post("/api/me/tokens", ctx -> configured(c).createToken(ctx));
         routes.get("/api/me/tokens", ctx -> configured(c).listTokens(ctx));
-        routes.delete("/api/me/tokens/{tokenId}", ctx -> configured(c).revokeToken(ctx));
+        routes.delete("/api/me/tokens/{id}", ctx -> configured(c).revokeToken(ctx));
     }
 
     private static PersonController configured(PersonController c) {
         if (c == null) {
-            throw new ApiException(404, "not_configured", "people sign in with tokens here: OpenID Connect is not"
-                    + " configured (CODERMON_OIDC_ISSUER)");
+            throw ApiException.unauthorized("people sign in with tokens here: OpenID Connect is not configured"
+                    + " (CODERMON_OIDC_ISSUER); send Authorization: Bearer <token>");
         }
         return c;
     }

@@ -100,7 +100,7 @@ final class PersonController {
 
     void revokeToken(Context ctx) {
         Caller caller = auth.requirePerson(ctx);
-        String id = ctx.pathParam("tokenId");
+        String id = ctx.pathParam("id");
         people.revokePersonalToken(caller.user(), id, clock.instant()).orElseThrow(() ->
                 new ApiException(404, "not_found", "you have no personal token " + id));
         ctx.status(204);

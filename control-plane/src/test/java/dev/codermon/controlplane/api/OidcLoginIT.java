@@ -375,7 +375,7 @@ class OidcLoginIT {
         HttpResponse<String> me = bearer(ApiFixture.ADMIN_KEY, "/api/me");
         assertEquals(200, me.statusCode());
         assertTrue(ApiFixture.JSON.readTree(me.body()).get("admin").asBoolean());
-        HttpResponse<String> options = new OidcBrowser().get(console.resolve("/api/login"));
+        HttpResponse<String> options = new OidcBrowser().get(console.resolve("/login/options"));
         assertEquals(200, options.statusCode());
         assertNotNull(ApiFixture.JSON.readTree(options.body()).get("oidc"));
         assertTrue(ApiFixture.JSON.readTree(options.body()).get("oidc").asBoolean());
