@@ -476,9 +476,11 @@ test('oidc-sign-in-open-own-traffic-and-sign-out', async (t) => {
   await page.fill('#token-name', 'browser test');
   await page.fill('#token-ttl', '30m');
   await page.click('#token-form button[type=submit]');
-  const personal = (await page.locator('#token-value').textContent({ timeout: 10000 })).trim();
+  await page.locator('#token-new:not([hidden])').waitFor({ timeout: 10000 });
+  const personal = (await page.textContent('#token-value')).trim();
+  await page.locator('#token-table tbody tr', { hasText: 'browser test' }).waitFor({ timeout: 10000 });
   const me = await fetch(`${config.cpUrl}/api/me`, { headers: { Authorization: `Bearer ${personal}` } });
-  if (me.status !== 200) throw new Error(`the personal token got ${me.status} from /api/me`);
+  if (me.status !== 200) throw new Error(`the personal token got ${me.status} from /api/me: ${await me.text()}`);
   // Sign out: every token and session of hers ends; the workbench's next request is refused.
   const offset = accessLogSize();
   await page.click('#sign-out');

@@ -80,7 +80,8 @@ final class TestOidcProvider implements AutoCloseable {
             here = here.getParent();
         }
         if (here == null) {
-            throw new IllegalStateException("cannot find the repository's scripts/lib from " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException("cannot find the repository's scripts/lib from "
+                    + Path.of("").toAbsolutePath());
         }
         return here;
     }
