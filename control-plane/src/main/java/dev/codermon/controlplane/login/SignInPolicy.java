@@ -28,13 +28,15 @@ final class SignInPolicy {
      */
     Admitted admit(IDTokenClaimsSet claims) {
         String email = claims.getStringClaim("email");
-        Boolean verified = claims.getBooleanClaim("email_verified");
+        // Some providers send "true" as a string.
+        Object verifiedClaim = claims.getClaim("email_verified");
+        boolean verified = Boolean.TRUE.equals(verifiedClaim) || "true".equals(verifiedClaim);
         if (!settings.allowedDomains().isEmpty()) {
             if (email == null || !email.contains("@")) {
                 throw new LoginFailure(403, "sign-in needs an email address from " + settings.allowedDomains()
                         + ", and the identity provider sent none; ask it to release the email scope");
             }
-            if (!Boolean.TRUE.equals(verified)) {
+            if (!verified) {
                 throw new LoginFailure(403, "your email " + email + " is not verified at the identity provider;"
                         + " verify it there, then sign in again");
             }
@@ -53,7 +55,7 @@ final class SignInPolicy {
         if (source == null && email != null) {
             source = email.substring(0, email.indexOf('@') < 0 ? email.length() : email.indexOf('@'));
         }
-        return new Admitted(Boolean.TRUE.equals(verified) || settings.allowedDomains().isEmpty() ? email : null, role,
+        return new Admitted(verified || settings.allowedDomains().isEmpty() ? email : null, role,
                 candidates(source));
     }
 
