@@ -445,6 +445,32 @@ async function fromConsole(page, method, urlPath) {
   }, [method, urlPath]);
 }
 
+// Clicks Open like openFromConsole. Here Chromium sometimes sends the new tab's navigation to the sign-in
+// link without Sec-Fetch-User (seen only after a sign-in through the provider; the cause is not known
+// yet), and the proxy then asks first instead of redeeming the link: the test closes that tab and clicks
+// Open again, at most twice, and says so.
+async function openPastConsent(t, context, row, origin) {
+  for (let attempt = 1; ; attempt++) {
+    const [tab] = await Promise.all([context.waitForEvent('page', { timeout: 15000 }),
+      row.locator('button[data-action="open"]').click()]);
+    t.page = tab;
+    const outcome = await Promise.race([
+      // Each side settles without rejecting: the other keeps waiting after the race and must not throw.
+      tab.waitForURL((u) => u.origin === origin && !u.search.includes('token='), { timeout: 60000 })
+        .then(() => 'ide', () => 'timeout'),
+      tab.locator('h1', { hasText: 'Sign in to a Codermon workspace?' }).waitFor({ timeout: 60000 })
+        .then(() => 'asked', () => 'timeout'),
+    ]);
+    if (outcome === 'ide') return tab;
+    if (outcome === 'timeout') {
+      throw new Error(`the tab Open made did not reach ${origin} (it is at ${tab.url().replace(/token=[^&]*/, 'token=…')})`);
+    }
+    if (attempt === 3) throw new Error('the proxy asked before redeeming the sign-in link three times');
+    t.note(`Open ${attempt}: the proxy asked first (no Sec-Fetch-User); Open clicked again`);
+    await tab.close();
+  }
+}
+
 test('oidc-sign-in-open-own-traffic-and-sign-out', async (t) => {
   const user = await launch(t, { proxy: 'pac', trustCa: true });
   const page = t.page = await newPage(user);
@@ -458,16 +484,7 @@ test('oidc-sign-in-open-own-traffic-and-sign-out', async (t) => {
     throw new Error(`the console says: ${await page.textContent('#https-status')}`);
   });
   const origin = `https://sso.olivia.${config.domain}`;
-  // Chromium sometimes sends the tab's navigation to the sign-in link without Sec-Fetch-User (the click's
-  // activation is gone by the time the console sends the tab there), and the proxy then asks first; a
-  // person clicks Continue, and so does the test, saying so.
-  user.on('page', (p) => p.on('load', async () => {
-    const asks = await p.locator('h1', { hasText: 'Sign in to a Codermon workspace?' }).count().catch(() => 0);
-    if (!asks) return;
-    t.note('the proxy asked first: Continue clicked');
-    await p.click('button:has-text("Continue as olivia")').catch(() => {});
-  }));
-  const tab = await openFromConsole(t, user, row, origin);
+  const tab = await openPastConsent(t, user, row, origin);
   await expectWorkbench(tab, t, 'new tab: ');
   t.note('Open: a working workbench');
   // Her own traffic arrives in her console, and the row says why the workspace is alive.
