@@ -7,6 +7,7 @@ import dev.codermon.auth.route.RevocationKeys;
 import dev.codermon.auth.route.RevocationReader;
 import io.javalin.http.Context;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -103,11 +104,12 @@ public final class ApiAuthenticator {
         } catch (InvalidTokenException e) {
             throw ApiException.unauthorized(e.getMessage() + "; get a new token from POST /api/tokens");
         }
-        Instant revokedBefore = revocations.revocations().get(p.user());
+        Map<String, Instant> revoked = revocations.revocations();
+        Instant revokedBefore = revoked.get(p.user());
         if (revokedBefore != null && p.issuedAt().isBefore(revokedBefore)) {
             throw ApiException.unauthorized("token revoked; get a new token from POST /api/tokens");
         }
-        Instant tokenRevoked = revocations.revocations().get(RevocationKeys.token(p.tokenId()));
+        Instant tokenRevoked = revoked.get(RevocationKeys.token(p.tokenId()));
         if (tokenRevoked != null && p.issuedAt().isBefore(tokenRevoked)) {
             throw ApiException.unauthorized("token revoked; create a new one in the console");
         }
