@@ -422,6 +422,138 @@ test('console-create-open-and-live-traffic', async (t) => {
   t.note('started, stopped, deleted');
 });
 
+// Signs a person in to the console through the test's OpenID provider (its own login form) and returns
+// once the console shows them signed in.
+async function signInWithProvider(page, login) {
+  await page.goto(`${config.cpUrl}/`);
+  await page.locator('#oidc-link').waitFor({ timeout: 10000 });
+  await page.click('#oidc-link');
+  await page.waitForURL((u) => u.origin === config.oidcIssuer, { timeout: 15000 });
+  await page.fill('input[name="login"]', login);
+  await page.fill('input[name="password"]', 'any password');
+  await page.click('button[type="submit"]');
+  await page.waitForURL((u) => u.href.startsWith(`${config.cpUrl}/`), { timeout: 20000 });
+  await page.locator('#who', { hasText: `signed in as ${login} (user)` }).waitFor({ timeout: 10000 });
+}
+
+// Calls the API from the console page the way the console does: its session cookie and CSRF value.
+async function fromConsole(page, method, urlPath) {
+  return page.evaluate(async ([m, p]) => {
+    const session = await (await fetch('/api/session')).json();
+    const res = await fetch(p, { method: m, headers: { 'X-Codermon-CSRF': session.csrf } });
+    return { status: res.status, body: await res.text() };
+  }, [method, urlPath]);
+}
+
+// Clicks Open like openFromConsole. Here Chromium sometimes sends the new tab's navigation to the sign-in
+// link without Sec-Fetch-User (seen only after a sign-in through the provider; the cause is not known
+// yet), and the proxy then asks first instead of redeeming the link: the test closes that tab and clicks
+// Open again, at most twice, and says so.
+async function openPastConsent(t, context, row, origin) {
+  for (let attempt = 1; ; attempt++) {
+    const [tab] = await Promise.all([context.waitForEvent('page', { timeout: 15000 }),
+      row.locator('button[data-action="open"]').click()]);
+    t.page = tab;
+    const outcome = await Promise.race([
+      // Each side settles without rejecting: the other keeps waiting after the race and must not throw.
+      tab.waitForURL((u) => u.origin === origin && !u.search.includes('token='), { timeout: 60000 })
+        .then(() => 'ide', () => 'timeout'),
+      tab.locator('h1', { hasText: 'Sign in to a Codermon workspace?' }).waitFor({ timeout: 60000 })
+        .then(() => 'asked', () => 'timeout'),
+    ]);
+    if (outcome === 'ide') return tab;
+    if (outcome === 'timeout') {
+      throw new Error(`the tab Open made did not reach ${origin} (it is at ${tab.url().replace(/token=[^&]*/, 'token=…')})`);
+    }
+    if (attempt === 3) throw new Error('the proxy asked before redeeming the sign-in link three times');
+    t.note(`Open ${attempt}: the proxy asked first (no Sec-Fetch-User); Open clicked again`);
+    await tab.close();
+  }
+}
+
+test('oidc-sign-in-open-own-traffic-and-sign-out', async (t) => {
+  const user = await launch(t, { proxy: 'pac', trustCa: true });
+  const page = t.page = await newPage(user);
+  await signInWithProvider(page, 'olivia');
+  t.note('signed in at the provider\'s login form, back in the console as olivia (user)');
+  await page.fill('#ws-name', 'sso');
+  await page.click('#create');
+  const row = page.locator('#ws-table tbody tr[data-name="sso"]');
+  await page.locator('#ws-table tbody tr[data-name="sso"][data-state="RUNNING"]').waitFor({ timeout: 120000 });
+  await page.locator('#https-status.ok').waitFor({ timeout: 20000 }).catch(async () => {
+    throw new Error(`the console says: ${await page.textContent('#https-status')}`);
+  });
+  const origin = `https://sso.olivia.${config.domain}`;
+  const tab = await openPastConsent(t, user, row, origin);
+  await expectWorkbench(tab, t, 'new tab: ');
+  t.note('Open: a working workbench');
+  // Her own traffic arrives in her console, and the row says why the workspace is alive.
+  await page.bringToFront();
+  t.page = page;
+  await page.locator('#traffic-table tbody tr[data-user="olivia"]').first().waitFor({ timeout: 20000 });
+  const others = await page.$$eval('#traffic-table tbody tr', (rows) => rows.map((r) => r.dataset.user).filter((u) => u !== 'olivia'));
+  if (others.length) throw new Error(`olivia's console shows traffic of ${JSON.stringify([...new Set(others)])}`);
+  await row.locator('td.alive', { hasText: 'idle stop in' }).waitFor({ timeout: 10000 });
+  const why = await row.locator('td.alive').getAttribute('title');
+  if (!/real traffic \d+ s ago/.test(why || '')) throw new Error(`why alive says ${why}`);
+  await page.screenshot({ path: path.join(config.artifacts, `${t.name}.console.png`) });
+  t.note(`own traffic live; why alive: ${why}`);
+  // A personal token from the console works with the API (a script's view).
+  await page.fill('#token-name', 'browser test');
+  await page.fill('#token-ttl', '30m');
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#token-new:not([hidden])').waitFor({ timeout: 10000 });
+  const personal = (await page.textContent('#token-value')).trim();
+  await page.locator('#token-table tbody tr', { hasText: 'browser test' }).waitFor({ timeout: 10000 });
+  const me = await fetch(`${config.cpUrl}/api/me`, { headers: { Authorization: `Bearer ${personal}` } });
+  if (me.status !== 200) throw new Error(`the personal token got ${me.status} from /api/me: ${await me.text()}`);
+  // Sign out: every token and session of hers ends; the workbench's next request is refused.
+  const offset = accessLogSize();
+  await page.click('#sign-out');
+  await page.locator('#sign-in:not([hidden])').waitFor({ timeout: 10000 });
+  const after = await fetch(`${config.cpUrl}/api/me`, { headers: { Authorization: `Bearer ${personal}` } });
+  if (after.status !== 401) throw new Error(`the personal token still gets ${after.status} after sign-out`);
+  const status = await until('the workbench refused after sign-out', async () => {
+    const s = await tab.evaluate(() => fetch('/', { cache: 'no-store' }).then((r) => r.status, (e) => `error ${e.message}`))
+      .catch((e) => `page gone: ${String(e.message).split('\n')[0]}`);
+    return s !== 200 && s;
+  }, 15000);
+  const refused = await until('a refusal for the workspace in the access log', () => accessLogSince(offset)
+    .find((x) => x.includes(`host=sso.olivia.${config.domain} `) && / status=(403|407|302) /.test(x)), 10000);
+  t.note(`signed out: personal token 401, the workbench's next request ${status} (${refused.match(/status=\d+/)[0]})`);
+});
+
+test('oidc-another-persons-traffic-refused', async (t) => {
+  const alices = await workspaceFor('alice', 'main');
+  const browser = await launch(t, { proxy: 'pac' });
+  const page = t.page = await newPage(browser);
+  await signInWithProvider(page, 'oscar');
+  const traffic = await fromConsole(page, 'GET', '/api/traffic?after=0&user=alice');
+  if (traffic.status !== 403 || !traffic.body.includes('another person')) {
+    throw new Error(`another person's traffic through the console: ${traffic.status} ${traffic.body}`);
+  }
+  const activity = await fromConsole(page, 'GET', `/api/workspaces/${alices.id}/activity`);
+  if (activity.status !== 403 || !activity.body.includes('another person')) {
+    throw new Error(`another person's workspace activity through the console: ${activity.status} ${activity.body}`);
+  }
+  const own = await fromConsole(page, 'GET', '/api/traffic?after=0');
+  const entries = JSON.parse(own.body).entries;
+  if (own.status !== 200 || entries.some((e) => e.user !== 'oscar')) throw new Error(`own traffic: ${own.status}, users ${JSON.stringify([...new Set(entries.map((e) => e.user))])}`);
+  // The same refusal through the API with a personal token of his.
+  const created = await fromConsole(page, 'GET', '/api/me/tokens');
+  if (created.status !== 200) throw new Error(`listing tokens: ${created.status}`);
+  const token = await page.evaluate(async () => {
+    const session = await (await fetch('/api/session')).json();
+    const res = await fetch('/api/me/tokens', { method: 'POST', headers: { 'X-Codermon-CSRF': session.csrf, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'api check', ttl: '10m' }) });
+    return (await res.json()).token;
+  });
+  const viaApi = await fetch(`${config.cpUrl}/api/traffic?after=0&user=alice`, { headers: { Authorization: `Bearer ${token}` } });
+  const body = await viaApi.text();
+  if (viaApi.status !== 403 || !body.includes('another person')) throw new Error(`through the API: ${viaApi.status} ${body}`);
+  t.note('console and API: 403 "live traffic of another person is theirs alone"; workspace activity 403 too');
+});
+
 // Runs a command palette command by its title.
 async function runCommand(page, title) {
   // Right after the workbench renders, its keybindings may not be registered yet (it is still

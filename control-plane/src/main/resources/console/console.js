@@ -1,5 +1,7 @@
-// Codermon web console: a thin client of the control plane's JSON API. The credential lives in
-// sessionStorage (this tab only) and travels as a Bearer header; the API never accepts cookies.
+// Codermon web console: a thin client of the control plane's JSON API. A pasted credential lives in
+// sessionStorage (this tab only) and travels as a Bearer header. A person signed in through OpenID
+// Connect holds an HttpOnly session cookie instead, which the API accepts only with the session's CSRF
+// value in X-Codermon-CSRF (read from /api/session, which only this origin can read).
 // The page's CSP allows no inline script or style: everything here is DOM properties and classes.
 'use strict';
 
@@ -7,6 +9,7 @@ const $ = (sel) => document.querySelector(sel);
 const MAX_TRAFFIC_ROWS = 500;
 const state = {
   credential: sessionStorage.getItem('codermon.credential'),
+  csrf: null, // set when signed in through OpenID Connect (cookie session)
   me: null,
   trafficCursor: 0,
   apps: new Map(),
@@ -25,7 +28,8 @@ class ApiError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = { Authorization: `Bearer ${state.credential}`, Accept: 'application/json' };
+  const headers = state.csrf ? { 'X-Codermon-CSRF': state.csrf, Accept: 'application/json' }
+    : { Authorization: `Bearer ${state.credential}`, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 204) return null;
@@ -92,20 +96,25 @@ async function signIn(credential) {
     state.me = await api('GET', '/api/me');
   } catch (e) {
     state.credential = null;
+    state.csrf = null;
     sessionStorage.removeItem('codermon.credential');
     $('#sign-in-error').textContent = e.status === 401 ? `Not signed in: ${e.message}` : e.message;
     return;
   }
-  sessionStorage.setItem('codermon.credential', credential);
+  if (!state.csrf) sessionStorage.setItem('codermon.credential', credential);
   $('#credential').value = '';
   document.body.classList.toggle('admin', state.me.admin);
-  $('#who').textContent = state.me.admin ? 'signed in as admin' : `signed in as ${state.me.user}`;
+  $('#who').textContent = state.me.admin ? 'signed in as admin' : `signed in as ${state.me.user} (${state.me.role})`;
+  $('#tokens').hidden = !state.csrf;
+  $('#token-user').textContent = state.me.user || '';
+  if (state.csrf) refreshTokens();
+  $('#traffic-title').textContent = seesAllTraffic() ? 'Live proxy traffic' : 'Your live traffic';
   $('#workspaces-title').textContent = state.me.admin ? 'All workspaces' : 'Your workspaces';
   $('#sign-in').hidden = true;
   $('#sign-out').hidden = false;
   $('#workspaces').hidden = false;
   $('#connect').hidden = false;
-  $('#traffic').hidden = !state.me.admin;
+  $('#traffic').hidden = false;
   $('#create-form').hidden = state.me.admin;
   // Only users open workspaces, so only their browser needs the https check.
   $('#https-status').hidden = state.me.admin;
@@ -113,22 +122,79 @@ async function signIn(credential) {
   if (state.me.domain) $('#domain').textContent = `*.${state.me.domain}`;
   $('#chromium-example').textContent = `chromium --proxy-pac-url=${location.origin}/proxy.pac`;
   refreshWorkspaces();
-  if (state.me.admin) pollTraffic();
+  pollTraffic();
+}
+
+function seesAllTraffic() {
+  return state.me && (state.me.admin || state.me.role === 'admin');
+}
+
+// Signs in with the OpenID Connect session cookie, if this browser has one.
+async function resumeSession() {
+  const options = await fetch('/login/options').then((r) => r.json()).catch(() => ({ oidc: false }));
+  $('#oidc-sign-in').hidden = !options.oidc;
+  if (!options.oidc || state.credential) return false;
+  const res = await fetch('/api/session', { headers: { Accept: 'application/json' } });
+  if (!res.ok) return false;
+  state.csrf = (await res.json()).csrf;
+  await signIn(null);
+  return true;
+}
+
+async function refreshTokens() {
+  let list;
+  try {
+    list = await api('GET', '/api/me/tokens');
+  } catch (e) {
+    $('#token-error').textContent = e.message;
+    return;
+  }
+  const tbody = $('#token-table tbody');
+  tbody.replaceChildren();
+  for (const t of list) {
+    const row = tbody.insertRow();
+    row.dataset.id = t.tokenId;
+    cell(row, t.name);
+    cell(row, ago(t.createdAt));
+    cell(row, new Date(t.expiresAt).toLocaleString());
+    cell(row, t.state, `token-${t.state}`);
+    const actions = cell(row, '', 'actions');
+    if (t.state === 'active') {
+      actions.append(button('Revoke', async () => {
+        await api('DELETE', `/api/me/tokens/${t.tokenId}`);
+        refreshTokens();
+      }, true));
+    }
+  }
+}
+
+// Asks why a running workspace is still alive and shows it in its row.
+async function showActivity(ws, container) {
+  try {
+    const a = await api('GET', `/api/workspaces/${ws.id}/activity`);
+    container.textContent = a.secondsUntilIdleStop === null ? a.reason
+      : `idle stop in ${duration(a.secondsUntilIdleStop)}`;
+    container.title = a.reason;
+  } catch (e) {
+    container.textContent = '-';
+    container.title = e.message;
+  }
 }
 
 function signedOut(message) {
   state.me = null;
   state.credential = null;
+  state.csrf = null;
   sessionStorage.removeItem('codermon.credential');
   document.body.classList.remove('admin');
-  for (const id of ['#workspaces', '#connect', '#traffic', '#sign-out']) $(id).hidden = true;
+  for (const id of ['#workspaces', '#connect', '#traffic', '#tokens', '#sign-out']) $(id).hidden = true;
   $('#sign-in').hidden = false;
   $('#who').textContent = '';
   $('#sign-in-error').textContent = message || '';
 }
 
 async function refreshWorkspaces() {
-  if (!state.credential || !state.me) return;
+  if ((!state.credential && !state.csrf) || !state.me) return;
   let list;
   try {
     list = await api('GET', '/api/workspaces');
@@ -156,6 +222,8 @@ async function refreshWorkspaces() {
     cell(row, duration(ws.uptimeSeconds));
     const last = cell(row, ago(ws.lastActivityAt));
     if (ws.lastActivityAt) last.title = ws.lastActivityAt;
+    const alive = cell(row, '-', 'alive');
+    if (ws.state === 'RUNNING') showActivity(ws, alive);
     const actions = cell(row, '', 'actions');
     if (ws.state === 'RUNNING') {
       // A sign-in link opens a session as the owner: the admin key may stop, start and delete any
@@ -296,7 +364,7 @@ function renderApps(ws, container, apps) {
 }
 
 async function pollTraffic() {
-  while (state.me && state.me.admin) {
+  while (state.me) {
     if (!$('#traffic-pause').checked) {
       try {
         const page = await api('GET', `/api/traffic?after=${state.trafficCursor}`);
@@ -372,9 +440,25 @@ $('#sign-in-form').addEventListener('submit', (ev) => {
   $('#sign-in-error').textContent = '';
   signIn($('#credential').value.trim());
 });
-$('#sign-out').addEventListener('click', () => {
+$('#sign-out').addEventListener('click', async () => {
   sessionStorage.removeItem('codermon.credential');
+  // Signing out of a session revokes every token and session of the person: open IDE tabs stop working.
+  if (state.csrf) await api('POST', '/api/session/logout').catch(() => null);
   location.reload();
+});
+$('#token-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('#token-error').textContent = '';
+  try {
+    const ttl = $('#token-ttl').value.trim();
+    const t = await api('POST', '/api/me/tokens', { name: $('#token-name').value.trim(), ttl: ttl || undefined });
+    $('#token-value').textContent = t.token;
+    $('#token-new').hidden = false;
+    $('#token-name').value = '';
+    refreshTokens();
+  } catch (e) {
+    $('#token-error').textContent = e.message;
+  }
 });
 $('#create-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -404,3 +488,4 @@ $('#filter-user').addEventListener('input', applyFilter);
 $('#filter-status').addEventListener('change', applyFilter);
 setInterval(refreshWorkspaces, 2000);
 if (state.credential) signIn(state.credential);
+else resumeSession();

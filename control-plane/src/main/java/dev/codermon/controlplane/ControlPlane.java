@@ -10,6 +10,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
+import dev.codermon.controlplane.login.OidcSettings;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
@@ -53,6 +54,15 @@ final class ControlPlane implements AutoCloseable {
      * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
      */
     public static ControlPlane start(ControlPlaneConfig config) {
+        return start(config, Optional.empty());
+    }
+
+    /**
+     * Starts the control plane; with OpenID Connect settings people sign in through their provider too.
+     *
+     * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
+     */
+    public static ControlPlane start(ControlPlaneConfig config, Optional<OidcSettings> oidc) {
         CodermonHome home = new CodermonHome(config.home());
         HealthProbe probe = new HealthProbe();
         home.ensureExists();
@@ -60,7 +70,8 @@ final class ControlPlane implements AutoCloseable {
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
-        ControlPlaneStore store = SqliteRouteStore.open(home.routeStoreFile());
+        SqliteRouteStore sqlite = SqliteRouteStore.open(home.routeStoreFile());
+        ControlPlaneStore store = sqlite;
         WorkspaceRuntime runtime;
         try {
             runtime = RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
@@ -79,7 +90,9 @@ final class ControlPlane implements AutoCloseable {
                     config.policy().monitor(), Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),
                     new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
-                            Clock.systemUTC()), workspaces);
+                            Clock.systemUTC()), workspaces,
+                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
+            oidc.ifPresent(o -> log.info("people sign in through OpenID Connect: {}", o));
             app.start();
             monitor.start();
             log.info("control plane started: {}", config);

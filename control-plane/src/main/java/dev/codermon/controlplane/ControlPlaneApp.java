@@ -11,7 +11,14 @@ import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.console.ConsoleRoutes;
 import dev.codermon.controlplane.console.TrafficLog;
 import dev.codermon.controlplane.workspace.WorkspaceService;
+import dev.codermon.auth.route.PeopleStore;
+import dev.codermon.auth.route.RevocationReader;
+import dev.codermon.controlplane.api.ConsoleSessions;
+import dev.codermon.controlplane.api.PersonEndpoints;
+import dev.codermon.controlplane.login.LoginRoutes;
+import dev.codermon.controlplane.login.OidcSettings;
 import io.javalin.Javalin;
+import java.time.Clock;
 import io.javalin.json.JavalinJackson;
 
 /** Builds the control plane's HTTP application from its config and services. */
@@ -23,6 +30,15 @@ final class ControlPlaneApp {
     /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
             WorkspaceService workspaces) {
+        return create(config, auth, tokens, workspaces, null);
+    }
+
+    /**
+     * Returns the application; with {@code people} (OpenID Connect configured) it also serves the sign-in and
+     * the people's sessions and personal tokens.
+     */
+    public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
+            WorkspaceService workspaces, People people) {
         ObjectMapper mapper = objectMapper();
         CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
@@ -33,10 +49,25 @@ final class ControlPlaneApp {
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
                     workspaces);
+            PersonEndpoints person = null;
+            if (people != null) {
+                ConsoleSessions sessions = new ConsoleSessions(people.store(), people.revocations(),
+                        people.settings().sessionTtl(), people.settings().secureConsole(), Clock.systemUTC());
+                auth.acceptConsoleSessions(sessions);
+                person = new PersonEndpoints(sessions, people.store(), tokens, mapper);
+                LoginRoutes.register(c.routes, people.settings(), people.store(), sessions, tokens,
+                        name -> !workspaces.list(name).isEmpty(), Clock.systemUTC());
+            } else {
+                LoginRoutes.registerUnconfigured(c.routes);
+            }
             ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain().name(),
-                    new TrafficLog(home.accessLogFile()));
+                    new TrafficLog(home.accessLogFile()), workspaces, config.policy().monitor().idleTimeout(), person);
             ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain().name(), home.caCertFile());
         });
+    }
+
+    /** Carries what OpenID Connect sign-in needs: its settings and the store of people. */
+    public record People(OidcSettings settings, PeopleStore store, RevocationReader revocations) {
     }
 
     /** Returns the JSON mapper the API uses: ISO-8601 instants, unknown request fields refused. */

@@ -19,7 +19,12 @@ import picocli.CommandLine;
 @Command(name = "control-plane", mixinStandardHelpOptions = true, sortOptions = false,
         versionProvider = ControlPlaneMain.Version.class,
         description = "Runs the Codermon control plane: tokens, workspaces and their routes.",
-        footer = "Every option can also be set with the environment variable named in its description.")
+        footer = {"Every option can also be set with the environment variable named in its description.",
+                "OpenID Connect sign-in is configured by environment only: CODERMON_OIDC_ISSUER,"
+                        + " CODERMON_OIDC_CLIENT_ID, CODERMON_OIDC_CLIENT_SECRET_FILE (or _SECRET), CODERMON_OIDC_SCOPES,"
+                        + " CODERMON_OIDC_ALLOWED_DOMAINS, CODERMON_OIDC_ALLOWED_GROUPS, CODERMON_OIDC_ADMIN_GROUP,"
+                        + " CODERMON_OIDC_NAME_CLAIM, CODERMON_OIDC_GROUPS_CLAIM, CODERMON_OIDC_TIMEOUT,"
+                        + " CODERMON_CONSOLE_URL, CODERMON_CONSOLE_SESSION_TTL (docs/login.md)."})
 public final class ControlPlaneMain implements Callable<Integer> {
 
     @Option(names = "--home", paramLabel = "DIR", defaultValue = "${env:CODERMON_HOME:-./.codermon}",
@@ -202,7 +207,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
         ControlPlaneConfig config;
         try {
             config = config();
-            controlPlane = ControlPlane.start(config);
+            controlPlane = ControlPlane.start(config,
+                    dev.codermon.controlplane.login.OidcSettings.fromEnvironment(System.getenv(), config.port()));
         } catch (RuntimeException e) {
             System.err.println("control-plane: cannot start: " + e.getMessage());
             return 1;

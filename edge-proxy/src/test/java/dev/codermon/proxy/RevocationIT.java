@@ -4,6 +4,8 @@ import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codermon.auth.IssuedToken;
+import dev.codermon.auth.route.PersonalToken;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TlsClients;
@@ -119,6 +121,30 @@ class RevocationIT {
             assertEquals("no running workspace of yours at this host", response.text());
         }
         assertTrue(fixture.upstream.seen().isEmpty());
+    }
+
+    @Test
+    void revoking_one_personal_token_closes_its_websocket_and_leaves_the_other_tokens_open() throws Exception {
+        IssuedToken revoked = fixture.tokens.issuer().issue("alice", Duration.ofHours(1));
+        IssuedToken kept = fixture.tokens.issuer().issue("alice", Duration.ofHours(1));
+        fixture.controlPlaneStore.people().addPersonalToken(new PersonalToken(revoked.tokenId(), "alice", "cli",
+                revoked.issuedAt(), revoked.expiresAt(), null));
+        try (RawClient other = openWebSocket(kept.token()); RawClient client = openWebSocket(revoked.token())) {
+            long start = System.nanoTime();
+            assertTrue(fixture.controlPlaneStore.people().revokePersonalToken("alice", revoked.tokenId(), Instant.now())
+                    .isPresent());
+            assertClosedSoon(client, start);
+            other.sendText("after");
+            assertEquals("1:echo: after", other.readFrame(), "another token of the same user keeps working");
+        }
+        try (RawClient client = new RawClient(fixture.port())) {
+            Response response = client.send("GET http://" + ALICE_HOST + "/ HTTP/1.1\r\nHost: " + ALICE_HOST
+                    + "\r\nProxy-Authorization: Basic " + java.util.Base64.getEncoder().encodeToString(
+                            ("alice:" + revoked.token()).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    + "\r\n\r\n").readResponse();
+            assertEquals(407, response.status());
+            assertEquals("token revoked", response.text());
+        }
     }
 
     @Test

@@ -3,9 +3,11 @@ package dev.codermon.controlplane.api;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.TokenVerifier;
+import dev.codermon.auth.route.RevocationKeys;
 import dev.codermon.auth.route.RevocationReader;
 import io.javalin.http.Context;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -19,6 +21,7 @@ public final class ApiAuthenticator {
     private final AdminKey adminKey;
     private final TokenVerifier verifier;
     private final RevocationReader revocations;
+    private ConsoleSessions consoleSessions;
 
     /**
      * Creates the authenticator.
@@ -29,6 +32,11 @@ public final class ApiAuthenticator {
         this.adminKey = adminKey;
         this.verifier = verifier;
         this.revocations = revocations;
+    }
+
+    /** Accepts the console's cookie sessions too (only when OpenID Connect is configured). */
+    public void acceptConsoleSessions(ConsoleSessions sessions) {
+        this.consoleSessions = sessions;
     }
 
     /**
@@ -49,6 +57,9 @@ public final class ApiAuthenticator {
      * @throws ApiException 401 if neither is presented
      */
     Caller requireAdminOrUser(Context ctx) {
+        if (fromConsoleCookie(ctx)) {
+            return consoleSessions.authenticate(ctx);
+        }
         String presented = bearer(ctx, "admin key or token");
         if (adminKey.matches(presented)) {
             return Caller.ADMIN;
@@ -62,7 +73,28 @@ public final class ApiAuthenticator {
      * @throws ApiException 401 if it is missing or refused
      */
     Principal requireUser(Context ctx) {
+        if (fromConsoleCookie(ctx)) {
+            return consoleSessions.authenticate(ctx).principal();
+        }
         return verifyUser(bearer(ctx, "token"));
+    }
+
+    /**
+     * Requires a person signed in to the console (cookie session with its CSRF value).
+     *
+     * @throws ApiException 401 otherwise
+     */
+    Caller requirePerson(Context ctx) {
+        if (!fromConsoleCookie(ctx)) {
+            throw ApiException.unauthorized("this needs a person signed in to the console; sign in at the console"
+                    + " with your identity provider");
+        }
+        return consoleSessions.authenticate(ctx);
+    }
+
+    private boolean fromConsoleCookie(Context ctx) {
+        String header = ctx.header("Authorization");
+        return consoleSessions != null && (header == null || header.isBlank()) && ConsoleSessions.presented(ctx);
     }
 
     private Principal verifyUser(String token) {
@@ -72,9 +104,14 @@ public final class ApiAuthenticator {
         } catch (InvalidTokenException e) {
             throw ApiException.unauthorized(e.getMessage() + "; get a new token from POST /api/tokens");
         }
-        Instant revokedBefore = revocations.revocations().get(p.user());
+        Map<String, Instant> revoked = revocations.revocations();
+        Instant revokedBefore = revoked.get(p.user());
         if (revokedBefore != null && p.issuedAt().isBefore(revokedBefore)) {
             throw ApiException.unauthorized("token revoked; get a new token from POST /api/tokens");
+        }
+        Instant tokenRevoked = revoked.get(RevocationKeys.token(p.tokenId()));
+        if (tokenRevoked != null && p.issuedAt().isBefore(tokenRevoked)) {
+            throw ApiException.unauthorized("token revoked; create a new one in the console");
         }
         return p;
     }

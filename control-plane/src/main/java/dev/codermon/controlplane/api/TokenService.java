@@ -139,6 +139,19 @@ public final class TokenService {
         return new Revocation(user, revokedBefore);
     }
 
+    /**
+     * Revokes every token and session of the user (console sessions included): the person signed out, or
+     * their identity provider no longer lets them in.
+     *
+     * @return the time before which their credentials are refused
+     */
+    public Instant revokeAll(String user, String why) {
+        Instant revokedBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        store.revokeTokens(user, revokedBefore);
+        log.info("revoked tokens and sessions of {} issued before {} ({})", user, revokedBefore, why);
+        return revokedBefore;
+    }
+
     private void waitOutRevocation(String user) {
         Instant revokedBefore = store.revocations().get(user);
         if (revokedBefore == null) {

@@ -103,7 +103,7 @@ class ConsoleApiTest {
     }
 
     @Test
-    void traffic_pages_through_the_access_log_for_the_admin_only() throws Exception {
+    void traffic_pages_through_the_access_log_everyone_for_the_admin_each_user_their_own() throws Exception {
         Path log = accessLog();
         Files.writeString(log, "ts=2026-01-01T00:00:00Z conn=c1 user=alice workspace=w1 method=GET"
                 + " host=main.alice.codermon.internal path=/ status=200 in=10 out=2000 ms=3 refusal=-\n"
@@ -111,7 +111,13 @@ class ConsoleApiTest {
                 + " path=\"/a b\" status=403 in=0 out=60 ms=0 refusal=\"only Codermon workspace hosts\"\n"
                 + "ts=2026-01-01T00:00:02Z conn=c3 user=al");
         JavalinTest.test(fixture.app, (server, client) -> {
-            assertEquals(403, get(client, "/api/traffic?after=0", fixture.tokens.tokenFor("alice")).code());
+            JsonNode own = json(get(client, "/api/traffic?after=0", fixture.tokens.tokenFor("alice")));
+            assertEquals(1, own.get("entries").size(), "a user sees only their own rows");
+            assertEquals("alice", own.get("entries").get(0).get("user").asText());
+            assertEquals(0, json(get(client, "/api/traffic?after=0", fixture.tokens.tokenFor("bob"))).get("entries")
+                    .size());
+            assertEquals(403, get(client, "/api/traffic?after=0&user=alice", fixture.tokens.tokenFor("bob")).code(),
+                    "another person's traffic is refused");
             JsonNode page = json(get(client, "/api/traffic?after=0", ADMIN_KEY));
             JsonNode entries = page.get("entries");
             assertEquals(2, entries.size(), "the half-written last line waits for its newline");

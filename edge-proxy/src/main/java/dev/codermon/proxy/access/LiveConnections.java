@@ -25,7 +25,7 @@ public final class LiveConnections {
     private static final Logger log = LoggerFactory.getLogger(LiveConnections.class);
 
     /** What a connection's latest forwarded request was allowed by. */
-    private record Binding(String user, Instant issuedAt, String workspaceId, String hostname) {
+    private record Binding(String user, String tokenId, Instant issuedAt, String workspaceId, String hostname) {
     }
 
     private final Map<Channel, Binding> bindings = new ConcurrentHashMap<>();
@@ -33,7 +33,8 @@ public final class LiveConnections {
 
     /** Records that the connection now carries the principal's traffic to the route's workspace. */
     public void bind(Channel channel, Principal principal, Route route) {
-        Binding binding = new Binding(principal.user(), principal.issuedAt(), route.workspaceId(), route.hostname());
+        Binding binding = new Binding(principal.user(), principal.tokenId(), principal.issuedAt(),
+                route.workspaceId(), route.hostname());
         if (bindings.put(channel, binding) == null) {
             channel.closeFuture().addListener(unbind);
         }
@@ -42,7 +43,7 @@ public final class LiveConnections {
     /** Closes every connection whose credentials the revocations now refuse. */
     public void closeRevoked(Revocations revocations) {
         bindings.forEach((channel, binding) -> {
-            if (revocations.isRevoked(binding.user(), binding.issuedAt())) {
+            if (revocations.isRevoked(binding.user(), binding.tokenId(), binding.issuedAt())) {
                 close(channel, "credentials revoked");
             }
         });

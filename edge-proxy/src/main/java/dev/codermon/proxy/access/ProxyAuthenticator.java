@@ -88,7 +88,7 @@ public final class ProxyAuthenticator {
         if (clock.millis() >= principal.expiresAt().toEpochMilli()) {
             throw new AuthenticationException("token expired");
         }
-        if (revocations.isRevoked(principal.user(), principal.issuedAt())) {
+        if (revocations.isRevoked(principal.user(), principal.tokenId(), principal.issuedAt())) {
             throw new AuthenticationException(Refusal.TOKEN_REVOKED.reason());
         }
     }

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.access;
 
+import dev.codermon.auth.route.RevocationKeys;
 import java.time.Instant;
 import java.util.Map;
 
@@ -15,6 +16,18 @@ public final class Revocations {
     /** Returns whether a credential of the user issued at the given time has been revoked. */
     public boolean isRevoked(String user, Instant issuedAt) {
         Instant before = revokedBefore.get(user);
+        return before != null && issuedAt.isBefore(before);
+    }
+
+    /**
+     * Returns whether a token has been revoked: its user's credentials issued before the user's revocation
+     * time, or this one token by its id (a person revoked one personal token).
+     */
+    public boolean isRevoked(String user, String tokenId, Instant issuedAt) {
+        if (isRevoked(user, issuedAt)) {
+            return true;
+        }
+        Instant before = tokenId == null ? null : revokedBefore.get(RevocationKeys.token(tokenId));
         return before != null && issuedAt.isBefore(before);
     }
 

@@ -20,10 +20,17 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
 
     private final SqliteDatabase db;
     private final SqliteWorkspaceTable workspaces;
+    private final SqlitePeopleTables people;
 
     private SqliteRouteStore(SqliteDatabase db) {
         this.db = db;
         this.workspaces = new SqliteWorkspaceTable(db);
+        this.people = new SqlitePeopleTables(db);
+    }
+
+    /** Returns the people, console sessions and personal tokens kept in the same file (control plane only). */
+    public PeopleStore people() {
+        return people;
     }
 
     /** Opens (creating if needed) the store at this path. */
@@ -93,6 +100,7 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
                         ps.setLong(2, issuedBefore.toEpochMilli());
                     });
             db.execute("DELETE FROM sessions WHERE user_id = ?", ps -> ps.setString(1, user));
+            db.execute("DELETE FROM console_sessions WHERE user_id = ?", ps -> ps.setString(1, user));
         });
     }
 
@@ -134,6 +142,7 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
             db.execute("DELETE FROM used_tokens WHERE expires_at < ?",
                     ps -> ps.setLong(1, now.minus(TokenVerifier.MAX_CLOCK_SKEW).toEpochMilli()));
             db.execute("DELETE FROM sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
+            db.execute("DELETE FROM console_sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
         });
     }
 

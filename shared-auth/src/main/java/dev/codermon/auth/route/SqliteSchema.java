@@ -8,7 +8,7 @@ import java.sql.Statement;
 /** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
 final class SqliteSchema {
 
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private SqliteSchema() {
     }
@@ -48,6 +48,7 @@ final class SqliteSchema {
                       expires_at INTEGER NOT NULL
                     )""");
             s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
+            peopleStep(s);
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.next() ? rs.getInt(1) : 0;
@@ -74,6 +75,46 @@ final class SqliteSchema {
             s.executeUpdate("ALTER TABLE workspaces ADD COLUMN upstream_socket TEXT");
             s.executeUpdate("UPDATE workspaces SET state = 'STOPPED' WHERE state IN ('STARTING', 'RUNNING', 'STOPPING')");
         }
+    }
+
+    /**
+     * Schema step 4 (OpenID Connect sign-in): people keyed by their provider's issuer and subject, the
+     * console's sessions, and the personal tokens people minted for themselves. Only new tables: older
+     * files gain them without any other change.
+     */
+    private static void peopleStep(Statement s) throws SQLException {
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS users (
+                  issuer        TEXT NOT NULL,
+                  subject       TEXT NOT NULL,
+                  name          TEXT NOT NULL UNIQUE,
+                  email         TEXT,
+                  role          TEXT NOT NULL,
+                  disabled      INTEGER NOT NULL DEFAULT 0,
+                  created_at    INTEGER NOT NULL,
+                  last_login_at INTEGER NOT NULL,
+                  PRIMARY KEY (issuer, subject)
+                )""");
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS console_sessions (
+                  id_hash    TEXT PRIMARY KEY,
+                  user_id    TEXT NOT NULL,
+                  role       TEXT NOT NULL,
+                  csrf       TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  expires_at INTEGER NOT NULL
+                )""");
+        s.executeUpdate("CREATE INDEX IF NOT EXISTS console_sessions_user ON console_sessions (user_id)");
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS personal_tokens (
+                  token_id   TEXT PRIMARY KEY,
+                  user_id    TEXT NOT NULL,
+                  name       TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  expires_at INTEGER NOT NULL,
+                  revoked_at INTEGER
+                )""");
+        s.executeUpdate("CREATE INDEX IF NOT EXISTS personal_tokens_user ON personal_tokens (user_id)");
     }
 
     private static boolean hasColumn(Statement s, String table, String column) throws SQLException {

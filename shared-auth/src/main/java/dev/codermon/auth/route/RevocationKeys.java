@@ -1,0 +1,19 @@
+package dev.codermon.auth.route;
+
+/**
+ * Names the keys of the revocations table: a user id (every token and session of the user issued before
+ * the time is refused) or {@code token:<jti>} (that one token is refused until the time, its expiry). A
+ * user id is a DNS label and never holds a colon, so the two cannot collide.
+ */
+public final class RevocationKeys {
+
+    private static final String TOKEN_PREFIX = "token:";
+
+    private RevocationKeys() {
+    }
+
+    /** Returns the key that revokes one token by its id. */
+    public static String token(String tokenId) {
+        return TOKEN_PREFIX + tokenId;
+    }
+}
