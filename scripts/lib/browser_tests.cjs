@@ -636,11 +636,14 @@ test('sign-in-link-from-another-page-asks-first-then-continues', async (t) => {
   const context = await launch(t, { proxy: 'none', trustCa: true });
   const page = t.page = await newPage(context);
   const link = await signInLink('alice', ws);
-  await page.goto('about:blank');
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60000 }),
-    page.evaluate((url) => { window.location.href = url; }, link.httpsUrl),
-  ]);
+  // The other site's page is answered by the browser itself (Playwright's route): nothing leaves the
+  // machine. Its own script moves the browser on load, with no click (page.evaluate would count as one).
+  await page.route('http://another-site.test/**', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><title>another site</title><script>location.href = ${JSON.stringify(link.httpsUrl)};</script>`,
+  }));
+  await page.goto('http://another-site.test/');
+  await page.waitForURL((u) => u.hostname === ws.hostname, { waitUntil: 'domcontentloaded', timeout: 60000 });
   const heading = await page.textContent('h1', { timeout: 20000 }).catch(() => null);
   if (heading !== 'Sign in to a Codermon workspace?') {
     throw new Error(`a scripted navigation to the link was not asked about first: ${page.url()} shows ${JSON.stringify(heading)}`);
