@@ -160,11 +160,6 @@ final class EdgeProxy implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
-    /** Returns the id this proxy instance publishes its open connections under. */
-    public String instanceId() {
-        return presence.proxyId();
-    }
-
     /** Returns the proxy's metrics. */
     public ProxyMetrics metrics() {
         return metrics;

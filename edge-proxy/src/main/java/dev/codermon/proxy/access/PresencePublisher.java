@@ -42,11 +42,7 @@ public final class PresencePublisher implements AutoCloseable {
         this.clock = clock;
         long millis = every.toMillis();
         this.publisher = executor.scheduleWithFixedDelay(this::publishSafely, millis, millis, TimeUnit.MILLISECONDS);
-    }
-
-    /** Returns the id this instance's rows are written under. */
-    public String proxyId() {
-        return proxyId;
+        log.info("publishing open connections per workspace every {} ms as proxy instance {}", millis, proxyId);
     }
 
     private void publishSafely() {
