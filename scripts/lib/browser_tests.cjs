@@ -494,10 +494,15 @@ test('oidc-sign-in-open-own-traffic-and-sign-out', async (t) => {
   const others = await page.$$eval('#traffic-table tbody tr', (rows) => rows.map((r) => r.dataset.user).filter((u) => u !== 'olivia'));
   if (others.length) throw new Error(`olivia's console shows traffic of ${JSON.stringify([...new Set(others)])}`);
   await row.locator('td.alive', { hasText: 'idle stop in' }).waitFor({ timeout: 10000 });
+  // With the workbench open, the proxy holds at least one WebSocket of hers (published every 2 s).
+  await row.locator('td.alive', { hasText: /[1-9]\d* WebSockets?/ }).waitFor({ timeout: 15000 }).catch(async () => {
+    throw new Error(`with the workbench open the console says: ${await row.locator('td.alive').textContent()}`);
+  });
+  const alive = (await row.locator('td.alive').textContent()).trim();
   const why = await row.locator('td.alive').getAttribute('title');
   if (!/real traffic \d+ s ago/.test(why || '')) throw new Error(`why alive says ${why}`);
   await page.screenshot({ path: path.join(config.artifacts, `${t.name}.console.png`) });
-  t.note(`own traffic live; why alive: ${why}`);
+  t.note(`own traffic live; the row says "${alive}"; why alive: ${why}`);
   // A personal token from the console works with the API (a script's view).
   await page.fill('#token-name', 'browser test');
   await page.fill('#token-ttl', '30m');

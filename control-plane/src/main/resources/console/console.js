@@ -168,12 +168,15 @@ async function refreshTokens() {
   }
 }
 
-// Asks why a running workspace is still alive and shows it in its row.
+// Asks why a running workspace is still alive and shows it in its row: the time left until the idle stop
+// and what the proxies hold open for it (the full reason in the tooltip).
 async function showActivity(ws, container) {
   try {
     const a = await api('GET', `/api/workspaces/${ws.id}/activity`);
+    const count = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
     container.textContent = a.secondsUntilIdleStop === null ? a.reason
-      : `idle stop in ${duration(a.secondsUntilIdleStop)}`;
+      : `idle stop in ${duration(a.secondsUntilIdleStop)}; open: ${count(a.openConnections, 'connection')},`
+        + ` ${count(a.openWebSockets, 'WebSocket')}, ${count(a.openTunnels, 'tunnel')}`;
     container.title = a.reason;
   } catch (e) {
     container.textContent = '-';

@@ -90,7 +90,7 @@ final class ControlPlane implements AutoCloseable {
                     config.policy().monitor(), Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),
                     new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
-                            Clock.systemUTC()), workspaces,
+                            Clock.systemUTC()), workspaces, store,
                     oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
             oidc.ifPresent(o -> log.info("people sign in through OpenID Connect: {}", o));
             app.start();

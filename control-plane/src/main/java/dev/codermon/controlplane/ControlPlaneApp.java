@@ -12,6 +12,7 @@ import dev.codermon.controlplane.console.ConsoleRoutes;
 import dev.codermon.controlplane.console.TrafficLog;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import dev.codermon.auth.route.PeopleStore;
+import dev.codermon.auth.route.PresenceReader;
 import dev.codermon.auth.route.RevocationReader;
 import dev.codermon.controlplane.api.ConsoleSessions;
 import dev.codermon.controlplane.api.PersonEndpoints;
@@ -29,8 +30,8 @@ final class ControlPlaneApp {
 
     /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces) {
-        return create(config, auth, tokens, workspaces, null);
+            WorkspaceService workspaces, PresenceReader presence) {
+        return create(config, auth, tokens, workspaces, presence, null);
     }
 
     /**
@@ -38,7 +39,7 @@ final class ControlPlaneApp {
      * the people's sessions and personal tokens.
      */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces, People people) {
+            WorkspaceService workspaces, PresenceReader presence, People people) {
         ObjectMapper mapper = objectMapper();
         CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
@@ -61,7 +62,8 @@ final class ControlPlaneApp {
                 LoginRoutes.registerUnconfigured(c.routes);
             }
             ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain().name(),
-                    new TrafficLog(home.accessLogFile()), workspaces, config.policy().monitor().idleTimeout(), person);
+                    new TrafficLog(home.accessLogFile()), workspaces, presence, config.policy().monitor().idleTimeout(),
+                    person);
             ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain().name(), home.caCertFile());
         });
     }

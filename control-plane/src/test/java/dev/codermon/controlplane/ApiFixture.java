@@ -57,7 +57,7 @@ public final class ApiFixture implements AutoCloseable {
                 Clock.systemUTC());
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
                 new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
-                        Clock.systemUTC()), workspaces);
+                        Clock.systemUTC()), workspaces, store);
         responses = DocumentedResponses.attach(app);
     }
 

@@ -114,7 +114,7 @@ class OidcLoginIT {
                 "CODERMON_OIDC_TIMEOUT", timeout.toMillis() + "ms"), port).orElseThrow();
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ApiFixture.ADMIN_KEY),
                 tokens.verifier(), store), new TokenService(tokens.issuer(), Duration.ofHours(8),
-                Duration.ofSeconds(60), store, Clock.systemUTC()), workspaces,
+                Duration.ofSeconds(60), store, Clock.systemUTC()), workspaces, store,
                 new ControlPlaneApp.People(settings, store.people(), store));
         responses = DocumentedResponses.attach(app);
         app.start();

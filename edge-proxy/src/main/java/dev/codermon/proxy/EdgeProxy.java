@@ -1,9 +1,11 @@
 package dev.codermon.proxy;
 
 import dev.codermon.auth.TokenVerifier;
+import dev.codermon.auth.route.PresenceWriter;
 import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.proxy.access.AccessWatcher;
 import dev.codermon.proxy.access.LiveConnections;
+import dev.codermon.proxy.access.PresencePublisher;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.access.ProxyAuthenticator;
@@ -32,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +65,7 @@ final class EdgeProxy implements AutoCloseable {
     private AccessWatcher watcher;
     private RouteCache routes;
     private ActivityRecorder activity;
+    private PresencePublisher presence;
     private Channel serverChannel;
     private final ProxyMetrics metrics = new ProxyMetrics();
     private ClientConnections clients;
@@ -93,6 +97,9 @@ final class EdgeProxy implements AutoCloseable {
         activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, access.activityInterval());
         Revocations revocations = new Revocations();
         LiveConnections connections = new LiveConnections();
+        // Each start is a new instance: rows a killed predecessor left stop counting on their own.
+        presence = new PresencePublisher(store, connections, UUID.randomUUID().toString(), Clock.systemUTC(),
+                storeExecutor, PresenceWriter.EVERY);
         watcher = new AccessWatcher(store, revocations, routes::readNow, connections, access.accessCheck());
         AccessServices services = new AccessServices(verifier, certificates,
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
@@ -209,6 +216,7 @@ final class EdgeProxy implements AutoCloseable {
             watcher.close();
             routes.close();
             activity.close();
+            presence.close();
             storeExecutor.shutdownNow();
             tlsExecutor.shutdownNow();
         }

@@ -1,5 +1,7 @@
 package dev.codermon.controlplane.api;
 
+import dev.codermon.auth.route.OpenCounts;
+import dev.codermon.auth.route.PresenceReader;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.console.TrafficLog;
@@ -26,17 +28,19 @@ public final class ConsoleApi {
     private final String domain;
     private final TrafficLog traffic;
     private final WorkspaceService workspaces;
+    private final PresenceReader presence;
     private final Duration idleTimeout;
     private final Clock clock;
     private final boolean oidc;
 
     private ConsoleApi(ApiAuthenticator auth, URI proxy, String domain, TrafficLog traffic,
-            WorkspaceService workspaces, Duration idleTimeout, boolean oidc, Clock clock) {
+            WorkspaceService workspaces, PresenceReader presence, Duration idleTimeout, boolean oidc, Clock clock) {
         this.auth = auth;
         this.proxy = proxy;
         this.domain = domain;
         this.traffic = traffic;
         this.workspaces = workspaces;
+        this.presence = presence;
         this.idleTimeout = idleTimeout;
         this.oidc = oidc;
         this.clock = clock;
@@ -48,9 +52,10 @@ public final class ConsoleApi {
      * ({@code person} not null), the session and personal-token endpoints.
      */
     public static void register(RoutesConfig routes, ApiAuthenticator auth, URI proxy, String domain,
-            TrafficLog traffic, WorkspaceService workspaces, Duration idleTimeout, PersonEndpoints person) {
-        ConsoleApi api = new ConsoleApi(auth, proxy, domain, traffic, workspaces, idleTimeout, person != null,
-                Clock.systemUTC());
+            TrafficLog traffic, WorkspaceService workspaces, PresenceReader presence, Duration idleTimeout,
+            PersonEndpoints person) {
+        ConsoleApi api = new ConsoleApi(auth, proxy, domain, traffic, workspaces, presence, idleTimeout,
+                person != null, Clock.systemUTC());
         routes.get("/api/me", api::me);
         routes.get("/login/options", ctx -> ctx.json(Map.of("oidc", api.oidc, "loginUrl", "/login")));
         routes.get("/api/traffic", api::traffic);
@@ -105,7 +110,11 @@ public final class ConsoleApi {
         ctx.json(Map.of("entries", entries, "next", page.next()));
     }
 
-    /** Says why a workspace is still alive: its last real activity and the time left until the idle stop. */
+    /**
+     * Says why a workspace is still alive: its last real activity, what the proxies hold open for it
+     * (connections, WebSockets, tunnels, summed over every proxy that published recently), and the time
+     * left until the idle stop.
+     */
     private void activity(Context ctx) {
         Caller caller = auth.requireAdminOrUser(ctx);
         String id = ctx.pathParam("id");
@@ -122,6 +131,10 @@ public final class ConsoleApi {
         body.put("state", r.state().name());
         body.put("lastActivityAt", r.lastActivityAt());
         body.put("idleTimeoutSeconds", idleTimeout.toSeconds());
+        OpenCounts open = presence.openCounts(r.id(), now.minus(PresenceReader.FRESH_FOR));
+        body.put("openConnections", open.connections());
+        body.put("openWebSockets", open.webSockets());
+        body.put("openTunnels", open.tunnels());
         if (r.state() == WorkspaceState.RUNNING) {
             Instant stopAt = r.lastActivityAt().plus(idleTimeout);
             body.put("idleStopAt", stopAt);
@@ -130,16 +143,22 @@ public final class ConsoleApi {
             body.put("idleStopAt", null);
             body.put("secondsUntilIdleStop", null);
         }
-        body.put("reason", reason(r, now));
+        body.put("reason", reason(r, open, now));
         ctx.json(body);
     }
 
-    private String reason(WorkspaceRecord r, Instant now) {
+    private String reason(WorkspaceRecord r, OpenCounts open, Instant now) {
         if (r.state() != WorkspaceState.RUNNING) {
             return "not running (" + r.state().name().toLowerCase(Locale.ROOT) + ")";
         }
         long ago = Math.max(0, Duration.between(r.lastActivityAt(), now).toSeconds());
-        return "running: the proxy saw real traffic " + ago + " s ago (keepalives do not count); it stops after "
-                + idleTimeout.toMinutes() + " min without any";
+        return "running: the proxy saw real traffic " + ago + " s ago (keepalives do not count); open now: "
+                + count(open.connections(), "connection") + ", " + count(open.webSockets(), "WebSocket") + ", "
+                + count(open.tunnels(), "tunnel") + " (open connections alone do not keep it alive); it stops after "
+                + idleTimeout.toMinutes() + " min without real traffic";
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 }

@@ -7,6 +7,10 @@ import io.javalin.testtools.Response;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.codermon.auth.route.OpenCounts;
+import dev.codermon.auth.route.PresenceReader;
+import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static dev.codermon.controlplane.ApiFixture.ADMIN_KEY;
 import static dev.codermon.controlplane.ApiFixture.get;
 import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +90,38 @@ class ConsoleApiTest {
             assertEquals(200, found.code());
             assertEquals("application/x-x509-ca-cert", found.headers().get("Content-Type").get(0));
             assertTrue(found.body().string().startsWith("-----BEGIN CERTIFICATE-----"));
+        });
+    }
+
+    @Test
+    void activity_shows_what_fresh_proxies_hold_open_to_the_owner_and_the_admin_only() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String alice = fixture.tokens.tokenFor("alice");
+            String id = json(post(client, "/api/workspaces", alice, "{}")).get("id").asText();
+            JsonNode none = json(get(client, "/api/workspaces/" + id + "/activity", alice));
+            assertEquals(0, none.get("openConnections").asInt());
+            assertEquals(0, none.get("openWebSockets").asInt());
+            assertEquals(0, none.get("openTunnels").asInt());
+
+            Instant now = Instant.now();
+            fixture.store.publishPresence("proxy-1", Map.of(id, new OpenCounts(2, 1, 1)), now);
+            fixture.store.publishPresence("proxy-2", Map.of(id, new OpenCounts(1, 1, 0)), now);
+            fixture.store.publishPresence("killed", Map.of(id, new OpenCounts(5, 5, 5)),
+                    now.minus(PresenceReader.FRESH_FOR).minusSeconds(1));
+            JsonNode open = json(get(client, "/api/workspaces/" + id + "/activity", alice));
+            assertEquals(3, open.get("openConnections").asInt(), "two fresh proxies summed, the stale one left out");
+            assertEquals(2, open.get("openWebSockets").asInt());
+            assertEquals(1, open.get("openTunnels").asInt());
+            assertTrue(open.get("reason").asText().contains("3 connections, 2 WebSockets, 1 tunnel"),
+                    open.get("reason").asText());
+            assertEquals(3, json(get(client, "/api/workspaces/" + id + "/activity", ADMIN_KEY))
+                    .get("openConnections").asInt());
+
+            Response other = get(client, "/api/workspaces/" + id + "/activity", fixture.tokens.tokenFor("bob"));
+            assertEquals(403, other.code());
+            String body = other.body().string();
+            assertTrue(body.contains("another person"), body);
+            assertFalse(body.contains("openConnections"), body);
         });
     }
 

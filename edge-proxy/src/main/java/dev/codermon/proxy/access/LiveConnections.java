@@ -1,10 +1,12 @@
 package dev.codermon.proxy.access;
 
 import dev.codermon.auth.Principal;
+import dev.codermon.auth.route.OpenCounts;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.RouteStoreException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.AttributeKey;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Knows, for every open client connection that reached a workspace, whose credentials and which
  * workspace its latest request used, so that revoking a user or removing a route can close its live
- * tunnels and WebSockets. Connections bind and unbind on their own event loop; closing is scheduled
+ * tunnels and WebSockets, and so that the proxy can say per workspace what it holds open
+ * ({@link #openByWorkspace}). Connections bind and unbind on their own event loop; closing is scheduled
  * on each connection's event loop. Thread-safe.
  */
 public final class LiveConnections {
@@ -27,6 +30,11 @@ public final class LiveConnections {
     /** What a connection's latest forwarded request was allowed by. */
     private record Binding(String user, String tokenId, Instant issuedAt, String workspaceId, String hostname) {
     }
+
+    /** Set once a connection relays a WebSocket (after the 101); it stays a relay until it closes. */
+    private static final AttributeKey<Boolean> WEB_SOCKET = AttributeKey.valueOf(LiveConnections.class, "webSocket");
+    /** Set once a connection is a tunnel (an accepted CONNECT, or an SSH tunnel); it stays one until it closes. */
+    private static final AttributeKey<Boolean> TUNNEL = AttributeKey.valueOf(LiveConnections.class, "tunnel");
 
     private final Map<Channel, Binding> bindings = new ConcurrentHashMap<>();
     private final ChannelFutureListener unbind = future -> bindings.remove(future.channel());
@@ -38,6 +46,40 @@ public final class LiveConnections {
         if (bindings.put(channel, binding) == null) {
             channel.closeFuture().addListener(unbind);
         }
+    }
+
+    /** Notes that the client connection now relays a WebSocket (called once, at its upgrade). */
+    public static void markWebSocket(Channel channel) {
+        channel.attr(WEB_SOCKET).set(Boolean.TRUE);
+    }
+
+    /** Notes that the client connection is now a tunnel (called once, when the tunnel is accepted). */
+    public static void markTunnel(Channel channel) {
+        channel.attr(TUNNEL).set(Boolean.TRUE);
+    }
+
+    /**
+     * Counts the open connections bound to each workspace, and among them the WebSockets and tunnels. Walks
+     * every bound connection: meant for a background thread every few seconds, never for a request.
+     */
+    public Map<String, OpenCounts> openByWorkspace() {
+        Map<String, int[]> counts = new HashMap<>();
+        bindings.forEach((channel, binding) -> {
+            if (!channel.isOpen()) {
+                return;
+            }
+            int[] c = counts.computeIfAbsent(binding.workspaceId(), id -> new int[3]);
+            c[0]++;
+            if (channel.attr(WEB_SOCKET).get() != null) {
+                c[1]++;
+            }
+            if (channel.attr(TUNNEL).get() != null) {
+                c[2]++;
+            }
+        });
+        Map<String, OpenCounts> out = new HashMap<>();
+        counts.forEach((id, c) -> out.put(id, new OpenCounts(c[0], c[1], c[2])));
+        return out;
     }
 
     /** Closes every connection whose credentials the revocations now refuse. */

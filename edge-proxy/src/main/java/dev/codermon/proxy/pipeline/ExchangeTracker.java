@@ -1,5 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
@@ -190,11 +191,13 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         if (code == 101) {
             relay = exchange;
             metrics.webSockets(1);
+            LiveConnections.markWebSocket(ctx.channel());
             return;
         }
         if (code == 200 && exchange.isConnect()) {
             tunnel = true;
             metrics.tunnels(1);
+            LiveConnections.markTunnel(ctx.channel());
         }
         // The connection ends with this response: no answer held for a later request may follow it.
         ending |= exchange.frame(response, draining);

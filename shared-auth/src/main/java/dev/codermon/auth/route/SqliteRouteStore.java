@@ -2,6 +2,7 @@ package dev.codermon.auth.route;
 
 import dev.codermon.auth.TokenVerifier;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -14,18 +15,24 @@ import java.util.Optional;
  * role's interface: {@link ProxyStore} or {@link ControlPlaneStore}.
  *
  * <p>One connection per instance ({@link SqliteDatabase}); the workspace table has a class of its own
- * ({@link SqliteWorkspaceTable}), sessions, used-token marks and revocations are here.
+ * ({@link SqliteWorkspaceTable}), and so do people ({@link SqlitePeopleTables}) and open counts
+ * ({@link SqlitePresenceTable}); sessions, used-token marks and revocations are here.
  */
 public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
+
+    /** How long rows of a proxy that was killed are kept after they stopped counting (for a look by hand). */
+    private static final Duration STALE_PRESENCE_KEPT = Duration.ofHours(1);
 
     private final SqliteDatabase db;
     private final SqliteWorkspaceTable workspaces;
     private final SqlitePeopleTables people;
+    private final SqlitePresenceTable presence;
 
     private SqliteRouteStore(SqliteDatabase db) {
         this.db = db;
         this.workspaces = new SqliteWorkspaceTable(db);
         this.people = new SqlitePeopleTables(db);
+        this.presence = new SqlitePresenceTable(db);
     }
 
     /** Returns the people, console sessions and personal tokens kept in the same file (control plane only). */
@@ -46,6 +53,21 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
     @Override
     public void recordActivity(String workspaceId, Instant at) {
         workspaces.recordActivity(workspaceId, at);
+    }
+
+    @Override
+    public int publishPresence(String proxyId, Map<String, OpenCounts> changed, Instant at) {
+        return presence.publishPresence(proxyId, changed, at);
+    }
+
+    @Override
+    public void withdrawPresence(String proxyId) {
+        presence.withdrawPresence(proxyId);
+    }
+
+    @Override
+    public OpenCounts openCounts(String workspaceId, Instant freshSince) {
+        return presence.openCounts(workspaceId, freshSince);
     }
 
     @Override
@@ -143,6 +165,7 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
                     ps -> ps.setLong(1, now.minus(TokenVerifier.MAX_CLOCK_SKEW).toEpochMilli()));
             db.execute("DELETE FROM sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
             db.execute("DELETE FROM console_sessions WHERE expires_at < ?", ps -> ps.setLong(1, now.toEpochMilli()));
+            presence.pruneStale(now.minus(PresenceReader.FRESH_FOR).minus(STALE_PRESENCE_KEPT));
         });
     }
 

@@ -8,7 +8,7 @@ import java.sql.Statement;
 /** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
 final class SqliteSchema {
 
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     private SqliteSchema() {
     }
@@ -49,6 +49,7 @@ final class SqliteSchema {
                     )""");
             s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
             peopleStep(s);
+            presenceStep(s);
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.next() ? rs.getInt(1) : 0;
@@ -115,6 +116,25 @@ final class SqliteSchema {
                   revoked_at INTEGER
                 )""");
         s.executeUpdate("CREATE INDEX IF NOT EXISTS personal_tokens_user ON personal_tokens (user_id)");
+    }
+
+    /**
+     * Schema step 5 (why a workspace is alive): what each proxy instance holds open per workspace, keyed by
+     * (workspace, proxy instance) so that several proxies each write their own rows, with the time the proxy
+     * last refreshed them (the control plane sums only fresh rows). Only a new table.
+     */
+    private static void presenceStep(Statement s) throws SQLException {
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS workspace_presence (
+                  workspace_id TEXT NOT NULL,
+                  proxy_id     TEXT NOT NULL,
+                  connections  INTEGER NOT NULL,
+                  web_sockets  INTEGER NOT NULL,
+                  tunnels      INTEGER NOT NULL,
+                  updated_at   INTEGER NOT NULL,
+                  PRIMARY KEY (workspace_id, proxy_id)
+                )""");
+        s.executeUpdate("CREATE INDEX IF NOT EXISTS workspace_presence_proxy ON workspace_presence (proxy_id)");
     }
 
     private static boolean hasColumn(Statement s, String table, String column) throws SQLException {

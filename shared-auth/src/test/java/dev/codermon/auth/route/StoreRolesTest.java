@@ -17,15 +17,16 @@ class StoreRolesTest {
     }
 
     @Test
-    void the_proxy_reads_routes_and_revocations_and_writes_only_activity_sessions_and_token_marks() {
+    void the_proxy_reads_routes_and_revocations_and_writes_only_activity_sessions_token_marks_and_presence() {
         assertEquals(Set.of("findRoute", "recordActivity", "revocations", "consumeToken", "createSession",
-                "findSession", "close"), methods(ProxyStore.class));
+                "findSession", "publishPresence", "withdrawPresence", "close"), methods(ProxyStore.class));
     }
 
     @Test
-    void the_control_plane_owns_records_revocations_and_pruning() {
+    void the_control_plane_owns_records_revocations_and_pruning_and_reads_presence() {
         assertEquals(Set.of("insert", "update", "delete", "find", "findByUserAndName", "listByUser", "listAll",
-                "revokeTokens", "revocations", "pruneExpired", "close"), methods(ControlPlaneStore.class));
+                "revokeTokens", "revocations", "pruneExpired", "openCounts", "close"),
+                methods(ControlPlaneStore.class));
     }
 
     @Test
