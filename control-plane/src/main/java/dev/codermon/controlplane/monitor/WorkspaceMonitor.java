@@ -90,6 +90,22 @@ public final class WorkspaceMonitor implements AutoCloseable {
                 settings.deadPolicy());
     }
 
+    /**
+     * Runs another periodic task on the monitor's one thread (so that it runs once per control plane and
+     * never beside a pass), the first time one interval from now. A task that throws is logged and run again.
+     */
+    public void every(Duration interval, String what, Runnable task) {
+        long ms = interval.toMillis();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("{} failed: {}", what, e.toString(), e);
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
+        log.info("{} every {}", what, DurationText.format(interval));
+    }
+
     private void runScheduledPass() {
         try {
             pass();

@@ -49,6 +49,7 @@ final class SqliteSchema {
                     )""");
             s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
             peopleStep(s);
+            refreshTokenStep(s);
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.next() ? rs.getInt(1) : 0;
@@ -115,6 +116,20 @@ final class SqliteSchema {
                   revoked_at INTEGER
                 )""");
         s.executeUpdate("CREATE INDEX IF NOT EXISTS personal_tokens_user ON personal_tokens (user_id)");
+    }
+
+    /**
+     * Schema step (provider re-check): the refresh token each signed-in person's provider gave, so that the
+     * control plane can ask the provider periodically whether the person may still get in. A table of its
+     * own, one row a person: older files gain it without any other change.
+     */
+    private static void refreshTokenStep(Statement s) throws SQLException {
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS refresh_tokens (
+                  user_id    TEXT PRIMARY KEY,
+                  token      TEXT NOT NULL,
+                  updated_at INTEGER NOT NULL
+                )""");
     }
 
     private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
