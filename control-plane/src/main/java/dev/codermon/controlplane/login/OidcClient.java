@@ -104,6 +104,8 @@ final class OidcClient {
                 new ClientSecretBasic(new ClientID(settings.clientId()), new Secret(settings.clientSecret())),
                 new AuthorizationCodeGrant(new AuthorizationCode(code), settings.redirectUri(), verifier));
         HTTPRequest http = request.toHTTPRequest();
+        // Without it the JDK's default Accept prefers text/html, and some providers then answer errors as a page.
+        http.setAccept("application/json");
         http.setConnectTimeout(timeoutMs);
         http.setReadTimeout(timeoutMs);
         TokenResponse response;

@@ -51,6 +51,8 @@ final class TokenRefresher {
                 new ClientSecretBasic(new ClientID(settings.clientId()), new Secret(settings.clientSecret())),
                 new RefreshTokenGrant(new RefreshToken(refreshToken)));
         HTTPRequest http = request.toHTTPRequest();
+        // Without it the JDK's default Accept prefers text/html, and some providers then answer errors as a page.
+        http.setAccept("application/json");
         http.setConnectTimeout(timeoutMs);
         http.setReadTimeout(timeoutMs);
         TokenResponse response;
@@ -65,7 +67,7 @@ final class TokenRefresher {
             ErrorObject error = response.toErrorResponse().getErrorObject();
             if (error == null || error.getCode() == null || error.getHTTPStatusCode() >= 500) {
                 return new RefreshAnswer.Unavailable("its token endpoint failed (HTTP "
-                        + (error == null ? "?" : error.getHTTPStatusCode()) + ")");
+                        + (error == null ? "?" : error.getHTTPStatusCode()) + ", no OAuth error in its answer)");
             }
             return new RefreshAnswer.Refused(error.getCode(), error.getDescription());
         }
@@ -89,6 +91,7 @@ final class TokenRefresher {
 
     private RefreshAnswer userInfo(URI endpoint, OIDCTokens tokens, String kept) {
         HTTPRequest http = new UserInfoRequest(endpoint, tokens.getBearerAccessToken()).toHTTPRequest();
+        http.setAccept("application/json");
         http.setConnectTimeout(timeoutMs);
         http.setReadTimeout(timeoutMs);
         try {
