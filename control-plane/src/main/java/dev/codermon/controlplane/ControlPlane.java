@@ -93,7 +93,8 @@ final class ControlPlane implements AutoCloseable {
                     Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store), tokens,
                     workspaces, oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
-            oidc.ifPresent(o -> log.info("people sign in through OpenID Connect: {}", o));
+            oidc.ifPresent(o -> log.info("people sign in through OpenID Connect and are re-checked at the provider"
+                    + " every {}: {}", dev.codermon.auth.DurationText.format(o.recheckInterval()), o));
             app.start();
             monitor.start();
             WorkspaceMonitor scheduler = monitor;
