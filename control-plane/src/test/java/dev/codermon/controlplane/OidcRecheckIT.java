@@ -112,6 +112,8 @@ class OidcRecheckIT {
                 "CODERMON_CONSOLE_URL", console.toString(),
                 "CODERMON_OIDC_TIMEOUT", "2s",
                 "CODERMON_OIDC_RECHECK_INTERVAL", interval.toMillis() + "ms"));
+        // oidc-provider issues refresh tokens only with prompt=consent (OpenID Connect Core 11).
+        env.put("CODERMON_OIDC_CONSENT_PROMPT", "true");
         env.putAll(extra);
         OidcSettings settings = OidcSettings.fromEnvironment(env, port).orElseThrow();
         TokenService tokenService = new TokenService(tokens.issuer(), Duration.ofHours(8), Duration.ofSeconds(60),

@@ -72,6 +72,8 @@ final class OidcClient {
         boolean offline = asksOffline(metadata);
         if (offline) {
             scope.add(OIDCScopeValue.OFFLINE_ACCESS);
+        } else {
+            scope.remove(OIDCScopeValue.OFFLINE_ACCESS);
         }
         return new AuthenticationRequest.Builder(ResponseType.CODE, scope,
                 new ClientID(settings.clientId()), settings.redirectUri())

@@ -33,7 +33,8 @@ import java.util.Optional;
  * @param offlineAccess  whether sign-in asks for a refresh token (scope {@code offline_access}): {@code auto}
  *                       when the provider's discovery document lists that scope, {@code on} always, {@code off}
  * @param consentPrompt  whether a sign-in that asks for {@code offline_access} also sends {@code prompt=consent}
- *                       (OpenID Connect Core 11 asks for it; some providers issue no refresh token without it)
+ *                       (OpenID Connect Core 11 asks for it, and strict providers issue no refresh token without
+ *                       it; most issue one anyway and would show a consent page at every sign-in)
  * @param recheckInterval how often each signed-in person with a refresh token is checked at the provider
  */
 public record OidcSettings(URI issuer, String clientId, String clientSecret, List<String> scopes,
@@ -111,7 +112,7 @@ public record OidcSettings(URI issuer, String clientId, String clientSecret, Lis
                 DurationText.parse("CODERMON_CONSOLE_SESSION_TTL",
                         env.getOrDefault("CODERMON_CONSOLE_SESSION_TTL", "8h")),
                 env.getOrDefault("CODERMON_OIDC_OFFLINE_ACCESS", "auto").trim().toLowerCase(Locale.ROOT),
-                bool("CODERMON_OIDC_CONSENT_PROMPT", env.getOrDefault("CODERMON_OIDC_CONSENT_PROMPT", "true")),
+                bool("CODERMON_OIDC_CONSENT_PROMPT", env.getOrDefault("CODERMON_OIDC_CONSENT_PROMPT", "false")),
                 DurationText.parse("CODERMON_OIDC_RECHECK_INTERVAL",
                         env.getOrDefault("CODERMON_OIDC_RECHECK_INTERVAL", "5m"))));
     }
