@@ -25,7 +25,7 @@ public final class ProviderRecheck {
     /**
      * Counts what one round did.
      *
-     * @param checked   people whose tokens the provider refreshed or refused
+     * @param checked   people the provider's answer kept or disabled
      * @param disabled  of them, people disabled
      * @param postponed people not checked this round (provider unavailable), tried again next round
      */
@@ -61,13 +61,14 @@ public final class ProviderRecheck {
             }
             RefreshAnswer answer = refresher.refresh(e.getValue());
             RecheckDecision.Outcome outcome = RecheckDecision.decide(answer, person.get().subject(), policy);
+            if (answer instanceof RefreshAnswer.Refreshed r && outcome.verdict() != RecheckDecision.Verdict.DISABLE
+                    && !r.refreshToken().equals(e.getValue())) {
+                // The provider rotated it: the old one is spent, so only the new one works next round.
+                people.setRefreshToken(name, r.refreshToken(), clock.instant());
+            }
             switch (outcome.verdict()) {
                 case KEEP -> {
                     checked++;
-                    String kept = ((RefreshAnswer.Refreshed) answer).refreshToken();
-                    if (!kept.equals(e.getValue())) {
-                        people.setRefreshToken(name, kept, clock.instant());
-                    }
                     log.debug("re-check of {} at the identity provider: {}", name, outcome.why());
                 }
                 case DISABLE -> {
