@@ -432,6 +432,17 @@ async function signInWithProvider(page, login) {
   await page.fill('input[name="login"]', login);
   await page.fill('input[name="password"]', 'any password');
   await page.click('button[type="submit"]');
+  // Codermon asks for offline_access (a refresh token for its periodic re-check) with prompt=consent, so
+  // the provider shows its consent page once the login is done: Continue there.
+  const consent = page.locator('button[type="submit"]', { hasText: 'Continue' });
+  const inConsole = (u) => u.href.startsWith(`${config.cpUrl}/`);
+  const landed = await Promise.race([
+    page.waitForURL(inConsole, { timeout: 20000 }).then(() => 'console', () => null),
+    consent.waitFor({ timeout: 20000 }).then(() => 'consent', () => null),
+  ]);
+  if (landed === 'consent') {
+    await consent.click();
+  }
   await page.waitForURL((u) => u.href.startsWith(`${config.cpUrl}/`), { timeout: 20000 });
   await page.locator('#who', { hasText: `signed in as ${login} (user)` }).waitFor({ timeout: 10000 });
 }

@@ -6,7 +6,10 @@
 // POST /__test/mode {"mode": ...} makes the token endpoint misbehave, so that tests can check that the
 // relying party refuses what a broken or hostile provider sends: normal, wrong-aud, wrong-iss, expired,
 // wrong-key, slow. POST /__test/user {"login", ...claims} adds or changes a user; {"login", "remove": true}
-// removes one. Only 127.0.0.1 is ever listened on.
+// removes one. POST /__test/disable {"login", "disabled": true|false} disables an account (or enables it
+// again) as an administrator would at a real provider: it can no longer sign in, and its refresh tokens are
+// refused with invalid_grant. A client whose grant_types include refresh_token gets a refresh token when it
+// asks for offline_access (with prompt=consent, as OpenID Connect Core asks). Only 127.0.0.1 is ever listened on.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import http from 'node:http';
@@ -22,6 +25,7 @@ const jose = await import(pathToFileURL(`${modules}/jose/dist/webapi/index.js`).
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const users = new Map(Object.entries(config.users || {}));
+const disabled = new Set();
 let mode = 'normal';
 
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -49,7 +53,7 @@ const provider = new Provider(issuer, {
   ttl: { IdToken: 600, AccessToken: 600, AuthorizationCode: 60, Session: 3600, Interaction: 600, Grant: 3600 },
   async findAccount(ctx, id) {
     const user = users.get(id);
-    if (!user) {
+    if (!user || disabled.has(id)) {
       return undefined;
     }
     return { accountId: id, async claims() { return { sub: id, ...users.get(id) }; } };
@@ -103,6 +107,8 @@ server.on('request', (req, res) => {
       } else if (req.url === '/__test/user') {
         const { login, remove, ...claims } = input;
         if (remove) users.delete(login); else users.set(login, claims);
+      } else if (req.url === '/__test/disable') {
+        if (input.disabled === false) disabled.delete(input.login); else disabled.add(input.login);
       }
       res.writeHead(204).end();
     });

@@ -11,6 +11,7 @@ import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.login.OidcSettings;
+import dev.codermon.controlplane.login.ProviderRecheck;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
@@ -88,13 +89,17 @@ final class ControlPlane implements AutoCloseable {
             workspaces.stopUnservedUsers();
             monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, probe::isHealthy,
                     config.policy().monitor(), Clock.systemUTC());
-            Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),
-                    new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
-                            Clock.systemUTC()), workspaces, store,
-                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
-            oidc.ifPresent(o -> log.info("people sign in through OpenID Connect: {}", o));
+            TokenService tokens = new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
+                    Clock.systemUTC());
+            Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store), tokens,
+                    workspaces, store, oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
+            oidc.ifPresent(o -> log.info("people sign in through OpenID Connect and are re-checked at the provider"
+                    + " every {}: {}", dev.codermon.auth.DurationText.format(o.recheckInterval()), o));
             app.start();
             monitor.start();
+            WorkspaceMonitor scheduler = monitor;
+            oidc.ifPresent(o -> scheduler.every(o.recheckInterval(), "re-check of signed-in people at the identity"
+                    + " provider", new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));
             log.info("control plane started: {}", config);
             return new ControlPlane(app, store, adminKey, monitor, runtime);
         } catch (RuntimeException e) {

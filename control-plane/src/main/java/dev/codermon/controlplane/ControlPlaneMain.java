@@ -24,6 +24,7 @@ import picocli.CommandLine;
                         + " CODERMON_OIDC_CLIENT_ID, CODERMON_OIDC_CLIENT_SECRET_FILE (or _SECRET), CODERMON_OIDC_SCOPES,"
                         + " CODERMON_OIDC_ALLOWED_DOMAINS, CODERMON_OIDC_ALLOWED_GROUPS, CODERMON_OIDC_ADMIN_GROUP,"
                         + " CODERMON_OIDC_NAME_CLAIM, CODERMON_OIDC_GROUPS_CLAIM, CODERMON_OIDC_TIMEOUT,"
+                        + " CODERMON_OIDC_OFFLINE_ACCESS, CODERMON_OIDC_CONSENT_PROMPT, CODERMON_OIDC_RECHECK_INTERVAL,"
                         + " CODERMON_CONSOLE_URL, CODERMON_CONSOLE_SESSION_TTL (docs/login.md)."})
 public final class ControlPlaneMain implements Callable<Integer> {
 

@@ -107,6 +107,7 @@ class OidcLoginIT {
                 "CODERMON_OIDC_CLIENT_ID", TestOidcProvider.CLIENT_ID,
                 "CODERMON_OIDC_CLIENT_SECRET", TestOidcProvider.CLIENT_SECRET,
                 "CODERMON_OIDC_SCOPES", "openid email profile groups",
+                "CODERMON_OIDC_CONSENT_PROMPT", "true",
                 "CODERMON_OIDC_ALLOWED_DOMAINS", "example.org",
                 "CODERMON_OIDC_ALLOWED_GROUPS", "devs",
                 "CODERMON_OIDC_ADMIN_GROUP", "admins",

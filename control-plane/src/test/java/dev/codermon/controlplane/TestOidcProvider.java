@@ -44,7 +44,7 @@ final class TestOidcProvider implements AutoCloseable {
         Path config = tempDir.resolve("oidc-provider.json");
         Files.writeString(config, """
                 {"clients": [{"client_id": "%s", "client_secret": "%s", "redirect_uris": ["%s"],
-                  "grant_types": ["authorization_code"], "response_types": ["code"],
+                  "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
                   "token_endpoint_auth_method": "client_secret_basic"}],
                  "users": %s}
                 """.formatted(CLIENT_ID, CLIENT_SECRET, redirectUri, usersJson));
@@ -94,6 +94,11 @@ final class TestOidcProvider implements AutoCloseable {
     /** Adds or changes a user at the provider. */
     void user(String json) throws Exception {
         post("/__test/user", json);
+    }
+
+    /** Disables the account at the provider (or enables it again): its refresh tokens get invalid_grant. */
+    void disable(String login, boolean disabled) throws Exception {
+        post("/__test/disable", "{\"login\":\"" + login + "\",\"disabled\":" + disabled + "}");
     }
 
     private void post(String path, String json) throws Exception {

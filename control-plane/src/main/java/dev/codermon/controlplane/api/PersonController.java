@@ -60,6 +60,8 @@ final class PersonController {
     void logout(Context ctx) {
         Caller caller = auth.requirePerson(ctx);
         Instant revokedBefore = tokens.revokeAll(caller.user(), "signed out");
+        // Nothing is left to re-check at the provider until the next sign-in.
+        people.setRefreshToken(caller.user(), null, clock.instant());
         sessions.close(ctx);
         ctx.json(Map.of("user", caller.user(), "revokedBefore", revokedBefore));
     }

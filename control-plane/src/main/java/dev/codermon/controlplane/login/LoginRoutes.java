@@ -108,8 +108,11 @@ public final class LoginRoutes {
             if (code == null || code.isEmpty()) {
                 throw new LoginFailure(400, "the sign-in answer carries no code; start again from the console");
             }
-            IDTokenClaimsSet claims = client.exchange(code, p.nonce(), p.verifier());
+            OidcClient.Exchanged exchanged = client.exchange(code, p.nonce(), p.verifier());
+            IDTokenClaimsSet claims = exchanged.claims();
             PersonRecord person = admit(claims);
+            // Kept for the periodic re-check at the provider (ProviderRecheck); none given: checked at sign-in only.
+            people.setRefreshToken(person.name(), exchanged.refreshToken(), clock.instant());
             sessions.open(ctx, person.name(), person.role());
             log.info("{} signed in through OpenID Connect as {} ({})", person.name(), person.role(),
                     claims.getIssuer().getValue());
@@ -130,6 +133,7 @@ public final class LoginRoutes {
             if (known.isPresent()) {
                 // The provider no longer lets them in: end what they still hold.
                 people.setDisabled(known.get().name(), true);
+                people.setRefreshToken(known.get().name(), null, clock.instant());
                 tokens.revokeAll(known.get().name(), "refused at sign-in: " + refused.getMessage());
             }
             throw refused;

@@ -24,7 +24,10 @@ import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCScopeValue;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.Prompt;
+import com.nimbusds.openid.connect.sdk.token.OIDCTokens;
 import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
@@ -45,7 +48,16 @@ final class OidcClient {
     private final int timeoutMs;
     private volatile Discovered discovered;
 
-    private record Discovered(OIDCProviderMetadata metadata, IDTokenValidator validator) {
+    record Discovered(OIDCProviderMetadata metadata, IDTokenValidator validator) {
+    }
+
+    /** Is what a sign-in's code exchange gave: the validated ID token and the refresh token, or null if none. */
+    record Exchanged(IDTokenClaimsSet claims, String refreshToken) {
+        @Override
+        public String toString() {
+            return "Exchanged[subject=" + claims.getSubject() + ", refreshToken=" + (refreshToken == null ? "none"
+                    : "(hidden)") + "]";
+        }
     }
 
     OidcClient(OidcSettings settings) {
@@ -56,9 +68,17 @@ final class OidcClient {
     /** Returns the authorization URL to send the browser to for this login's state, nonce and verifier. */
     URI authorizationUrl(State state, Nonce nonce, CodeVerifier verifier) {
         OIDCProviderMetadata metadata = discover().metadata();
-        return new AuthenticationRequest.Builder(ResponseType.CODE, new Scope(settings.scopes().toArray(String[]::new)),
+        Scope scope = new Scope(settings.scopes().toArray(String[]::new));
+        boolean offline = asksOffline(metadata);
+        if (offline) {
+            scope.add(OIDCScopeValue.OFFLINE_ACCESS);
+        } else {
+            scope.remove(OIDCScopeValue.OFFLINE_ACCESS);
+        }
+        return new AuthenticationRequest.Builder(ResponseType.CODE, scope,
                 new ClientID(settings.clientId()), settings.redirectUri())
                 .endpointURI(metadata.getAuthorizationEndpointURI())
+                .prompt(offline && settings.consentPrompt() ? new Prompt(Prompt.Type.CONSENT) : null)
                 .state(state)
                 .nonce(nonce)
                 .codeChallenge(verifier, CodeChallengeMethod.S256)
@@ -66,17 +86,28 @@ final class OidcClient {
                 .toURI();
     }
 
+    /** Returns whether sign-in asks for a refresh token (scope {@code offline_access}) at this provider. */
+    private boolean asksOffline(OIDCProviderMetadata metadata) {
+        return switch (settings.offlineAccess()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> metadata.getScopes() != null && metadata.getScopes().contains(OIDCScopeValue.OFFLINE_ACCESS);
+        };
+    }
+
     /**
-     * Exchanges the code for tokens and returns the validated ID token's claims.
+     * Exchanges the code for tokens and returns the validated ID token's claims and the refresh token.
      *
      * @throws LoginFailure if the provider refuses, is down or slow, or the ID token is not valid
      */
-    IDTokenClaimsSet exchange(String code, Nonce nonce, CodeVerifier verifier) {
+    Exchanged exchange(String code, Nonce nonce, CodeVerifier verifier) {
         Discovered d = discover();
         TokenRequest request = new TokenRequest(d.metadata().getTokenEndpointURI(),
                 new ClientSecretBasic(new ClientID(settings.clientId()), new Secret(settings.clientSecret())),
                 new AuthorizationCodeGrant(new AuthorizationCode(code), settings.redirectUri(), verifier));
         HTTPRequest http = request.toHTTPRequest();
+        // Without it the JDK's default Accept prefers text/html, and some providers then answer errors as a page.
+        http.setAccept("application/json");
         http.setConnectTimeout(timeoutMs);
         http.setReadTimeout(timeoutMs);
         TokenResponse response;
@@ -95,12 +126,14 @@ final class OidcClient {
             throw new LoginFailure(400, "the identity provider refused the sign-in code (" + code0
                     + (why == null ? "" : ": " + why) + "); a code works once and for a short time: sign in again");
         }
-        JWT idToken = ((OIDCTokenResponse) response.toSuccessResponse()).getOIDCTokens().getIDToken();
+        OIDCTokens tokens = ((OIDCTokenResponse) response.toSuccessResponse()).getOIDCTokens();
+        JWT idToken = tokens.getIDToken();
         if (idToken == null) {
             throw new LoginFailure(502, "the identity provider sent no ID token; is the openid scope configured?");
         }
         try {
-            return d.validator().validate(idToken, nonce);
+            return new Exchanged(d.validator().validate(idToken, nonce),
+                    tokens.getRefreshToken() == null ? null : tokens.getRefreshToken().getValue());
         } catch (BadJOSEException e) {
             throw new LoginFailure(400, "the identity provider's ID token was refused: " + e.getMessage());
         } catch (com.nimbusds.jose.JOSEException e) {
@@ -109,7 +142,7 @@ final class OidcClient {
     }
 
     /** Returns the provider's metadata and an ID token validator, discovering them on first use. */
-    private Discovered discover() {
+    Discovered discover() {
         Discovered d = discovered;
         if (d != null) {
             return d;
@@ -139,7 +172,7 @@ final class OidcClient {
         return offered.get(0);
     }
 
-    private LoginFailure unreachable(String what, IOException e) {
+    LoginFailure unreachable(String what, IOException e) {
         if (e instanceof SocketTimeoutException) {
             return new LoginFailure(504, "the identity provider did not answer within "
                     + settings.timeout().toMillis() + " ms (" + what + " of " + settings.issuer() + "); try again"

@@ -30,10 +30,17 @@ import java.util.Optional;
  *                       {@code <consoleUrl>/login/callback}
  * @param timeout        how long one call to the provider may take (connect and read)
  * @param sessionTtl     lifetime of a console session
+ * @param offlineAccess  whether sign-in asks for a refresh token (scope {@code offline_access}): {@code auto}
+ *                       when the provider's discovery document lists that scope, {@code on} always, {@code off}
+ * @param consentPrompt  whether a sign-in that asks for {@code offline_access} also sends {@code prompt=consent}
+ *                       (OpenID Connect Core 11 asks for it, and strict providers issue no refresh token without
+ *                       it; most issue one anyway and would show a consent page at every sign-in)
+ * @param recheckInterval how often each signed-in person with a refresh token is checked at the provider
  */
 public record OidcSettings(URI issuer, String clientId, String clientSecret, List<String> scopes,
         List<String> allowedDomains, List<String> allowedGroups, String adminGroup, String nameClaim,
-        String groupsClaim, URI consoleUrl, Duration timeout, Duration sessionTtl) {
+        String groupsClaim, URI consoleUrl, Duration timeout, Duration sessionTtl, String offlineAccess,
+        boolean consentPrompt, Duration recheckInterval) {
 
     static final String CALLBACK_PATH = "/login/callback";
 
@@ -55,6 +62,13 @@ public record OidcSettings(URI issuer, String clientId, String clientSecret, Lis
         if (timeout.isNegative() || timeout.isZero() || sessionTtl.isNegative() || sessionTtl.isZero()) {
             throw new IllegalArgumentException("CODERMON_OIDC_TIMEOUT and CODERMON_CONSOLE_SESSION_TTL must be"
                     + " positive");
+        }
+        if (!List.of("auto", "on", "off").contains(offlineAccess)) {
+            throw new IllegalArgumentException("CODERMON_OIDC_OFFLINE_ACCESS must be auto, on or off, was "
+                    + offlineAccess);
+        }
+        if (recheckInterval.isNegative() || recheckInterval.isZero()) {
+            throw new IllegalArgumentException("CODERMON_OIDC_RECHECK_INTERVAL must be positive");
         }
         scopes = List.copyOf(scopes);
         allowedDomains = List.copyOf(allowedDomains);
@@ -96,7 +110,11 @@ public record OidcSettings(URI issuer, String clientId, String clientSecret, Lis
                         : consoleUrl),
                 DurationText.parse("CODERMON_OIDC_TIMEOUT", env.getOrDefault("CODERMON_OIDC_TIMEOUT", "5s")),
                 DurationText.parse("CODERMON_CONSOLE_SESSION_TTL",
-                        env.getOrDefault("CODERMON_CONSOLE_SESSION_TTL", "8h"))));
+                        env.getOrDefault("CODERMON_CONSOLE_SESSION_TTL", "8h")),
+                env.getOrDefault("CODERMON_OIDC_OFFLINE_ACCESS", "auto").trim().toLowerCase(Locale.ROOT),
+                bool("CODERMON_OIDC_CONSENT_PROMPT", env.getOrDefault("CODERMON_OIDC_CONSENT_PROMPT", "false")),
+                DurationText.parse("CODERMON_OIDC_RECHECK_INTERVAL",
+                        env.getOrDefault("CODERMON_OIDC_RECHECK_INTERVAL", "5m"))));
     }
 
     /** Returns where the provider sends the browser back to. */
@@ -115,7 +133,8 @@ public record OidcSettings(URI issuer, String clientId, String clientSecret, Lis
                 + scopes + ", allowedDomains=" + allowedDomains + ", allowedGroups=" + allowedGroups + ", adminGroup="
                 + adminGroup + ", nameClaim=" + nameClaim + ", groupsClaim=" + groupsClaim + ", consoleUrl="
                 + consoleUrl + ", timeout=" + DurationText.format(timeout) + ", sessionTtl="
-                + DurationText.format(sessionTtl) + "]";
+                + DurationText.format(sessionTtl) + ", offlineAccess=" + offlineAccess + ", consentPrompt="
+                + consentPrompt + ", recheckInterval=" + DurationText.format(recheckInterval) + "]";
     }
 
     private static URI uri(String name, String text) {
@@ -133,6 +152,14 @@ public record OidcSettings(URI issuer, String clientId, String clientSecret, Lis
     private static List<String> list(String text, boolean lowerCase) {
         return Arrays.stream(text.split("[,\\s]+")).map(String::trim).filter(s -> !s.isEmpty())
                 .map(s -> lowerCase ? s.toLowerCase(Locale.ROOT) : s).toList();
+    }
+
+    private static boolean bool(String name, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, was " + text);
+        };
     }
 
     private static String blankToNull(String s) {

@@ -1,13 +1,14 @@
 package dev.codermon.controlplane.login;
 
-import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
+import com.nimbusds.openid.connect.sdk.claims.ClaimsSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Decides from a validated ID token whether the person may sign in (allowed email domains, only with a
- * verified email; allowed groups), with which role, and which Codermon user names they may get.
+ * Decides from a validated ID token (or, at a re-check, the refreshed ID token or userinfo) whether the person
+ * may sign in (allowed email domains, only with a verified email; allowed groups), with which role, and which
+ * Codermon user names they may get.
  */
 final class SignInPolicy {
 
@@ -26,7 +27,7 @@ final class SignInPolicy {
      *
      * @throws LoginFailure 403 naming the rule that refused them
      */
-    Admitted admit(IDTokenClaimsSet claims) {
+    Admitted admit(ClaimsSet claims) {
         String email = claims.getStringClaim("email");
         // Some providers send "true" as a string.
         Object verifiedClaim = claims.getClaim("email_verified");
@@ -59,7 +60,7 @@ final class SignInPolicy {
                 candidates(source));
     }
 
-    private List<String> groups(IDTokenClaimsSet claims) {
+    private List<String> groups(ClaimsSet claims) {
         Object value = claims.getClaim(settings.groupsClaim());
         List<String> out = new ArrayList<>();
         if (value instanceof List<?> list) {

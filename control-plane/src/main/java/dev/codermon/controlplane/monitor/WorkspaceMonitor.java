@@ -84,19 +84,25 @@ public final class WorkspaceMonitor implements AutoCloseable {
     /** Starts passing every interval, the first one interval from now. */
     public void start() {
         long ms = settings.interval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::runScheduledPass, ms, ms, TimeUnit.MILLISECONDS);
-        log.info("monitor started: every {}, idle timeout {}, dead policy {}",
-                DurationText.format(settings.interval()), DurationText.format(settings.idleTimeout()),
-                settings.deadPolicy());
+        scheduler.scheduleWithFixedDelay(logged("monitor pass", this::pass), ms, ms, TimeUnit.MILLISECONDS);
+        log.info("monitor started: every {}, idle timeout {}, dead policy {}", DurationText.format(settings.interval()),
+                DurationText.format(settings.idleTimeout()), settings.deadPolicy());
     }
 
-    private void runScheduledPass() {
-        try {
-            pass();
-        } catch (RuntimeException e) {
-            // A scheduled task that throws is never run again: log and keep the schedule.
-            log.warn("monitor pass failed: {}", e.toString(), e);
-        }
+    /** Runs another periodic task on the monitor's one thread: once per control plane, never beside a pass. */
+    public void every(Duration interval, String what, Runnable task) {
+        long ms = interval.toMillis();
+        scheduler.scheduleWithFixedDelay(logged(what, task), ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private static Runnable logged(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) { // thrown out of the task, it would end the schedule
+                log.warn("{} failed: {}", what, e.toString(), e);
+            }
+        };
     }
 
     /**

@@ -55,4 +55,29 @@ class OidcSettingsTest {
                 "CODERMON_OIDC_ISSUER", "ftp://idp", "CODERMON_OIDC_CLIENT_ID", "c",
                 "CODERMON_OIDC_CLIENT_SECRET", "x"), 5001));
     }
+
+    @Test
+    void the_refresh_token_and_recheck_settings_have_defaults_and_refuse_nonsense() {
+        Map<String, String> base = Map.of("CODERMON_OIDC_ISSUER", "https://idp.example.org",
+                "CODERMON_OIDC_CLIENT_ID", "codermon", "CODERMON_OIDC_CLIENT_SECRET", "secret");
+        OidcSettings s = OidcSettings.fromEnvironment(base, 5001).orElseThrow();
+        assertEquals("auto", s.offlineAccess());
+        assertFalse(s.consentPrompt());
+        assertEquals(java.time.Duration.ofMinutes(5), s.recheckInterval());
+        java.util.Map<String, String> set = new java.util.HashMap<>(base);
+        set.putAll(Map.of("CODERMON_OIDC_OFFLINE_ACCESS", "OFF", "CODERMON_OIDC_CONSENT_PROMPT", "true",
+                "CODERMON_OIDC_RECHECK_INTERVAL", "90s"));
+        OidcSettings t = OidcSettings.fromEnvironment(set, 5001).orElseThrow();
+        assertEquals("off", t.offlineAccess());
+        assertTrue(t.consentPrompt());
+        assertEquals(java.time.Duration.ofSeconds(90), t.recheckInterval());
+        for (Map.Entry<String, String> bad : Map.of("CODERMON_OIDC_OFFLINE_ACCESS", "sometimes",
+                "CODERMON_OIDC_CONSENT_PROMPT", "maybe", "CODERMON_OIDC_RECHECK_INTERVAL", "0s").entrySet()) {
+            java.util.Map<String, String> env = new java.util.HashMap<>(base);
+            env.put(bad.getKey(), bad.getValue());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OidcSettings.fromEnvironment(env, 5001));
+            assertTrue(e.getMessage().contains(bad.getKey()), e.getMessage());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.codermon.auth.route;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -29,6 +30,15 @@ public interface PeopleStore {
 
     /** Marks the person disabled (or enabled again). */
     void setDisabled(String name, boolean disabled);
+
+    /**
+     * Keeps the provider's refresh token for the person, replacing the one kept before; null forgets it.
+     * It is a secret: kept in the store only (which workspaces cannot read), never logged.
+     */
+    void setRefreshToken(String name, String refreshToken, Instant at);
+
+    /** Returns the refresh tokens of the people who are not disabled, by Codermon name. */
+    Map<String, String> refreshTokens();
 
     void createConsoleSession(ConsoleSession session);
 

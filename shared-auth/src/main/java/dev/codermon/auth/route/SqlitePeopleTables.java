@@ -5,11 +5,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
-/** Keeps people, console sessions and personal tokens in the shared SQLite file (schema step 4). */
+/** Keeps people, console sessions and personal tokens in the shared SQLite file (schema step 4), and
+ * their providers' refresh tokens (the refresh-token step). */
 final class SqlitePeopleTables implements PeopleStore {
 
     private static final String PERSON_COLUMNS =
@@ -82,6 +85,32 @@ final class SqlitePeopleTables implements PeopleStore {
             ps.setInt(1, disabled ? 1 : 0);
             ps.setString(2, name);
         });
+    }
+
+    @Override
+    public void setRefreshToken(String name, String refreshToken, Instant at) {
+        if (refreshToken == null) {
+            db.execute("DELETE FROM refresh_tokens WHERE user_id = ?", ps -> ps.setString(1, name));
+            return;
+        }
+        db.execute("INSERT INTO refresh_tokens (user_id, token, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
+                + " DO UPDATE SET token = excluded.token, updated_at = excluded.updated_at", ps -> {
+                    ps.setString(1, name);
+                    ps.setString(2, refreshToken);
+                    ps.setLong(3, at.toEpochMilli());
+                });
+    }
+
+    @Override
+    public Map<String, String> refreshTokens() {
+        return db.select("SELECT r.user_id, r.token FROM refresh_tokens r JOIN users u ON u.name = r.user_id"
+                + " WHERE u.disabled = 0 ORDER BY r.user_id", ps -> { }, rs -> {
+                    Map<String, String> out = new LinkedHashMap<>();
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getString(2));
+                    }
+                    return out;
+                });
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.sql.Statement;
 /** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
 final class SqliteSchema {
 
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     private SqliteSchema() {
     }
@@ -50,6 +50,7 @@ final class SqliteSchema {
             s.executeUpdate("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)");
             peopleStep(s);
             presenceStep(s);
+            refreshTokenStep(s);
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.next() ? rs.getInt(1) : 0;
@@ -135,6 +136,20 @@ final class SqliteSchema {
                   PRIMARY KEY (workspace_id, proxy_id)
                 )""");
         s.executeUpdate("CREATE INDEX IF NOT EXISTS workspace_presence_proxy ON workspace_presence (proxy_id)");
+    }
+
+    /**
+     * Schema step 6 (provider re-check): the refresh token each signed-in person's provider gave, so that the
+     * control plane can ask the provider periodically whether the person may still get in. A table of its
+     * own, one row a person: older files gain it without any other change.
+     */
+    private static void refreshTokenStep(Statement s) throws SQLException {
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS refresh_tokens (
+                  user_id    TEXT PRIMARY KEY,
+                  token      TEXT NOT NULL,
+                  updated_at INTEGER NOT NULL
+                )""");
     }
 
     private static boolean hasColumn(Statement s, String table, String column) throws SQLException {

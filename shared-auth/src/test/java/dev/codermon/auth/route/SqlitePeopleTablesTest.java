@@ -51,4 +51,27 @@ class SqlitePeopleTablesTest {
             assertTrue(until.isAfter(now.plusSeconds(3600)), "refused until it could no longer verify anyway");
         }
     }
+
+    @Test
+    void a_refresh_token_is_kept_replaced_forgotten_and_not_listed_for_disabled_people() {
+        try (SqliteRouteStore store = SqliteRouteStore.open(dir.resolve("routes.db"))) {
+            PeopleStore people = store.people();
+            Instant now = Instant.now();
+            people.signIn("https://idp", "1", "a@x", "user", now, ALICE, n -> false);
+            people.signIn("https://idp", "2", "b@x", "user", now, List.of("bob"), n -> false);
+            people.setRefreshToken("alice", "rt-1", now);
+            people.setRefreshToken("bob", "rt-b", now);
+            people.setRefreshToken("alice", "rt-2", now);
+            assertEquals(java.util.Map.of("alice", "rt-2", "bob", "rt-b"), people.refreshTokens(),
+                    "one token a person, the newest");
+            people.setDisabled("bob", true);
+            assertEquals(java.util.Map.of("alice", "rt-2"), people.refreshTokens(), "a disabled person is not listed");
+            people.setRefreshToken("alice", null, now);
+            assertEquals(java.util.Map.of(), people.refreshTokens());
+        }
+        try (SqliteRouteStore reopened = SqliteRouteStore.open(dir.resolve("routes.db"))) {
+            reopened.people().setDisabled("bob", false);
+            assertEquals(java.util.Map.of("bob", "rt-b"), reopened.people().refreshTokens(), "kept across restarts");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.codermon.auth.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,7 +80,7 @@ class SqlitePresenceTableTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("PRAGMA user_version")) {
             assertEquals(SqliteSchema.VERSION, rs.getInt(1));
-            assertEquals(5, SqliteSchema.VERSION);
+            assertTrue(SqliteSchema.VERSION >= 5);
         }
     }
 }
