@@ -7,6 +7,8 @@ import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.controlplane.ssh.SshKeyService;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
@@ -78,7 +80,8 @@ final class ControlPlane implements AutoCloseable {
                     config.policy().monitor(), Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store),
                     new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
-                            Clock.systemUTC()), workspaces);
+                            Clock.systemUTC()), workspaces,
+                    new SshKeyService(store, new WorkspaceSshFiles(home.sshDir()), Clock.systemUTC()));
             app.start();
             monitor.start();
             log.info("control plane started: {}", config);

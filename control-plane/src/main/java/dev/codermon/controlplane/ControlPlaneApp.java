@@ -10,6 +10,7 @@ import dev.codermon.controlplane.api.ConsoleApi;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.console.ConsoleRoutes;
 import dev.codermon.controlplane.console.TrafficLog;
+import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -22,7 +23,7 @@ public final class ControlPlaneApp {
 
     /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces) {
+            WorkspaceService workspaces, SshKeyService ssh) {
         ObjectMapper mapper = objectMapper();
         CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
@@ -32,7 +33,7 @@ public final class ControlPlaneApp {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
-                    workspaces);
+                    workspaces, ssh, config.domain());
             ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
                     new TrafficLog(home.accessLogFile()));
             ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(), home.caCertFile());

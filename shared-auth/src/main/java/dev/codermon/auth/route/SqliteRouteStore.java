@@ -20,10 +20,12 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
 
     private final SqliteDatabase db;
     private final SqliteWorkspaceTable workspaces;
+    private final SqliteSshKeyTable sshKeys;
 
     private SqliteRouteStore(SqliteDatabase db) {
         this.db = db;
         this.workspaces = new SqliteWorkspaceTable(db);
+        this.sshKeys = new SqliteSshKeyTable(db);
     }
 
     /** Opens (creating if needed) the store at this path. */
@@ -74,6 +76,21 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
     @Override
     public List<WorkspaceRecord> listAll() {
         return workspaces.listAll();
+    }
+
+    @Override
+    public void insertSshKey(SshKeyRecord key) {
+        sshKeys.insertSshKey(key);
+    }
+
+    @Override
+    public List<SshKeyRecord> sshKeysOf(String user) {
+        return sshKeys.sshKeysOf(user);
+    }
+
+    @Override
+    public boolean deleteSshKey(String user, String id) {
+        return sshKeys.deleteSshKey(user, id);
     }
 
     @Override
