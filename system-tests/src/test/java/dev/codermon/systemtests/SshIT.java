@@ -225,6 +225,8 @@ class SshIT {
         assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
         assertTrue(answer.contains("no running workspace of yours at this host"), answer);
         assertEquals(before, sshdLog(alice), "nothing reached alice's SSH server");
+        assertTrue(before.contains("Failed publickey for coder") || before.contains("Connection closed by authenticating"
+                + " user coder"), "bob's key reached alice's SSH server and was refused there: " + before);
 
         // Bob's own workspace is his: his key and token work there.
         Commands.Result own = ssh(bobConfig, bobKey, bob.host(), "id -un");
@@ -272,6 +274,10 @@ class SshIT {
         String cookieOnly = rawConnectWith(alice.host() + ":22", "Cookie: codermon_session=x\r\n");
         assertTrue(cookieOnly.startsWith("HTTP/1.1 407"), cookieOnly);
         assertEquals(before, sshdLog(alice), "nothing reached alice's SSH server");
+        // The check can see a connection: a real one shows in the SSH server's log.
+        assertEquals(0, ssh(aliceConfig, aliceKey, alice.host(), "true").exit());
+        String after = sshdLog(alice);
+        assertTrue(after.length() > before.length() && after.contains("Accepted publickey for coder"), after);
     }
 
     @Test

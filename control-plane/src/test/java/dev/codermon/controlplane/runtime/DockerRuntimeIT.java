@@ -287,15 +287,21 @@ class DockerRuntimeIT {
         assertTrue(Boolean.TRUE.equals(host.getReadonlyRootfs()), "the root file system is read-only");
 
         assertTrue(host.getBinds() == null || host.getBinds().length == 0, "no legacy binds");
-        assertEquals(2, c.getMounts().size(), "only the workspace volume and socket directory: " + c.getMounts());
+        assertEquals(4, c.getMounts().size(), "only the workspace volume, socket directory and (read-only) SSH"
+                + " files: " + c.getMounts());
+        Path ssh = home.resolve("ssh");
+        Map<String, String> hostPaths = Map.of(socketDir.toString(), "/run/codermon",
+                ssh.resolve("workspaces").resolve(spec.id()).toString(), "/etc/codermon/ssh",
+                ssh.resolve("users").resolve(spec.user()).toString(), "/etc/codermon/ssh-keys");
         for (InspectContainerResponse.Mount m : c.getMounts()) {
             assertFalse(String.valueOf(m.getSource()).contains("docker.sock"));
             if (m.getName() != null) {
                 assertEquals(ContainerBlueprint.volumeName(spec.id()), m.getName());
                 assertEquals("/home/coder", m.getDestination().getPath());
             } else {
-                assertEquals(socketDir.toString(), m.getSource(), "the one host path is the socket directory");
-                assertEquals("/run/codermon", m.getDestination().getPath());
+                assertEquals(hostPaths.get(m.getSource()), m.getDestination().getPath(), "host path " + m.getSource());
+                assertEquals(!m.getSource().equals(socketDir.toString()), !Boolean.TRUE.equals(m.getRW()),
+                        "only the socket directory is writable: " + m);
             }
         }
 
