@@ -23,9 +23,10 @@ class StoreRolesTest {
     }
 
     @Test
-    void the_control_plane_owns_records_revocations_and_pruning() {
+    void the_control_plane_owns_records_revocations_ssh_keys_and_pruning() {
         assertEquals(Set.of("insert", "update", "delete", "find", "findByUserAndName", "listByUser", "listAll",
-                "revokeTokens", "revocations", "pruneExpired", "close"), methods(ControlPlaneStore.class));
+                "revokeTokens", "revocations", "insertSshKey", "sshKeysOf", "deleteSshKey", "pruneExpired", "close"),
+                methods(ControlPlaneStore.class));
     }
 
     @Test
