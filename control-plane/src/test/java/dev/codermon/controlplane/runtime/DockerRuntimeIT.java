@@ -268,7 +268,7 @@ class DockerRuntimeIT {
                 .allMatch(b -> b == null || b.length == 0), "published: " + actual);
     }
 
-    private static void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, Path socketDir) {
+    private void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, Path socketDir) {
         HostConfig host = c.getHostConfig();
         assertNoPublishedPort(c);
         assertEquals(List.of("--socket", "/run/codermon/code-server.sock", "--socket-mode", "600"),
