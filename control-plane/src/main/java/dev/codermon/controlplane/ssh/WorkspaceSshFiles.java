@@ -70,8 +70,13 @@ public final class WorkspaceSshFiles {
             Files.setAttribute(key, "unix:uid", hostKeyUid, LinkOption.NOFOLLOW_LINKS);
             Path keys = userDir(user);
             createDirectory(keys);
-            if (!Files.exists(keys.resolve(AUTHORIZED_KEYS), LinkOption.NOFOLLOW_LINKS)) {
-                replace(keys.resolve(AUTHORIZED_KEYS), "");
+            try {
+                // Only if there is none: never over a key list the API writes at the same time.
+                Files.createFile(keys.resolve(AUTHORIZED_KEYS), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-r--r--")));
+                Files.setPosixFilePermissions(keys.resolve(AUTHORIZED_KEYS), PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (FileAlreadyExistsException exists) {
+                // the user's keys
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the SSH files of workspace " + workspaceId + ": "

@@ -17,6 +17,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
+import dev.codermon.auth.WorkspaceSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -237,13 +238,18 @@ class DockerRuntimeIT {
                 {"ln", "-sf", "/var/run/docker.sock", ContainerBlueprint.SOCKET},
                 {"mv", ContainerBlueprint.SOCKET, ContainerBlueprint.SOCKET_DIR + "/moved"},
                 {"ln", "-s", other.toString(), ContainerBlueprint.SOCKET_DIR + "/planted"},
+                {"rm", "-f", WorkspaceSocket.SSH_CONTAINER_PATH},
+                {"ln", "-sf", "/var/run/docker.sock", WorkspaceSocket.SSH_CONTAINER_PATH},
                 {"ls", ContainerBlueprint.SOCKET_DIR}}) {
             Exec r = execAs("1000", h.runtimeRef(), attempt);
             assertNotEquals(0L, r.status(), String.join(" ", attempt) + " succeeded as uid 1000: " + r.output());
         }
         assertTrue(WorkspaceSockets.isSocket(socket), "the socket was replaced");
+        // The image's SSH server listens beside code-server, on a socket as well (docs/ssh.md).
+        Path ssh = dir.resolve(WorkspaceSocket.SSH_FILE_NAME);
+        assertTrue(WorkspaceSockets.isSocket(ssh), "the SSH socket was replaced or is missing");
         try (var entries = Files.list(dir)) {
-            assertEquals(List.of(socket), entries.toList());
+            assertEquals(java.util.Set.of(socket, ssh), java.util.Set.copyOf(entries.toList()));
         }
         assertEquals(200, UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10)).status());
     }
