@@ -89,7 +89,7 @@ final class SshConnectHandler extends PausingStageHandler {
             return;
         }
         RequestTarget target = exchange.target.parsed;
-        Refusal refusal = checkTarget(target, exchange.target.app);
+        Refusal refusal = checkTarget(target);
         if (refusal == null && exchange.principal == null) {
             refusal = SSH_CREDENTIALS_REQUIRED;
         }
@@ -115,9 +115,10 @@ final class SshConnectHandler extends PausingStageHandler {
                 && exchange.target.parsed.port() == SSH_PORT;
     }
 
-    /** Returns why SSH to the target is refused by name alone (not a workspace host), or null. */
-    Refusal checkTarget(RequestTarget target, AppHost app) {
-        if (app != null || policy.check(new RequestTarget(target.host(), RequestTarget.NO_PORT, "/")) != null) {
+    /** Returns why SSH to the target is refused by name alone (not a workspace host: an app host, another host), or null. */
+    Refusal checkTarget(RequestTarget target) {
+        if (AppHost.parse(target.host()) != null
+                || policy.check(new RequestTarget(target.host(), RequestTarget.NO_PORT, "/")) != null) {
             return SSH_TARGET;
         }
         return null;

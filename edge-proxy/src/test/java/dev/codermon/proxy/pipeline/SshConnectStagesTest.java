@@ -138,6 +138,8 @@ class SshConnectStagesTest {
             channel.writeInbound(bytes(connect(target, bearer("alice"))));
             String answer = response(channel);
             assertTrue(answer.startsWith("HTTP/1.1 403") || answer.startsWith("HTTP/1.1 400"), target + ": " + answer);
+            assertTrue(answer.contains("reaches workspace hosts only") || answer.contains("malformed host"),
+                    target + ": " + answer);
             assertFalse(channel.finishAndReleaseAll());
         }
         assertEquals(List.of(), connectedPaths);
