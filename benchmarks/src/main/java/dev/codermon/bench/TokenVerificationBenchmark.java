@@ -1,12 +1,12 @@
 package dev.codermon.bench;
 
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.proxy.http.ProxyAuthenticator;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWKSet;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -15,6 +15,7 @@ import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.runtime.RuntimeChoice;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
@@ -64,7 +65,7 @@ final class ControlPlane implements AutoCloseable {
         ControlPlaneStore store = SqliteRouteStore.open(home.routeStoreFile());
         WorkspaceRuntime runtime;
         try {
-            runtime = RuntimeChoice.open(config, home, probe);
+            runtime = RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
         } catch (RuntimeException e) {
             store.close();
             throw e;

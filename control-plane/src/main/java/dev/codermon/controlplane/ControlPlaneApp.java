@@ -16,7 +16,7 @@ import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 
 /** Builds the control plane's HTTP application from its config and services. */
-public final class ControlPlaneApp {
+final class ControlPlaneApp {
 
     private ControlPlaneApp() {
     }
@@ -33,10 +33,10 @@ public final class ControlPlaneApp {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
-                    workspaces, ssh, config.domain());
-            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain(),
+                    workspaces, ssh, config.domain().name());
+            ConsoleApi.register(c.routes, auth, config.proxyUrl(), config.domain().name(),
                     new TrafficLog(home.accessLogFile()));
-            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain(), home.caCertFile());
+            ConsoleRoutes.register(c.routes, config.proxyUrl(), config.domain().name(), home.caCertFile());
         });
     }
 

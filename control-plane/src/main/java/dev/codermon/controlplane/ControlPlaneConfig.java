@@ -3,6 +3,7 @@ package dev.codermon.controlplane;
 import dev.codermon.auth.DurationText;
 import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.api.AdminKey;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * @param home          the data directory shared with the proxy
  * @param bind          the address the API listens on
  * @param port          the API port (0 picks a free one)
- * @param domain        the suffix of workspace hostnames ({@code <name>.<user>.<domain>})
+ * @param domain        the suffix of workspace hostnames ({@code <name>.<user>.<domain>}), parsed once
  * @param proxyUrl      the HTTP proxy clients are told to use
  * @param codeServerBin the code-server executable (a path, or a name looked up on PATH)
  * @param tokenTtl      the default and maximum lifetime of user tokens
@@ -25,11 +26,11 @@ import java.util.Optional;
  * @param policy        limits, monitor and API access settings
  * @param runtime       which workspace runtime, its image and container limits
  */
-public record ControlPlaneConfig(
+record ControlPlaneConfig(
         Path home,
         String bind,
         int port,
-        String domain,
+        WorkspaceDomain domain,
         URI proxyUrl,
         String codeServerBin,
         Duration tokenTtl,
@@ -52,7 +53,7 @@ public record ControlPlaneConfig(
             throw new IllegalArgumentException("--port / CODERMON_CP_PORT must be 0-65535 (0 picks a free port), was "
                     + port);
         }
-        domain = WorkspaceDomain.parse("--domain / CODERMON_DOMAIN", domain).name();
+        Objects.requireNonNull(domain, "domain");
         proxyUrl = validProxyUrl(proxyUrl);
         if (codeServerBin == null || codeServerBin.isBlank()) {
             throw new IllegalArgumentException("--code-server / CODERMON_CODE_SERVER_BIN must name the code-server"
@@ -67,6 +68,18 @@ public record ControlPlaneConfig(
         }
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(runtime, "runtime");
+    }
+
+    /**
+     * Creates the config from the domain as written in flags or the environment.
+     *
+     * @throws IllegalArgumentException naming the bad setting and what is expected
+     */
+    public ControlPlaneConfig(Path home, String bind, int port, String domain, URI proxyUrl, String codeServerBin,
+            Duration tokenTtl, Duration readyTimeout, Optional<String> adminKey, PolicySettings policy,
+            RuntimeSettings runtime) {
+        this(home, bind, port, WorkspaceDomain.parse("--domain / CODERMON_DOMAIN", domain), proxyUrl, codeServerBin,
+                tokenTtl, readyTimeout, adminKey, policy, runtime);
     }
 
     /** Returns a config with every default, rooted at the given data directory. */
@@ -108,7 +121,7 @@ public record ControlPlaneConfig(
 
     /** Returns the hostname of a user's workspace. */
     public String hostnameOf(String user, String name) {
-        return WorkspaceDomain.parse("domain", domain).hostnameOf(user, name);
+        return domain.hostnameOf(user, name);
     }
 
     @Override

@@ -5,14 +5,15 @@ import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.monitor.DeadPolicy;
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** Parses the control plane's options (flags, else environment, else defaults) and starts it. */
 @Command(name = "control-plane", mixinStandardHelpOptions = true, sortOptions = false,

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * @param allowedHosts         extra {@code Host} header values the API answers ({@code host} or {@code host:port}),
  *                             besides localhost, 127.0.0.1 and [::1] on the API port
  */
-public record PolicySettings(
+record PolicySettings(
         int maxWorkspacesPerUser,
         int maxWorkspaces,
         int maxConcurrentStarts,

@@ -26,7 +26,7 @@ class ControlPlaneConfigTest {
             assertEquals(5001, c.port());
         }
         if (System.getenv("CODERMON_DOMAIN") == null) {
-            assertEquals("codermon.internal", c.domain());
+            assertEquals("codermon.internal", c.domain().name());
         }
         if (System.getenv("CODERMON_TOKEN_TTL") == null) {
             assertEquals(Duration.ofHours(8), c.tokenTtl());
@@ -46,7 +46,7 @@ class ControlPlaneConfigTest {
         ControlPlaneConfig c = main.config();
         assertEquals("::1", c.bind());
         assertEquals(0, c.port());
-        assertEquals("dev.example", c.domain());
+        assertEquals("dev.example", c.domain().name());
         assertEquals(URI.create("http://127.0.0.1:6000"), c.proxyUrl());
         assertEquals("/opt/cs", c.codeServerBin());
         assertEquals(Duration.ofDays(1), c.tokenTtl());

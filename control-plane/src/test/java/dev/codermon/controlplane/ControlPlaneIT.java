@@ -1,14 +1,11 @@
 package dev.codermon.controlplane;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Runs the control plane as {@code main} wires it, with the real code-server and a real SQLite store.

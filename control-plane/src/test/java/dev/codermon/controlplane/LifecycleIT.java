@@ -1,10 +1,5 @@
 package dev.codermon.controlplane;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.Route;
@@ -12,6 +7,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.monitor.DeadPolicy;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import dev.codermon.controlplane.runtime.UnixHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +23,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /**
  * Drives a workspace through stop, start, death and idle reaping with the real code-server (local

@@ -1,18 +1,19 @@
 package dev.codermon.controlplane;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.codermon.controlplane.runtime.ContainerLimits;
 import dev.codermon.controlplane.runtime.RuntimeKind;
+import dev.codermon.controlplane.runtime.RuntimeSettings;
 import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** Checks the runtime options: defaults, parsing, and refusals that name the option to fix. */
 class RuntimeSettingsTest {

@@ -15,7 +15,7 @@ import java.util.Set;
  *                         where browsers send no {@code Sec-Fetch-*}, a sign-in link is redeemed at once only
  *                         when the console sent the browser there (its {@code Referer})
  */
-public record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck,
+record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck,
         Set<String> consoleOrigins) {
 
     public static final String DEFAULT_SESSION_TTL = "12h";

@@ -6,7 +6,7 @@ import dev.codermon.proxy.access.AccessWatcher;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.pipeline.AccessServices;
 import dev.codermon.proxy.metrics.AccessLog;
@@ -16,7 +16,6 @@ import dev.codermon.proxy.pipeline.ClientConnections;
 import dev.codermon.proxy.pipeline.ClientFront;
 import dev.codermon.proxy.pipeline.FrontLimits;
 import dev.codermon.proxy.pipeline.ProxyChannelInitializer;
-import dev.codermon.proxy.tls.CertificateAuthority;
 import dev.codermon.proxy.tls.ServerCertificates;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.RouteCache;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * Runs the forward proxy: binds the listening socket and wires authentication, egress policy, the
  * route cache and the upstream connector into each connection's pipeline.
  */
-public final class EdgeProxy implements AutoCloseable {
+final class EdgeProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
     private static final Duration ROUTE_REFRESH = Duration.ofSeconds(1);
@@ -59,7 +58,7 @@ public final class EdgeProxy implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private ScheduledThreadPoolExecutor storeExecutor;
     private ScheduledThreadPoolExecutor tlsExecutor;
-    private CertificateAuthority authority;
+    private ServerCertificates certificates;
     private AccessWatcher watcher;
     private RouteCache routes;
     private ActivityRecorder activity;
@@ -85,17 +84,17 @@ public final class EdgeProxy implements AutoCloseable {
 
     /** Binds the listening socket and returns this. */
     public EdgeProxy start() throws InterruptedException {
-        authority = CertificateAuthority.loadOrCreate(config.home().caDir(), config.domain(), Clock.systemUTC());
+        tlsExecutor = new ScheduledThreadPoolExecutor(1, daemonThreads("tls-certificates-"));
+        certificates = ServerCertificates.fromLocalCa(config.home().caDir(), config.domain(), Clock.systemUTC(),
+                tlsExecutor);
         storeExecutor = new ScheduledThreadPoolExecutor(2, daemonThreads("route-store-"));
         storeExecutor.setRemoveOnCancelPolicy(true);
         routes = new RouteCache(store, storeExecutor, ROUTE_REFRESH);
         activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, access.activityInterval());
-        tlsExecutor = new ScheduledThreadPoolExecutor(1, daemonThreads("tls-certificates-"));
         Revocations revocations = new Revocations();
         LiveConnections connections = new LiveConnections();
-        watcher = new AccessWatcher(store, revocations, routes::lookup, connections, storeExecutor,
-                access.accessCheck());
-        AccessServices services = new AccessServices(verifier, new ServerCertificates(authority, tlsExecutor),
+        watcher = new AccessWatcher(store, revocations, routes::readNow, connections, access.accessCheck());
+        AccessServices services = new AccessServices(verifier, certificates,
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
                 connections, access.consoleOrigins());
         bossGroup = transport.newGroup(1);
@@ -141,7 +140,7 @@ public final class EdgeProxy implements AutoCloseable {
 
     /** Returns the PEM file of the local CA that signs the certificates of CONNECT :443 tunnels. */
     public Path caCertificateFile() {
-        return authority.certificateFile();
+        return certificates.caCertificateFile();
     }
 
     /** Returns the bound port (useful with port 0). */

@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * @param adminAllowedHosts extra {@code Host} values the admin port answers ({@code host} for any port or
  *                          {@code host:port}), besides {@code localhost}, {@code 127.0.0.1} and {@code [::1]}
  */
-public record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
+record ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
         Set<Integer> deniedAppPorts, List<String> adminAllowedHosts) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";

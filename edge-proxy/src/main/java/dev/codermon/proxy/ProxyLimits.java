@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param maxConnections    most client connections at once (more: 503 and close)
  * @param drainTimeout      how long in-flight requests may take to finish on shutdown
  */
-public record ProxyLimits(int maxRequestLine, int maxHeaderBytes, int maxHeaderCount, Duration headerTimeout,
+record ProxyLimits(int maxRequestLine, int maxHeaderBytes, int maxHeaderCount, Duration headerTimeout,
         Duration httpIdleTimeout, Duration tunnelIdleTimeout, Duration connectTimeout, int maxConnections,
         Duration drainTimeout) {
 

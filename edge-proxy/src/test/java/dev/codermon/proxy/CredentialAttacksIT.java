@@ -1,6 +1,6 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +15,6 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_DOWN_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_DOWN_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,7 +12,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.codermon.auth.route.ProxySession;
 import dev.codermon.proxy.metrics.AccessLog;
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream.Seen;

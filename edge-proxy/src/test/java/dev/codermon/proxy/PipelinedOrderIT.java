@@ -1,7 +1,7 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.BOB_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.BOB_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +9,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.codermon.proxy.metrics.AccessLog;
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream.Seen;

@@ -1,8 +1,8 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_DOWN_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.BOB_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_DOWN_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.BOB_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.auth.IssuedToken;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream.Seen;

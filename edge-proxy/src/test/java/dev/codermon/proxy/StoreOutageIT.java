@@ -1,11 +1,10 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_DOWN_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
-import static dev.codermon.proxy.testing.ProxyFixture.BOB_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_DOWN_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.BOB_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import java.io.IOException;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.proxy.testing.FaultyUpstream;
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import java.io.IOException;

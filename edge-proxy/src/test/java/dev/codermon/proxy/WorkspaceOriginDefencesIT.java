@@ -1,13 +1,12 @@
 package dev.codermon.proxy;
 
-import static dev.codermon.proxy.testing.ProxyFixture.ALICE_HOST;
+import static dev.codermon.proxy.ProxyFixture.ALICE_HOST;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codermon.proxy.testing.ProxyFixture;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream.Seen;

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -62,5 +64,22 @@ public final class DockerNames {
     /** Returns the name of the volume that holds the workspace's home directory. */
     public static String volumeName(String workspaceId) {
         return VOLUME_PREFIX + workspaceId;
+    }
+
+    /** Returns the labels of a workspace's container and volume, made by the control plane of this instance. */
+    public static Map<String, String> labels(String instance, String workspaceId, String user, String name) {
+        return Map.of(MANAGED_BY_LABEL, MANAGED_BY_VALUE, INSTANCE_LABEL, instance, WORKSPACE_LABEL, workspaceId,
+                USER_LABEL, user, NAME_LABEL, name);
+    }
+
+    /** Returns whether the labels mark something the control plane of this instance made for the workspace. */
+    public static boolean isOwned(Map<String, String> labels, String instance, String workspaceId) {
+        return labels != null && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY_LABEL))
+                && instance.equals(labels.get(INSTANCE_LABEL)) && workspaceId.equals(labels.get(WORKSPACE_LABEL));
+    }
+
+    /** Returns label filters ({@code key=value}) matching everything the control plane of this instance made. */
+    public static List<String> instanceFilters(String instance) {
+        return List.of(MANAGED_BY_LABEL + "=" + MANAGED_BY_VALUE, INSTANCE_LABEL + "=" + instance);
     }
 }

@@ -32,16 +32,11 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
-class FaultsIT {
+class FaultsIT extends WithTwoUsers {
 
     private final Docker docker = Docker.shared();
     private Codermon codermon;
     private boolean mounted;
-    private Api api;
-    private Api.Workspace alice;
-    private Api.Workspace bob;
-    private ProxyClient asAlice;
-    private ProxyClient asBob;
     private Codermon second;
     private SecondDockerd dockerd;
 
@@ -52,12 +47,7 @@ class FaultsIT {
                 "codermon-faults", codermon.home().toString());
         assertEquals(0, mount.exit(), "mounting a tmpfs under CODERMON_HOME (needs root): " + mount.out());
         mounted = true;
-        codermon.start();
-        api = new Api(codermon);
-        alice = api.workspaceFor("alice");
-        bob = api.workspaceFor("bob");
-        asAlice = ProxyClient.basic(codermon, "alice", alice.token());
-        asBob = ProxyClient.basic(codermon, "bob", bob.token());
+        startWithTwoUsers(codermon);
     }
 
     @AfterAll

@@ -30,24 +30,14 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
-class SmokeIT {
+class SmokeIT extends WithTwoUsers {
 
     private Codermon codermon;
-    private Api api;
-    private Api.Workspace alice;
-    private Api.Workspace bob;
-    private ProxyClient asAlice;
-    private ProxyClient asBob;
 
     @BeforeAll
     void start() {
         codermon = Codermon.create("SmokeIT");
-        codermon.start();
-        api = new Api(codermon);
-        alice = api.workspaceFor("alice");
-        bob = api.workspaceFor("bob");
-        asAlice = ProxyClient.basic(codermon, "alice", alice.token());
-        asBob = ProxyClient.basic(codermon, "bob", bob.token());
+        startWithTwoUsers(codermon);
     }
 
     @AfterAll

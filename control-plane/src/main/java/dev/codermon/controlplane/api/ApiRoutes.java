@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class ApiRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
-    static final String OPENAPI_RESOURCE = "openapi.json";
+    public static final String OPENAPI_RESOURCE = "openapi.json";
 
     private ApiRoutes() {
     }

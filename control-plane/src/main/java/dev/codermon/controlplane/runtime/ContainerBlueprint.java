@@ -14,7 +14,6 @@ import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Builds the create request of a workspace's container, with every hardening setting in one place.
@@ -66,35 +65,23 @@ final class ContainerBlueprint {
 
     private final String image;
     private final ContainerLimits limits;
-    private final ContainerLabels labels;
+    private final String instance;
     private final String network;
 
     /** @param network the Docker network every workspace joins ({@link WorkspaceNetwork}) */
-    ContainerBlueprint(String image, ContainerLimits limits, ContainerLabels labels, String network) {
+    ContainerBlueprint(String image, ContainerLimits limits, String instance, String network) {
         this.image = image;
         this.limits = limits;
-        this.labels = labels;
+        this.instance = instance;
         this.network = network;
-    }
-
-    static String containerName(String workspaceId) {
-        return DockerNames.containerName(workspaceId);
-    }
-
-    static Optional<String> workspaceIdOf(String containerName) {
-        return DockerNames.workspaceIdOf(containerName);
-    }
-
-    static String volumeName(String workspaceId) {
-        return DockerNames.volumeName(workspaceId);
     }
 
     String image() {
         return image;
     }
 
-    ContainerLabels labels() {
-        return labels;
+    String instance() {
+        return instance;
     }
 
     /**
@@ -125,7 +112,7 @@ final class ContainerBlueprint {
                 // The workspace network, not Docker's default bridge: no traffic between workspaces.
                 .withNetworkMode(network)
                 .withMounts(List.of(
-                        new Mount().withType(MountType.VOLUME).withSource(volumeName(spec.id())).withTarget(HOME),
+                        new Mount().withType(MountType.VOLUME).withSource(DockerNames.volumeName(spec.id())).withTarget(HOME),
                         new Mount().withType(MountType.BIND).withSource(socketDir.toString()).withTarget(SOCKET_DIR),
                         // The SSH server's config, host key and the owner's keys: read-only, the control plane's.
                         new Mount().withType(MountType.BIND).withSource(sshDir.toString())
@@ -146,13 +133,13 @@ final class ContainerBlueprint {
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777,size=" + TMP_SIZE))
                 .withRestartPolicy(RestartPolicy.noRestart());
         return docker.createContainerCmd(image)
-                .withName(containerName(spec.id()))
+                .withName(DockerNames.containerName(spec.id()))
                 .withHostName(spec.name())
                 .withUser(USER)
                 .withWorkingDir(PROJECT)
                 .withEntrypoint("/bin/sh", "-c", LAUNCHER, "codermon-launcher")
                 .withCmd(command(spec))
-                .withLabels(labels.of(spec))
+                .withLabels(DockerNames.labels(instance, spec.id(), spec.user(), spec.name()))
                 .withHostConfig(host);
     }
 }

@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.runtime;
 
+import dev.codermon.auth.DockerNames;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
@@ -28,7 +29,7 @@ final class ContainerStarter {
     private final DockerClient docker;
     private final DockerContainers containers;
     private final ContainerBlueprint blueprint;
-    private final ContainerLabels labels;
+    private final String instance;
     private final WorkspaceSockets sockets;
     private final HealthProbe probe;
     private final Duration readyTimeout;
@@ -40,7 +41,7 @@ final class ContainerStarter {
         this.docker = docker;
         this.containers = containers;
         this.blueprint = blueprint;
-        this.labels = blueprint.labels();
+        this.instance = blueprint.instance();
         this.sockets = sockets;
         this.probe = probe;
         this.readyTimeout = readyTimeout;
@@ -49,14 +50,14 @@ final class ContainerStarter {
     /** Starts the workspace's container and returns once code-server is ready. */
     RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
         long deadline = System.nanoTime() + readyTimeout.toNanos();
-        String name = ContainerBlueprint.containerName(spec.id());
+        String name = DockerNames.containerName(spec.id());
         Path socketDir = socketDirectory(spec);
         containers.ensureVolume(spec);
         for (int attempt = 1; ; attempt++) {
             Optional<InspectContainerResponse> existing = containers.inspect(name);
             if (existing.isPresent()) {
                 InspectContainerResponse c = existing.get();
-                if (!labels.owns(c.getConfig().getLabels(), spec.id())) {
+                if (!DockerNames.isOwned(c.getConfig().getLabels(), instance, spec.id())) {
                     throw new RuntimeStartException("a container named " + name + " exists that this control"
                             + " plane did not create; remove it (docker rm -f " + name + ")");
                 }

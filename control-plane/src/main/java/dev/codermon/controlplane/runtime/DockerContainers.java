@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.runtime;
 
+import dev.codermon.auth.DockerNames;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -28,24 +29,24 @@ final class DockerContainers {
     private static final int LOG_LINES = 15;
 
     private final DockerClient docker;
-    private final ContainerLabels labels;
+    private final String instance;
 
-    DockerContainers(DockerClient docker, ContainerLabels labels) {
+    DockerContainers(DockerClient docker, String instance) {
         this.docker = docker;
-        this.labels = labels;
+        this.instance = instance;
     }
 
     void ensureVolume(WorkspaceSpec spec) throws RuntimeStartException {
-        String volume = ContainerBlueprint.volumeName(spec.id());
+        String volume = DockerNames.volumeName(spec.id());
         try {
             Map<String, String> existing = docker.inspectVolumeCmd(volume).exec().getLabels();
-            if (!labels.owns(existing, spec.id())) {
+            if (!DockerNames.isOwned(existing, instance, spec.id())) {
                 throw new RuntimeStartException("a volume named " + volume + " exists that this control plane did"
                         + " not create; it is left alone and the workspace cannot use it");
             }
         } catch (NotFoundException absent) {
             // Creating an existing volume returns it, so a concurrent create is harmless.
-            docker.createVolumeCmd().withName(volume).withLabels(labels.of(spec)).exec();
+            docker.createVolumeCmd().withName(volume).withLabels(DockerNames.labels(instance, spec.id(), spec.user(), spec.name())).exec();
             log.info("workspace {}: created volume {}", spec.id(), volume);
         }
     }
@@ -62,8 +63,8 @@ final class DockerContainers {
 
     /** Inspects a container by its name, if it is one of this instance's workspace containers. */
     Optional<InspectContainerResponse> inspectOwned(String name) {
-        return ContainerBlueprint.workspaceIdOf(name)
-                .flatMap(id -> inspect(name).filter(c -> labels.owns(c.getConfig().getLabels(), id)));
+        return DockerNames.workspaceIdOf(name)
+                .flatMap(id -> inspect(name).filter(c -> DockerNames.isOwned(c.getConfig().getLabels(), instance, id)));
     }
 
     static boolean running(InspectContainerResponse c) {
@@ -107,11 +108,11 @@ final class DockerContainers {
     /** Lists every container this control plane created, found by their labels. */
     List<WorkspaceRuntime.Instance> list() {
         List<WorkspaceRuntime.Instance> found = new ArrayList<>();
-        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(labels.filter()).exec()) {
-            String id = c.getLabels() == null ? null : c.getLabels().get(ContainerLabels.WORKSPACE);
+        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(DockerNames.instanceFilters(instance)).exec()) {
+            String id = c.getLabels() == null ? null : c.getLabels().get(DockerNames.WORKSPACE_LABEL);
             Arrays.stream(c.getNames())
                     .map(n -> n.startsWith("/") ? n.substring(1) : n)
-                    .filter(n -> id != null && n.equals(ContainerBlueprint.containerName(id)))
+                    .filter(n -> id != null && n.equals(DockerNames.containerName(id)))
                     .findFirst()
                     .ifPresent(n -> found.add(new WorkspaceRuntime.Instance(id, n)));
         }

@@ -15,7 +15,7 @@ import java.time.Duration;
  * Holds the one long-lived Docker client of the control plane (httpclient5 transport, explicit
  * timeouts), opened with a ping so that an absent daemon is known at start rather than at first use.
  */
-public final class DockerDaemon implements AutoCloseable {
+final class DockerDaemon implements AutoCloseable {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Longer than the longest call we make: stopping a container waits up to 10 s for it. */

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.DockerNames;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * start makes a fresh container on the same volume, with the current image and limits); removing drops
  * the volume and the socket directory too. Nothing without this control plane's labels is ever touched.
  */
-public final class DockerRuntime implements WorkspaceRuntime {
+final class DockerRuntime implements WorkspaceRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
 
@@ -46,7 +47,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
     private final DockerDaemon daemon;
     private final DockerClient docker;
     private final ContainerBlueprint blueprint;
-    private final ContainerLabels labels;
+    private final String instance;
     private final WorkspaceSockets sockets;
     private final DockerContainers containers;
     private final ContainerStarter starter;
@@ -60,9 +61,9 @@ public final class DockerRuntime implements WorkspaceRuntime {
         this.ssh = ssh;
         this.docker = daemon.client();
         this.blueprint = blueprint;
-        this.labels = blueprint.labels();
+        this.instance = blueprint.instance();
         this.sockets = sockets;
-        this.containers = new DockerContainers(docker, labels);
+        this.containers = new DockerContainers(docker, instance);
         this.starter = new ContainerStarter(docker, containers, blueprint, sockets, probe, readyTimeout, ssh);
     }
 
@@ -97,7 +98,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
         // Rules first: no container joins the network before they are in place.
         firewall.install();
         network.ensure(daemon.client());
-        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, ContainerLabels.forHome(home),
+        return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, DockerNames.instanceOf(home),
                 network.name()), sockets, probe, readyTimeout, new WorkspaceSshFiles(new CodermonHome(home).sshDir()));
     }
 
@@ -142,7 +143,7 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     @Override
     public boolean recognizes(String runtimeRef) {
-        return ContainerBlueprint.workspaceIdOf(runtimeRef).isPresent();
+        return DockerNames.workspaceIdOf(runtimeRef).isPresent();
     }
 
     @Override
@@ -152,11 +153,11 @@ public final class DockerRuntime implements WorkspaceRuntime {
 
     @Override
     public void remove(String workspaceId) {
-        String name = ContainerBlueprint.containerName(workspaceId);
+        String name = DockerNames.containerName(workspaceId);
         containers.inspectOwned(name).ifPresent(c -> containers.remove(name));
-        String volume = ContainerBlueprint.volumeName(workspaceId);
+        String volume = DockerNames.volumeName(workspaceId);
         try {
-            if (labels.owns(docker.inspectVolumeCmd(volume).exec().getLabels(), workspaceId)) {
+            if (DockerNames.isOwned(docker.inspectVolumeCmd(volume).exec().getLabels(), instance, workspaceId)) {
                 docker.removeVolumeCmd(volume).exec();
                 log.info("workspace {}: removed volume {}", workspaceId, volume);
             }

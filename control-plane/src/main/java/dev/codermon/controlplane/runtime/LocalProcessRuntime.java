@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * found by id alone (after a control-plane restart) it checks that the command line points into the
  * workspaces directory, so a recycled process id is never mistaken for a workspace.
  */
-public final class LocalProcessRuntime implements WorkspaceRuntime {
+final class LocalProcessRuntime implements WorkspaceRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
 

@@ -72,11 +72,7 @@ final class LocalWorkspaceFiles {
      * @throws IllegalArgumentException if the id would name anything but a directory right under it
      */
     static void delete(Path workspacesDir, String workspaceId) {
-        Path dir = workspacesDir.resolve(workspaceId).normalize();
-        if (!dir.getParent().equals(workspacesDir)) {
-            throw new IllegalArgumentException("workspace id " + workspaceId + " does not name a directory under "
-                    + workspacesDir);
-        }
+        Path dir = WorkspaceSpec.directoryOf(workspacesDir, workspaceId);
         if (Files.exists(dir)) {
             try (Stream<Path> paths = Files.walk(dir)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

@@ -103,7 +103,7 @@ final class WorkspaceNetwork {
         try {
             docker.createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
                     .withInternal(egress == WorkspaceEgress.NONE).withEnableIpv6(false).withOptions(options())
-                    .withLabels(Map.of(ContainerLabels.MANAGED_BY, ContainerLabels.MANAGED_BY_VALUE, EGRESS_LABEL,
+                    .withLabels(Map.of(DockerNames.MANAGED_BY_LABEL, DockerNames.MANAGED_BY_VALUE, EGRESS_LABEL,
                             egress.toString()))
                     .exec();
             log.info("created Docker network {} on bridge {} (inter-container traffic off, egress {})", name, bridge,

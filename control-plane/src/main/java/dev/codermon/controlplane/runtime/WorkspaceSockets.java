@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * workspace (ids are never reused). Symbolic links are never followed: a workspace that could write its
  * directory might otherwise point its "socket" at another workspace's socket or at the Docker daemon's.
  */
-public final class WorkspaceSockets {
+final class WorkspaceSockets {
 
     static final String SOCKET_NAME = WorkspaceSocket.FILE_NAME;
     static final int MAX_SOCKET_PATH_BYTES = WorkspaceSocket.MAX_PATH_BYTES;

@@ -21,4 +21,19 @@ public record WorkspaceSpec(String id, String user, String name, String hostname
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(directory, "directory");
     }
+
+    /**
+     * Returns the workspace's directory: the one right under the workspaces directory that its id names.
+     *
+     * @param workspacesDir absolute and normalized
+     * @throws IllegalArgumentException if the id would name anything but a directory right under it
+     */
+    public static Path directoryOf(Path workspacesDir, String workspaceId) {
+        Path dir = workspacesDir.resolve(workspaceId).normalize();
+        if (!workspacesDir.equals(dir.getParent())) {
+            throw new IllegalArgumentException("workspace id " + workspaceId + " does not name a directory under "
+                    + workspacesDir);
+        }
+        return dir;
+    }
 }

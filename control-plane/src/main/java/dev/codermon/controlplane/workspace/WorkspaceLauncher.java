@@ -73,15 +73,7 @@ final class WorkspaceLauncher {
     }
 
     private WorkspaceSpec specOf(WorkspaceRecord r) {
-        return new WorkspaceSpec(r.id(), r.user(), r.name(), r.hostname(), directoryOf(r.id()));
-    }
-
-    private Path directoryOf(String id) {
-        Path dir = workspacesDir.resolve(id).normalize();
-        if (!dir.getParent().equals(workspacesDir)) {
-            throw new IllegalStateException("workspace id " + id + " does not name a directory under "
-                    + workspacesDir);
-        }
-        return dir;
+        return new WorkspaceSpec(r.id(), r.user(), r.name(), r.hostname(),
+                WorkspaceSpec.directoryOf(workspacesDir, r.id()));
     }
 }

@@ -1,12 +1,7 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.raw;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.codermon.controlplane.PolicySettings;
+import dev.codermon.controlplane.ApiFixture;
 import io.javalin.http.HandlerType;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.testtools.JavalinTest;
@@ -21,6 +16,11 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static dev.codermon.controlplane.ApiFixture.raw;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** Checks properties of the whole API: authentication everywhere, the Host rule and the OpenAPI description. */
 class ApiSurfaceTest {
@@ -169,7 +169,7 @@ class ApiSurfaceTest {
     @Test
     void configured_hosts_are_allowed_with_or_without_port() {
         fixture = new ApiFixture(tempDir);
-        HostGuard guard = new HostGuard(PolicySettings.parseHosts("cp.example.org, tools.example.org:8443"));
+        HostGuard guard = new HostGuard(List.of("cp.example.org", "tools.example.org:8443"));
         assertTrue(guard.allows("cp.example.org", 5001));
         assertTrue(guard.allows("cp.example.org:443", 5001));
         assertTrue(guard.allows("tools.example.org:8443", 5001));

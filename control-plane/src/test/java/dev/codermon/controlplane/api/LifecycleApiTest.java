@@ -1,19 +1,9 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.ADMIN_KEY;
-import static dev.codermon.controlplane.api.ApiFixture.delete;
-import static dev.codermon.controlplane.api.ApiFixture.get;
-import static dev.codermon.controlplane.api.ApiFixture.json;
-import static dev.codermon.controlplane.api.ApiFixture.post;
-import static dev.codermon.controlplane.api.TokenApiTest.assertError;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.ApiFixture;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.nio.file.Files;
@@ -22,6 +12,17 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import static dev.codermon.controlplane.ApiFixture.ADMIN_KEY;
+import static dev.codermon.controlplane.ApiFixture.delete;
+import static dev.codermon.controlplane.ApiFixture.get;
+import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
+import static dev.codermon.controlplane.api.TokenApiTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 class LifecycleApiTest extends TwoUserApiTest {
 

@@ -1,12 +1,12 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.json;
-import static dev.codermon.controlplane.api.ApiFixture.post;
+import dev.codermon.controlplane.ApiFixture;
+import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codermon.controlplane.PolicySettings;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class LimitsApiTest {
     }
 
     private void limits(int perUser, int total, int concurrentStarts) {
-        fixture = new ApiFixture(tempDir, PolicySettings.defaults().withLimits(perUser, total, concurrentStarts));
+        fixture = new ApiFixture(tempDir, perUser, total, concurrentStarts);
     }
 
     @Test

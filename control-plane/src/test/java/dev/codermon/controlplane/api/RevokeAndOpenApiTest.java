@@ -1,25 +1,26 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.ADMIN_KEY;
-import static dev.codermon.controlplane.api.ApiFixture.get;
-import static dev.codermon.controlplane.api.ApiFixture.json;
-import static dev.codermon.controlplane.api.ApiFixture.post;
-import static dev.codermon.controlplane.api.TokenApiTest.assertError;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
+import dev.codermon.controlplane.ApiFixture;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
+import static dev.codermon.controlplane.ApiFixture.ADMIN_KEY;
+import static dev.codermon.controlplane.ApiFixture.get;
+import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
+import static dev.codermon.controlplane.api.TokenApiTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 class RevokeAndOpenApiTest extends TwoUserApiTest {
 

@@ -1,23 +1,24 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.ADMIN_KEY;
-import static dev.codermon.controlplane.api.ApiFixture.delete;
-import static dev.codermon.controlplane.api.ApiFixture.get;
-import static dev.codermon.controlplane.api.ApiFixture.json;
-import static dev.codermon.controlplane.api.ApiFixture.post;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.ApiFixture;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import static dev.codermon.controlplane.ApiFixture.ADMIN_KEY;
+import static dev.codermon.controlplane.ApiFixture.delete;
+import static dev.codermon.controlplane.ApiFixture.get;
+import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 /** Checks that a runtime serving one user (local processes) refuses everyone else's workspaces. */
 class SingleUserRuntimeApiTest extends TwoUserApiTest {

@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.api;
 
+import dev.codermon.controlplane.ApiFixture;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

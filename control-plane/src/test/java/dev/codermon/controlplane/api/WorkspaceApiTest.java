@@ -1,21 +1,12 @@
 package dev.codermon.controlplane.api;
 
-import static dev.codermon.controlplane.api.ApiFixture.delete;
-import static dev.codermon.controlplane.api.ApiFixture.get;
-import static dev.codermon.controlplane.api.ApiFixture.json;
-import static dev.codermon.controlplane.api.ApiFixture.post;
-import static dev.codermon.controlplane.api.TokenApiTest.assertError;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.controlplane.ApiFixture;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
@@ -33,6 +24,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import static dev.codermon.controlplane.ApiFixture.delete;
+import static dev.codermon.controlplane.ApiFixture.get;
+import static dev.codermon.controlplane.ApiFixture.json;
+import static dev.codermon.controlplane.ApiFixture.post;
+import static dev.codermon.controlplane.api.TokenApiTest.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 
 class WorkspaceApiTest extends TwoUserApiTest {
 

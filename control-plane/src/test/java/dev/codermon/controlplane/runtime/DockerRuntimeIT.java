@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.runtime;
 
+import dev.codermon.auth.DockerNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -58,7 +59,7 @@ class DockerRuntimeIT {
     @TempDir
     Path home;
     private final List<DockerRuntime> runtimes = new ArrayList<>();
-    private ContainerLabels labels;
+    private String instance;
 
     @BeforeAll
     static void requireDockerAndImage() {
@@ -84,14 +85,14 @@ class DockerRuntimeIT {
 
     @BeforeEach
     void labelsOfThisTest() {
-        labels = ContainerLabels.forHome(home);
+        instance = DockerNames.instanceOf(home);
     }
 
     @AfterEach
     void removeEverythingThisTestMade() {
         runtimes.forEach(DockerRuntime::close);
-        for (String filter : List.of(ContainerLabels.INSTANCE + "=" + labels.instance(),
-                TEST_LABEL + "=" + labels.instance())) {
+        for (String filter : List.of(DockerNames.INSTANCE_LABEL + "=" + instance,
+                TEST_LABEL + "=" + instance)) {
             for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(filter)).exec()) {
                 try {
                     docker.removeContainerCmd(c.getId()).withForce(true).exec();
@@ -100,7 +101,7 @@ class DockerRuntimeIT {
                 }
             }
         }
-        docker.listVolumesCmd().withFilter("label", List.of(ContainerLabels.INSTANCE + "=" + labels.instance()))
+        docker.listVolumesCmd().withFilter("label", List.of(DockerNames.INSTANCE_LABEL + "=" + instance))
                 .exec().getVolumes().forEach(v -> {
                     try {
                         docker.removeVolumeCmd(v.getName()).exec();
@@ -115,12 +116,12 @@ class DockerRuntimeIT {
             throws Exception {
         DockerRuntime runtime = runtime(Duration.ofSeconds(90));
         WorkspaceSpec spec = spec("alice", "main");
-        String volume = ContainerBlueprint.volumeName(spec.id());
+        String volume = DockerNames.volumeName(spec.id());
 
         RuntimeHandle first = runtime.start(spec);
         Path socket = home.resolve("sockets").resolve(spec.id()).resolve("code-server.sock");
         assertEquals(socket.toString(), first.socketPath());
-        assertEquals(ContainerBlueprint.containerName(spec.id()), first.runtimeRef());
+        assertEquals(DockerNames.containerName(spec.id()), first.runtimeRef());
         assertTrue(runtime.isAlive(first.runtimeRef()));
         UnixHttp.Response health = UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10));
         assertEquals(200, health.status());
@@ -190,8 +191,8 @@ class DockerRuntimeIT {
         assertTrue(e.getMessage().contains("did not answer /healthz"), e.getMessage());
         assertTrue(runtime.managedContainers().isEmpty(), "the container must be removed");
         assertThrows(NotFoundException.class,
-                () -> docker.inspectContainerCmd(ContainerBlueprint.containerName(spec.id())).exec());
-        assertNotNull(docker.inspectVolumeCmd(ContainerBlueprint.volumeName(spec.id())).exec(),
+                () -> docker.inspectContainerCmd(DockerNames.containerName(spec.id())).exec());
+        assertNotNull(docker.inspectVolumeCmd(DockerNames.volumeName(spec.id())).exec(),
                 "the workspace's files are kept");
     }
 
@@ -199,8 +200,8 @@ class DockerRuntimeIT {
     void a_container_this_control_plane_did_not_create_is_never_adopted_or_touched() {
         DockerRuntime runtime = runtime(Duration.ofSeconds(90));
         WorkspaceSpec spec = spec("dave", "main");
-        String name = ContainerBlueprint.containerName(spec.id());
-        docker.createContainerCmd(IMAGE).withName(name).withLabels(Map.of(TEST_LABEL, labels.instance())).exec();
+        String name = DockerNames.containerName(spec.id());
+        docker.createContainerCmd(IMAGE).withName(name).withLabels(Map.of(TEST_LABEL, instance)).exec();
 
         RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime.start(spec));
         assertTrue(e.getMessage().contains("did not create"), e.getMessage());
@@ -302,7 +303,7 @@ class DockerRuntimeIT {
         for (InspectContainerResponse.Mount m : c.getMounts()) {
             assertFalse(String.valueOf(m.getSource()).contains("docker.sock"));
             if (m.getName() != null) {
-                assertEquals(ContainerBlueprint.volumeName(spec.id()), m.getName());
+                assertEquals(DockerNames.volumeName(spec.id()), m.getName());
                 assertEquals("/home/coder", m.getDestination().getPath());
             } else {
                 assertEquals(hostPaths.get(m.getSource()), m.getDestination().getPath(), "host path " + m.getSource());

@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.runtime;
 
+import dev.codermon.auth.DockerNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,7 +71,7 @@ class WorkspaceIsolationIT {
     private static DockerClient docker;
     private static DockerRuntime runtime;
     private static WorkspaceFirewall firewall;
-    private static ContainerLabels labels;
+    private static String instance;
     private static String a;
     private static String b;
 
@@ -87,7 +88,7 @@ class WorkspaceIsolationIT {
         if (!daemon.hasImage(IMAGE)) {
             fail("image " + IMAGE + " is missing; build it with scripts/build-image");
         }
-        labels = ContainerLabels.forHome(home);
+        instance = DockerNames.instanceOf(home);
         firewall = new WorkspaceFirewall(BRIDGE, List.of(), new ProcessCommandRunner());
         runtime = DockerRuntime.create(DockerDaemon.connect(host), IMAGE, ContainerLimits.defaults(), home,
                 WorkspaceSockets.open(home.resolve("sockets")),
@@ -102,10 +103,10 @@ class WorkspaceIsolationIT {
         try {
             if (docker != null) {
                 for (Container c : docker.listContainersCmd().withShowAll(true)
-                        .withLabelFilter(List.of(ContainerLabels.INSTANCE + "=" + labels.instance())).exec()) {
+                        .withLabelFilter(List.of(DockerNames.INSTANCE_LABEL + "=" + instance)).exec()) {
                     removeQuietly(c.getId());
                 }
-                docker.listVolumesCmd().withFilter("label", List.of(ContainerLabels.INSTANCE + "=" + labels.instance()))
+                docker.listVolumesCmd().withFilter("label", List.of(DockerNames.INSTANCE_LABEL + "=" + instance))
                         .exec().getVolumes().forEach(v -> docker.removeVolumeCmd(v.getName()).exec());
                 for (String network : List.of(NETWORK, NETWORK + "-none")) {
                     try {
@@ -218,7 +219,7 @@ class WorkspaceIsolationIT {
             Network n = docker.inspectNetworkCmd().withNetworkId(name).exec();
             assertEquals(Boolean.TRUE, n.getInternal());
             assertEquals("false", n.getOptions().get(WorkspaceNetwork.ICC_OPTION));
-            assertEquals("codermon", n.getLabels().get(ContainerLabels.MANAGED_BY));
+            assertEquals("codermon", n.getLabels().get(DockerNames.MANAGED_BY_LABEL));
 
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new WorkspaceNetwork(name, bridge, WorkspaceEgress.PUBLIC).ensure(docker));
@@ -257,7 +258,7 @@ class WorkspaceIsolationIT {
             awaitLine(resolver.getInputStream(), "listening");
 
             docker.createContainerCmd(IMAGE).withName(probe).withEntrypoint("sleep", "120").withUser("1000:1000")
-                    .withLabels(Map.of(ContainerLabels.INSTANCE, labels.instance()))
+                    .withLabels(Map.of(DockerNames.INSTANCE_LABEL, instance))
                     .withHostConfig(HostConfig.newHostConfig().withNetworkMode(NETWORK).withDns(resolverIp)
                             .withCapDrop(com.github.dockerjava.api.model.Capability.ALL))
                     .exec();

@@ -5,9 +5,8 @@ import dev.codermon.auth.route.Route;
 import dev.codermon.auth.route.RouteStoreException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -15,7 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-reads revocations from the store every tick and closes the live connections that a revocation
- * or a removed route no longer allows. Runs on the store executor, never on an event loop.
+ * or a removed route no longer allows.
+ *
+ * <p>It runs on a thread of its own and reads the store itself (revocations, and the route of every
+ * hostname a live connection is bound to), never through the store executor that route lookups, activity
+ * writes and sessions queue on: a revocation closes tunnels within a tick even while that executor is
+ * busy. The store's statements are short, so only its lock is shared, never a queue.
  */
 public final class AccessWatcher implements AutoCloseable {
 
@@ -23,26 +27,30 @@ public final class AccessWatcher implements AutoCloseable {
 
     private final RevocationReader store;
     private final Revocations revocations;
-    private final Function<String, CompletableFuture<Optional<Route>>> routes;
+    private final Function<String, Optional<Route>> routes;
     private final LiveConnections connections;
-    private final ScheduledFuture<?> ticker;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread t = new Thread(runnable, "access-watcher");
+        t.setDaemon(true);
+        return t;
+    });
     private boolean storeFailing;
 
     /**
      * Reads revocations once now (so that the first requests already see them), then every period.
      *
-     * @param routes looks a route up by hostname through the route cache
+     * @param routes reads a hostname's route from the store on the calling thread (and caches it for new
+     *               requests); throws {@link RouteStoreException} if the store cannot answer
      */
-    public AccessWatcher(RevocationReader store, Revocations revocations,
-            Function<String, CompletableFuture<Optional<Route>>> routes, LiveConnections connections,
-            ScheduledExecutorService executor, Duration every) {
+    public AccessWatcher(RevocationReader store, Revocations revocations, Function<String, Optional<Route>> routes,
+            LiveConnections connections, Duration every) {
         this.store = store;
         this.revocations = revocations;
         this.routes = routes;
         this.connections = connections;
         readRevocations();
         long millis = every.toMillis();
-        this.ticker = executor.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     private void tick() {
@@ -70,8 +78,9 @@ public final class AccessWatcher implements AutoCloseable {
         }
     }
 
+    /** Stops the ticks and the watcher's thread. */
     @Override
     public void close() {
-        ticker.cancel(false);
+        thread.shutdownNow();
     }
 }

@@ -2,13 +2,13 @@ package dev.codermon.proxy.access;
 
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
+import dev.codermon.auth.route.RouteStoreException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -49,13 +49,19 @@ public final class LiveConnections {
     }
 
     /**
-     * Closes every connection whose workspace no longer has the route it was bound to. Only a
-     * confirmed answer counts: a pending or failed lookup leaves the connection alone.
+     * Closes every connection whose workspace no longer has the route it was bound to, reading each bound
+     * hostname once. Only a confirmed answer counts: a failed read leaves the connection alone.
+     *
+     * @param read reads a hostname's route from the store; may throw {@link RouteStoreException}
      */
-    public void closeUnrouted(Function<String, CompletableFuture<Optional<Route>>> lookup) {
+    public void closeUnrouted(Function<String, Optional<Route>> read) {
         Map<String, Optional<Route>> known = new HashMap<>();
         bindings.forEach((channel, binding) -> {
-            Optional<Route> route = known.computeIfAbsent(binding.hostname(), host -> confirmed(lookup.apply(host)));
+            String host = binding.hostname();
+            if (!known.containsKey(host)) {
+                known.put(host, confirmed(read, host));
+            }
+            Optional<Route> route = known.get(host);
             if (route == null) {
                 return;
             }
@@ -66,11 +72,13 @@ public final class LiveConnections {
         });
     }
 
-    private static Optional<Route> confirmed(CompletableFuture<Optional<Route>> lookup) {
-        if (!lookup.isDone() || lookup.isCompletedExceptionally()) {
+    /** Returns the route read, or null if the store could not answer. */
+    private static Optional<Route> confirmed(Function<String, Optional<Route>> read, String hostname) {
+        try {
+            return read.apply(hostname);
+        } catch (RouteStoreException e) {
             return null;
         }
-        return lookup.join();
     }
 
     private void close(Channel channel, String why) {

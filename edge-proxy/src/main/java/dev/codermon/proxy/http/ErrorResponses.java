@@ -20,7 +20,7 @@ public final class ErrorResponses {
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
     private static final AsciiString PROXY_CHALLENGE = AsciiString.cached("Basic realm=\"codermon\"");
     /** The proxy's own answers are never framed by anyone. */
-    static final AsciiString FRAME_ANCESTORS_NONE = AsciiString.cached("frame-ancestors 'none'");
+    public static final AsciiString FRAME_ANCESTORS_NONE = AsciiString.cached("frame-ancestors 'none'");
 
     private ErrorResponses() {
     }

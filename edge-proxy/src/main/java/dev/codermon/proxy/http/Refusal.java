@@ -122,7 +122,7 @@ public record Refusal(HttpResponseStatus status, String reason) {
     }
 
     /** Returns a 407 refusal carrying the given short reason. */
-    static Refusal authentication(String reason) {
+    public static Refusal authentication(String reason) {
         return new Refusal(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, reason);
     }
 

@@ -9,7 +9,7 @@ import java.util.Set;
  * nothing else (no IP literals in any notation, no {@code localhost}, no other ports). Deny by default.
  * App hosts ({@link AppHost}) may reach any port inside their workspace except those on the deny list;
  * code-server itself has no port to close (it listens on a unix socket), and its path proxy on a
- * workspace host is closed ({@link IdeRequests}).
+ * workspace host is closed ({@code pipeline.IdeRequests}).
  */
 public final class TargetPolicy {
 

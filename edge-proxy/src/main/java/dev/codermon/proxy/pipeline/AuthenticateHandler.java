@@ -1,11 +1,11 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.SessionCookie;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.ProxySession;
 import dev.codermon.proxy.access.ProxySessions;
-import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
+import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.SessionCookie;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,8 +1,8 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.RefusalResponse;
 import dev.codermon.auth.Principal;
 import dev.codermon.proxy.http.RequestTarget;
-import dev.codermon.proxy.http.RefusalResponse;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;
 import io.netty.channel.ChannelPromise;

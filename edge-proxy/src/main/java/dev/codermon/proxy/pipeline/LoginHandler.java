@@ -1,10 +1,10 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.AppHost;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.SignInPaths;
 import dev.codermon.proxy.access.ProxySessions;
-import dev.codermon.proxy.http.AppHost;
-import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
+import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;

@@ -1,6 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.RouteCache;

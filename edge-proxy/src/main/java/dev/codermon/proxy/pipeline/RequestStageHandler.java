@@ -1,7 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.ErrorResponses;
-import dev.codermon.proxy.http.Redirects;
 import dev.codermon.proxy.http.Refusal;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;

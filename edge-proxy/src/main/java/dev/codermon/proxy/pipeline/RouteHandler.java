@@ -1,11 +1,10 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.IdePath;
+import dev.codermon.proxy.http.AppHost;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.access.LiveConnections;
-import dev.codermon.proxy.http.AppHost;
-import dev.codermon.proxy.http.IdePath;
-import dev.codermon.proxy.http.IdeRequests;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.RequestTarget.MalformedAuthorityException;

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.SessionCookie;
 import dev.codermon.auth.BootstrapGrant;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.SignInPaths;
@@ -8,8 +9,6 @@ import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.ProxySessions.Redemption;
 import dev.codermon.proxy.access.Revocations;
 import dev.codermon.proxy.http.Refusal;
-import dev.codermon.proxy.http.SessionCookie;
-import dev.codermon.proxy.http.SignInConsent;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,8 +1,8 @@
 package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.AppHost;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.Route;
-import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.upstream.RouteCache;
@@ -32,7 +32,7 @@ final class WorkspaceRoutes {
     /**
      * Returns why the principal may not reach the route, on the workspace host itself or at this app host
      * (not null: its port must be open); null if it may. What the workspace host refuses by path and
-     * headers is {@link dev.codermon.proxy.http.IdeRequests}'s to say.
+     * headers is {@link dev.codermon.proxy.pipeline.IdeRequests}'s to say.
      */
     Refusal check(Optional<Route> route, Principal principal, AppHost app) {
         // The same answer for "no such workspace" and "not yours", so that existence is not leaked.

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * on disk without exactly these constraints (an older install, or another domain) is moved aside and
  * replaced at start.
  */
-public final class CertificateAuthority {
+final class CertificateAuthority {
 
     private static final Logger log = LoggerFactory.getLogger(CertificateAuthority.class);
 

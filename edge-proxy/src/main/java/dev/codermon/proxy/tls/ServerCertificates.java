@@ -4,8 +4,10 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -25,8 +27,16 @@ public final class ServerCertificates {
     private final KeyPair serverKey = CertificateAuthority.newKeyPair();
     private final AsyncLoadingCache<String, SslContext> contexts;
 
+    /**
+     * Loads the local CA from its directory, creating it on first start, and hands out certificates it
+     * signs for hosts under the domain; minting runs on the executor (owned by the caller).
+     */
+    public static ServerCertificates fromLocalCa(Path caDir, String domain, Clock clock, Executor executor) {
+        return new ServerCertificates(CertificateAuthority.loadOrCreate(caDir, domain, clock), executor);
+    }
+
     /** Creates the cache; minting runs on the executor (owned by the caller). */
-    public ServerCertificates(CertificateAuthority authority, Executor executor) {
+    ServerCertificates(CertificateAuthority authority, Executor executor) {
         this.authority = authority;
         this.contexts = Caffeine.newBuilder()
                 .executor(executor)
@@ -38,6 +48,11 @@ public final class ServerCertificates {
     /** Returns the TLS context for the host, minting its certificate first if needed. */
     public CompletableFuture<SslContext> forHost(String hostname) {
         return contexts.get(hostname);
+    }
+
+    /** Returns the PEM file of the local CA's certificate, which clients install to trust the proxy's TLS. */
+    public Path caCertificateFile() {
+        return authority.certificateFile();
     }
 
     private SslContext mint(String hostname) throws SSLException {

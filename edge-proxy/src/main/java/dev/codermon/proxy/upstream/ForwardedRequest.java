@@ -3,7 +3,6 @@ package dev.codermon.proxy.upstream;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.http.HopByHopHeaders;
 import dev.codermon.proxy.http.ResponseDefences;
-import dev.codermon.proxy.http.RetryableRequests;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;

@@ -72,6 +72,19 @@ public final class RouteCache implements AutoCloseable {
                 : reread(hostname, cached));
     }
 
+    /**
+     * Reads the hostname's route from the store on the calling thread, caches the answer and returns it.
+     * For the access watcher, which must see a removed route (and make new requests see it) on its own
+     * thread, however busy the cache's executor is.
+     *
+     * @throws RouteStoreException if the store cannot answer; what is cached then stands
+     */
+    public Optional<Route> readNow(String hostname) {
+        Optional<Route> fresh = loader.read(hostname);
+        routes.put(hostname, CompletableFuture.completedFuture(fresh));
+        return fresh;
+    }
+
     private CompletableFuture<Optional<Route>> reread(String hostname, Optional<Route> cached) {
         return CompletableFuture.supplyAsync(() -> {
             try {

@@ -10,7 +10,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.metrics.AccessLog;
 import dev.codermon.proxy.metrics.ProxyMetrics;

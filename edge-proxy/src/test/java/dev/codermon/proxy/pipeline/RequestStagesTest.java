@@ -10,7 +10,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -138,6 +138,27 @@ class RequestStagesTest {
         channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", header));
         assertNull(channel.readInbound());
         assertRefused(channel);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void a_connection_that_changes_its_header_is_judged_by_the_new_one() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(new AuthenticateHandler(new ConnectionCredentials(authenticator), null,
+                new ReadSuspension(channel)));
+        String alice = "Bearer " + tokens.tokenFor("alice");
+        String[] headers = {alice, alice, "Bearer " + tokens.tokenFor("bob"), alice};
+        String[] users = {"alice", "alice", "bob", "alice"};
+        for (int i = 0; i < headers.length; i++) {
+            channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", headers[i]));
+            assertEquals(users[i], assertInstanceOf(Exchange.class, channel.readInbound()).principal.user());
+        }
+        // A bad header after a good one is refused, and the good one still works after it.
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", alice + "x"));
+        assertNull(channel.readInbound());
+        assertRefused(channel);
+        channel.writeInbound(request(HttpMethod.GET, "http://main.alice.codermon.internal/", alice));
+        assertEquals("alice", assertInstanceOf(Exchange.class, channel.readInbound()).principal.user());
         channel.finishAndReleaseAll();
     }
 

@@ -9,7 +9,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.Revocations;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;

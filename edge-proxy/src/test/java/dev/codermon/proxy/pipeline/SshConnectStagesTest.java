@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.codermon.auth.route.Route;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.proxy.access.LiveConnections;
-import dev.codermon.proxy.http.ProxyAuthenticator;
+import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.RouteCache;

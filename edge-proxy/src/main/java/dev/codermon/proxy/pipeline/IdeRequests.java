@@ -1,5 +1,7 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.IdePath;
+import dev.codermon.proxy.http.Refusal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -23,7 +25,7 @@ import io.netty.util.AsciiString;
  * Requests without {@code Sec-Fetch-*} headers (tools, old browsers) pass the last two checks; responses
  * on file paths carry a sandbox policy for those (see {@link ResponseDefences}).
  */
-public final class IdeRequests {
+final class IdeRequests {
 
     static final AsciiString SEC_FETCH_SITE = AsciiString.cached("sec-fetch-site");
     static final AsciiString SEC_FETCH_MODE = AsciiString.cached("sec-fetch-mode");

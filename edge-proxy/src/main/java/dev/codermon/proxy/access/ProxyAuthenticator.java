@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -6,7 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import dev.codermon.auth.InvalidTokenException;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.TokenVerifier;
-import dev.codermon.proxy.access.Revocations;
+import dev.codermon.proxy.http.Refusal;
 import java.time.Clock;
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.codermon.proxy.testing;
+package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.TokenIssuer;
@@ -8,10 +8,7 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
-import dev.codermon.proxy.AccessSettings;
-import dev.codermon.proxy.EdgeProxy;
-import dev.codermon.proxy.ProxyConfig;
-import dev.codermon.proxy.ProxyLimits;
+import dev.codermon.proxy.testing.TestUpstream;
 import java.io.IOException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;

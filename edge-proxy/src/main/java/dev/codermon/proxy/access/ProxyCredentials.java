@@ -1,5 +1,6 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.access;
 
+import dev.codermon.proxy.http.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 

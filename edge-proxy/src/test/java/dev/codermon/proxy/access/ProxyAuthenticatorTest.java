@@ -1,11 +1,11 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.testing.TestTokens;
-import dev.codermon.proxy.http.ProxyAuthenticator.AuthenticationException;
+import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.upstream;
 
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpUtil;
  * Tells which requests the proxy may send upstream once more when the first try got no usable answer:
  * idempotent ones (GET, HEAD, OPTIONS; RFC 9110 section 9.2.2) without a body, and no WebSocket upgrade.
  */
-public final class RetryableRequests {
+final class RetryableRequests {
 
     private RetryableRequests() {
     }

@@ -1,5 +1,6 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.ErrorResponses;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,7 +15,7 @@ import io.netty.util.AsciiString;
  * Builds the proxy's own redirects of its sign-in steps: {@code 302}, never cached, no body, and no
  * {@code Referer} to the next page (sign-in URLs carry one-time tokens and codes), never framed.
  */
-public final class Redirects {
+final class Redirects {
 
     private static final AsciiString REFERRER_POLICY = AsciiString.cached("referrer-policy");
     private static final AsciiString NO_REFERRER = AsciiString.cached("no-referrer");

@@ -1,8 +1,10 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
+import dev.codermon.proxy.http.IdePath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.codermon.proxy.http.Refusal;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

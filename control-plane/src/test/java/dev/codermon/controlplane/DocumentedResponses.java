@@ -1,6 +1,7 @@
-package dev.codermon.controlplane.api;
+package dev.codermon.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codermon.controlplane.api.ApiRoutes;
 import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
 import io.javalin.router.Endpoint;
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
  * operation is a mismatch. Requests outside the description (the console's pages, unknown paths) are
  * left to {@code ApiSurfaceTest}, which keeps the described routes equal to the registered ones.
  */
-final class DocumentedResponses {
+public final class DocumentedResponses {
 
     private final JsonNode paths;
     /** "METHOD /template status" for every response seen. */
@@ -31,14 +32,14 @@ final class DocumentedResponses {
     }
 
     /** Returns a recorder that sees every response of the app (registered before the app starts). */
-    static DocumentedResponses attach(Javalin app) {
+    public static DocumentedResponses attach(Javalin app) {
         DocumentedResponses recorder = new DocumentedResponses(description().get("paths"));
         app.unsafe.internalRouter.addHttpEndpoint(new Endpoint(HandlerType.AFTER, "*",
                 ctx -> recorder.record(ctx.method().name(), ctx.path(), ctx.statusCode()), Set.of()));
         return recorder;
     }
 
-    static JsonNode description() {
+    public static JsonNode description() {
         try (InputStream in = ApiRoutes.class.getResourceAsStream(ApiRoutes.OPENAPI_RESOURCE)) {
             return ApiFixture.JSON.readTree(in);
         } catch (IOException e) {
@@ -46,7 +47,7 @@ final class DocumentedResponses {
         }
     }
 
-    void record(String method, String path, int status) {
+    public void record(String method, String path, int status) {
         String template = templateOf(path);
         if (template != null && paths.get(template).has(method.toLowerCase(Locale.ROOT))) {
             seen.add(method + " " + template + " " + status);
@@ -66,17 +67,17 @@ final class DocumentedResponses {
     }
 
     /** Forgets every response seen so far. */
-    void clear() {
+    public void clear() {
         seen.clear();
     }
 
     /** Returns every response seen so far, "METHOD /template status". */
-    Set<String> seen() {
+    public Set<String> seen() {
         return new TreeSet<>(seen);
     }
 
     /** Returns the responses seen whose status the description does not list for their operation. */
-    Set<String> undocumented() {
+    public Set<String> undocumented() {
         Set<String> wrong = new TreeSet<>();
         for (String response : seen) {
             String[] parts = response.split(" ");

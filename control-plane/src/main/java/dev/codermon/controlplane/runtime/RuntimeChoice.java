@@ -1,13 +1,7 @@
-package dev.codermon.controlplane;
+package dev.codermon.controlplane.runtime;
 
 import dev.codermon.auth.CodermonHome;
-import dev.codermon.controlplane.runtime.DockerDaemon;
-import dev.codermon.controlplane.runtime.DockerRuntime;
-import dev.codermon.controlplane.runtime.HealthProbe;
-import dev.codermon.controlplane.runtime.LocalProcessRuntime;
-import dev.codermon.controlplane.runtime.RuntimeKind;
-import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import dev.codermon.controlplane.runtime.WorkspaceSockets;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * chosen explicitly. Docker without a daemon or the image is a start failure, never a silent fall back
  * to processes, which share this OS user and the data directory with every workspace.
  */
-final class RuntimeChoice {
+public final class RuntimeChoice {
 
     private static final Logger log = LoggerFactory.getLogger(RuntimeChoice.class);
 
@@ -29,8 +23,8 @@ final class RuntimeChoice {
      * @throws IllegalArgumentException or IllegalStateException saying what is missing for the chosen runtime
      *                                  and how to get it
      */
-    static WorkspaceRuntime open(ControlPlaneConfig config, CodermonHome home, HealthProbe probe) {
-        RuntimeSettings settings = config.runtime();
+    public static WorkspaceRuntime open(RuntimeSettings settings, String codeServerBin, Duration readyTimeout,
+            CodermonHome home, HealthProbe probe) {
         DockerDaemon daemon = settings.kind() == RuntimeKind.DOCKER ? dockerOrExplain(settings) : null;
         WorkspaceSockets sockets;
         try {
@@ -44,12 +38,12 @@ final class RuntimeChoice {
         try {
             if (daemon != null) {
                 WorkspaceRuntime runtime = DockerRuntime.create(daemon, settings.image(), settings.limits(),
-                        home.dir(), sockets, probe, config.readyTimeout(), settings.egress());
+                        home.dir(), sockets, probe, readyTimeout, settings.egress());
                 log.info("workspace runtime: docker ({})", runtime);
                 return runtime;
             }
-            WorkspaceRuntime runtime = LocalProcessRuntime.create(config.codeServerBin(), home.workspacesDir(),
-                    config.readyTimeout(), probe, sockets, settings.processUser());
+            WorkspaceRuntime runtime = LocalProcessRuntime.create(codeServerBin, home.workspacesDir(),
+                    readyTimeout, probe, sockets, settings.processUser());
             log.warn("workspace runtime: local processes ({}), chosen with --runtime process: every workspace runs"
                     + " as this OS user ({}) and can read the data directory {} (admin key, signing key, CA key),"
                     + " so only {}'s workspaces are started and any other user is refused; use --runtime docker"

@@ -1,4 +1,4 @@
-package dev.codermon.proxy.http;
+package dev.codermon.proxy.pipeline;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -24,7 +24,7 @@ import java.util.Set;
  * host and the user the link signs in to, whose Continue button posts the link back, and a post counts
  * only with the host's own {@code Origin}.
  */
-public final class SignInConsent {
+final class SignInConsent {
 
     private static final AsciiString NONE = AsciiString.cached("none");
     private static final AsciiString SAME_ORIGIN = AsciiString.cached("same-origin");

@@ -1,12 +1,12 @@
-package dev.codermon.controlplane.api;
+package dev.codermon.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
-import dev.codermon.controlplane.ControlPlaneApp;
-import dev.codermon.controlplane.ControlPlaneConfig;
-import dev.codermon.controlplane.PolicySettings;
+import dev.codermon.controlplane.api.AdminKey;
+import dev.codermon.controlplane.api.ApiAuthenticator;
+import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
@@ -27,26 +27,31 @@ import java.util.Set;
 import org.junit.jupiter.api.Assertions;
 
 /** Builds the real app over a real SQLite store, a fake runtime and test keys. */
-final class ApiFixture implements AutoCloseable {
+public final class ApiFixture implements AutoCloseable {
 
-    static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final ControlPlaneConfig config;
-    final SqliteRouteStore store;
-    final FakeRuntime runtime = new FakeRuntime();
-    final TestTokens tokens = new TestTokens();
-    final Path workspacesDir;
-    final WorkspaceService workspaces;
-    final Javalin app;
+    private final ControlPlaneConfig config;
+    public final SqliteRouteStore store;
+    public final FakeRuntime runtime = new FakeRuntime();
+    public final TestTokens tokens = new TestTokens();
+    public final Path workspacesDir;
+    public final WorkspaceService workspaces;
+    public final Javalin app;
     /** Every response of the app, checked against the OpenAPI description when the fixture closes. */
-    final DocumentedResponses responses;
+    public final DocumentedResponses responses;
 
-    ApiFixture(Path tempDir) {
+    public ApiFixture(Path tempDir) {
         this(tempDir, PolicySettings.defaults());
     }
 
-    ApiFixture(Path tempDir, PolicySettings policy) {
+    /** Builds the app with other workspace limits (per user, in all, starting at once). */
+    public ApiFixture(Path tempDir, int perUser, int total, int concurrentStarts) {
+        this(tempDir, PolicySettings.defaults().withLimits(perUser, total, concurrentStarts));
+    }
+
+    private ApiFixture(Path tempDir, PolicySettings policy) {
         config = ControlPlaneConfig.defaults(tempDir).withPort(0).withPolicy(policy);
         store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
         workspacesDir = tempDir.resolve("workspaces");
@@ -59,7 +64,7 @@ final class ApiFixture implements AutoCloseable {
         responses = DocumentedResponses.attach(app);
     }
 
-    static Response post(HttpClient client, String path, String bearer, String json) {
+    public static Response post(HttpClient client, String path, String bearer, String json) {
         return client.request(path, b -> {
             b.post(BodyPublishers.ofString(json));
             if (bearer != null) {
@@ -68,17 +73,17 @@ final class ApiFixture implements AutoCloseable {
         });
     }
 
-    static Response get(HttpClient client, String path, String bearer) {
+    public static Response get(HttpClient client, String path, String bearer) {
         return client.request(path, b -> b.get().header("Authorization", "Bearer " + bearer));
     }
 
-    static Response delete(HttpClient client, String path, String bearer) {
+    public static Response delete(HttpClient client, String path, String bearer) {
         return client.request(path, b -> b.delete(BodyPublishers.noBody())
                 .header("Authorization", "Bearer " + bearer));
     }
 
     /** Sends a request with the given Host header over a raw socket (HTTP clients refuse to set Host). */
-    static RawResponse raw(int port, String method, String path, String host, String bearer) throws IOException {
+    public static RawResponse raw(int port, String method, String path, String host, String bearer) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(10_000);
             String request = method + " " + path + " HTTP/1.1\r\n"
@@ -95,10 +100,10 @@ final class ApiFixture implements AutoCloseable {
         }
     }
 
-    record RawResponse(int status, String body) {
+    public record RawResponse(int status, String body) {
     }
 
-    static JsonNode json(Response response) throws Exception {
+    public static JsonNode json(Response response) throws Exception {
         return JSON.readTree(response.body().string());
     }
 

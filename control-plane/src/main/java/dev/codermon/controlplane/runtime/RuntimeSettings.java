@@ -1,9 +1,6 @@
-package dev.codermon.controlplane;
+package dev.codermon.controlplane.runtime;
 
 import dev.codermon.auth.DnsLabel;
-import dev.codermon.controlplane.runtime.ContainerLimits;
-import dev.codermon.controlplane.runtime.RuntimeKind;
-import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.util.Objects;
 
 /**
@@ -61,22 +58,22 @@ public record RuntimeSettings(
     }
 
     /** Returns a copy with another runtime kind (process needs a process user, see {@link #forProcessUser}). */
-    RuntimeSettings withKind(RuntimeKind newKind) {
+    public RuntimeSettings withKind(RuntimeKind newKind) {
         return new RuntimeSettings(newKind, image, dockerHost, limits, egress, processUser);
     }
 
     /** Returns a copy that runs local processes for this one user. */
-    RuntimeSettings forProcessUser(String user) {
+    public RuntimeSettings forProcessUser(String user) {
         return new RuntimeSettings(RuntimeKind.PROCESS, image, dockerHost, limits, egress, user);
     }
 
     /** Returns a copy with another image. */
-    RuntimeSettings withImage(String newImage) {
+    public RuntimeSettings withImage(String newImage) {
         return new RuntimeSettings(kind, newImage, dockerHost, limits, egress, processUser);
     }
 
     /** Returns a copy with another workspace egress. */
-    RuntimeSettings withEgress(WorkspaceEgress newEgress) {
+    public RuntimeSettings withEgress(WorkspaceEgress newEgress) {
         return new RuntimeSettings(kind, image, dockerHost, limits, newEgress, processUser);
     }
 
