@@ -19,14 +19,14 @@ import java.util.Base64;
  * @param privateKeyFile the private key file's text
  * @param publicKey      the public key line, {@code ssh-ed25519 <base64>}
  */
-public record SshHostKey(String privateKeyFile, String publicKey) {
+record SshHostKey(String privateKeyFile, String publicKey) {
 
     static final String TYPE = "ssh-ed25519";
     private static final int RAW_KEY_BYTES = 32;
     private static final int LINE_WIDTH = 70;
 
     /** Generates a new host key. */
-    public static SshHostKey generate(String comment) {
+    static SshHostKey generate(String comment) {
         KeyPair pair;
         try {
             pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();

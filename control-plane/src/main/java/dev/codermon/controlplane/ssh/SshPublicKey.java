@@ -17,7 +17,7 @@ import java.util.Set;
  * @param base64  the key blob in base64, as given
  * @param comment the comment after the key, or empty
  */
-public record SshPublicKey(String type, String base64, String comment) {
+record SshPublicKey(String type, String base64, String comment) {
 
     /** The key types OpenSSH 9 accepts for users by default (DSA is gone). */
     static final Set<String> TYPES = Set.of("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
@@ -26,7 +26,7 @@ public record SshPublicKey(String type, String base64, String comment) {
     private static final int MAX_COMMENT = 200;
 
     /** Signals a key that cannot be used, with a reason a person can act on. */
-    public static final class InvalidKeyException extends IllegalArgumentException {
+    static final class InvalidKeyException extends IllegalArgumentException {
         InvalidKeyException(String message) {
             super(message);
         }
@@ -37,7 +37,7 @@ public record SshPublicKey(String type, String base64, String comment) {
      *
      * @throws InvalidKeyException saying what is wrong with it
      */
-    public static SshPublicKey parse(String text) {
+    static SshPublicKey parse(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidKeyException("no public key given: paste the contents of ~/.ssh/id_ed25519.pub");
         }
@@ -79,12 +79,12 @@ public record SshPublicKey(String type, String base64, String comment) {
     }
 
     /** Returns the key as an {@code authorized_keys} line, without the comment: {@code <type> <base64>}. */
-    public String line() {
+    String line() {
         return type + " " + base64;
     }
 
     /** Returns the SHA-256 fingerprint as {@code ssh-keygen -l} shows it: {@code SHA256:<base64, unpadded>}. */
-    public String fingerprint() {
+    String fingerprint() {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(Base64.getDecoder().decode(base64));
             return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
