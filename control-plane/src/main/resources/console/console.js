@@ -123,6 +123,8 @@ async function signIn(credential) {
   $('#chromium-example').textContent = `chromium --proxy-pac-url=${location.origin}/proxy.pac`;
   refreshWorkspaces();
   pollTraffic();
+  $('#ssh').hidden = state.me.admin;
+  if (!state.me.admin) refreshSsh();
 }
 
 function seesAllTraffic() {
@@ -190,7 +192,7 @@ function signedOut(message) {
   state.csrf = null;
   sessionStorage.removeItem('codermon.credential');
   document.body.classList.remove('admin');
-  for (const id of ['#workspaces', '#connect', '#traffic', '#tokens', '#sign-out']) $(id).hidden = true;
+  for (const id of ['#workspaces', '#connect', '#traffic', '#tokens', '#ssh', '#sign-out']) $(id).hidden = true;
   $('#sign-in').hidden = false;
   $('#who').textContent = '';
   $('#sign-in-error').textContent = message || '';
@@ -489,6 +491,49 @@ $('#https-recheck').addEventListener('click', () => {
 });
 $('#filter-user').addEventListener('input', applyFilter);
 $('#filter-status').addEventListener('change', applyFilter);
+$('#ssh-key-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  $('#ssh-error').textContent = '';
+  try {
+    await api('POST', '/api/ssh-keys', { publicKey: $('#ssh-key').value.trim(), name: $('#ssh-key-name').value.trim() || null });
+    $('#ssh-key').value = '';
+    $('#ssh-key-name').value = '';
+  } catch (e) {
+    $('#ssh-error').textContent = e.message;
+  }
+  refreshSsh();
+});
 setInterval(refreshWorkspaces, 2000);
 if (state.credential) signIn(state.credential);
 else resumeSession();
+
+// SSH card (docs/ssh.md): the user's keys, the ssh_config block and the known_hosts lines.
+async function apiText(path) {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${state.credential}` } });
+  if (!res.ok) throw new ApiError(`HTTP ${res.status}`, res.status);
+  return res.text();
+}
+
+async function refreshSsh() {
+  try {
+    const keys = await api('GET', '/api/ssh-keys');
+    const body = $('#ssh-keys tbody');
+    body.replaceChildren();
+    for (const key of keys) {
+      const row = body.insertRow();
+      cell(row, key.name);
+      cell(row, key.type);
+      cell(row, key.fingerprint, 'mono');
+      cell(row, ago(key.createdAt));
+      const actions = row.insertCell();
+      actions.append(button('Delete', async () => {
+        await api('DELETE', `/api/ssh-keys/${key.id}`);
+        refreshSsh();
+      }, true));
+    }
+    $('#ssh-config').textContent = await apiText('/api/ssh-config');
+    $('#ssh-known-hosts').textContent = await apiText('/api/ssh-known-hosts');
+  } catch (e) {
+    $('#ssh-error').textContent = e.message;
+  }
+}

@@ -7,6 +7,8 @@ import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.controlplane.ssh.SshKeyService;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
@@ -92,7 +94,8 @@ final class ControlPlane implements AutoCloseable {
             TokenService tokens = new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
                     Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store), tokens,
-                    workspaces, store, oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
+                    workspaces, store, new SshKeyService(store, new WorkspaceSshFiles(home.sshDir()), Clock.systemUTC()),
+                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
             oidc.ifPresent(o -> log.info("people sign in through OpenID Connect and are re-checked at the provider"
                     + " every {}: {}", dev.codermon.auth.DurationText.format(o.recheckInterval()), o));
             app.start();

@@ -10,6 +10,7 @@ import dev.codermon.controlplane.api.ConsoleApi;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.console.ConsoleRoutes;
 import dev.codermon.controlplane.console.TrafficLog;
+import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import dev.codermon.auth.route.PeopleStore;
 import dev.codermon.auth.route.PresenceReader;
@@ -30,8 +31,8 @@ final class ControlPlaneApp {
 
     /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces, PresenceReader presence) {
-        return create(config, auth, tokens, workspaces, presence, null);
+            WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh) {
+        return create(config, auth, tokens, workspaces, presence, ssh, null);
     }
 
     /**
@@ -39,7 +40,7 @@ final class ControlPlaneApp {
      * the people's sessions and personal tokens.
      */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces, PresenceReader presence, People people) {
+            WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh, People people) {
         ObjectMapper mapper = objectMapper();
         CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
@@ -49,7 +50,7 @@ final class ControlPlaneApp {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
-                    workspaces);
+                    workspaces, ssh, config.domain().name());
             PersonEndpoints person = null;
             if (people != null) {
                 ConsoleSessions sessions = new ConsoleSessions(people.store(), people.revocations(),

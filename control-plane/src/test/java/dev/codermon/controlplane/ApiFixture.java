@@ -8,6 +8,8 @@ import dev.codermon.controlplane.api.AdminKey;
 import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.runtime.FakeRuntime;
+import dev.codermon.controlplane.ssh.SshKeyService;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
 import io.javalin.testtools.HttpClient;
@@ -57,7 +59,8 @@ public final class ApiFixture implements AutoCloseable {
                 Clock.systemUTC());
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
                 new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
-                        Clock.systemUTC()), workspaces, store);
+                        Clock.systemUTC()), workspaces, store,
+                new SshKeyService(store, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
         responses = DocumentedResponses.attach(app);
     }
 

@@ -13,6 +13,8 @@ import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.ConsoleSessions;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.login.OidcSettings;
+import dev.codermon.controlplane.ssh.SshKeyService;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
@@ -116,6 +118,7 @@ class OidcLoginIT {
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ApiFixture.ADMIN_KEY),
                 tokens.verifier(), store), new TokenService(tokens.issuer(), Duration.ofHours(8),
                 Duration.ofSeconds(60), store, Clock.systemUTC()), workspaces, store,
+                new SshKeyService(store, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()),
                 new ControlPlaneApp.People(settings, store.people(), store));
         responses = DocumentedResponses.attach(app);
         app.start();

@@ -13,6 +13,8 @@ import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.ConsoleSessions;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.login.OidcSettings;
+import dev.codermon.controlplane.ssh.SshKeyService;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.login.ProviderRecheck;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
@@ -120,6 +122,7 @@ class OidcRecheckIT {
                 store, Clock.systemUTC());
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ApiFixture.ADMIN_KEY),
                 tokens.verifier(), store), tokenService, workspaces, store,
+                new SshKeyService(store, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()),
                 new ControlPlaneApp.People(settings, store.people(), store));
         app.start();
         recheck = new ProviderRecheck(settings, store.people(), tokenService, Clock.systemUTC());

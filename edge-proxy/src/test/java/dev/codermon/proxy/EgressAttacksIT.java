@@ -170,7 +170,7 @@ class EgressAttacksIT {
         for (String target : new String[] {"127.0.0.1:" + p, "127.0.0.1:80", "127.0.0.1:443", "2130706433:" + p,
             "0x7f000001:443", "0177.0.0.1:80", "[::1]:" + p, "[::ffff:127.0.0.1]:443", "localhost:" + p,
             "localhost:443", "localhost:" + fixture.port(), "localhost:5001", ALICE_HOST + ":" + p,
-            ALICE_HOST + ":" + d, ALICE_HOST + ":22", ALICE_HOST + ":8443", ALICE_HOST, "foreign.invalid:443",
+            ALICE_HOST + ":" + d, ALICE_HOST + ":8443", ALICE_HOST, "foreign.invalid:443",
             "foreign.invalid:80", "codermon.internal:443", "[::1]"}) {
             cases.add(Arguments.of(target));
         }
@@ -182,6 +182,23 @@ class EgressAttacksIT {
     void connect_to_anything_but_a_workspace_host_on_80_or_443_is_refused(String target) throws IOException {
         assertRefused("CONNECT " + target, "CONNECT " + target + " HTTP/1.1\r\nHost: " + target
                 + "\r\nProxy-Authorization: " + auth + "\r\n\r\n", 403, CONNECT);
+    }
+
+    /** Port 22 is SSH (docs/ssh.md): only the workspace host itself, only with credentials, only the owner's. */
+    @Test
+    void connect_to_port_22_is_ssh_and_refused_everywhere_but_the_owners_workspace() throws IOException {
+        for (String target : new String[] {"127.0.0.1:22", "localhost:22", "foreign.invalid:22",
+            "22." + ALICE_HOST + ":22", "8080." + ALICE_HOST + ":22"}) {
+            assertRefused("CONNECT " + target, "CONNECT " + target + " HTTP/1.1\r\nHost: " + target
+                    + "\r\nProxy-Authorization: " + auth + "\r\n\r\n", 403,
+                    "SSH (CONNECT to port 22) reaches workspace hosts only: <workspace>.<user>.<domain>:22");
+        }
+        assertRefused("CONNECT dave's :22", "CONNECT " + DAVE_HOST + ":22 HTTP/1.1\r\nHost: " + DAVE_HOST
+                + ":22\r\nProxy-Authorization: " + auth + "\r\n\r\n", 403, "no running workspace of yours at this host");
+        // Alice's own workspace in this fixture has no SSH server beside its socket.
+        assertRefused("CONNECT alice's :22", "CONNECT " + ALICE_HOST + ":22 HTTP/1.1\r\nHost: " + ALICE_HOST
+                + ":22\r\nProxy-Authorization: " + auth + "\r\n\r\n", 502,
+                "this workspace has no SSH server (its runtime or image has none; see docs/ssh.md)");
     }
 
     @Test

@@ -75,6 +75,14 @@ public record CodermonHome(Path dir) {
         return dir.resolve("sockets");
     }
 
+    /**
+     * Returns the directory of the workspaces' SSH servers' files (control plane only): {@code workspaces/<id>/}
+     * with each one's config and host key, {@code users/<user>/authorized_keys} (docs/ssh.md).
+     */
+    public Path sshDir() {
+        return dir.resolve("ssh");
+    }
+
     /** Returns the directory of the proxy's local CA, for {@code CONNECT :443}. */
     public Path caDir() {
         return dir.resolve("ca");

@@ -16,6 +16,14 @@ public final class WorkspaceSocket {
     public static final String CONTAINER_DIR = "/run/codermon";
     /** The socket's path inside the container. */
     public static final String CONTAINER_PATH = CONTAINER_DIR + "/" + FILE_NAME;
+    /**
+     * The file name of the workspace's SSH socket, next to code-server's in the same directory: an SSH
+     * server in inetd mode behind it, for {@code CONNECT <workspace host>:22} (docs/ssh.md). A workspace
+     * whose runtime has no SSH server has no such socket.
+     */
+    public static final String SSH_FILE_NAME = "ssh.sock";
+    /** The SSH socket's path inside the container. */
+    public static final String SSH_CONTAINER_PATH = CONTAINER_DIR + "/" + SSH_FILE_NAME;
     /** A unix socket path is at most 107 bytes ({@code sun_path} holds 108 with the terminating NUL). */
     public static final int MAX_PATH_BYTES = 107;
 
@@ -25,6 +33,15 @@ public final class WorkspaceSocket {
     /** Returns the workspace's socket directory on the host: {@code $CODERMON_HOME/sockets/<workspace id>}. */
     public static Path directory(CodermonHome home, String workspaceId) {
         return home.socketsDir().resolve(workspaceId);
+    }
+
+    /**
+     * Returns the workspace's SSH socket, given its code-server socket (a route's upstream socket): the
+     * file {@value #SSH_FILE_NAME} in the same directory. Both sides derive it so, the route names only one.
+     */
+    public static String sshSocketBeside(String codeServerSocket) {
+        Path sibling = Path.of(codeServerSocket).resolveSibling(SSH_FILE_NAME);
+        return sibling.toString();
     }
 
     /** Returns the workspace's socket on the host: {@code $CODERMON_HOME/sockets/<workspace id>/code-server.sock}. */

@@ -1,7 +1,9 @@
 package dev.codermon.controlplane.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codermon.auth.route.DuplicateSshKeyException;
 import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
 import dev.codermon.controlplane.workspace.WorkspaceLimitException;
@@ -40,10 +42,11 @@ public final class ApiRoutes {
      * @param allowedHosts extra {@code Host} header values to answer besides the loopback names
      */
     public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, List<String> allowedHosts,
-            ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces) {
+            ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces, SshKeyService ssh, String domain) {
         JsonRequestReader reader = new JsonRequestReader(mapper);
         TokenController tokenController = new TokenController(auth, tokens, reader);
         WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, tokens, reader, proxy);
+        SshController sshController = new SshController(auth, ssh, workspaces, reader, domain, proxy);
         HostGuard hostGuard = new HostGuard(allowedHosts);
         byte[] openApi = openApiDocument();
 
@@ -63,6 +66,12 @@ public final class ApiRoutes {
         routes.post("/api/workspaces/{id}/start", workspaceController::start);
         routes.post("/api/workspaces/{id}/open", workspaceController::open);
         routes.get("/api/workspaces/{id}/apps", workspaceController::apps);
+        routes.get("/api/workspaces/{id}/known-hosts", sshController::knownHosts);
+        routes.post("/api/ssh-keys", sshController::add);
+        routes.get("/api/ssh-keys", sshController::list);
+        routes.delete("/api/ssh-keys/{id}", sshController::delete);
+        routes.get("/api/ssh-known-hosts", sshController::allKnownHosts);
+        routes.get("/api/ssh-config", sshController::sshConfig);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {
@@ -71,6 +80,8 @@ public final class ApiRoutes {
             error(ctx, e.status(), e.code(), e.detail());
         });
         routes.exception(WorkspaceNotFoundException.class, (e, ctx) -> error(ctx, 404, "not_found", e.getMessage()));
+        routes.exception(DuplicateSshKeyException.class, (e, ctx) ->
+                error(ctx, 409, "duplicate_key", "you registered this key already (" + e.getMessage() + ")"));
         routes.exception(WorkspaceBusyException.class, (e, ctx) -> error(ctx, 409, "busy", e.getMessage()));
         routes.exception(WorkspaceNotRunningException.class, (e, ctx) ->
                 error(ctx, 409, "not_running", e.getMessage()));
@@ -92,7 +103,7 @@ public final class ApiRoutes {
             int status = e.getStatus();
             if (status == 404) {
                 error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path()
-                        + "; the API lives under /api/tokens and /api/workspaces (see /api/openapi.json)");
+                        + "; the API lives under /api/tokens, /api/workspaces and /api/ssh-keys (see /api/openapi.json)");
             } else if (status == 405) {
                 error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
             } else {

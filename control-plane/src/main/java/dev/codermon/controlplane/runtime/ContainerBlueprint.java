@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.RestartPolicy;
 import dev.codermon.auth.DockerNames;
 import dev.codermon.auth.WorkspaceSocket;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,8 @@ import java.util.Map;
  * bind-mounted at {@value #SOCKET_DIR} (see {@link WorkspaceSockets}), which only the control plane's user
  * (and so the proxy) can reach on the host. Runs as uid 1000, unprivileged, with every capability dropped,
  * {@code no-new-privileges}, memory/CPU/pids limits, an init process and a read-only root file system. The
- * mounts are the workspace's named volume at {@code /home/coder}, its socket directory and a size-limited
- * {@code /tmp}; no other host path (so no Docker socket).
+ * mounts are the workspace's named volume at {@code /home/coder}, its socket directory, its SSH files
+ * (read-only) and a size-limited {@code /tmp}; no other host path (so no Docker socket).
  */
 final class ContainerBlueprint {
 
@@ -44,6 +45,23 @@ final class ContainerBlueprint {
     private static final List<String> COMMAND = List.of("--socket", SOCKET,
             "--socket-mode", WorkspaceSockets.SOCKET_MODE,
             "--auth", "none", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust");
+
+    /**
+     * Starts the workspace's SSH server next to code-server, if the image has one (docs/ssh.md): socat
+     * listens on {@value WorkspaceSocket#SSH_CONTAINER_PATH} (mode 600, no TCP port) and hands each
+     * connection to {@code sshd -i} with the workspace's own config; the socket exists before code-server
+     * starts, so it is in place when the directory is taken back. Then code-server replaces the shell.
+     * An image without sshd or socat (the published one) simply has no SSH socket.
+     */
+    private static final String LAUNCHER = """
+            if [ -x /usr/sbin/sshd ] && command -v socat >/dev/null 2>&1; then
+              socat -lp codermon-ssh UNIX-LISTEN:%1$s,fork,mode=600 \\
+                EXEC:"/usr/sbin/sshd -i -e -f %2$s/sshd_config" &
+              i=0
+              while [ ! -S %1$s ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+            fi
+            exec code-server --bind-addr 0.0.0.0:8080 "$@"
+            """.formatted(WorkspaceSocket.SSH_CONTAINER_PATH, WorkspaceSshFiles.CONTAINER_CONFIG_DIR);
 
     private final String image;
     private final ContainerLimits limits;
@@ -88,13 +106,19 @@ final class ContainerBlueprint {
      * Returns the create request for the workspace: no port published, its socket directory (on the host)
      * bind-mounted at {@value #SOCKET_DIR}.
      */
-    CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, Path socketDir) {
+    CreateContainerCmd createCommand(DockerClient docker, WorkspaceSpec spec, Path socketDir, Path sshDir,
+            Path sshKeysDir) {
         HostConfig host = HostConfig.newHostConfig()
                 // The workspace network, not Docker's default bridge: no traffic between workspaces.
                 .withNetworkMode(network)
                 .withMounts(List.of(
                         new Mount().withType(MountType.VOLUME).withSource(DockerNames.volumeName(spec.id())).withTarget(HOME),
-                        new Mount().withType(MountType.BIND).withSource(socketDir.toString()).withTarget(SOCKET_DIR)))
+                        new Mount().withType(MountType.BIND).withSource(socketDir.toString()).withTarget(SOCKET_DIR),
+                        // The SSH server's config, host key and the owner's keys: read-only, the control plane's.
+                        new Mount().withType(MountType.BIND).withSource(sshDir.toString())
+                                .withTarget(WorkspaceSshFiles.CONTAINER_CONFIG_DIR).withReadOnly(true),
+                        new Mount().withType(MountType.BIND).withSource(sshKeysDir.toString())
+                                .withTarget(WorkspaceSshFiles.CONTAINER_KEYS_DIR).withReadOnly(true)))
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges:true"))
@@ -113,6 +137,7 @@ final class ContainerBlueprint {
                 .withHostName(spec.name())
                 .withUser(USER)
                 .withWorkingDir(PROJECT)
+                .withEntrypoint("/bin/sh", "-c", LAUNCHER, "codermon-launcher")
                 .withCmd(command(spec))
                 .withLabels(DockerNames.labels(instance, spec.id(), spec.user(), spec.name()))
                 .withHostConfig(host);

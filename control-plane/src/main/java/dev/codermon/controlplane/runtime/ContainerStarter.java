@@ -7,7 +7,9 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,9 +33,11 @@ final class ContainerStarter {
     private final WorkspaceSockets sockets;
     private final HealthProbe probe;
     private final Duration readyTimeout;
+    private final WorkspaceSshFiles ssh;
 
     ContainerStarter(DockerClient docker, DockerContainers containers, ContainerBlueprint blueprint,
-            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout) {
+            WorkspaceSockets sockets, HealthProbe probe, Duration readyTimeout, WorkspaceSshFiles ssh) {
+        this.ssh = ssh;
         this.docker = docker;
         this.containers = containers;
         this.blueprint = blueprint;
@@ -73,8 +77,10 @@ final class ContainerStarter {
                 log.info("workspace {}: adopting existing container {}", spec.id(), name);
             } else {
                 resetSocketDirectory(spec);
+                prepareSsh(spec);
                 try {
-                    blueprint.createCommand(docker, spec, socketDir).exec();
+                    blueprint.createCommand(docker, spec, socketDir, ssh.workspaceDir(spec.id()),
+                            ssh.userDir(spec.user())).exec();
                 } catch (ConflictException nameTaken) {
                     // Another control plane is creating it; Docker reserves the name before the container
                     // can be inspected: wait a little and look again.
@@ -120,6 +126,15 @@ final class ContainerStarter {
         } catch (IOException e) {
             throw new RuntimeStartException("cannot prepare the workspace's socket directory "
                     + sockets.directory(spec.id()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the SSH server's config and, the first time, its host key, before the container mounts them. */
+    private void prepareSsh(WorkspaceSpec spec) throws RuntimeStartException {
+        try {
+            ssh.prepare(spec.id(), spec.user(), ContainerBlueprint.UID, ContainerBlueprint.GID);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new RuntimeStartException(e.getMessage(), e);
         }
     }
 

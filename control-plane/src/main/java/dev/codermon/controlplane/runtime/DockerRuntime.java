@@ -5,7 +5,9 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.DockerNames;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,18 +51,20 @@ final class DockerRuntime implements WorkspaceRuntime {
     private final WorkspaceSockets sockets;
     private final DockerContainers containers;
     private final ContainerStarter starter;
+    private final WorkspaceSshFiles ssh;
     /** Serializes starts of one workspace, so that one start never resets the socket directory of another. */
     private final Map<String, ReentrantLock> startLocks = new ConcurrentHashMap<>();
 
     private DockerRuntime(DockerDaemon daemon, ContainerBlueprint blueprint, WorkspaceSockets sockets,
-            HealthProbe probe, Duration readyTimeout) {
+            HealthProbe probe, Duration readyTimeout, WorkspaceSshFiles ssh) {
         this.daemon = daemon;
+        this.ssh = ssh;
         this.docker = daemon.client();
         this.blueprint = blueprint;
         this.instance = blueprint.instance();
         this.sockets = sockets;
         this.containers = new DockerContainers(docker, instance);
-        this.starter = new ContainerStarter(docker, containers, blueprint, sockets, probe, readyTimeout);
+        this.starter = new ContainerStarter(docker, containers, blueprint, sockets, probe, readyTimeout, ssh);
     }
 
     /**
@@ -95,7 +99,7 @@ final class DockerRuntime implements WorkspaceRuntime {
         firewall.install();
         network.ensure(daemon.client());
         return new DockerRuntime(daemon, new ContainerBlueprint(image, limits, DockerNames.instanceOf(home),
-                network.name()), sockets, probe, readyTimeout);
+                network.name()), sockets, probe, readyTimeout, new WorkspaceSshFiles(new CodermonHome(home).sshDir()));
     }
 
     @Override
@@ -167,6 +171,11 @@ final class DockerRuntime implements WorkspaceRuntime {
             sockets.remove(workspaceId);
         } catch (IOException | IllegalArgumentException e) {
             log.warn("workspace {}: could not remove its socket directory: {}", workspaceId, e.getMessage());
+        }
+        try {
+            ssh.remove(workspaceId);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("workspace {}: could not remove its SSH files: {}", workspaceId, e.getMessage());
         }
         startLocks.remove(workspaceId);
     }

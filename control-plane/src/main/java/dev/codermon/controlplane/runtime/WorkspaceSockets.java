@@ -158,7 +158,8 @@ final class WorkspaceSockets {
      * Takes the workspace's directory back from the workspace once its socket exists: owned by the
      * control plane's user, mode {@code 0700}, so the workspace can no longer replace its socket (with a
      * symbolic link to another workspace's socket or to the Docker daemon's). Checks afterwards that what
-     * sits at the socket's path is a socket: from then on nobody but the control plane's user can change it.
+     * sits at the socket's path (and at the SSH socket's, if anything does) is a socket: from then on
+     * nobody but the control plane's user can change it.
      *
      * @throws IOException if the directory or the socket is not what it must be
      */
@@ -173,6 +174,11 @@ final class WorkspaceSockets {
         if (!isSocket(socket(workspaceId))) {
             throw new IOException(socket(workspaceId) + " is not a socket (a symbolic link or another file"
                     + " was put in its place)");
+        }
+        // The SSH socket beside it, if the image has an SSH server, gets the same check.
+        Path ssh = dir.resolve(WorkspaceSocket.SSH_FILE_NAME);
+        if (Files.exists(ssh, LinkOption.NOFOLLOW_LINKS) && !isSocket(ssh)) {
+            throw new IOException(ssh + " is not a socket (a symbolic link or another file was put in its place)");
         }
     }
 

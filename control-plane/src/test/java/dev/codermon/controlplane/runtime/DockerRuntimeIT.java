@@ -18,6 +18,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
+import dev.codermon.auth.WorkspaceSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -238,13 +239,18 @@ class DockerRuntimeIT {
                 {"ln", "-sf", "/var/run/docker.sock", ContainerBlueprint.SOCKET},
                 {"mv", ContainerBlueprint.SOCKET, ContainerBlueprint.SOCKET_DIR + "/moved"},
                 {"ln", "-s", other.toString(), ContainerBlueprint.SOCKET_DIR + "/planted"},
+                {"rm", "-f", WorkspaceSocket.SSH_CONTAINER_PATH},
+                {"ln", "-sf", "/var/run/docker.sock", WorkspaceSocket.SSH_CONTAINER_PATH},
                 {"ls", ContainerBlueprint.SOCKET_DIR}}) {
             Exec r = execAs("1000", h.runtimeRef(), attempt);
             assertNotEquals(0L, r.status(), String.join(" ", attempt) + " succeeded as uid 1000: " + r.output());
         }
         assertTrue(WorkspaceSockets.isSocket(socket), "the socket was replaced");
+        // The image's SSH server listens beside code-server, on a socket as well (docs/ssh.md).
+        Path ssh = dir.resolve(WorkspaceSocket.SSH_FILE_NAME);
+        assertTrue(WorkspaceSockets.isSocket(ssh), "the SSH socket was replaced or is missing");
         try (var entries = Files.list(dir)) {
-            assertEquals(List.of(socket), entries.toList());
+            assertEquals(java.util.Set.of(socket, ssh), java.util.Set.copyOf(entries.toList()));
         }
         assertEquals(200, UnixHttp.get(socket, spec.hostname(), "/healthz", Duration.ofSeconds(10)).status());
     }
@@ -269,7 +275,7 @@ class DockerRuntimeIT {
                 .allMatch(b -> b == null || b.length == 0), "published: " + actual);
     }
 
-    private static void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, Path socketDir) {
+    private void assertHardened(InspectContainerResponse c, WorkspaceSpec spec, Path socketDir) {
         HostConfig host = c.getHostConfig();
         assertNoPublishedPort(c);
         assertEquals(List.of("--socket", "/run/codermon/code-server.sock", "--socket-mode", "600"),
@@ -288,15 +294,21 @@ class DockerRuntimeIT {
         assertTrue(Boolean.TRUE.equals(host.getReadonlyRootfs()), "the root file system is read-only");
 
         assertTrue(host.getBinds() == null || host.getBinds().length == 0, "no legacy binds");
-        assertEquals(2, c.getMounts().size(), "only the workspace volume and socket directory: " + c.getMounts());
+        assertEquals(4, c.getMounts().size(), "only the workspace volume, socket directory and (read-only) SSH"
+                + " files: " + c.getMounts());
+        Path ssh = home.resolve("ssh");
+        Map<String, String> hostPaths = Map.of(socketDir.toString(), "/run/codermon",
+                ssh.resolve("workspaces").resolve(spec.id()).toString(), "/etc/codermon/ssh",
+                ssh.resolve("users").resolve(spec.user()).toString(), "/etc/codermon/ssh-keys");
         for (InspectContainerResponse.Mount m : c.getMounts()) {
             assertFalse(String.valueOf(m.getSource()).contains("docker.sock"));
             if (m.getName() != null) {
                 assertEquals(DockerNames.volumeName(spec.id()), m.getName());
                 assertEquals("/home/coder", m.getDestination().getPath());
             } else {
-                assertEquals(socketDir.toString(), m.getSource(), "the one host path is the socket directory");
-                assertEquals("/run/codermon", m.getDestination().getPath());
+                assertEquals(hostPaths.get(m.getSource()), m.getDestination().getPath(), "host path " + m.getSource());
+                assertEquals(!m.getSource().equals(socketDir.toString()), !Boolean.TRUE.equals(m.getRW()),
+                        "only the socket directory is writable: " + m);
             }
         }
 

@@ -29,6 +29,9 @@ public final class ProxyMetrics {
             .labelNames("code", "reason").withoutExemplars().register(registry);
     private final LongAdder openTunnels = new LongAdder();
     private final LongAdder openWebSockets = new LongAdder();
+    private final LongAdder openSshTunnels = new LongAdder();
+    private final Counter sshTunnels = Counter.builder().name("codermon_proxy_ssh_tunnels_total")
+            .help("SSH tunnels opened (CONNECT <workspace host>:22).").withoutExemplars().register(registry);
     private volatile LongSupplier openConnections = () -> 0;
 
     public ProxyMetrics() {
@@ -36,6 +39,7 @@ public final class ProxyMetrics {
         gauge("codermon_proxy_open_connections", "Open client connections.", () -> openConnections.getAsLong());
         gauge("codermon_proxy_open_tunnels", "Open CONNECT tunnels.", openTunnels::sum);
         gauge("codermon_proxy_open_websockets", "Open WebSocket relays.", openWebSockets::sum);
+        gauge("codermon_proxy_open_ssh_tunnels", "Open SSH tunnels (also counted as open tunnels).", openSshTunnels::sum);
     }
 
     private void gauge(String name, String help, LongSupplier value) {
@@ -66,6 +70,14 @@ public final class ProxyMetrics {
 
     public void tunnels(int delta) {
         openTunnels.add(delta);
+    }
+
+    /** Counts an SSH tunnel opening (+1) or closing (-1). */
+    public void sshTunnels(int delta) {
+        openSshTunnels.add(delta);
+        if (delta > 0) {
+            sshTunnels.inc();
+        }
     }
 
     public void webSockets(int delta) {

@@ -43,6 +43,8 @@ final class Exchange {
     boolean closeAfter;
     /** Whether this exchange's response has begun (or the connection ended): a later answer is not its. */
     boolean responded;
+    /** Whether this is a CONNECT that became an SSH tunnel ({@link SshConnectHandler}): logged when it closes. */
+    boolean sshTunnel;
     /** The CONNECT tunnel the request arrived in, or null; set with {@link #target}. */
     Tunnel tunnel;
     /** Where the request goes, parsed once when it entered the stages ({@link #enter}); null before. */

@@ -198,6 +198,12 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             tunnel = true;
             metrics.tunnels(1);
             LiveConnections.markTunnel(ctx.channel());
+            if (exchange.sshTunnel) {
+                // Like a WebSocket: raw bytes from now on, counted and logged when it closes; no HTTP framing.
+                relay = exchange;
+                metrics.sshTunnels(1);
+                return;
+            }
         }
         // The connection ends with this response: no answer held for a later request may follow it.
         ending |= exchange.frame(response, draining);
@@ -225,7 +231,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (relay != null) {
             log(relay);
-            metrics.webSockets(-1);
+            if (relay.sshTunnel) {
+                metrics.sshTunnels(-1);
+            } else {
+                metrics.webSockets(-1);
+            }
             relay = null;
         }
         if (tunnel) {

@@ -13,6 +13,7 @@ final class HandlerNames {
     static final String SIGN_IN = "sign-in";
     static final String LOGIN = "login";
     static final String AUTHENTICATE = "authenticate";
+    static final String SSH = "ssh";
     static final String CONNECT = "connect";
     static final String WEBSOCKET_ORIGIN = "websocket-origin";
     static final String ROUTE = "route";
@@ -22,7 +23,7 @@ final class HandlerNames {
 
     /** Client-side handlers that go away when a connection switches to a raw relay, codec last. */
     static final String[] CLIENT_HTTP_HANDLERS = {
-        FORWARD, ROUTE, WEBSOCKET_ORIGIN, CONNECT, AUTHENTICATE, LOGIN, SIGN_IN, FRAMING, HTTP_CODEC, HEAD_GUARD,
+        FORWARD, ROUTE, WEBSOCKET_ORIGIN, CONNECT, SSH, AUTHENTICATE, LOGIN, SIGN_IN, FRAMING, HTTP_CODEC, HEAD_GUARD,
     };
 
     private HandlerNames() {

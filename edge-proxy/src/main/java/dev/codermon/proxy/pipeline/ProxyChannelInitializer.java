@@ -52,6 +52,8 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
                 access.consoleOrigins(), credentials, reads));
         p.addLast(HandlerNames.LOGIN, new LoginHandler(policy, routes, access.sessions(), credentials, reads));
         p.addLast(HandlerNames.AUTHENTICATE, new AuthenticateHandler(credentials, access.sessions(), reads));
+        p.addLast(HandlerNames.SSH, new SshConnectHandler(policy, routes, access.connections(), connector, activity,
+                reads));
         p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), credentials, reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
         p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));

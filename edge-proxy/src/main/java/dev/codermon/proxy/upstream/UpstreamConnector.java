@@ -119,6 +119,27 @@ public final class UpstreamConnector {
     }
 
     /**
+     * Connects to a workspace's unix socket for a raw byte relay (SSH): no codec; reads wait until a relay
+     * asks for them. A socket file that is missing, or that nothing listens on, fails the future at once.
+     */
+    public ChannelFuture connectRaw(Channel client, String socketPath) {
+        return new Bootstrap()
+                .group(client.eventLoop())
+                .channelFactory(channelFactory)
+                .disableResolver()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The relay is added once the client has its answer.
+                    }
+                })
+                .connect(socketAddress.apply(socketPath));
+    }
+
+    /**
      * Connects to the route's upstream socket with an HTTP client codec, the wait for app ports that are
      * not listening yet, and the response handler. A socket file that is missing, or that nothing listens
      * on, fails the future at once.

@@ -106,4 +106,14 @@ class ProxyMetricsTest {
         assertEquals(1, value(text, "codermon_proxy_open_websockets"), text);
         assertEquals(1, metrics.openWebSockets());
     }
+
+    @Test
+    void ssh_tunnels_are_counted_and_gauged() {
+        metrics.sshTunnels(1);
+        metrics.sshTunnels(1);
+        metrics.sshTunnels(-1);
+        String text = metrics.render();
+        assertEquals(1, value(text, "codermon_proxy_open_ssh_tunnels"), text);
+        assertEquals(2, value(text, "codermon_proxy_ssh_tunnels_total"), text);
+    }
 }

@@ -4,11 +4,12 @@ import java.time.Instant;
 
 /**
  * Is what the control plane owns in the shared store: the workspace records (and so the routes), token
- * revocations, and the pruning of expired sessions and used-token marks; it reads what the proxies hold open.
+ * revocations, users' SSH public keys, and the pruning of expired sessions and used-token marks; it reads what the proxies hold open.
  *
  * <p>Every method may block on I/O. Failures throw {@link RouteStoreException}.
  */
-public interface ControlPlaneStore extends WorkspaceRecords, TokenRevocations, PresenceReader, AutoCloseable {
+public interface ControlPlaneStore extends WorkspaceRecords, TokenRevocations, SshKeyRecords, PresenceReader,
+        AutoCloseable {
 
     /**
      * Deletes sessions that expired before the given time, and used-token marks whose token expired more

@@ -27,12 +27,14 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
     private final SqliteWorkspaceTable workspaces;
     private final SqlitePeopleTables people;
     private final SqlitePresenceTable presence;
+    private final SqliteSshKeyTable sshKeys;
 
     private SqliteRouteStore(SqliteDatabase db) {
         this.db = db;
         this.workspaces = new SqliteWorkspaceTable(db);
         this.people = new SqlitePeopleTables(db);
         this.presence = new SqlitePresenceTable(db);
+        this.sshKeys = new SqliteSshKeyTable(db);
     }
 
     /** Returns the people, console sessions and personal tokens kept in the same file (control plane only). */
@@ -103,6 +105,21 @@ public final class SqliteRouteStore implements ProxyStore, ControlPlaneStore {
     @Override
     public List<WorkspaceRecord> listAll() {
         return workspaces.listAll();
+    }
+
+    @Override
+    public void insertSshKey(SshKeyRecord key) {
+        sshKeys.insertSshKey(key);
+    }
+
+    @Override
+    public List<SshKeyRecord> sshKeysOf(String user) {
+        return sshKeys.sshKeysOf(user);
+    }
+
+    @Override
+    public boolean deleteSshKey(String user, String id) {
+        return sshKeys.deleteSshKey(user, id);
     }
 
     @Override

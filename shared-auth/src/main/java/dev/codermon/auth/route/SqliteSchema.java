@@ -8,7 +8,7 @@ import java.sql.Statement;
 /** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
 final class SqliteSchema {
 
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     private SqliteSchema() {
     }
@@ -59,6 +59,7 @@ final class SqliteSchema {
                 throw new SQLException("store schema version " + version + " is newer than this build ("
                         + VERSION + "); upgrade Codermon");
             }
+            addSshKeys(s);
             if (version < VERSION) {
                 upgrade(s);
                 s.executeUpdate("PRAGMA user_version = " + VERSION);
@@ -149,6 +150,24 @@ final class SqliteSchema {
                   user_id    TEXT PRIMARY KEY,
                   token      TEXT NOT NULL,
                   updated_at INTEGER NOT NULL
+                )""");
+    }
+
+    /**
+     * Schema step 7 (SSH keys): the public keys users register for SSH into their workspaces
+     * (docs/ssh.md); one user cannot register the same key (fingerprint) twice. A new table only, so an
+     * older file needs nothing else.
+     */
+    static void addSshKeys(Statement s) throws SQLException {
+        s.executeUpdate("""
+                CREATE TABLE IF NOT EXISTS ssh_keys (
+                  id          TEXT PRIMARY KEY,
+                  user_id     TEXT NOT NULL,
+                  name        TEXT NOT NULL,
+                  public_key  TEXT NOT NULL,
+                  fingerprint TEXT NOT NULL,
+                  created_at  INTEGER NOT NULL,
+                  UNIQUE (user_id, fingerprint)
                 )""");
     }
 

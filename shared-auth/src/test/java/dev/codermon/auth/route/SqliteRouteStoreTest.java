@@ -183,4 +183,33 @@ class SqliteRouteStoreTest {
             assertEquals("codermon-w1", r.runtimeRef());
         }
     }
+
+    @Test
+    void ssh_keys_are_per_user_unique_by_fingerprint_and_deleted_only_by_their_owner() {
+        store.insertSshKey(new SshKeyRecord("k1", "alice", "laptop", "ssh-ed25519 AAAA1", "SHA256:one", t0));
+        store.insertSshKey(new SshKeyRecord("k2", "alice", "desk", "ssh-ed25519 AAAA2", "SHA256:two", t0.plusSeconds(1)));
+        store.insertSshKey(new SshKeyRecord("k3", "bob", "laptop", "ssh-ed25519 AAAA1", "SHA256:one", t0));
+        assertThrows(DuplicateSshKeyException.class, () -> store.insertSshKey(
+                new SshKeyRecord("k4", "alice", "again", "ssh-ed25519 AAAA1", "SHA256:one", t0)));
+        assertEquals(List.of("k1", "k2"), store.sshKeysOf("alice").stream().map(SshKeyRecord::id).toList());
+        assertFalse(store.deleteSshKey("bob", "k1"), "bob cannot delete alice's key");
+        assertTrue(store.deleteSshKey("alice", "k1"));
+        assertEquals(List.of("k2"), store.sshKeysOf("alice").stream().map(SshKeyRecord::id).toList());
+        assertEquals(List.of("k3"), store.sshKeysOf("bob").stream().map(SshKeyRecord::id).toList());
+    }
+
+    @Test
+    void a_version_3_store_gains_the_ssh_keys_table() throws Exception {
+        Path old = tmp.resolve("v3.db");
+        SqliteRouteStore.open(old).close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + old);
+                java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("DROP TABLE ssh_keys");
+            s.executeUpdate("PRAGMA user_version = 3");
+        }
+        try (SqliteRouteStore upgraded = SqliteRouteStore.open(old)) {
+            upgraded.insertSshKey(new SshKeyRecord("k1", "alice", "laptop", "ssh-ed25519 AAAA1", "SHA256:one", t0));
+            assertEquals(1, upgraded.sshKeysOf("alice").size());
+        }
+    }
 }

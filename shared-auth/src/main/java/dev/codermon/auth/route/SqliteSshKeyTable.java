@@ -1,0 +1,60 @@
+package dev.codermon.auth.route;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** Keeps the {@code ssh_keys} table (schema step {@link SqliteSchema#addSshKeys}). */
+final class SqliteSshKeyTable implements SshKeyRecords {
+
+    private static final String COLUMNS = "id, user_id, name, public_key, fingerprint, created_at";
+
+    private final SqliteDatabase db;
+
+    SqliteSshKeyTable(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    @Override
+    public void insertSshKey(SshKeyRecord k) {
+        try {
+            db.execute("INSERT INTO ssh_keys (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)", ps -> {
+                ps.setString(1, k.id());
+                ps.setString(2, k.user());
+                ps.setString(3, k.name());
+                ps.setString(4, k.publicKey());
+                ps.setString(5, k.fingerprint());
+                ps.setLong(6, k.createdAt().toEpochMilli());
+            });
+        } catch (RouteStoreException e) {
+            if (e.getCause() instanceof SQLiteException se
+                    && se.getResultCode().code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code) {
+                throw new DuplicateSshKeyException("key " + k.fingerprint() + " is registered already", se);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public List<SshKeyRecord> sshKeysOf(String user) {
+        return db.select("SELECT " + COLUMNS + " FROM ssh_keys WHERE user_id = ? ORDER BY created_at, id",
+                ps -> ps.setString(1, user), rs -> {
+                    List<SshKeyRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new SshKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5), Instant.ofEpochMilli(rs.getLong(6))));
+                    }
+                    return out;
+                });
+    }
+
+    @Override
+    public boolean deleteSshKey(String user, String id) {
+        return db.execute("DELETE FROM ssh_keys WHERE user_id = ? AND id = ?", ps -> {
+            ps.setString(1, user);
+            ps.setString(2, id);
+        }) == 1;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.codermon.auth.route;
+
+import java.util.List;
+
+/**
+ * Keeps the SSH public keys users register (the control plane's; the proxy never reads them: the
+ * workspace's own SSH server checks them). Failures throw {@link RouteStoreException}.
+ */
+public interface SshKeyRecords {
+
+    /**
+     * Adds a key.
+     *
+     * @throws DuplicateSshKeyException if the user registered a key with the same fingerprint already
+     */
+    void insertSshKey(SshKeyRecord key);
+
+    /** Returns the user's keys, oldest first. */
+    List<SshKeyRecord> sshKeysOf(String user);
+
+    /** Deletes the user's key with this id; returns whether there was one. */
+    boolean deleteSshKey(String user, String id);
+}
