@@ -68,6 +68,15 @@ public final class ProxyMetrics {
         perRequest.sent(bytes);
     }
 
+    /** Counts a raw relay opening (+1) or closing (-1): an SSH tunnel, or else a WebSocket. */
+    public void relays(boolean ssh, int delta) {
+        if (ssh) {
+            sshTunnels(delta);
+        } else {
+            webSockets(delta);
+        }
+    }
+
     public void tunnels(int delta) {
         openTunnels.add(delta);
     }

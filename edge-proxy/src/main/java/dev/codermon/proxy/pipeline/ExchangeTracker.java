@@ -20,16 +20,14 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 
 /**
- * Follows each request/response exchange of a client connection, in order: writes its access-log line
- * and metrics, frames responses for HTTP/1.0 clients (close-delimited instead of chunked, explicit
- * keep-alive), and, once the proxy drains, says {@code Connection: close} and closes when idle. Sits
- * right after the codec, so it sees decoded requests and every response, the proxy's own included.
+ * Follows each request/response exchange of a client connection, in order, right after the codec: writes its
+ * access-log line and metrics, frames responses for HTTP/1.0 clients, and, once the proxy drains, says
+ * {@code Connection: close} and closes when idle.
  *
- * <p>It also keeps pipelined answers in request order. Responses relayed from upstreams arrive in
- * order already (one upstream exchange at a time, see {@link ForwardHandler}); the proxy's own answers
- * ({@link #answer}) name their request and wait here, with reads paused, until every earlier request's
- * response has been written whole. The stage that answered holds the requests after it meanwhile
- * ({@link RequestStageHandler}), so that no later response can overtake a waiting answer.
+ * <p>It keeps pipelined answers in request order: upstream responses arrive in order already (one upstream
+ * exchange at a time, {@link ForwardHandler}); the proxy's own answers ({@link #answer}) wait here, reads paused,
+ * until every earlier response was written whole, while the answering stage holds later requests
+ * ({@link RequestStageHandler}).
  */
 final class ExchangeTracker extends ChannelDuplexHandler {
 
@@ -190,7 +188,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         exchange.responseStarted(response, metrics);
         if (code == 101) {
             relay = exchange;
-            metrics.webSockets(1);
+            metrics.relays(false, 1);
             LiveConnections.markWebSocket(ctx.channel());
             return;
         }
@@ -201,7 +199,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             if (exchange.sshTunnel) {
                 // Like a WebSocket: raw bytes from now on, counted and logged when it closes; no HTTP framing.
                 relay = exchange;
-                metrics.sshTunnels(1);
+                metrics.relays(true, 1);
                 return;
             }
         }
@@ -231,11 +229,7 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (relay != null) {
             log(relay);
-            if (relay.sshTunnel) {
-                metrics.sshTunnels(-1);
-            } else {
-                metrics.webSockets(-1);
-            }
+            metrics.relays(relay.sshTunnel, -1);
             relay = null;
         }
         if (tunnel) {
