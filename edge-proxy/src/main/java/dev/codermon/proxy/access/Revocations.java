@@ -2,6 +2,7 @@ package dev.codermon.proxy.access;
 
 import dev.codermon.auth.route.RevocationKeys;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -12,6 +13,11 @@ import java.util.Map;
 public final class Revocations {
 
     private volatile Map<String, Instant> revokedBefore = Map.of();
+    /**
+     * One-token revocations by token id, apart from the users' so that a request's check builds no key (a
+     * principal's token id is the same string each time, its hash cached); usually empty.
+     */
+    private volatile Map<String, Instant> tokensRevokedBefore = Map.of();
 
     /** Returns whether a credential of the user issued at the given time has been revoked. */
     public boolean isRevoked(String user, Instant issuedAt) {
@@ -27,12 +33,24 @@ public final class Revocations {
         if (isRevoked(user, issuedAt)) {
             return true;
         }
-        Instant before = tokenId == null ? null : revokedBefore.get(RevocationKeys.token(tokenId));
+        Map<String, Instant> tokens = tokensRevokedBefore;
+        Instant before = tokenId == null || tokens.isEmpty() ? null : tokens.get(tokenId);
         return before != null && issuedAt.isBefore(before);
     }
 
     /** Replaces the known revocation times with a fresh read of the store. */
     public void update(Map<String, Instant> fromStore) {
-        revokedBefore = Map.copyOf(fromStore);
+        Map<String, Instant> users = new HashMap<>();
+        Map<String, Instant> tokens = new HashMap<>();
+        fromStore.forEach((key, time) -> {
+            String tokenId = RevocationKeys.tokenIdOf(key);
+            if (tokenId == null) {
+                users.put(key, time);
+            } else {
+                tokens.put(tokenId, time);
+            }
+        });
+        revokedBefore = Map.copyOf(users);
+        tokensRevokedBefore = Map.copyOf(tokens);
     }
 }

@@ -16,4 +16,9 @@ public final class RevocationKeys {
     public static String token(String tokenId) {
         return TOKEN_PREFIX + tokenId;
     }
+
+    /** Returns the token id a key revokes, or null if the key is a user's. */
+    public static String tokenIdOf(String key) {
+        return key.startsWith(TOKEN_PREFIX) ? key.substring(TOKEN_PREFIX.length()) : null;
+    }
 }
