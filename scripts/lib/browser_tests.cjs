@@ -461,7 +461,12 @@ async function fromConsole(page, method, urlPath) {
 // yet), and the proxy then asks first instead of redeeming the link: the test closes that tab and clicks
 // Open again, at most twice, and says so.
 async function openPastConsent(t, context, row, origin) {
+  let retriedBlank = false;
   for (let attempt = 1; ; attempt++) {
+    const failures = [];
+    const onFailed = (r) => { if (r.failure()) failures.push(`${r.failure().errorText} ${r.url().replace(/token=[^&]*/, 'token=…')}`); };
+    context.on('requestfailed', onFailed);
+    const consolePage = t.page;
     const [tab] = await Promise.all([context.waitForEvent('page', { timeout: 15000 }),
       row.locator('button[data-action="open"]').click()]);
     t.page = tab;
@@ -472,9 +477,23 @@ async function openPastConsent(t, context, row, origin) {
       tab.locator('h1', { hasText: 'Sign in to a Codermon workspace?' }).waitFor({ timeout: 60000 })
         .then(() => 'asked', () => 'timeout'),
     ]);
+    context.off('requestfailed', onFailed);
     if (outcome === 'ide') return tab;
+    const consoleError = consolePage && !consolePage.isClosed()
+      ? await consolePage.textContent('#ws-error').catch(() => '') : '';
+    if (outcome === 'timeout' && !retriedBlank && (tab.isClosed() || tab.url() === 'about:blank')) {
+      // The console closes its tab when its calls fail; Chromium fails them with ERR_NETWORK_CHANGED
+      // while Docker adds the new workspace's network interface. A person clicks Open again: so does this.
+      retriedBlank = true;
+      t.note(`Open clicked again: the console's tab never left about:blank (console says ${JSON.stringify(consoleError)};`
+        + ` failed requests ${JSON.stringify(failures.slice(0, 3))})`);
+      if (!tab.isClosed()) await tab.close();
+      t.page = consolePage;
+      continue;
+    }
     if (outcome === 'timeout') {
-      throw new Error(`the tab Open made did not reach ${origin} (it is at ${tab.url().replace(/token=[^&]*/, 'token=…')})`);
+      throw new Error(`the tab Open made did not reach ${origin} (it is at ${tab.isClosed() ? 'a closed tab' : tab.url().replace(/token=[^&]*/, 'token=…')};`
+        + ` console says ${JSON.stringify(consoleError)}; failed requests ${JSON.stringify(failures.slice(0, 5))})`);
     }
     if (attempt === 3) throw new Error('the proxy asked before redeeming the sign-in link three times');
     t.note(`Open ${attempt}: the proxy asked first (no Sec-Fetch-User); Open clicked again`);
