@@ -71,11 +71,10 @@ class OidcLoginIT {
 
     @BeforeAll
     static void startProvider() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        console = URI.create("http://127.0.0.1:" + port);
-        provider = TestOidcProvider.start(providerDir, console.resolve("/login/callback"), USERS);
+        TestOidcProvider.Console at = TestOidcProvider.Console.onFreePort();
+        port = at.port();
+        console = at.url();
+        provider = TestOidcProvider.startFor(providerDir, at, USERS);
     }
 
     @AfterAll

@@ -22,7 +22,6 @@ import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -68,11 +67,10 @@ class OidcRecheckIT {
 
     @BeforeAll
     static void startProvider() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        console = URI.create("http://127.0.0.1:" + port);
-        provider = TestOidcProvider.start(providerDir, console.resolve("/login/callback"), USERS);
+        TestOidcProvider.Console at = TestOidcProvider.Console.onFreePort();
+        port = at.port();
+        console = at.url();
+        provider = TestOidcProvider.startFor(providerDir, at, USERS);
     }
 
     @AfterAll

@@ -33,6 +33,20 @@ final class TestOidcProvider implements AutoCloseable {
     }
 
     /** Starts the provider with one confidential client whose redirect URI is the given one. */
+    /** A free loopback port for the control plane under test, and its console URL (the provider's redirect target). */
+    record Console(int port, URI url) {
+        static Console onFreePort() throws IOException {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                return new Console(s.getLocalPort(), URI.create("http://127.0.0.1:" + s.getLocalPort()));
+            }
+        }
+    }
+
+    /** Starts the provider for a control plane at {@code console}, which redirects back to its /login/callback. */
+    static TestOidcProvider startFor(Path tempDir, Console console, String usersJson) throws Exception {
+        return start(tempDir, console.url().resolve("/login/callback"), usersJson);
+    }
+
     static TestOidcProvider start(Path tempDir, URI redirectUri, String usersJson) throws Exception {
         Path dir = Path.of(System.getenv().getOrDefault("CODERMON_OIDC_PROVIDER_DIR",
                 System.getProperty("user.home") + "/.cache/codermon/oidc-provider-9.13.3"));
