@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param runtimeRef     the runtime's handle (process id, container id), or null
  * @param createdAt      when the workspace was first created
  * @param lastActivityAt when the proxy last saw real traffic for it (initially the creation time)
+ * @param nodeId         the node it is placed on (its files live in that node's volumes), or null on a
+ *                       one-machine store
  */
 public record WorkspaceRecord(
         String id,
@@ -25,7 +27,14 @@ public record WorkspaceRecord(
         WorkspaceState state,
         String runtimeRef,
         Instant createdAt,
-        Instant lastActivityAt) {
+        Instant lastActivityAt,
+        String nodeId) {
+
+    /** A record on a one-machine store (no node). */
+    public WorkspaceRecord(String id, String user, String name, String hostname, String upstreamSocket,
+            WorkspaceState state, String runtimeRef, Instant createdAt, Instant lastActivityAt) {
+        this(id, user, name, hostname, upstreamSocket, state, runtimeRef, createdAt, lastActivityAt, null);
+    }
 
     public WorkspaceRecord {
         Objects.requireNonNull(id, "id");
@@ -43,12 +52,18 @@ public record WorkspaceRecord(
     /** Returns a copy in the given state. */
     public WorkspaceRecord withState(WorkspaceState newState) {
         return new WorkspaceRecord(id, user, name, hostname, upstreamSocket, newState, runtimeRef, createdAt,
-                lastActivityAt);
+                lastActivityAt, nodeId);
     }
 
     /** Returns a copy pointing at the given upstream socket (null: none) and runtime handle. */
     public WorkspaceRecord withUpstream(String socket, String ref) {
-        return new WorkspaceRecord(id, user, name, hostname, socket, state, ref, createdAt, lastActivityAt);
+        return new WorkspaceRecord(id, user, name, hostname, socket, state, ref, createdAt, lastActivityAt, nodeId);
+    }
+
+    /** Returns a copy placed on the given node (null: none). */
+    public WorkspaceRecord onNode(String node) {
+        return new WorkspaceRecord(id, user, name, hostname, upstreamSocket, state, runtimeRef, createdAt,
+                lastActivityAt, node);
     }
 
     /** Returns the route the proxy may use, if this workspace is running. */
@@ -56,6 +71,6 @@ public record WorkspaceRecord(
         if (state != WorkspaceState.RUNNING || upstreamSocket == null) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Route(id, user, hostname, upstreamSocket));
+        return java.util.Optional.of(new Route(id, user, hostname, upstreamSocket, nodeId));
     }
 }
