@@ -6,34 +6,30 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Holds the proxy's session, revocation and activity settings, validated on construction.
+ * Holds the proxy's session and activity settings, validated on construction.
  *
  * @param sessionTtl       how long a browser session opened by a sign-in link lasts (cookie Max-Age)
  * @param activityInterval at most one activity write per workspace per this interval
- * @param accessCheck      how often revocations are re-read and revoked or unrouted connections closed
  * @param consoleOrigins   origins of the web console ({@code http://localhost:5001}, ...): over plain http,
  *                         where browsers send no {@code Sec-Fetch-*}, a sign-in link is redeemed at once only
  *                         when the console sent the browser there (its {@code Referer})
  */
-record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck,
-        Set<String> consoleOrigins) {
+record AccessSettings(Duration sessionTtl, Duration activityInterval, Set<String> consoleOrigins) {
 
     public static final String DEFAULT_SESSION_TTL = "12h";
     public static final String DEFAULT_ACTIVITY_INTERVAL = "30s";
-    static final Duration DEFAULT_ACCESS_CHECK = Duration.ofMillis(500);
     public static final int DEFAULT_CONSOLE_PORT = 5001;
 
     /** @throws IllegalArgumentException naming the bad setting and what is expected */
     public AccessSettings {
         positive("--session-ttl (CODERMON_SESSION_TTL)", sessionTtl);
         positive("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval);
-        positive("access check interval", accessCheck);
         consoleOrigins = Set.copyOf(Objects.requireNonNull(consoleOrigins, "consoleOrigins"));
     }
 
     /** Creates settings whose console is at the default control-plane port on loopback. */
-    public AccessSettings(Duration sessionTtl, Duration activityInterval, Duration accessCheck) {
-        this(sessionTtl, activityInterval, accessCheck, consoleOrigins("", DEFAULT_CONSOLE_PORT));
+    public AccessSettings(Duration sessionTtl, Duration activityInterval) {
+        this(sessionTtl, activityInterval, consoleOrigins("", DEFAULT_CONSOLE_PORT));
     }
 
     /**
@@ -63,11 +59,10 @@ record AccessSettings(Duration sessionTtl, Duration activityInterval, Duration a
         return out;
     }
 
-    /** Returns the defaults: 12 h sessions, one activity write per workspace per 30 s, checks every 500 ms. */
+    /** Returns the defaults: 12 h sessions, one activity write per workspace per 30 s. */
     public static AccessSettings defaults() {
         return new AccessSettings(DurationText.parse("session TTL", DEFAULT_SESSION_TTL),
-                DurationText.parse("activity interval", DEFAULT_ACTIVITY_INTERVAL),
-                DEFAULT_ACCESS_CHECK);
+                DurationText.parse("activity interval", DEFAULT_ACTIVITY_INTERVAL));
     }
 
     private static void positive(String name, Duration value) {

@@ -3,7 +3,7 @@ package dev.codermon.proxy;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.PresenceWriter;
 import dev.codermon.auth.route.ProxyStore;
-import dev.codermon.proxy.access.AccessWatcher;
+import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.access.PresencePublisher;
 import dev.codermon.proxy.access.ProxySessions;
@@ -18,9 +18,10 @@ import dev.codermon.proxy.pipeline.ClientConnections;
 import dev.codermon.proxy.pipeline.ClientFront;
 import dev.codermon.proxy.pipeline.FrontLimits;
 import dev.codermon.proxy.pipeline.ProxyChannelInitializer;
+import dev.codermon.proxy.routes.RouteFollower;
+import dev.codermon.proxy.routes.RouteTable;
 import dev.codermon.proxy.tls.ServerCertificates;
 import dev.codermon.proxy.upstream.ActivityRecorder;
-import dev.codermon.proxy.upstream.RouteCache;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -43,17 +44,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the forward proxy: binds the listening socket and wires authentication, egress policy, the
- * route cache and the upstream connector into each connection's pipeline.
+ * in-memory route table (kept up to date by its follower) and the upstream connector into each
+ * connection's pipeline.
  */
 final class EdgeProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
-    private static final Duration ROUTE_REFRESH = Duration.ofSeconds(1);
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
     private final ProxyConfig config;
     private final AccessSettings access;
     private final ProxyStore store;
+    private final RouteFeed feed;
     private final TokenVerifier verifier;
     private final Transport transport = Transport.detect();
 
@@ -62,8 +64,8 @@ final class EdgeProxy implements AutoCloseable {
     private ScheduledThreadPoolExecutor storeExecutor;
     private ScheduledThreadPoolExecutor tlsExecutor;
     private ServerCertificates certificates;
-    private AccessWatcher watcher;
-    private RouteCache routes;
+    private final RouteTable routes = new RouteTable();
+    private RouteFollower follower;
     private ActivityRecorder activity;
     private PresencePublisher presence;
     private Channel serverChannel;
@@ -73,16 +75,16 @@ final class EdgeProxy implements AutoCloseable {
     private volatile boolean draining;
     private boolean closed;
 
-    /** Creates a proxy that reads routes from the store and verifies tokens with the verifier. */
-    public EdgeProxy(ProxyConfig config, ProxyStore store, TokenVerifier verifier) {
-        this(config, AccessSettings.defaults(), store, verifier);
-    }
-
-    /** Creates a proxy with the given session, revocation and activity settings. */
-    public EdgeProxy(ProxyConfig config, AccessSettings access, ProxyStore store, TokenVerifier verifier) {
+    /**
+     * Creates a proxy that holds the feed's routes and revocations in memory, keeps its sessions, activity and
+     * presence in the store, and verifies tokens with the verifier.
+     */
+    public EdgeProxy(ProxyConfig config, AccessSettings access, ProxyStore store, RouteFeed feed,
+            TokenVerifier verifier) {
         this.config = config;
         this.access = access;
         this.store = store;
+        this.feed = feed;
         this.verifier = verifier;
     }
 
@@ -93,14 +95,14 @@ final class EdgeProxy implements AutoCloseable {
                 tlsExecutor);
         storeExecutor = new ScheduledThreadPoolExecutor(2, daemonThreads("route-store-"));
         storeExecutor.setRemoveOnCancelPolicy(true);
-        routes = new RouteCache(store, storeExecutor, ROUTE_REFRESH);
         activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, access.activityInterval());
         Revocations revocations = new Revocations();
         LiveConnections connections = new LiveConnections();
         // Each start is a new instance: rows a killed predecessor left stop counting on their own.
         presence = new PresencePublisher(store, connections, UUID.randomUUID().toString(), Clock.systemUTC(),
                 storeExecutor, PresenceWriter.EVERY);
-        watcher = new AccessWatcher(store, revocations, routes::readNow, connections, access.accessCheck());
+        follower = new RouteFollower(feed, routes, revocations, connections, config.routeSnapshotFile()).start();
+        metrics.routeTable(routes::size, routes::version, follower::secondsSinceRead, follower::reloads);
         AccessServices services = new AccessServices(verifier, certificates,
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,
                 connections, access.consoleOrigins());
@@ -160,6 +162,11 @@ final class EdgeProxy implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
+    /** Returns the in-memory route table (tests wait on it for a change to arrive). */
+    RouteTable routes() {
+        return routes;
+    }
+
     /** Returns the proxy's metrics. */
     public ProxyMetrics metrics() {
         return metrics;
@@ -212,9 +219,10 @@ final class EdgeProxy implements AutoCloseable {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        if (routes != null) {
-            watcher.close();
-            routes.close();
+        if (follower != null) {
+            follower.close();
+        }
+        if (activity != null) {
             activity.close();
             presence.close();
             storeExecutor.shutdownNow();

@@ -5,6 +5,7 @@ import dev.codermon.auth.DurationText;
 import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxyStore;
+import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
 import java.io.UncheckedIOException;
@@ -182,6 +183,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         AccessSettings access;
         TokenVerifier verifier;
         ProxyStore store;
+        RouteFeed feed;
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     DurationText.parse("--header-timeout (CODERMON_PROXY_HEADER_TIMEOUT)", headerTimeout),
@@ -194,15 +196,16 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     ProxyConfig.parseAppPorts(denyAppPorts), ProxyConfig.parseHosts(adminAllowedHosts));
             access = new AccessSettings(DurationText.parse("--session-ttl (CODERMON_SESSION_TTL)", sessionTtl),
                     DurationText.parse("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval),
-                    AccessSettings.DEFAULT_ACCESS_CHECK,
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
-            store = SqliteRouteStore.open(config.home().routeStoreFile());
+            SqliteRouteStore opened = SqliteRouteStore.open(config.home().routeStoreFile());
+            store = opened;
+            feed = routeFeedOf(opened);
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
         }
-        EdgeProxy proxy = new EdgeProxy(config, access, store, verifier);
+        EdgeProxy proxy = new EdgeProxy(config, access, store, feed, verifier);
         try {
             proxy.start();
         } catch (Exception e) {
@@ -229,6 +232,17 @@ public final class EdgeProxyMain implements Callable<Integer> {
         }, "edge-proxy-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Returns the store's route feed. The store class implements {@link RouteFeed} once the store side of issue 15
+     * is merged; until then this refuses to start rather than serve a table that never changes.
+     */
+    private static RouteFeed routeFeedOf(Object store) {
+        if (store instanceof RouteFeed feed) {
+            return feed;
+        }
+        throw new IllegalStateException("the route store " + store + " has no route feed in this build");
     }
 
     /** Returns the control plane's port as the scripts give it to both processes (CODERMON_CP_PORT). */

@@ -51,6 +51,14 @@ record ProxyConfig(CodermonHome home, String bind, int port, String domain, int 
         domain = WorkspaceDomain.parse("--domain (CODERMON_DOMAIN)", domain).name();
     }
 
+    /**
+     * Returns the file where this proxy keeps its last known route table: in a directory of its own under the
+     * data directory, named by its configured port, so that proxies sharing a data directory keep apart.
+     */
+    public java.nio.file.Path routeSnapshotFile() {
+        return home.dir().resolve("proxy").resolve(Integer.toString(port)).resolve("routes-snapshot.json");
+    }
+
     /** Creates a config whose admin port answers the loopback names only. */
     public ProxyConfig(CodermonHome home, String bind, int port, String domain, int adminPort, ProxyLimits limits,
             Set<Integer> deniedAppPorts) {

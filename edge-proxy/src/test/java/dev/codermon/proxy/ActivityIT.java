@@ -19,7 +19,7 @@ class ActivityIT {
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = new ProxyFixture(new AccessSettings(Duration.ofHours(12), INTERVAL, Duration.ofMillis(500)));
+        fixture = new ProxyFixture(new AccessSettings(Duration.ofHours(12), INTERVAL));
     }
 
     @AfterAll

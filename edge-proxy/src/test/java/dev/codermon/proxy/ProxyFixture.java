@@ -2,12 +2,15 @@ package dev.codermon.proxy;
 
 import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.TokenIssuer;
+import dev.codermon.auth.route.ChangeDoorbell;
 import dev.codermon.auth.route.ProxyStore;
+import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.testing.PollingRouteFeed;
 import dev.codermon.proxy.testing.TestUpstream;
 import java.io.IOException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -35,8 +38,11 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
     public final SqliteRouteStore controlPlaneStore;
     private final SqliteRouteStore proxyStore;
     private final java.util.concurrent.atomic.AtomicBoolean storeDown = new java.util.concurrent.atomic.AtomicBoolean();
-    public final EdgeProxy proxy;
+    public EdgeProxy proxy;
     private final Path dir;
+    private final AccessSettings access;
+    private final ProxyLimits limits;
+    private final int adminPort;
 
     public ProxyFixture() throws Exception {
         this(AccessSettings.defaults());
@@ -83,8 +89,29 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         addRoute("ws-alice", "alice", "main", ALICE_HOST, upstream.socket());
         addRoute("ws-bob", "bob", "main", BOB_HOST, upstream.socket());
         addRoute("ws-alice-down", "alice", "down", ALICE_DOWN_HOST, missingSocket());
-        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
-                adminPort, limits), access, failing(proxyStore), tokens.verifier()).start();
+        this.access = access;
+        this.limits = limits;
+        this.adminPort = adminPort;
+        proxy = startProxy();
+    }
+
+    private EdgeProxy startProxy() throws InterruptedException {
+        return new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
+                adminPort, limits), access, failing(ProxyStore.class, proxyStore),
+                failing(RouteFeed.class, new PollingRouteFeed(proxyStore)), tokens.verifier()).start();
+    }
+
+    /** Stops the proxy and starts another on the same data directory (and route snapshot); returns its port. */
+    public int restartProxy() throws InterruptedException {
+        proxy.close();
+        proxy = startProxy();
+        return proxy.port();
+    }
+
+    /** Returns the file where the proxy keeps its route snapshot. */
+    public Path routeSnapshotFile() {
+        return new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal", -1, limits)
+                .routeSnapshotFile();
     }
 
     /**
@@ -95,25 +122,60 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         storeDown.set(down);
     }
 
-    private ProxyStore failing(ProxyStore store) {
-        return (ProxyStore) java.lang.reflect.Proxy.newProxyInstance(ProxyStore.class.getClassLoader(),
-                new Class<?>[] {ProxyStore.class}, (self, method, args) -> {
+    /** Wraps the proxy's side of the store so that {@link #storeOutage} fails it, its doorbells too. */
+    private <T> T failing(Class<T> type, T target) {
+        return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (self, method, args) -> {
                     if (storeDown.get() && !method.getName().equals("close")) {
                         throw new RouteStoreException("route store unavailable (test outage)", null);
                     }
                     try {
-                        return method.invoke(store, args);
+                        Object result = method.invoke(target, args);
+                        return result instanceof ChangeDoorbell doorbell
+                                ? failing(ChangeDoorbell.class, doorbell) : result;
                     } catch (java.lang.reflect.InvocationTargetException e) {
                         throw e.getCause();
                     }
-                });
+                }));
     }
 
-    /** Writes a running workspace whose code-server listens on the given unix socket. */
+    /**
+     * Writes a running workspace whose code-server listens on the given unix socket, and waits until the
+     * proxy's route table holds it.
+     */
     public void addRoute(String id, String user, String name, String host, String socket) {
         Instant now = Instant.now();
         controlPlaneStore.insert(new WorkspaceRecord(id, user, name, host, socket, WorkspaceState.RUNNING, "test",
                 now, now));
+        awaitRoute(host, true);
+    }
+
+    /** Deletes a workspace and waits until the proxy's route table no longer holds its route. */
+    public void removeRoute(String id, String host) {
+        if (!controlPlaneStore.delete(id)) {
+            throw new IllegalStateException("no workspace " + id);
+        }
+        awaitRoute(host, false);
+    }
+
+    /** Waits (up to 5 s) until the proxy holds a route for the host, or none. */
+    public void awaitRoute(String host, boolean present) {
+        if (proxy == null) {
+            return;
+        }
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while ((proxy.routes().find(host) != null) != present) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("the proxy's route table still " + (present ? "lacks " : "holds ")
+                        + host + " after 5 s");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Returns an absolute socket path in this fixture's directory where no file exists. */

@@ -3,14 +3,12 @@ package dev.codermon.proxy.access;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.OpenCounts;
 import dev.codermon.auth.route.Route;
-import dev.codermon.auth.route.RouteStoreException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.AttributeKey;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -92,36 +90,19 @@ public final class LiveConnections {
     }
 
     /**
-     * Closes every connection whose workspace no longer has the route it was bound to, reading each bound
-     * hostname once. Only a confirmed answer counts: a failed read leaves the connection alone.
+     * Closes every connection whose workspace no longer has the route it was bound to (gone, or another
+     * workspace or user at that hostname now).
      *
-     * @param read reads a hostname's route from the store; may throw {@link RouteStoreException}
+     * @param routes returns a hostname's route, or null if it has none; must not block
      */
-    public void closeUnrouted(Function<String, Optional<Route>> read) {
-        Map<String, Optional<Route>> known = new HashMap<>();
+    public void closeUnrouted(Function<String, Route> routes) {
         bindings.forEach((channel, binding) -> {
-            String host = binding.hostname();
-            if (!known.containsKey(host)) {
-                known.put(host, confirmed(read, host));
-            }
-            Optional<Route> route = known.get(host);
-            if (route == null) {
-                return;
-            }
-            if (route.isEmpty() || !route.get().workspaceId().equals(binding.workspaceId())
-                    || !route.get().user().equals(binding.user())) {
+            Route route = routes.apply(binding.hostname());
+            if (route == null || !route.workspaceId().equals(binding.workspaceId())
+                    || !route.user().equals(binding.user())) {
                 close(channel, "workspace route removed");
             }
         });
-    }
-
-    /** Returns the route read, or null if the store could not answer. */
-    private static Optional<Route> confirmed(Function<String, Optional<Route>> read, String hostname) {
-        try {
-            return read.apply(hostname);
-        } catch (RouteStoreException e) {
-            return null;
-        }
     }
 
     private void close(Channel channel, String why) {

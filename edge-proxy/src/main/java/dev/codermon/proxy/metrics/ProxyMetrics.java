@@ -2,6 +2,7 @@ package dev.codermon.proxy.metrics;
 
 import dev.codermon.proxy.http.Refusal;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -11,6 +12,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,6 +47,23 @@ public final class ProxyMetrics {
     private void gauge(String name, String help, LongSupplier value) {
         GaugeWithCallback.builder().name(name).help(help)
                 .callback(callback -> callback.call(value.getAsLong())).register(registry);
+    }
+
+    /**
+     * Registers the route table's metrics: routes held, the change-log version they reflect, the seconds since
+     * the store was last read successfully, and how many times everything was read.
+     */
+    public void routeTable(LongSupplier routes, LongSupplier version, DoubleSupplier secondsSinceRead,
+            LongSupplier reloads) {
+        gauge("codermon_proxy_routes", "Routes held in memory.", routes);
+        gauge("codermon_proxy_route_version", "Version of the store's change log the route table reflects"
+                + " (-1: never loaded).", version);
+        GaugeWithCallback.builder().name("codermon_proxy_route_store_read_age_seconds")
+                .help("Seconds since the route store was last read successfully (since the start if never).")
+                .callback(callback -> callback.call(secondsSinceRead.getAsDouble())).register(registry);
+        CounterWithCallback.builder().name("codermon_proxy_route_reloads_total")
+                .help("Times the whole route table was read from the store.")
+                .callback(callback -> callback.call(reloads.getAsLong())).register(registry);
     }
 
     /** Sets where the open-connection gauge comes from. */

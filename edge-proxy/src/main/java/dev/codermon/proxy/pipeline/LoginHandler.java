@@ -2,6 +2,7 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.http.AppHost;
 import dev.codermon.auth.Principal;
+import dev.codermon.auth.route.Route;
 import dev.codermon.auth.SignInPaths;
 import dev.codermon.proxy.access.ProxySessions;
 import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
@@ -117,22 +118,16 @@ final class LoginHandler extends PausingStageHandler {
         }
         discardBody();
         AppHost app = exchange.target.app;
-        await(ctx, routes.lookup(host, app), exchange, (route, error) -> {
-            if (error != null) {
-                log.debug("{} route lookup for {} failed: {}", ctx.channel(), host, error.toString());
-                refuse(ctx, exchange, Refusal.STORE_UNAVAILABLE);
-                return;
-            }
-            Refusal closed = routes.check(route, principal, app);
-            if (closed != null) {
-                log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
-                exchange.annotate(principal.user(), null, null);
-                refuse(ctx, exchange, closed);
-                return;
-            }
-            exchange.annotate(principal.user(), route.get().workspaceId(), null);
-            handOff(ctx, exchange, principal, host, returnPath);
-        });
+        Route route = routes.lookup(host, app);
+        Refusal closed = routes.check(route, principal, app);
+        if (closed != null) {
+            log.debug("{} login at {} refused for {}: {}", ctx.channel(), host, principal.user(), closed.reason());
+            exchange.annotate(principal.user(), null, null);
+            refuse(ctx, exchange, closed);
+            return;
+        }
+        exchange.annotate(principal.user(), route.workspaceId(), null);
+        handOff(ctx, exchange, principal, host, returnPath);
     }
 
     private void handOff(ChannelHandlerContext ctx, Exchange exchange, Principal principal,

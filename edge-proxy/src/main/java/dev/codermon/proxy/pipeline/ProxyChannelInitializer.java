@@ -2,8 +2,8 @@ package dev.codermon.proxy.pipeline;
 
 import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.routes.RouteTable;
 import dev.codermon.proxy.upstream.ActivityRecorder;
-import dev.codermon.proxy.upstream.RouteCache;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -27,7 +27,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final AccessServices access;
 
     public ProxyChannelInitializer(ClientFront front, ProxyAuthenticator authenticator, TargetPolicy policy,
-            RouteCache routes, UpstreamConnector connector, ActivityRecorder activity, AccessServices access) {
+            RouteTable routes, UpstreamConnector connector, ActivityRecorder activity, AccessServices access) {
         this.front = front;
         this.authenticator = authenticator;
         this.policy = policy;
@@ -56,7 +56,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
                 reads));
         p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), credentials, reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
-        p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));
+        p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections()));
         p.addLast(HandlerNames.FORWARD, forward);
     }
 }

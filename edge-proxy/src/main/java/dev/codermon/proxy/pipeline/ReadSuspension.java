@@ -3,13 +3,12 @@ package dev.codermon.proxy.pipeline;
 import io.netty.channel.Channel;
 
 /**
- * Keeps a client channel's auto-read off while any handler has a reason to pause it (a route lookup,
+ * Keeps a client channel's auto-read off while any handler has a reason to pause it (a session lookup,
  * an upstream connect, a full upstream), so that handlers do not undo each other's pauses.
  * Used on the channel's event loop only.
  */
 final class ReadSuspension {
 
-    static final int ROUTE_LOOKUP = 1;
     static final int UPSTREAM_PENDING = 1 << 1;
     static final int UPSTREAM_FULL = 1 << 2;
     static final int SIGN_IN = 1 << 3;

@@ -14,8 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * of one, which goes to the same upstream with {@code Host} unchanged (code-server forwards it to the
  * port inside the workspace) unless the policy closes that port. On the workspace host itself (the IDE's
  * origin) {@link IdeRequests} refuses what no page may do there, and each routed request carries the
- * response defences of its host and path ({@link ResponseDefences}). Route lookups never block the event loop; while
- * one is pending, reads pause and later messages wait here in order.
+ * response defences of its host and path ({@link ResponseDefences}). Routes come from the in-memory route
+ * table: the decision is made at once, on the event loop.
  */
-final class RouteHandler extends PausingStageHandler {
+final class RouteHandler extends RequestStageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
@@ -41,15 +39,14 @@ final class RouteHandler extends PausingStageHandler {
     private String appDefencesHost;
     private ResponseDefences appDefences;
 
-    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections, ReadSuspension reads) {
-        super(reads, ReadSuspension.ROUTE_LOOKUP);
+    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections) {
         this.policy = policy;
         this.routes = routes;
         this.connections = connections;
     }
 
     @Override
-    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Exchange exchange) {
             resolve(ctx, exchange);
         } else {
@@ -63,13 +60,7 @@ final class RouteHandler extends PausingStageHandler {
             return;
         }
         AppHost app = exchange.target.app;
-        CompletableFuture<Optional<Route>> lookup = routes.lookup(target.host(), app);
-        if (lookup.isDone()) {
-            // The usual case (a cached route): decided here, without a continuation object per request.
-            decide(ctx, exchange, target, app, lookup);
-        } else {
-            await(ctx, lookup, exchange, (route, error) -> decide(ctx, exchange, target, app, lookup));
-        }
+        decide(ctx, exchange, target, app, routes.lookup(target.host(), app));
     }
 
     /** Returns the checked target (parsed once, in the exchange), or null after refusing the request. */
@@ -140,23 +131,15 @@ final class RouteHandler extends PausingStageHandler {
     }
 
     private void decide(ChannelHandlerContext ctx, Exchange exchange, RequestTarget target,
-            AppHost app, CompletableFuture<Optional<Route>> lookup) {
+            AppHost app, Route route) {
         HttpRequest request = exchange.request;
-        Optional<Route> route;
-        try {
-            route = lookup.join();
-        } catch (RuntimeException e) {
-            log.debug("{} route lookup for {} failed: {}", ctx.channel(), target.host(), e.toString());
-            refuse(ctx, exchange, null, Refusal.STORE_UNAVAILABLE);
-            return;
-        }
         Refusal refusal = routes.check(route, exchange.principal, app);
         IdePath idePath = null;
         if (refusal == null && app == null) {
             idePath = IdePath.classify(target.originForm());
             refusal = IdeRequests.check(request, idePath);
         }
-        if (refusal == Refusal.NO_ROUTE) {
+        if (route == null || refusal == Refusal.NO_ROUTE) {
             // None of this principal's: the access log names no workspace either.
             log.debug("{} {} {} refused: no route for {}", ctx.channel(), request.method(), target.host(),
                     exchange.principal.user());
@@ -165,18 +148,18 @@ final class RouteHandler extends PausingStageHandler {
         }
         if (refusal != null) {
             log.debug("{} {} {} refused: {}", ctx.channel(), request.method(), target.host(), refusal.reason());
-            refuse(ctx, exchange, route.get().workspaceId(), refusal);
+            refuse(ctx, exchange, route.workspaceId(), refusal);
             return;
         }
-        if (!exchange.principal.equals(boundPrincipal) || !route.get().equals(boundRoute)) {
-            connections.bind(ctx.channel(), exchange.principal, route.get());
+        if (!exchange.principal.equals(boundPrincipal) || !route.equals(boundRoute)) {
+            connections.bind(ctx.channel(), exchange.principal, route);
             boundPrincipal = exchange.principal;
-            boundRoute = route.get();
+            boundRoute = route;
         }
         // Outside a tunnel the target is the absolute-form one, parsed already: the log need not split it again.
-        exchange.annotate(exchange.principal.user(), route.get().workspaceId(),
+        exchange.annotate(exchange.principal.user(), route.workspaceId(),
                 exchange.tunnel == null ? target : null);
-        exchange.forwarding = new Forwarding(route.get(), target.originForm(), HttpUtil.isKeepAlive(request),
+        exchange.forwarding = new Forwarding(route, target.originForm(), HttpUtil.isKeepAlive(request),
                 exchange.tunnel != null && exchange.tunnel.tls(),
                 app == null ? ResponseDefences.forIde(idePath) : appDefences(app), app == null ? -1 : app.port());
         ctx.fireChannelRead(exchange);

@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * then on a refusal closes the connection. The tunnel is bound to the principal and the route
  * ({@link LiveConnections}), so revocation and route removal close it like any other tunnel.
  */
-final class SshConnectHandler extends PausingStageHandler {
+final class SshConnectHandler extends RequestStageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(SshConnectHandler.class);
     static final int SSH_PORT = 22;
@@ -64,7 +63,6 @@ final class SshConnectHandler extends PausingStageHandler {
 
     SshConnectHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections,
             UpstreamConnector connector, ActivityRecorder activity, ReadSuspension reads) {
-        super(reads, ReadSuspension.ROUTE_LOOKUP);
         this.policy = policy;
         this.routes = routes;
         this.connections = connections;
@@ -74,7 +72,7 @@ final class SshConnectHandler extends PausingStageHandler {
     }
 
     @Override
-    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
+    void onMessage(ChannelHandlerContext ctx, Object msg) {
         if (upstream != null) {
             // Raw bytes that came before the tunnel was up (an SSH client's version line): to the server first.
             if (msg instanceof ByteBuf bytes) {
@@ -100,12 +98,12 @@ final class SshConnectHandler extends PausingStageHandler {
         }
         discardBody();
         reads.suspend(ReadSuspension.UPSTREAM_PENDING);
+        // What the client sent after the CONNECT comes out of the decoder as it goes: held here, in order.
         hold();
         stopParsingHttp(ctx.pipeline().channel());
-        await(ctx, routes.lookup(target.host(), null), exchange, (route, error) -> {
-            endHold();
-            decide(ctx, exchange, route, error);
-        });
+        endHold();
+        decide(ctx, exchange, routes.lookup(target.host(), null));
+        handleHeld(ctx);
     }
 
     /** Returns whether the exchange is a CONNECT to port 22 outside a tunnel (the only way SSH comes). */
@@ -124,12 +122,7 @@ final class SshConnectHandler extends PausingStageHandler {
         return null;
     }
 
-    private void decide(ChannelHandlerContext ctx, Exchange exchange, Optional<Route> route, Throwable error) {
-        if (error != null) {
-            log.debug("{} route lookup for SSH failed: {}", ctx.channel(), error.toString());
-            refuse(ctx, exchange, null, Refusal.STORE_UNAVAILABLE);
-            return;
-        }
+    private void decide(ChannelHandlerContext ctx, Exchange exchange, Route route) {
         Refusal refusal = routes.check(route, exchange.principal, null);
         if (refusal != null) {
             log.debug("{} SSH to {} refused: no route for {}", ctx.channel(), exchange.target.host(),
@@ -137,7 +130,7 @@ final class SshConnectHandler extends PausingStageHandler {
             refuse(ctx, exchange, null, refusal);
             return;
         }
-        Route r = route.get();
+        Route r = route;
         exchange.annotate(exchange.principal.user(), r.workspaceId(), null);
         exchange.sshTunnel = true;
         hold();

@@ -11,8 +11,8 @@ import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.access.ProxyAuthenticator;
 import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.routes.RouteTable;
 import dev.codermon.proxy.upstream.ActivityRecorder;
-import dev.codermon.proxy.upstream.RouteCache;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +45,7 @@ class SshConnectStagesTest {
     private final TestTokens tokens = new TestTokens();
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
     private final Map<String, Route> routes = Map.of(ALICE, new Route("ws-a", "alice", ALICE, ALICE_SOCKET));
-    private final RouteCache cache = new RouteCache(host -> Optional.ofNullable(routes.get(host)), executor,
-            Duration.ofMinutes(1));
+    private final RouteTable cache = RouteTable.holding(routes);
     private final ActivityRecorder activity = new ActivityRecorder((id, at) -> { }, Clock.systemUTC(), executor,
             Duration.ofMinutes(1));
     /** Every socket path the proxy connected to, and the channels it made for them. */
@@ -58,7 +56,6 @@ class SshConnectStagesTest {
     @AfterEach
     void stop() {
         activity.close();
-        cache.close();
         executor.shutdownNow();
         servers.forEach(EmbeddedChannel::finishAndReleaseAll);
     }

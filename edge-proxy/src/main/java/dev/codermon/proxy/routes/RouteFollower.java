@@ -1,0 +1,256 @@
+package dev.codermon.proxy.routes;
+
+import dev.codermon.auth.route.ChangeDoorbell;
+import dev.codermon.auth.route.RouteChanges;
+import dev.codermon.auth.route.RouteFeed;
+import dev.codermon.auth.route.RouteSnapshot;
+import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.proxy.access.LiveConnections;
+import dev.codermon.proxy.access.Revocations;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.nio.file.Path;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the {@link RouteTable} and the {@link Revocations} equal to the store's, on a thread of its own: loads
+ * everything at start, then waits on the store's doorbell and reads what changed since the version it holds
+ * (everything again after the doorbell reconnects, after the log was pruned, and after any failed read); a
+ * quiet doorbell still gets a cheap read every few seconds, in case a ring was lost. After every change it
+ * closes the live connections that a revocation or a removed route no longer allows, and saves the table to
+ * the local snapshot. A failed read changes nothing: every route and revocation stays until a read succeeds.
+ */
+public final class RouteFollower implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteFollower.class);
+
+    /**
+     * How the follower paces itself.
+     *
+     * @param ring     the longest wait on the doorbell
+     * @param poll     the longest time without a read while the doorbell is quiet
+     * @param backoff  the first wait after a failed read (doubling after each further failure)
+     * @param maxBackoff the longest wait after a failed read
+     * @param saveEvery the least time between two snapshot writes
+     */
+    record Pacing(Duration ring, Duration poll, Duration backoff, Duration maxBackoff, Duration saveEvery) {
+        static final Pacing DEFAULT = new Pacing(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
+                Duration.ofSeconds(2), Duration.ofMillis(200));
+    }
+
+    private final RouteFeed feed;
+    private final RouteTable table;
+    private final Revocations revocations;
+    private final LiveConnections connections;
+    private final SnapshotSaver saver;
+    private final Pacing pacing;
+    private final Thread thread = new Thread(this::run, "route-feed");
+    private final long startedNanos = System.nanoTime();
+    private volatile boolean closing;
+    private volatile long lastReadNanos;
+    private volatile long reloads;
+    /** Every revocation by key, as the feed gave it last (the snapshot keeps them so). Follower thread only. */
+    private Map<String, Instant> revocationKeys = Map.of();
+    private boolean mustReload;
+    private boolean failing;
+    private long backoffMillis;
+
+    /** Creates a follower that saves the table to the snapshot file (see {@link #start()}). */
+    public RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
+            Path snapshotFile) {
+        this(feed, table, revocations, connections, new SnapshotFile(snapshotFile), Clock.systemUTC(), Pacing.DEFAULT);
+    }
+
+    RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
+            SnapshotFile snapshot, Clock clock, Pacing pacing) {
+        this.feed = feed;
+        this.table = table;
+        this.revocations = revocations;
+        this.connections = connections;
+        this.saver = new SnapshotSaver(snapshot, clock, pacing.saveEvery());
+        this.pacing = pacing;
+        this.backoffMillis = pacing.backoff().toMillis();
+        thread.setDaemon(true);
+    }
+
+    /**
+     * Loads everything on the calling thread (so that the first requests see every route) or, if the store
+     * cannot be read, the local snapshot; then follows the feed on the follower's own thread.
+     */
+    public RouteFollower start() {
+        try {
+            reload();
+            log.info("loaded {} routes and {} revocations from the store (version {})", table.size(),
+                    revocationKeys.size(), table.version());
+        } catch (RouteStoreException e) {
+            failed(e);
+            saver.restore().ifPresent(snapshot -> {
+                apply(snapshot);
+                saver.unchanged();
+            });
+        }
+        thread.start();
+        return this;
+    }
+
+    /** Returns the version of the store's change log the table reflects, or -1 before any load. */
+    public long version() {
+        return table.version();
+    }
+
+    /** Returns the seconds since the last successful read of the store (since the start if none succeeded). */
+    public double secondsSinceRead() {
+        long last = lastReadNanos;
+        return (System.nanoTime() - (last == 0 ? startedNanos : last)) / 1e9;
+    }
+
+    /** Returns how many times everything was read from the store. */
+    public long reloads() {
+        return reloads;
+    }
+
+    private void run() {
+        ChangeDoorbell doorbell = null;
+        try {
+            while (!closing) {
+                try {
+                    if (doorbell == null) {
+                        doorbell = feed.openDoorbell();
+                        // Changes between the last read and the doorbell's start rang nothing.
+                        if (!mustReload) {
+                            catchUp();
+                        }
+                    }
+                    follow(doorbell);
+                    backoffMillis = pacing.backoff().toMillis();
+                } catch (RouteStoreException e) {
+                    failed(e);
+                    pause();
+                } catch (RuntimeException e) {
+                    log.warn("route feed step failed; keeping every known route", e);
+                    mustReload = true;
+                    pause();
+                }
+                saver.saveIfDue(this::current);
+            }
+        } finally {
+            // Interrupted by close(): the last write must not be cut short by it.
+            Thread.interrupted();
+            if (doorbell != null) {
+                try {
+                    doorbell.close();
+                } catch (RuntimeException e) {
+                    log.debug("closing the route doorbell: {}", e.toString());
+                }
+            }
+            saver.saveNow(this::current);
+        }
+    }
+
+    /** Reads what is due, then waits for the doorbell once and reads what it says. */
+    private void follow(ChangeDoorbell doorbell) {
+        if (mustReload) {
+            reload();
+        }
+        ChangeDoorbell.Ring ring = doorbell.await(saver.untilDue(pacing.ring()));
+        switch (ring) {
+            case RANG -> catchUp();
+            case RECONNECTED -> reload();
+            case QUIET -> {
+                if (System.nanoTime() - lastReadNanos >= pacing.poll().toNanos()) {
+                    catchUp();
+                }
+            }
+        }
+    }
+
+    private void reload() {
+        RouteSnapshot snapshot = feed.loadAll();
+        succeeded();
+        reloads++;
+        mustReload = false;
+        apply(snapshot);
+    }
+
+    private void catchUp() {
+        RouteChanges changes = feed.changesSince(table.version());
+        succeeded();
+        if (!changes.complete()) {
+            log.info("route change log no longer reaches version {}: reading everything", table.version());
+            reload();
+            return;
+        }
+        if (changes.routes().isEmpty() && changes.revocations() == null) {
+            return;
+        }
+        int changed = table.apply(changes.routes(), changes.version());
+        if (changes.revocations() != null) {
+            revocationKeys = Map.copyOf(changes.revocations());
+            revocations.update(revocationKeys);
+        }
+        log.debug("route table at version {}: {} routes changed, revocations {}", changes.version(), changed,
+                changes.revocations() == null ? "unchanged" : "read");
+        enforce();
+    }
+
+    private void apply(RouteSnapshot snapshot) {
+        table.replace(snapshot.routes(), snapshot.version());
+        revocationKeys = snapshot.revocations();
+        revocations.update(revocationKeys);
+        enforce();
+    }
+
+    /** Closes what the table no longer allows, and marks the snapshot for saving. */
+    private void enforce() {
+        connections.closeRevoked(revocations);
+        connections.closeUnrouted(table::find);
+        saver.changed();
+    }
+
+    private RouteSnapshot current() {
+        return new RouteSnapshot(table.version(), table.routes(), revocationKeys);
+    }
+
+    private void succeeded() {
+        lastReadNanos = System.nanoTime();
+        if (failing) {
+            failing = false;
+            log.info("route store readable again");
+        }
+    }
+
+    private void failed(RouteStoreException e) {
+        // Whatever was missed meanwhile (a reconnect, a pruned log) is covered by reading everything again.
+        mustReload = true;
+        if (!failing) {
+            failing = true;
+            log.warn("cannot read the route store; serving the {} known routes until it answers: {}", table.size(),
+                    e.getMessage());
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(backoffMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+        backoffMillis = Math.min(backoffMillis * 2, pacing.maxBackoff().toMillis());
+    }
+
+    /** Stops following (the table keeps what it holds) and saves the snapshot if a change is unsaved. */
+    @Override
+    public void close() {
+        closing = true;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

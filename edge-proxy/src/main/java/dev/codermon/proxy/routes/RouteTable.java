@@ -1,0 +1,83 @@
+package dev.codermon.proxy.routes;
+
+import dev.codermon.auth.route.Route;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Holds every route the proxy knows, by hostname, in memory: the whole table, so a hostname that is not
+ * in it has no route. Lookups run on event loops and only read a map that is never changed once published;
+ * the one {@link RouteFollower} thread builds each change as a new map and swaps it in whole.
+ */
+public final class RouteTable {
+
+    /** A version no store ever had: the table has not been loaded yet. */
+    static final long UNLOADED = -1;
+
+    /** One published state; its map is never modified after it is published. */
+    private record State(Map<String, Route> routes, long version) {
+    }
+
+    private volatile State state = new State(Map.of(), UNLOADED);
+
+    /** Returns a table that holds exactly these routes, as if loaded at version 0 (tests, fixed set-ups). */
+    public static RouteTable holding(Map<String, Route> routes) {
+        RouteTable table = new RouteTable();
+        table.replace(routes, 0);
+        return table;
+    }
+
+    /** Returns the route of the hostname, or null if it has none. Never blocks. */
+    public Route find(String hostname) {
+        return state.routes.get(hostname);
+    }
+
+    /**
+     * Returns whether the table was ever filled (from the store or the local snapshot); until then a
+     * missing route means "not known yet", not "none".
+     */
+    public boolean loaded() {
+        return state.version != UNLOADED;
+    }
+
+    /** Returns how many routes the table holds. */
+    public int size() {
+        return state.routes.size();
+    }
+
+    /** Returns the change-log version the table reflects, or {@link #UNLOADED}. */
+    public long version() {
+        return state.version;
+    }
+
+    /** Returns every route (a read-only view of one state). */
+    Map<String, Route> routes() {
+        return java.util.Collections.unmodifiableMap(state.routes);
+    }
+
+    /** Replaces every route with these, as of the version. */
+    void replace(Map<String, Route> routes, long version) {
+        state = new State(new HashMap<>(routes), version);
+    }
+
+    /**
+     * Applies changed hostnames (empty: the route is gone) and moves to the version.
+     *
+     * @return how many routes were added, changed or removed
+     */
+    int apply(Map<String, Optional<Route>> changes, long version) {
+        Map<String, Route> next = new HashMap<>(state.routes);
+        int changed = 0;
+        for (Map.Entry<String, Optional<Route>> change : changes.entrySet()) {
+            Route before = change.getValue().isPresent()
+                    ? next.put(change.getKey(), change.getValue().get())
+                    : next.remove(change.getKey());
+            if (!change.getValue().equals(Optional.ofNullable(before))) {
+                changed++;
+            }
+        }
+        state = new State(next, version);
+        return changed;
+    }
+}
