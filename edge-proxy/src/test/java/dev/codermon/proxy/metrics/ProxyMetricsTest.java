@@ -39,6 +39,19 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void the_route_table_is_reported_as_it_is_at_scrape_time() {
+        long[] routes = {3};
+        metrics.routeTable(() -> routes[0], () -> 17, () -> 2.5, () -> 4);
+        routes[0] = 5;
+        String text = metrics.render();
+        assertEquals(5, value(text, "codermon_proxy_routes"), text);
+        assertEquals(17, value(text, "codermon_proxy_route_version"), text);
+        assertEquals(2.5, value(text, "codermon_proxy_route_store_read_age_seconds"), text);
+        assertEquals(4, value(text, "codermon_proxy_route_reloads_total"), text);
+        assertTrue(text.contains("# TYPE codermon_proxy_route_reloads_total counter"), text);
+    }
+
+    @Test
     void counters_written_by_several_threads_are_summed() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try {
