@@ -8,7 +8,6 @@ import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.proxy.access.LiveConnections;
 import dev.codermon.proxy.access.Revocations;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,26 +26,12 @@ public final class RouteFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RouteFollower.class);
 
-    /**
-     * How the follower paces itself.
-     *
-     * @param ring     the longest wait on the doorbell
-     * @param poll     the longest time without a read while the doorbell is quiet
-     * @param backoff  the first wait after a failed read (doubling after each further failure)
-     * @param maxBackoff the longest wait after a failed read
-     * @param saveEvery the least time between two snapshot writes
-     */
-    record Pacing(Duration ring, Duration poll, Duration backoff, Duration maxBackoff, Duration saveEvery) {
-        static final Pacing DEFAULT = new Pacing(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100),
-                Duration.ofSeconds(2), Duration.ofMillis(200));
-    }
-
     private final RouteFeed feed;
     private final RouteTable table;
     private final Revocations revocations;
     private final LiveConnections connections;
     private final SnapshotSaver saver;
-    private final Pacing pacing;
+    private final FeedPacing pacing;
     private final Thread thread = new Thread(this::run, "route-feed");
     private final long startedNanos = System.nanoTime();
     private volatile boolean closing;
@@ -61,11 +46,11 @@ public final class RouteFollower implements AutoCloseable {
     /** Creates a follower that saves the table to the snapshot file (see {@link #start()}). */
     public RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
             Path snapshotFile) {
-        this(feed, table, revocations, connections, new SnapshotFile(snapshotFile), Clock.systemUTC(), Pacing.DEFAULT);
+        this(feed, table, revocations, connections, new SnapshotFile(snapshotFile), Clock.systemUTC(), FeedPacing.DEFAULT);
     }
 
     RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
-            SnapshotFile snapshot, Clock clock, Pacing pacing) {
+            SnapshotFile snapshot, Clock clock, FeedPacing pacing) {
         this.feed = feed;
         this.table = table;
         this.revocations = revocations;
@@ -184,6 +169,8 @@ public final class RouteFollower implements AutoCloseable {
             return;
         }
         if (changes.routes().isEmpty() && changes.revocations() == null) {
+            // Nothing a proxy holds changed (or nothing at all): only remember how far the log was read.
+            table.moveTo(changes.version());
             return;
         }
         int changed = table.apply(changes.routes(), changes.version());

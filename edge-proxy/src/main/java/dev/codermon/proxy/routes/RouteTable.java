@@ -61,6 +61,14 @@ public final class RouteTable {
         state = new State(new HashMap<>(routes), version);
     }
 
+    /** Moves to the version with the same routes. */
+    void moveTo(long version) {
+        State now = state;
+        if (now.version != version) {
+            state = new State(now.routes, version);
+        }
+    }
+
     /**
      * Applies changed hostnames (empty: the route is gone) and moves to the version.
      *

@@ -39,7 +39,7 @@ class RouteFollowerTest {
     private static final Route ALICE_ROUTE = new Route("ws-a", "alice", ALICE, "/run/codermon/ws-a/cs.sock");
     private static final Route BOB_ROUTE = new Route("ws-b", "bob", BOB, "/run/codermon/ws-b/cs.sock");
     /** Fast, so that the tests are: a doorbell wait of 100 ms, a quiet poll every 300 ms. */
-    private static final RouteFollower.Pacing PACING = new RouteFollower.Pacing(Duration.ofMillis(100),
+    private static final FeedPacing PACING = new FeedPacing(Duration.ofMillis(100),
             Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(50));
 
     @TempDir
