@@ -1,0 +1,146 @@
+package dev.codermon.proxy;
+
+import dev.codermon.auth.route.ChangeDoorbell;
+import dev.codermon.auth.route.OpenCounts;
+import dev.codermon.auth.route.ProxySession;
+import dev.codermon.auth.route.ProxyStore;
+import dev.codermon.auth.route.Route;
+import dev.codermon.auth.route.RouteChanges;
+import dev.codermon.auth.route.RouteFeed;
+import dev.codermon.auth.route.RouteSnapshot;
+import dev.codermon.auth.route.RouteStoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stands for a store that could not be opened at start (PostgreSQL down, the SQLite file unreadable), so that
+ * a restarted proxy can serve its route snapshot meanwhile: every call first tries to open the store (at most
+ * once per retry interval, failing fast in between) and fails with {@link RouteStoreException} until it opens,
+ * exactly as an open store fails while its server is down. Once open, every call goes straight to it.
+ */
+final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStore, RouteFeed {
+
+    private static final Logger log = LoggerFactory.getLogger(DeferredStore.class);
+
+    private final Supplier<S> opener;
+    private final long retryNanos;
+    private volatile S store;
+    private RouteStoreException lastFailure;
+    private long nextAttemptNanos;
+    private boolean closed;
+
+    /**
+     * Creates the stand-in after a failed first open.
+     *
+     * @param opener    opens the store; throws {@link RouteStoreException} while it cannot
+     * @param firstFailure why the first open failed
+     */
+    DeferredStore(Supplier<S> opener, RouteStoreException firstFailure, Duration retry) {
+        this.opener = opener;
+        this.retryNanos = retry.toNanos();
+        this.lastFailure = firstFailure;
+        this.nextAttemptNanos = System.nanoTime() + retryNanos;
+    }
+
+    private S store() {
+        S open = store;
+        return open != null ? open : open();
+    }
+
+    private synchronized S open() {
+        if (store != null) {
+            return store;
+        }
+        if (closed) {
+            throw new RouteStoreException("route store closed", null);
+        }
+        if (System.nanoTime() < nextAttemptNanos) {
+            throw new RouteStoreException("route store not open: " + lastFailure.getMessage(), lastFailure);
+        }
+        try {
+            store = opener.get();
+            log.info("route store opened");
+            return store;
+        } catch (RouteStoreException e) {
+            lastFailure = e;
+            nextAttemptNanos = System.nanoTime() + retryNanos;
+            throw e;
+        }
+    }
+
+    @Override
+    public RouteSnapshot loadAll() {
+        return store().loadAll();
+    }
+
+    @Override
+    public RouteChanges changesSince(long version) {
+        return store().changesSince(version);
+    }
+
+    @Override
+    public ChangeDoorbell openDoorbell() {
+        return store().openDoorbell();
+    }
+
+    @Override
+    public Optional<Route> findRoute(String hostname) {
+        return store().findRoute(hostname);
+    }
+
+    @Override
+    public void recordActivity(String workspaceId, Instant at) {
+        store().recordActivity(workspaceId, at);
+    }
+
+    @Override
+    public Map<String, Instant> revocations() {
+        return store().revocations();
+    }
+
+    @Override
+    public boolean consumeToken(String tokenId, Instant expiresAt) {
+        return store().consumeToken(tokenId, expiresAt);
+    }
+
+    @Override
+    public void createSession(ProxySession session) {
+        store().createSession(session);
+    }
+
+    @Override
+    public Optional<ProxySession> findSession(String idHash) {
+        return store().findSession(idHash);
+    }
+
+    @Override
+    public int publishPresence(String proxyId, Map<String, OpenCounts> changed, Instant at) {
+        return store().publishPresence(proxyId, changed, at);
+    }
+
+    @Override
+    public void withdrawPresence(String proxyId) {
+        store().withdrawPresence(proxyId);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        S open = store;
+        store = null;
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        S open = store;
+        return open != null ? open.toString() : "route store (not open yet)";
+    }
+}

@@ -1,0 +1,85 @@
+package dev.codermon.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codermon.auth.route.ProxyStore;
+import dev.codermon.auth.route.RouteFeed;
+import dev.codermon.auth.route.RouteSnapshot;
+import dev.codermon.auth.route.RouteStoreException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class DeferredStoreTest {
+
+    /** Both roles of the store, as the real store class has them. */
+    private interface Store extends ProxyStore, RouteFeed {
+    }
+
+    private final List<String> calls = new ArrayList<>();
+    private final Store store = (Store) Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class},
+            (self, method, args) -> {
+                calls.add(method.getName());
+                return switch (method.getName()) {
+                    case "loadAll" -> new RouteSnapshot(7, Map.of(), Map.of());
+                    case "toString" -> "the store";
+                    default -> null;
+                };
+            });
+    private final AtomicBoolean down = new AtomicBoolean(true);
+    private final AtomicInteger opens = new AtomicInteger();
+
+    private Store open() {
+        opens.incrementAndGet();
+        if (down.get()) {
+            throw new RouteStoreException("connection refused (test)", null);
+        }
+        return store;
+    }
+
+    @Test
+    void calls_fail_fast_until_the_store_opens_then_go_to_it() throws Exception {
+        DeferredStore<Store> deferred = new DeferredStore<>(this::open,
+                new RouteStoreException("connection refused at start (test)", null), Duration.ofMillis(200));
+        RouteStoreException early = assertThrows(RouteStoreException.class, deferred::loadAll);
+        assertTrue(early.getMessage().contains("connection refused at start"), early.getMessage());
+        assertThrows(RouteStoreException.class, () -> deferred.revocations());
+        assertEquals(0, opens.get(), "tried again within the retry interval");
+
+        Thread.sleep(250);
+        assertThrows(RouteStoreException.class, deferred::loadAll);
+        assertEquals(1, opens.get());
+        assertThrows(RouteStoreException.class, deferred::loadAll);
+        assertEquals(1, opens.get(), "tried again within the retry interval");
+
+        down.set(false);
+        Thread.sleep(250);
+        assertEquals(7, deferred.loadAll().version());
+        deferred.withdrawPresence("p-1");
+        assertEquals(2, opens.get(), "opened once, then kept");
+        assertEquals(List.of("loadAll", "withdrawPresence"), calls);
+        assertEquals("the store", deferred.toString());
+
+        deferred.close();
+        assertEquals("close", calls.get(calls.size() - 1));
+        assertThrows(RouteStoreException.class, deferred::loadAll);
+    }
+
+    @Test
+    void closed_before_it_opened_it_never_opens() throws Exception {
+        DeferredStore<Store> deferred = new DeferredStore<>(this::open,
+                new RouteStoreException("down (test)", null), Duration.ofMillis(1));
+        deferred.close();
+        down.set(false);
+        Thread.sleep(5);
+        assertThrows(RouteStoreException.class, deferred::openDoorbell);
+        assertEquals(0, opens.get());
+    }
+}
