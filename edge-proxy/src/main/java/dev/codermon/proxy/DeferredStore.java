@@ -9,6 +9,8 @@ import dev.codermon.auth.route.RouteChanges;
 import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteSnapshot;
 import dev.codermon.auth.route.RouteStoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -18,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stands for a store that could not be opened at start (PostgreSQL down, the SQLite file unreadable), so that
- * a restarted proxy can serve its route snapshot meanwhile: every call first tries to open the store (at most
- * once per retry interval, failing fast in between) and fails with {@link RouteStoreException} until it opens,
+ * Holds the proxy's store, which may not open at start (PostgreSQL down, the SQLite file unreadable), so that
+ * a restarted proxy can serve its route snapshot meanwhile: until the store opens, every call first tries to
+ * open it (at most once per retry interval, failing fast in between) and fails with {@link RouteStoreException},
  * exactly as an open store fails while its server is down. Once open, every call goes straight to it.
  */
 final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStore, RouteFeed {
@@ -34,17 +36,35 @@ final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStor
     private long nextAttemptNanos;
     private boolean closed;
 
-    /**
-     * Creates the stand-in after a failed first open.
-     *
-     * @param opener    opens the store; throws {@link RouteStoreException} while it cannot
-     * @param firstFailure why the first open failed
-     */
-    DeferredStore(Supplier<S> opener, RouteStoreException firstFailure, Duration retry) {
+    private DeferredStore(Supplier<S> opener, S store, RouteStoreException firstFailure, Duration retry) {
         this.opener = opener;
+        this.store = store;
         this.retryNanos = retry.toNanos();
         this.lastFailure = firstFailure;
         this.nextAttemptNanos = System.nanoTime() + retryNanos;
+    }
+
+    /**
+     * Opens the store now; if it cannot be opened but the proxy has a route snapshot to serve, returns a
+     * stand-in that keeps trying (and says so), since serving what it knew beats not starting.
+     *
+     * @param opener   opens the store; throws {@link RouteStoreException} while it cannot
+     * @param snapshot the proxy's route snapshot file
+     * @throws RouteStoreException if the store cannot be opened and there is no snapshot (a first start with
+     *                             a wrong address or password fails at once, with the store's own reason)
+     */
+    static <S extends ProxyStore & RouteFeed> DeferredStore<S> open(Supplier<S> opener, Path snapshot,
+            Duration retry) {
+        try {
+            return new DeferredStore<>(opener, opener.get(), null, retry);
+        } catch (RouteStoreException e) {
+            if (!Files.isRegularFile(snapshot)) {
+                throw e;
+            }
+            log.warn("cannot open the route store ({}); serving the route snapshot {} and opening the store again"
+                    + " every {} ms", e.getMessage(), snapshot, retry.toMillis());
+            return new DeferredStore<>(opener, null, e, retry);
+        }
     }
 
     private S store() {

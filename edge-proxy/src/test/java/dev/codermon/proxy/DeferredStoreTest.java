@@ -8,7 +8,10 @@ import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteSnapshot;
 import dev.codermon.auth.route.RouteStoreException;
+import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DeferredStoreTest {
 
@@ -44,26 +48,48 @@ class DeferredStoreTest {
         return store;
     }
 
+    @TempDir
+    Path dir;
+
+    private Path snapshot() throws IOException {
+        return Files.writeString(dir.resolve("routes-snapshot.json"), "{}");
+    }
+
+    @Test
+    void a_store_that_opens_at_start_is_used_at_once() {
+        down.set(false);
+        DeferredStore<Store> deferred = DeferredStore.open(this::open, dir.resolve("none.json"), Duration.ofHours(1));
+        assertEquals(7, deferred.loadAll().version());
+        assertEquals(1, opens.get());
+    }
+
+    @Test
+    void a_store_that_does_not_open_at_start_without_a_snapshot_fails_the_start() {
+        RouteStoreException e = assertThrows(RouteStoreException.class,
+                () -> DeferredStore.open(this::open, dir.resolve("none.json"), Duration.ofHours(1)));
+        assertEquals("connection refused (test)", e.getMessage());
+    }
+
     @Test
     void calls_fail_fast_until_the_store_opens_then_go_to_it() throws Exception {
-        DeferredStore<Store> deferred = new DeferredStore<>(this::open,
-                new RouteStoreException("connection refused at start (test)", null), Duration.ofMillis(200));
+        DeferredStore<Store> deferred = DeferredStore.open(this::open, snapshot(), Duration.ofMillis(200));
+        assertEquals(1, opens.get());
         RouteStoreException early = assertThrows(RouteStoreException.class, deferred::loadAll);
-        assertTrue(early.getMessage().contains("connection refused at start"), early.getMessage());
+        assertTrue(early.getMessage().contains("connection refused (test)"), early.getMessage());
         assertThrows(RouteStoreException.class, () -> deferred.revocations());
-        assertEquals(0, opens.get(), "tried again within the retry interval");
+        assertEquals(1, opens.get(), "tried again within the retry interval");
 
         Thread.sleep(250);
         assertThrows(RouteStoreException.class, deferred::loadAll);
-        assertEquals(1, opens.get());
+        assertEquals(2, opens.get());
         assertThrows(RouteStoreException.class, deferred::loadAll);
-        assertEquals(1, opens.get(), "tried again within the retry interval");
+        assertEquals(2, opens.get(), "tried again within the retry interval");
 
         down.set(false);
         Thread.sleep(250);
         assertEquals(7, deferred.loadAll().version());
         deferred.withdrawPresence("p-1");
-        assertEquals(2, opens.get(), "opened once, then kept");
+        assertEquals(3, opens.get(), "opened once, then kept");
         assertEquals(List.of("loadAll", "withdrawPresence"), calls);
         assertEquals("the store", deferred.toString());
 
@@ -74,12 +100,11 @@ class DeferredStoreTest {
 
     @Test
     void closed_before_it_opened_it_never_opens() throws Exception {
-        DeferredStore<Store> deferred = new DeferredStore<>(this::open,
-                new RouteStoreException("down (test)", null), Duration.ofMillis(1));
+        DeferredStore<Store> deferred = DeferredStore.open(this::open, snapshot(), Duration.ofMillis(1));
         deferred.close();
         down.set(false);
         Thread.sleep(5);
         assertThrows(RouteStoreException.class, deferred::openDoorbell);
-        assertEquals(0, opens.get());
+        assertEquals(1, opens.get());
     }
 }
