@@ -97,7 +97,10 @@ abstract class Database implements AutoCloseable {
         });
     }
 
-    /** Sets the isolation of a transaction about to start (SQLite's transactions are serializable anyway). */
+    /**
+     * Sets the isolation of the transactions to come on this connection (only ever to another level than the
+     * default READ COMMITTED, and back; SQLite's transactions are serializable anyway).
+     */
     void isolate(Connection c, int level) throws SQLException {
     }
 
@@ -112,8 +115,11 @@ abstract class Database implements AutoCloseable {
             throw new RouteStoreException("route store write failed: " + describe(e), e);
         }
         transaction.set(c);
+        boolean isolated = isolation != Connection.TRANSACTION_READ_COMMITTED;
         try {
-            isolate(c, isolation);
+            if (isolated) {
+                isolate(c, isolation);
+            }
             c.setAutoCommit(false);
             try {
                 T answer = statements.get();
@@ -123,7 +129,7 @@ abstract class Database implements AutoCloseable {
                 rollbackQuietly(c);
                 throw e;
             } finally {
-                restoreQuietly(c);
+                restoreQuietly(c, isolated);
             }
         } catch (SQLException e) {
             throw new RouteStoreException("route store write failed: " + describe(e), e);
@@ -154,10 +160,12 @@ abstract class Database implements AutoCloseable {
         }
     }
 
-    private void restoreQuietly(Connection c) {
+    private void restoreQuietly(Connection c, boolean isolated) {
         try {
             c.setAutoCommit(true);
-            isolate(c, Connection.TRANSACTION_READ_COMMITTED);
+            if (isolated) {
+                isolate(c, Connection.TRANSACTION_READ_COMMITTED);
+            }
         } catch (SQLException ignored) {
             // A broken connection: the pool drops it, and SQLite's next statement reports the fault.
         }

@@ -65,7 +65,7 @@ final class PostgresDatabase extends Database {
         p.setProperty("ApplicationName", "codermon");
         if (!listening) {
             // A statement never waits longer than this on a server that stopped answering.
-            p.setProperty("socketTimeout", "30");
+            p.setProperty("socketTimeout", "10");
         }
         return p;
     }
@@ -100,9 +100,7 @@ final class PostgresDatabase extends Database {
 
     @Override
     void isolate(Connection c, int level) throws SQLException {
-        if (c.getTransactionIsolation() != level) {
-            c.setTransactionIsolation(level);
-        }
+        c.setTransactionIsolation(level);
     }
 
     @Override

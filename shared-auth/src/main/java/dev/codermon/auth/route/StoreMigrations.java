@@ -13,6 +13,7 @@ import java.util.Objects;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
@@ -73,11 +74,11 @@ final class StoreMigrations {
 
     /** Refuses a newer schema, migrates, and returns the version the store is at now. */
     private static MigrationVersion migrate(Flyway flyway, String where) {
-        MigrationInfo[] all = flyway.info().all();
-        MigrationVersion latest = Arrays.stream(all).filter(i -> i.getState().isResolved())
+        MigrationInfoService info = flyway.info();
+        MigrationVersion latest = Arrays.stream(info.all()).filter(i -> i.getState().isResolved())
                 .map(MigrationInfo::getVersion).filter(Objects::nonNull).max(MigrationVersion::compareTo)
                 .orElseThrow(() -> new IllegalStateException("no migrations on the classpath"));
-        MigrationInfo current = flyway.info().current();
+        MigrationInfo current = info.current();
         if (current != null && current.getVersion() != null && current.getVersion().isNewerThan(latest)) {
             throw new RouteStoreException("store schema version " + current.getVersion() + " is newer than this build ("
                     + latest + "); upgrade Codermon (store: " + where + ")", null);

@@ -283,6 +283,17 @@ abstract class RouteStoreContract {
     }
 
     @Test
+    void instances_opening_one_fresh_database_at_once_migrate_it_once_and_all_work() throws Exception {
+        newDatabase();
+        List<SqlRouteStore> racers = race(4, i -> openStore());
+        racers.forEach(opened::add);
+        racers.get(0).insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
+        for (SqlRouteStore s : racers) {
+            assertTrue(s.findRoute("main.alice.codermon.internal").isPresent());
+        }
+    }
+
+    @Test
     void two_instances_consuming_one_token_at_once_give_exactly_one_true() throws Exception {
         SqlRouteStore other = open();
         for (int round = 0; round < 5; round++) {

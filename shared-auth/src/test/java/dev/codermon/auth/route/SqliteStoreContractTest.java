@@ -10,10 +10,11 @@ class SqliteStoreContractTest extends RouteStoreContract {
     Path tmp;
 
     private Path file;
+    private int files;
 
     @Override
     void newDatabase() {
-        file = tmp.resolve("routes.db");
+        file = tmp.resolve("routes-" + ++files + ".db");
     }
 
     @Override
