@@ -7,7 +7,8 @@ import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteStoreException;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -38,6 +39,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
     private int port;
 
     private static final String LEAK_DETECTION = "io.netty.leakDetection.level";
+    /** How often a store that could not be opened at start is tried again (while the route snapshot is served). */
+    private static final java.time.Duration STORE_RETRY = java.time.Duration.ofSeconds(2);
 
     @Option(names = "--domain", defaultValue = "${env:CODERMON_DOMAIN:-" + ProxyConfig.DEFAULT_DOMAIN + "}",
             description = "Workspace domain; only hosts under it are reachable"
@@ -198,9 +201,11 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     DurationText.parse("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval),
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
-            SqliteRouteStore opened = SqliteRouteStore.open(config.home().routeStoreFile());
+            StoreSettings settings = StoreSettings.fromEnv(System.getenv(), config.home());
+            DeferredStore<?> opened = DeferredStore.open(() -> Stores.open(settings), config.routeSnapshotFile(),
+                    STORE_RETRY);
             store = opened;
-            feed = routeFeedOf(opened);
+            feed = opened;
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
@@ -232,17 +237,6 @@ public final class EdgeProxyMain implements Callable<Integer> {
         }, "edge-proxy-shutdown"));
         stopped.await();
         return 0;
-    }
-
-    /**
-     * Returns the store's route feed. The store class implements {@link RouteFeed} once the store side of issue 15
-     * is merged; until then this refuses to start rather than serve a table that never changes.
-     */
-    private static RouteFeed routeFeedOf(Object store) {
-        if (store instanceof RouteFeed feed) {
-            return feed;
-        }
-        throw new IllegalStateException("the route store " + store + " has no route feed in this build");
     }
 
     /** Returns the control plane's port as the scripts give it to both processes (CODERMON_CP_PORT). */

@@ -10,7 +10,6 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
-import dev.codermon.proxy.testing.PollingRouteFeed;
 import dev.codermon.proxy.testing.TestUpstream;
 import java.io.IOException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -43,6 +42,8 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
     private final AccessSettings access;
     private final ProxyLimits limits;
     private final int adminPort;
+    /** The store a proxy restarted by {@link #restartProxyOpeningItsStore} opened itself. */
+    private DeferredStore<?> openedStore;
 
     public ProxyFixture() throws Exception {
         this(AccessSettings.defaults());
@@ -98,7 +99,7 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
     private EdgeProxy startProxy() throws InterruptedException {
         return new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
                 adminPort, limits), access, failing(ProxyStore.class, proxyStore),
-                failing(RouteFeed.class, new PollingRouteFeed(proxyStore)), tokens.verifier()).start();
+                failing(RouteFeed.class, proxyStore), tokens.verifier()).start();
     }
 
     /** Stops the proxy and starts another on the same data directory (and route snapshot); returns its port. */
@@ -106,6 +107,35 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         proxy.close();
         proxy = startProxy();
         return proxy.port();
+    }
+
+    /**
+     * Stops the proxy and starts another on the same data directory whose store is opened as
+     * {@code EdgeProxyMain} opens it ({@link DeferredStore}: if it cannot be opened and a route snapshot exists,
+     * the proxy starts from the snapshot and opens the store again every {@code retry}), from the SQLite file
+     * that {@code file} names at each attempt.
+     */
+    public void restartProxyOpeningItsStore(Duration retry, java.util.function.Supplier<Path> file)
+            throws InterruptedException {
+        proxy.close();
+        closeOpenedStore();
+        DeferredStore<SqliteRouteStore> store = DeferredStore.open(() -> SqliteRouteStore.open(file.get()),
+                routeSnapshotFile(), retry);
+        openedStore = store;
+        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir), "127.0.0.1", 0, "codermon.internal",
+                adminPort, limits), access, store, store, tokens.verifier()).start();
+    }
+
+    private void closeOpenedStore() {
+        if (openedStore != null) {
+            openedStore.close();
+            openedStore = null;
+        }
+    }
+
+    /** Returns the SQLite file of the store. */
+    public Path routeStoreFile() {
+        return new CodermonHome(dir).routeStoreFile();
     }
 
     /** Returns the file where the proxy keeps its route snapshot. */
@@ -202,6 +232,7 @@ public final class ProxyFixture implements AutoCloseable, AfterAllCallback, Befo
         // The data directory goes even if something fails to close, so no run leaves it in /tmp.
         try {
             proxy.close();
+            closeOpenedStore();
             upstream.close();
             proxyStore.close();
             controlPlaneStore.close();

@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +132,35 @@ class StoreOutageIT {
             alice = get(ALICE_HOST, "alice").status();
         }
         assertEquals(200, alice);
+    }
+
+    @Test
+    void a_proxy_restarted_while_its_sqlite_file_is_garbage_serves_its_snapshot_and_then_the_store()
+            throws Exception {
+        awaitFile(fixture.routeSnapshotFile());
+        // The restarted proxy's store is a file that is not SQLite (the control plane's file is left alone:
+        // SQLite files must not be swapped under open connections) until the test points it back.
+        Path garbage = Files.write(fixture.routeStoreFile().resolveSibling("garbage.db"),
+                new byte[] {'n', 'o', 't', ' ', 's', 'q', 'l', 'i', 't', 'e', 0, 1, 2, 3});
+        AtomicReference<Path> file = new AtomicReference<>(garbage);
+        fixture.restartProxyOpeningItsStore(Duration.ofMillis(200), file::get);
+        assertEquals(200, get(ALICE_HOST, "alice").status());
+        assertEquals(200, get(BOB_HOST, "bob").status());
+        assertEquals(403, get("other.alice.codermon.internal", "alice").status());
+
+        // Removed while the proxy cannot open its store: applies once it can.
+        fixture.controlPlaneStore.delete("ws-bob");
+        Thread.sleep(500);
+        assertEquals(200, get(BOB_HOST, "bob").status(), "the proxy read a store it cannot open");
+        file.set(fixture.routeStoreFile());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int bob = 200;
+        while (bob == 200 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            bob = get(BOB_HOST, "bob").status();
+        }
+        assertEquals(403, bob, "a route removed meanwhile still works once the store opens");
+        assertEquals(200, get(ALICE_HOST, "alice").status());
     }
 
     private static void awaitFile(Path file) throws InterruptedException {
