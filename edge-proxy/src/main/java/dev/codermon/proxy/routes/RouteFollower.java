@@ -81,11 +81,6 @@ public final class RouteFollower implements AutoCloseable {
         return this;
     }
 
-    /** Returns the version of the store's change log the table reflects, or -1 before any load. */
-    public long version() {
-        return table.version();
-    }
-
     /** Returns the seconds since the last successful read of the store (since the start if none succeeded). */
     public double secondsSinceRead() {
         long last = lastReadNanos;
