@@ -2,6 +2,7 @@ package dev.codermon.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.controlplane.api.AdminKey;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Assertions;
 
 /** Builds the real app over a real SQLite store, a fake runtime and test keys. */
@@ -34,8 +36,10 @@ public final class ApiFixture implements AutoCloseable {
 
     private final ControlPlaneConfig config;
     public final SqliteRouteStore store;
-    public final FakeRuntime runtime = new FakeRuntime();
-    public final TestTokens tokens = new TestTokens();
+    /** What the app uses as its store: {@link #store}, or a wrapper around it (one that fails on demand). */
+    public final ControlPlaneStore served;
+    public final FakeRuntime runtime;
+    public final TestTokens tokens;
     public final Path workspacesDir;
     public final WorkspaceService workspaces;
     public final Javalin app;
@@ -52,15 +56,41 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     private ApiFixture(Path tempDir, PolicySettings policy) {
+        this(tempDir, policy, new FakeRuntime(), new TestTokens(), s -> s, Duration.ZERO);
+    }
+
+    /** Builds the app over a store wrapped by {@code wrap} (for example one that fails on demand). */
+    public ApiFixture(Path tempDir, UnaryOperator<ControlPlaneStore> wrap) {
+        this(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(), wrap, Duration.ZERO);
+    }
+
+    /**
+     * Builds another replica of {@code first}: a second control plane with its own store connection on
+     * the same SQLite file, the same runtime (one Docker daemon) and the same keys. Both then wait
+     * {@code othersGrace} for each other's starts.
+     */
+    public static ApiFixture[] replicas(Path tempDir, Duration othersGrace) {
+        ApiFixture first = new ApiFixture(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(),
+                s -> s, othersGrace);
+        ApiFixture second = new ApiFixture(tempDir, PolicySettings.defaults(), first.runtime, first.tokens, s -> s,
+                othersGrace);
+        return new ApiFixture[] {first, second};
+    }
+
+    private ApiFixture(Path tempDir, PolicySettings policy, FakeRuntime runtime, TestTokens tokens,
+            UnaryOperator<ControlPlaneStore> wrap, Duration othersGrace) {
+        this.runtime = runtime;
+        this.tokens = tokens;
         config = ControlPlaneConfig.defaults(tempDir).withPort(0).withPolicy(policy);
         store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
+        served = wrap.apply(store);
         workspacesDir = tempDir.resolve("workspaces");
-        workspaces = new WorkspaceService(store, runtime, workspacesDir, config::hostnameOf, policy.limits(),
-                Clock.systemUTC());
-        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
-                new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
-                        Clock.systemUTC()), workspaces, store,
-                new SshKeyService(store, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
+        workspaces = new WorkspaceService(served, runtime, workspacesDir, config::hostnameOf, policy.limits(),
+                Clock.systemUTC(), othersGrace);
+        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), served),
+                new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), served,
+                        Clock.systemUTC()), workspaces, served,
+                new SshKeyService(served, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
         responses = DocumentedResponses.attach(app);
     }
 

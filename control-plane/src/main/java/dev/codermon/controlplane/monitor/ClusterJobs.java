@@ -63,6 +63,9 @@ public final class ClusterJobs {
             now = false;
         }
         Boolean before = leading.put(job, now);
+        if (leadership == SOLE) {
+            return true; // the only control plane: nothing to tell the operator
+        }
         if (now && !Boolean.TRUE.equals(before)) {
             log.info("control plane {} now leads {}", replica, job);
         } else if (!now && Boolean.TRUE.equals(before)) {
