@@ -39,6 +39,7 @@ final class ControlPlane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
     /** How much longer than its ready timeout another replica's start may take before it counts as interrupted. */
     private static final java.time.Duration OTHERS_MARGIN = java.time.Duration.ofSeconds(30);
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Javalin app;
     private final ControlPlaneStore store;
@@ -149,7 +150,7 @@ final class ControlPlane implements AutoCloseable {
         return adminKey.file();
     }
 
-    /** Names this replica in the log and in GET /api/cluster: its host and process id. */
+    /** Names this replica in the log and in GET /api/cluster: its host and process id (and which one in it). */
     private static String replicaName() {
         String host;
         try {
@@ -157,7 +158,8 @@ final class ControlPlane implements AutoCloseable {
         } catch (java.io.IOException e) {
             host = "localhost";
         }
-        return host + "/" + ProcessHandle.current().pid();
+        int nth = STARTED.incrementAndGet();
+        return host + "/" + ProcessHandle.current().pid() + (nth == 1 ? "" : "#" + nth);
     }
 
     @Override
