@@ -30,8 +30,4 @@ final class StoreOutage {
             log.info("the store answers again; {} resume", what);
         }
     }
-
-    boolean isDown() {
-        return down;
-    }
 }

@@ -6,17 +6,13 @@ import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
-import dev.codermon.controlplane.workspace.WorkspaceLimitException;
 import dev.codermon.controlplane.workspace.WorkspaceService;
-import dev.codermon.controlplane.workspace.WorkspaceStartException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,6 +65,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
     private final ClusterJobs jobs;
     private final UnfinishedChanges unfinished;
     private final StoreOutage outage = new StoreOutage("monitor passes");
+    private final IdleAndDead takedowns;
 
     /** Creates the monitor of the only control plane. */
     public WorkspaceMonitor(ControlPlaneStore store, WorkspaceRuntime runtime, WorkspaceService workspaces,
@@ -88,6 +85,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
         this.health = health;
         this.settings = settings;
         this.clock = clock;
+        this.takedowns = new IdleAndDead(workspaces, settings);
     }
 
     /** Starts passing every interval, the first one interval from now. */
@@ -121,6 +119,9 @@ public final class WorkspaceMonitor implements AutoCloseable {
         }
         try {
             if (!jobs.leads(ClusterJobs.MONITOR)) {
+                // What this replica saw as leader is stale by the time it leads again.
+                failedProbes.clear();
+                unfinished.keepOnly(Set.of());
                 return null;
             }
             PassResult result = passAll(clock.instant());
@@ -207,63 +208,14 @@ public final class WorkspaceMonitor implements AutoCloseable {
             int failed = alive ? failedProbes.merge(r.id(), 1, Integer::sum) : FAILED_PROBES_BEFORE_DEAD;
             if (failed >= FAILED_PROBES_BEFORE_DEAD) {
                 failedProbes.remove(r.id());
-                handleDead(r, alive ? "stopped answering /healthz" : "is gone", t);
+                takedowns.dead(r, alive ? "stopped answering /healthz" : "is gone", t);
             }
             return;
         }
         failedProbes.remove(r.id());
-        if (idleFor(r, now).compareTo(settings.idleTimeout()) > 0) {
-            reap(r, now, t);
+        if (IdleAndDead.idleFor(r, now).compareTo(settings.idleTimeout()) > 0) {
+            takedowns.reap(r, now, t);
         }
-    }
-
-    private void handleDead(WorkspaceRecord seen, String why, PassTally t) {
-        workspaces.ifNotBusy(seen, current -> {
-            if (!sameInstance(current, seen)) {
-                return false;
-            }
-            WorkspaceRecord down = workspaces.takeDown(current, WorkspaceState.FAILED);
-            t.dead++;
-            if (settings.deadPolicy() == DeadPolicy.MARK) {
-                log.warn("workspace {} ({}/{}): code-server {}; route removed, marked FAILED", current.id(),
-                        current.user(), current.name(), why);
-                return true;
-            }
-            log.warn("workspace {} ({}/{}): code-server {}; route removed, restarting it", current.id(),
-                    current.user(), current.name(), why);
-            try {
-                workspaces.restart(down);
-                t.restarted++;
-            } catch (WorkspaceLimitException | WorkspaceStartException | SingleUserRuntimeException e) {
-                log.warn("workspace {} ({}/{}) could not be restarted and stays FAILED: {}", current.id(),
-                        current.user(), current.name(), e.getMessage());
-            }
-            return true;
-        });
-    }
-
-    private void reap(WorkspaceRecord seen, Instant now, PassTally t) {
-        workspaces.ifNotBusy(seen, current -> {
-            // Activity may have been recorded since the listing.
-            Duration idle = idleFor(current, now);
-            if (!sameInstance(current, seen) || idle.compareTo(settings.idleTimeout()) <= 0) {
-                return false;
-            }
-            workspaces.takeDown(current, WorkspaceState.STOPPED);
-            t.reaped++;
-            log.info("workspace {} ({}/{}) idle since {} (timeout {}); stopped, files kept", current.id(),
-                    current.user(), current.name(), current.lastActivityAt(),
-                    DurationText.format(settings.idleTimeout()));
-            return true;
-        });
-    }
-
-    private static Duration idleFor(WorkspaceRecord r, Instant now) {
-        return Duration.between(r.lastActivityAt(), now);
-    }
-
-    private static boolean sameInstance(WorkspaceRecord current, WorkspaceRecord seen) {
-        return current.state() == WorkspaceState.RUNNING && Objects.equals(current.runtimeRef(), seen.runtimeRef());
     }
 
     /** Stops the schedule and waits for a running pass to finish, so the store can be closed after it. */
