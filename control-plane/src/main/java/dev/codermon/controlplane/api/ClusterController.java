@@ -3,11 +3,10 @@ package dev.codermon.controlplane.api;
 import dev.codermon.controlplane.monitor.ClusterJobs;
 import io.javalin.http.Context;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Serves {@code GET /api/cluster} (admin only): which control plane answered, and which cluster-wide jobs
- * it leads now. Ask each replica to see who leads what.
+ * Serves {@code GET /api/cluster} (admin only): which control plane answered and, of the cluster-wide jobs
+ * it runs, which it leads now. Ask each replica to see who leads what.
  */
 final class ClusterController {
 
@@ -24,11 +23,8 @@ final class ClusterController {
 
     void show(Context ctx) {
         auth.requireAdmin(ctx);
-        Map<String, Boolean> leads = new TreeMap<>();
         // Asked now, not from the last pass: a job that is free is taken, as the next pass would take it.
-        for (String job : new String[] {ClusterJobs.MONITOR, ClusterJobs.PRUNING, ClusterJobs.PROVIDER_RECHECK}) {
-            leads.put(job, jobs.leads(job));
-        }
+        Map<String, Boolean> leads = jobs.leadsNow();
         ctx.json(new ClusterView(jobs.replica(), leads));
     }
 }

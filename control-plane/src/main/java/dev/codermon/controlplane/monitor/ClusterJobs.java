@@ -4,6 +4,7 @@ import dev.codermon.auth.route.Leadership;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ public final class ClusterJobs {
     private final String replica;
     private final Duration othersChangeGrace;
     private final Map<String, Boolean> leading = new ConcurrentHashMap<>();
+    private final Set<String> runs = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates the jobs of one replica.
@@ -46,6 +48,8 @@ public final class ClusterJobs {
         this.leadership = Objects.requireNonNull(leadership, "leadership");
         this.replica = Objects.requireNonNull(replica, "replica");
         this.othersChangeGrace = Objects.requireNonNull(othersChangeGrace, "othersChangeGrace");
+        runs.add(MONITOR);
+        runs.add(PRUNING);
     }
 
     /** Returns the jobs of the only control plane (one machine, SQLite): it leads every job. */
@@ -72,6 +76,23 @@ public final class ClusterJobs {
             log.warn("control plane {} no longer leads {}; another replica runs it", replica, job);
         } else if (!now && before == null) {
             log.info("control plane {} does not lead {}; another replica runs it", replica, job);
+        }
+        return now;
+    }
+
+    /** Notes that this replica runs the job too (every replica runs the monitor and pruning). */
+    void runs(String job) {
+        runs.add(job);
+    }
+
+    /**
+     * Returns, per job this replica runs, whether it leads it now. A job it does not run is never asked
+     * for: holding its lock would keep it from a replica that runs it.
+     */
+    public Map<String, Boolean> leadsNow() {
+        Map<String, Boolean> now = new TreeMap<>();
+        for (String job : runs) {
+            now.put(job, leads(job));
         }
         return now;
     }

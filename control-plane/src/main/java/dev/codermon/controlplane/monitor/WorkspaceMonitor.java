@@ -100,6 +100,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
      * control plane leads the job (once cluster-wide).
      */
     public void every(Duration interval, String what, String job, Runnable task) {
+        jobs.runs(job);
         thread.every(interval, what, () -> {
             if (jobs.leads(job)) {
                 task.run();

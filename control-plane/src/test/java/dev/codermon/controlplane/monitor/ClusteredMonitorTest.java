@@ -207,6 +207,17 @@ class ClusteredMonitorTest {
     }
 
     @Test
+    void a_replica_asks_only_for_the_jobs_it_runs() {
+        leadership.led.add(ClusterJobs.MONITOR);
+        assertEquals(Map.of(ClusterJobs.MONITOR, true, ClusterJobs.PRUNING, false), jobs.leadsNow());
+        assertFalse(leadership.asked.containsKey(ClusterJobs.PROVIDER_RECHECK),
+                "a replica without OpenID Connect must not hold the re-check's lock");
+        monitor.every(Duration.ofHours(1), "re-check", ClusterJobs.PROVIDER_RECHECK, () -> { });
+        assertEquals(Map.of(ClusterJobs.MONITOR, true, ClusterJobs.PRUNING, false, ClusterJobs.PROVIDER_RECHECK, false),
+                jobs.leadsNow());
+    }
+
+    @Test
     void releasing_hands_every_job_back() {
         leadership.led.add(ClusterJobs.MONITOR);
         assertTrue(jobs.leads(ClusterJobs.MONITOR));
