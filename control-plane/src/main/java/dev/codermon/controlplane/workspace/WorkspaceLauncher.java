@@ -63,7 +63,11 @@ final class WorkspaceLauncher {
         } catch (RouteStoreException e) {
             // Nobody can reach an instance without its route: stop it now rather than leave one running that
             // no record names. The record stays STARTING, which the monitor settles once the store is back.
-            runtime.stop(handle.runtimeRef());
+            try {
+                runtime.stop(handle.runtimeRef());
+            } catch (RuntimeException stopFailed) {
+                e.addSuppressed(stopFailed); // the leader's orphan check stops it where the runtime lists instances
+            }
             log.warn("workspace {} ({}/{}) started but the store could not record it; stopped it again: {}",
                     starting.id(), starting.user(), starting.name(), e.getMessage());
             throw e;

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Changes to one (user, name) are serialized by a per-key lock; the store's unique (user, name) insert,
  * made before any instance starts, decides between two control planes creating the same workspace, and a
- * start finding another control plane's start or stop in flight waits for it ({@link OtherReplicas}). A route appears (state RUNNING) only once code-server is ready,
- * and is taken away (state STOPPING) before code-server is stopped. Admission (the per-user and total
- * limits) is decided under one short lock so that two requests cannot both take the last slot.
+ * start finding another control plane's start or stop in flight waits for it ({@link OtherReplicas}). A
+ * route appears (RUNNING) only once code-server is ready, and goes (STOPPING) before code-server stops.
+ * Admission (the limits) is decided under one short lock so that two requests cannot take the last slot.
  */
 public final class WorkspaceService {
 
