@@ -7,7 +7,9 @@ import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ControlPlaneStore;
 import dev.codermon.auth.route.Leadership;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.SqlRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.api.AdminKey;
@@ -79,7 +81,8 @@ final class ControlPlane implements AutoCloseable {
     /**
      * Starts one of several control planes on one store: it runs the cluster-wide jobs (reconcile, the
      * monitor, pruning, the provider re-check) only while {@code leadership} says it leads them, and a
-     * request finding another replica's start in flight waits for it. Null: the only control plane.
+     * request finding another replica's start in flight waits for it. Null: the store's own (on PostgreSQL
+     * its advisory locks; on SQLite none: the only control plane).
      *
      * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
      */
@@ -91,12 +94,15 @@ final class ControlPlane implements AutoCloseable {
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
-        SqliteRouteStore sqlite = SqliteRouteStore.open(home.routeStoreFile());
+        StoreSettings storeSettings = StoreSettings.fromEnv(System.getenv(), home);
+        SqlRouteStore sqlite = Stores.open(storeSettings);
         ControlPlaneStore store = sqlite;
-        // Issue 15, once the store is opened by Stores.open: pass the store's Leadership here (on SQLite it
-        // always leads, and ClusterJobs.alone keeps today's behaviour).
-        ClusterJobs jobs = leadership == null ? ClusterJobs.alone(replicaName())
-                : new ClusterJobs(leadership, replicaName(), config.readyTimeout().plus(OTHERS_MARGIN));
+        // On PostgreSQL other control planes may share the store: the advisory locks decide who runs each job.
+        // On SQLite this is the only control plane, and it runs them all at once, as before.
+        Leadership led = leadership != null ? leadership
+                : storeSettings.backend() == StoreSettings.Backend.POSTGRES ? sqlite.leadership() : null;
+        ClusterJobs jobs = led == null ? ClusterJobs.alone(replicaName())
+                : new ClusterJobs(led, replicaName(), config.readyTimeout().plus(OTHERS_MARGIN));
         WorkspaceRuntime runtime;
         try {
             runtime = RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
@@ -127,7 +133,8 @@ final class ControlPlane implements AutoCloseable {
             monitor.start();
             WorkspaceMonitor scheduler = monitor;
             oidc.ifPresent(o -> scheduler.every(o.recheckInterval(), "re-check of signed-in people at the identity"
-                    + " provider", ClusterJobs.PROVIDER_RECHECK, new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));
+                    + " provider", ClusterJobs.PROVIDER_RECHECK,
+                    new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));
             log.info("control plane started: {}", config);
             return new ControlPlane(app, store, adminKey, monitor, runtime, jobs);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.codermon.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.ControlPlaneStore;
+import dev.codermon.auth.route.SqlRouteStore;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.controlplane.api.AdminKey;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Assertions;
 
@@ -35,7 +37,7 @@ public final class ApiFixture implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private final ControlPlaneConfig config;
-    public final SqliteRouteStore store;
+    public final SqlRouteStore store;
     /** What the app uses as its store: {@link #store}, or a wrapper around it (one that fails on demand). */
     public final ControlPlaneStore served;
     public final FakeRuntime runtime;
@@ -56,12 +58,13 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     private ApiFixture(Path tempDir, PolicySettings policy) {
-        this(tempDir, policy, new FakeRuntime(), new TestTokens(), s -> s, Duration.ZERO);
+        this(tempDir, policy, new FakeRuntime(), new TestTokens(), sqliteIn(tempDir), s -> s, Duration.ZERO);
     }
 
     /** Builds the app over a store wrapped by {@code wrap} (for example one that fails on demand). */
     public ApiFixture(Path tempDir, UnaryOperator<ControlPlaneStore> wrap) {
-        this(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(), wrap, Duration.ZERO);
+        this(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(), sqliteIn(tempDir), wrap,
+                Duration.ZERO);
     }
 
     /**
@@ -70,19 +73,28 @@ public final class ApiFixture implements AutoCloseable {
      * {@code othersGrace} for each other's starts.
      */
     public static ApiFixture[] replicas(Path tempDir, Duration othersGrace) {
+        return replicas(tempDir, othersGrace, sqliteIn(tempDir));
+    }
+
+    /** Builds two replicas as {@link #replicas(Path, Duration)} does, each on a store that {@code opener} opens. */
+    public static ApiFixture[] replicas(Path tempDir, Duration othersGrace, Supplier<SqlRouteStore> opener) {
         ApiFixture first = new ApiFixture(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(),
+                opener, s -> s, othersGrace);
+        ApiFixture second = new ApiFixture(tempDir, PolicySettings.defaults(), first.runtime, first.tokens, opener,
                 s -> s, othersGrace);
-        ApiFixture second = new ApiFixture(tempDir, PolicySettings.defaults(), first.runtime, first.tokens, s -> s,
-                othersGrace);
         return new ApiFixture[] {first, second};
     }
 
+    private static Supplier<SqlRouteStore> sqliteIn(Path tempDir) {
+        return () -> SqliteRouteStore.open(tempDir.resolve("routes.db"));
+    }
+
     private ApiFixture(Path tempDir, PolicySettings policy, FakeRuntime runtime, TestTokens tokens,
-            UnaryOperator<ControlPlaneStore> wrap, Duration othersGrace) {
+            Supplier<SqlRouteStore> opener, UnaryOperator<ControlPlaneStore> wrap, Duration othersGrace) {
         this.runtime = runtime;
         this.tokens = tokens;
         config = ControlPlaneConfig.defaults(tempDir).withPort(0).withPolicy(policy);
-        store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
+        store = opener.get();
         served = wrap.apply(store);
         workspacesDir = tempDir.resolve("workspaces");
         workspaces = new WorkspaceService(served, runtime, workspacesDir, config::hostnameOf, policy.limits(),
