@@ -108,14 +108,15 @@ abstract class Database implements AutoCloseable {
         if (transaction.get() != null) {
             return statements.get();
         }
+        boolean isolated = isolation != Connection.TRANSACTION_READ_COMMITTED;
+        String what = isolated ? "route store read failed: " : "route store write failed: ";
         Connection c;
         try {
             c = acquire();
         } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + describe(e), e);
+            throw new RouteStoreException(what + describe(e), e);
         }
         transaction.set(c);
-        boolean isolated = isolation != Connection.TRANSACTION_READ_COMMITTED;
         try {
             if (isolated) {
                 isolate(c, isolation);
@@ -132,7 +133,7 @@ abstract class Database implements AutoCloseable {
                 restoreQuietly(c, isolated);
             }
         } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + describe(e), e);
+            throw new RouteStoreException(what + describe(e), e);
         } finally {
             transaction.remove();
             release(c);

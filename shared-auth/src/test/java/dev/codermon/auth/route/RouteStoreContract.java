@@ -304,6 +304,19 @@ abstract class RouteStoreContract {
     }
 
     @Test
+    void two_instances_signing_in_one_new_person_at_once_give_one_person() throws Exception {
+        SqlRouteStore other = open();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (int round = 0; round < 5; round++) {
+            String subject = "s" + round;
+            List<String> candidates = List.of("p" + round, "p" + round + "-2");
+            List<String> names = race(2, i -> (i == 0 ? store : other).people()
+                    .signIn("https://idp", subject, "a@x", "user", now, candidates, n -> false).name());
+            assertEquals(names.get(0), names.get(1), "round " + round + ": one person, one name");
+        }
+    }
+
+    @Test
     void two_instances_inserting_one_workspace_at_once_give_one_duplicate() throws Exception {
         SqlRouteStore other = open();
         for (int round = 0; round < 5; round++) {
