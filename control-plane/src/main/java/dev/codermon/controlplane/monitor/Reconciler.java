@@ -61,6 +61,9 @@ public final class Reconciler {
         int kept = 0;
         int stopped = 0;
         for (WorkspaceRecord r : store.listAll()) {
+            if (r.state() == WorkspaceState.LOST) {
+                continue; // its node's agent stops what is left of it when the node is back
+            }
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 stopLeftover(r);
                 continue;
@@ -87,7 +90,8 @@ public final class Reconciler {
      * of it and marks it STOPPED. The caller makes sure no request is changing it at the same time.
      */
     public Outcome settle(WorkspaceRecord r) {
-        if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
+        if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED
+                || r.state() == WorkspaceState.LOST) {
             return Outcome.UNCHANGED;
         }
         if (isOtherRuntimes(r)) {

@@ -149,7 +149,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
 
     private void check(WorkspaceRecord r, Instant now, PassTally t) {
         switch (r.state()) {
-            case STOPPED, FAILED -> failedProbes.remove(r.id());
+            case STOPPED, FAILED, LOST -> failedProbes.remove(r.id());
             case STARTING, STOPPING -> {
                 // Only an interruption leaves these without a lock held: settle them like the start does.
                 Reconciler.Outcome outcome = workspaces.ifNotBusy(r, reconciler::settle)
