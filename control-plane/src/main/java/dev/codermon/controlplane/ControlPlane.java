@@ -6,7 +6,9 @@ import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ControlPlaneStore;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.SqlRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.api.AdminKey;
@@ -73,7 +75,7 @@ final class ControlPlane implements AutoCloseable {
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
-        SqliteRouteStore sqlite = SqliteRouteStore.open(home.routeStoreFile());
+        SqlRouteStore sqlite = Stores.open(StoreSettings.fromEnv(System.getenv(), home));
         ControlPlaneStore store = sqlite;
         WorkspaceRuntime runtime;
         try {

@@ -6,7 +6,8 @@ import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteStoreException;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -197,7 +198,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     AccessSettings.DEFAULT_ACCESS_CHECK,
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
-            store = SqliteRouteStore.open(config.home().routeStoreFile());
+            store = Stores.open(StoreSettings.fromEnv(System.getenv(), config.home()));
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
