@@ -3,7 +3,6 @@ package dev.codermon.controlplane.monitor;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
-import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import java.util.HashMap;
 import java.util.List;
@@ -48,9 +47,9 @@ public final class Reconciler {
 
     private final WorkspaceRecords store;
     private final WorkspaceRuntime runtime;
-    private final HealthProbe probe;
+    private final HealthCheck probe;
 
-    public Reconciler(WorkspaceRecords store, WorkspaceRuntime runtime, HealthProbe probe) {
+    public Reconciler(WorkspaceRecords store, WorkspaceRuntime runtime, HealthCheck probe) {
         this.store = store;
         this.runtime = runtime;
         this.probe = probe;
@@ -58,6 +57,18 @@ public final class Reconciler {
 
     /** Settles every record and stops orphaned instances; call it before serving requests. */
     public Result reconcile() {
+        return reconcile(false);
+    }
+
+    /**
+     * Settles the records and stops orphaned instances; call it before serving requests, and only on the
+     * control plane that leads the monitor.
+     *
+     * @param othersMayBeChanging whether other control planes may be starting or stopping workspaces right
+     *                            now: their STARTING and STOPPING records are then left to the monitor, which
+     *                            settles them once they stayed so for longer than a start can take
+     */
+    public Result reconcile(boolean othersMayBeChanging) {
         int kept = 0;
         int stopped = 0;
         for (WorkspaceRecord r : store.listAll()) {
@@ -66,6 +77,10 @@ public final class Reconciler {
             }
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 stopLeftover(r);
+                continue;
+            }
+            if (othersMayBeChanging && r.state() != WorkspaceState.RUNNING) {
+                kept++;
                 continue;
             }
             Outcome outcome = settle(r);

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LostNodes implements Runnable {
 
+    /** How long a node may stay silent before it is lost: seven missed heartbeats. */
+    public static final Duration LOST_AFTER = NodeAgent.HEARTBEAT_EVERY.multipliedBy(15).dividedBy(2);
+    /** How often the leader looks for silent nodes. */
+    public static final Duration CHECK_EVERY = NodeAgent.HEARTBEAT_EVERY;
     private static final Logger log = LoggerFactory.getLogger(LostNodes.class);
 
     private final NodeJobs jobs;

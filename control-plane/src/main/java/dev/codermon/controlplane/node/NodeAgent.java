@@ -169,6 +169,13 @@ public final class NodeAgent implements AutoCloseable {
                     + record.nodeId() + ", not " + self.id() + ": refused");
         }
         List<String> arg = JobText.parseStart(job.argument());
+        Optional<String> sole = runtime.soleUser();
+        if (sole.isPresent() && !sole.get().equals(arg.get(0))) {
+            // Local processes share this node's OS user and data directory: another user's workspace would
+            // read the first one's files.
+            throw new IllegalStateException("node " + self.id() + " runs local processes for " + sole.get()
+                    + " only, not for " + arg.get(0));
+        }
         WorkspaceSpec spec = new WorkspaceSpec(job.workspaceId(), arg.get(0), arg.get(1), arg.get(2),
                 WorkspaceSpec.directoryOf(workspacesDir, job.workspaceId()));
         RuntimeHandle handle = runtime.start(spec);

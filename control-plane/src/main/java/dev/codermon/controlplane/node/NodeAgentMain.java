@@ -3,6 +3,9 @@ package dev.codermon.controlplane.node;
 import dev.codermon.auth.CodermonHome;
 import dev.codermon.auth.DnsLabel;
 import dev.codermon.auth.DurationText;
+import dev.codermon.auth.route.SqlRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import dev.codermon.controlplane.RuntimeOptions;
 import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.RuntimeChoice;
@@ -70,13 +73,13 @@ public final class NodeAgentMain implements Callable<Integer> {
             }
             CodermonHome codermonHome = new CodermonHome(Path.of(home));
             codermonHome.ensureExists();
-            NodeStore opened = NodeStore.open(codermonHome);
+            SqlRouteStore opened = Stores.open(StoreSettings.fromEnv(System.getenv(), codermonHome));
             store = opened;
             HealthProbe probe = new HealthProbe();
             runtime = RuntimeChoice.open(settings, runtimeOptions.codeServer, runtimeOptions.readyTimeout(),
                     codermonHome, probe);
             agent = new NodeAgent(new dev.codermon.auth.route.NodeRecord(nodeId, relayAddress, capacity, Instant.now(),
-                    false), opened.jobs(), opened.records(), runtime, probe::isHealthy, codermonHome.workspacesDir(),
+                    false), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
                     Clock.systemUTC());
             agent.start();
         } catch (RuntimeException e) {
