@@ -154,6 +154,71 @@ class PostgresReplicasIT {
         }
     }
 
+    @Test
+    void while_postgresql_is_stopped_creates_get_503_nothing_is_marked_and_all_converges_once_it_is_back()
+            throws Exception {
+        ClusterJobs jobsOne = new ClusterJobs(one.store.leadership(), "one", GRACE);
+        ClusterJobs jobsTwo = new ClusterJobs(two.store.leadership(), "two", GRACE);
+        WorkspaceMonitor monitorOne = monitor(one, jobsOne);
+        WorkspaceMonitor monitorTwo = monitor(two, jobsTwo);
+        try {
+            assertEquals(201, create(one, one.tokens.tokenFor("alice"), "main").statusCode());
+            HttpResponse<String> bobs = create(two, one.tokens.tokenFor("bob"), "main");
+            assertEquals(201, bobs.statusCode());
+            String bobRef = one.store.find(ApiFixture.JSON.readTree(bobs.body()).get("id").asText())
+                    .orElseThrow().runtimeRef();
+            assertNotNull(monitorOne.pass());
+            int starts = one.runtime.starts.get();
+
+            pg.stop();
+            try {
+                long before = System.nanoTime();
+                HttpResponse<String> refused = create(two, one.tokens.tokenFor("carol"), "main");
+                assertEquals(503, refused.statusCode(), refused.body());
+                assertEquals("store_unavailable", ApiFixture.JSON.readTree(refused.body()).get("error").asText());
+                assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(20), "fails fast, not after minutes");
+                assertEquals(starts, one.runtime.starts.get(), "nothing started for a create the store refused");
+
+                one.runtime.crash(bobRef);
+                assertNull(monitorOne.pass(), "no pass while the store is down");
+                assertNull(monitorTwo.pass(), "no pass while the store is down");
+                assertEquals(List.of(), one.runtime.stopped, "nothing stopped for a store error");
+            } finally {
+                pg.restart();
+            }
+
+            // Converges: the create works again, one replica leads again and marks bob's dead workspace.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            HttpResponse<String> again = create(two, one.tokens.tokenFor("carol"), "main");
+            while (again.statusCode() == 503 && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                again = create(two, one.tokens.tokenFor("carol"), "main");
+            }
+            assertEquals(201, again.statusCode(), again.body());
+            int dead = 0;
+            int passes = 0;
+            while (passes == 0 && System.nanoTime() < deadline) {
+                for (WorkspaceMonitor m : List.of(monitorOne, monitorTwo)) {
+                    WorkspaceMonitor.PassResult r = m.pass();
+                    if (r != null) {
+                        passes++;
+                        dead += r.dead();
+                    }
+                }
+                if (passes == 0) {
+                    Thread.sleep(250);
+                }
+            }
+            assertEquals(1, passes, "exactly one replica passes");
+            assertEquals(1, dead);
+            assertEquals(WorkspaceState.RUNNING, one.store.findByUserAndName("alice", "main").orElseThrow().state());
+            assertEquals(WorkspaceState.FAILED, one.store.findByUserAndName("bob", "main").orElseThrow().state());
+        } finally {
+            monitorOne.close();
+            monitorTwo.close();
+        }
+    }
+
     private static WorkspaceMonitor monitor(ApiFixture replica, ClusterJobs jobs) {
         return new WorkspaceMonitor(replica.served, replica.runtime, replica.workspaces,
                 new Reconciler(replica.served, replica.runtime, new HealthProbe()::isHealthy), socket -> true,

@@ -100,7 +100,9 @@ public final class ApiRoutes {
         routes.exception(WorkspaceStartException.class, (e, ctx) ->
                 error(ctx, 503, "start_failed", e.getMessage() + "; retry, or ask an operator to check the log"));
         routes.exception(RouteStoreException.class, (e, ctx) -> {
-            log.error("route store failure on {} {}", ctx.method(), ctx.path(), e);
+            // One line per refused call, without the trace: during an outage every call fails the same way.
+            log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            log.debug("store failure", e);
             // Nothing half-done is left behind (see WorkspaceLauncher), so trying again is safe.
             ctx.header("Retry-After", "5");
             error(ctx, 503, "store_unavailable", "the store is unavailable; try again in a few seconds");
