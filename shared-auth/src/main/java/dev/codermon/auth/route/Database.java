@@ -35,6 +35,12 @@ abstract class Database implements AutoCloseable {
     /** Returns the SQL function that picks the greater of two values ({@code MAX} or {@code GREATEST}). */
     abstract String greatest();
 
+    /**
+     * Returns the clause that makes a row-picking subquery skip rows another transaction holds
+     * ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL; nothing on SQLite, which serializes writers).
+     */
+    abstract String skipLocked();
+
     /** Returns whether the failure is a unique or primary key violation. */
     abstract boolean isUniqueViolation(SQLException e);
 

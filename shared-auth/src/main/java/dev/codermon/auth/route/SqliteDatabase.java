@@ -65,6 +65,11 @@ final class SqliteDatabase extends Database {
     }
 
     @Override
+    String skipLocked() {
+        return "";
+    }
+
+    @Override
     String greatest() {
         return "MAX";
     }

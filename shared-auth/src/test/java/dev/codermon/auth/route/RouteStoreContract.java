@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * Is the store's contract, run against each backend by a subclass: every behaviour both processes rely on,
  * and what must hold when two store instances (two processes, two machines) share one database.
  */
-abstract class RouteStoreContract {
+abstract class RouteStoreContract implements NodeJobsContract {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final List<String> ALICE = List.of("alice", "alice-2", "alice-3");
@@ -51,7 +51,7 @@ abstract class RouteStoreContract {
         opened.forEach(SqlRouteStore::close);
     }
 
-    SqlRouteStore open() {
+    public SqlRouteStore open() {
         SqlRouteStore s = openStore();
         opened.add(s);
         return s;
