@@ -18,10 +18,14 @@ import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.login.OidcSettings;
 import dev.codermon.controlplane.login.ProviderRecheck;
 import dev.codermon.controlplane.monitor.ClusterJobs;
+import dev.codermon.controlplane.monitor.HealthCheck;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
+import dev.codermon.controlplane.node.LostNodes;
+import dev.codermon.controlplane.node.NodeRuntime;
 import dev.codermon.controlplane.runtime.RuntimeChoice;
+import dev.codermon.controlplane.runtime.RuntimeKind;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.workspace.WorkspaceService;
 import io.javalin.Javalin;
@@ -41,6 +45,8 @@ final class ControlPlane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
     /** How much longer than its ready timeout another replica's start may take before it counts as interrupted. */
     private static final java.time.Duration OTHERS_MARGIN = java.time.Duration.ofSeconds(30);
+    /** How long a node's agent may take to pick a start up, on top of code-server's ready timeout. */
+    private static final java.time.Duration NODE_TAKE_MARGIN = java.time.Duration.ofSeconds(30);
     private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Javalin app;
@@ -105,14 +111,19 @@ final class ControlPlane implements AutoCloseable {
                 : new ClusterJobs(led, replicaName(), config.readyTimeout().plus(OTHERS_MARGIN));
         WorkspaceRuntime runtime;
         try {
-            runtime = RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
+            runtime = config.runtime().kind() == RuntimeKind.NODES
+                    ? new NodeRuntime(sqlite.nodeJobs(), sqlite, store, config.readyTimeout().plus(NODE_TAKE_MARGIN),
+                            Clock.systemUTC())
+                    : RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
         WorkspaceMonitor monitor = null;
         try {
-            Reconciler reconciler = new Reconciler(store, runtime, probe);
+            // On nodes a workspace's socket is on its node: what its agent reports running has answered there.
+            HealthCheck health = runtime instanceof NodeRuntime ? socket -> socket != null : probe::isHealthy;
+            Reconciler reconciler = new Reconciler(store, runtime, health);
             WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
                     config::hostnameOf, config.policy().limits(), Clock.systemUTC(), jobs.othersChangeGrace());
             if (jobs.leads(ClusterJobs.MONITOR)) {
@@ -120,7 +131,7 @@ final class ControlPlane implements AutoCloseable {
                 reconciler.reconcile(!jobs.othersChangeGrace().isZero());
                 workspaces.stopUnservedUsers();
             }
-            monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, probe::isHealthy,
+            monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, health,
                     config.policy().monitor(), Clock.systemUTC(), jobs);
             TokenService tokens = new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
                     Clock.systemUTC());
@@ -132,6 +143,10 @@ final class ControlPlane implements AutoCloseable {
             app.start();
             monitor.start();
             WorkspaceMonitor scheduler = monitor;
+            if (runtime instanceof NodeRuntime) {
+                scheduler.every(LostNodes.CHECK_EVERY, "lost-node check", ClusterJobs.LOST_NODES,
+                        new LostNodes(sqlite.nodeJobs(), sqlite, store, LostNodes.LOST_AFTER, Clock.systemUTC()));
+            }
             oidc.ifPresent(o -> scheduler.every(o.recheckInterval(), "re-check of signed-in people at the identity"
                     + " provider", ClusterJobs.PROVIDER_RECHECK,
                     new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));

@@ -3,10 +3,6 @@ package dev.codermon.controlplane;
 import dev.codermon.auth.DurationText;
 import dev.codermon.auth.WorkspaceDomain;
 import dev.codermon.controlplane.monitor.DeadPolicy;
-import dev.codermon.controlplane.runtime.ContainerLimits;
-import dev.codermon.controlplane.runtime.RuntimeKind;
-import dev.codermon.controlplane.runtime.RuntimeSettings;
-import dev.codermon.controlplane.runtime.WorkspaceEgress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,6 +23,9 @@ import picocli.CommandLine;
                         + " CODERMON_OIDC_OFFLINE_ACCESS, CODERMON_OIDC_CONSENT_PROMPT, CODERMON_OIDC_RECHECK_INTERVAL,"
                         + " CODERMON_CONSOLE_URL, CODERMON_CONSOLE_SESSION_TTL (docs/login.md)."})
 public final class ControlPlaneMain implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    RuntimeOptions runtimeOptions = new RuntimeOptions();
 
     @Option(names = "--home", paramLabel = "DIR", defaultValue = "${env:CODERMON_HOME:-./.codermon}",
             description = "Data directory shared with the proxy (CODERMON_HOME). Default: ${DEFAULT-VALUE}")
@@ -50,22 +49,10 @@ public final class ControlPlaneMain implements Callable<Integer> {
             description = "HTTP proxy clients are told to use (CODERMON_PROXY_URL). Default: ${DEFAULT-VALUE}")
     String proxyUrl;
 
-    @Option(names = "--code-server", paramLabel = "PATH",
-            defaultValue = "${env:CODERMON_CODE_SERVER_BIN:-code-server}",
-            description = "code-server executable, a path or a name on PATH (CODERMON_CODE_SERVER_BIN)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String codeServer;
-
     @Option(names = "--token-ttl", paramLabel = "DURATION", defaultValue = "${env:CODERMON_TOKEN_TTL:-8h}",
             description = "Default and maximum user token lifetime, e.g. 30m, 8h, 1d, PT8H (CODERMON_TOKEN_TTL)."
                     + " Default: ${DEFAULT-VALUE}")
     String tokenTtl;
-
-    @Option(names = "--ready-timeout", paramLabel = "DURATION",
-            defaultValue = "${env:CODERMON_READY_TIMEOUT:-90s}",
-            description = "How long code-server may take to become ready (CODERMON_READY_TIMEOUT)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String readyTimeout;
 
     @Option(names = "--admin-key", paramLabel = "KEY", defaultValue = "${env:CODERMON_ADMIN_KEY}",
             showDefaultValue = CommandLine.Help.Visibility.NEVER,
@@ -117,52 +104,6 @@ public final class ControlPlaneMain implements Callable<Integer> {
                     + " (CODERMON_CP_ALLOWED_HOSTS, comma-separated). Default: none")
     String allowedHosts;
 
-    @Option(names = "--runtime", paramLabel = "docker|process", defaultValue = "${env:CODERMON_RUNTIME:-docker}",
-            description = "Workspace runtime (CODERMON_RUNTIME): docker containers, isolated from each other;"
-                    + " without a Docker daemon or the image the control plane does not start. process: local"
-                    + " code-server processes running as this OS user with the data directory in reach, for one"
-                    + " user only (--process-user). auto means docker. Default: ${DEFAULT-VALUE}")
-    String runtime;
-
-    @Option(names = "--process-user", paramLabel = "USER", defaultValue = "${env:CODERMON_PROCESS_USER}",
-            showDefaultValue = CommandLine.Help.Visibility.NEVER,
-            description = "The one user whose workspaces --runtime process runs; required with it, ignored by"
-                    + " Docker. Any other user's create or start answers 409 single_user_runtime"
-                    + " (CODERMON_PROCESS_USER).")
-    String processUser;
-
-    @Option(names = "--image", paramLabel = "IMAGE",
-            defaultValue = "${env:CODERMON_IMAGE:-" + RuntimeSettings.DEFAULT_IMAGE + "}",
-            description = "code-server image for workspace containers, never pulled: build it with"
-                    + " scripts/build-image, or use e.g. codercom/code-server:4.99.4 (CODERMON_IMAGE)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String image;
-
-    @Option(names = "--docker-host", paramLabel = "URL",
-            defaultValue = "${env:DOCKER_HOST:-" + RuntimeSettings.DEFAULT_DOCKER_HOST + "}",
-            description = "Docker daemon (DOCKER_HOST). Default: ${DEFAULT-VALUE}")
-    String dockerHost;
-
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "${env:CODERMON_WS_MEMORY:-2g}",
-            description = "Memory limit of each workspace container, no extra swap (CODERMON_WS_MEMORY)."
-                    + " Default: ${DEFAULT-VALUE}")
-    String memory;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "${env:CODERMON_WS_CPUS:-1.0}",
-            description = "CPUs each workspace container may use (CODERMON_WS_CPUS). Default: ${DEFAULT-VALUE}")
-    String cpus;
-
-    @Option(names = "--pids", paramLabel = "N", defaultValue = "${env:CODERMON_WS_PIDS:-512}",
-            description = "Processes and threads each workspace container may have (CODERMON_WS_PIDS)."
-                    + " Default: ${DEFAULT-VALUE}")
-    long pids;
-
-    @Option(names = "--ws-egress", paramLabel = "public|none", defaultValue = "${env:CODERMON_WS_EGRESS:-public}",
-            description = "What workspace containers may reach besides nothing private: public addresses (package"
-                    + " installs), or none (an internal network). The host, other workspaces, private ranges and"
-                    + " the metadata address are closed either way (CODERMON_WS_EGRESS). Default: ${DEFAULT-VALUE}")
-    String wsEgress;
-
     /** Reports the version recorded in the jar's manifest. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -180,17 +121,8 @@ public final class ControlPlaneMain implements Callable<Integer> {
     /** Builds the validated config from the parsed options. */
     ControlPlaneConfig config() {
         return new ControlPlaneConfig(Path.of(home), bind, port, domain, ControlPlaneConfig.parseProxyUrl(proxyUrl),
-                codeServer, DurationText.parse("--token-ttl / CODERMON_TOKEN_TTL", tokenTtl),
-                DurationText.parse("--ready-timeout / CODERMON_READY_TIMEOUT", readyTimeout),
-                Optional.ofNullable(adminKey), policy(), runtimeSettings());
-    }
-
-    private RuntimeSettings runtimeSettings() {
-        return new RuntimeSettings(RuntimeKind.parse(runtime), image == null ? "" : image.trim(),
-                dockerHost == null ? "" : dockerHost.trim(),
-                new ContainerLimits(ContainerLimits.parseMemory(memory), ContainerLimits.parseCpus(cpus), pids),
-                WorkspaceEgress.parse(wsEgress),
-                processUser == null || processUser.isBlank() ? null : processUser.trim());
+                runtimeOptions.codeServer, DurationText.parse("--token-ttl / CODERMON_TOKEN_TTL", tokenTtl),
+                runtimeOptions.readyTimeout(), Optional.ofNullable(adminKey), policy(), runtimeOptions.settings());
     }
 
     private PolicySettings policy() {

@@ -125,7 +125,7 @@ class OidcRecheckIT {
                 new ControlPlaneApp.People(settings, store.people(), store));
         app.start();
         recheck = new ProviderRecheck(settings, store.people(), tokenService, Clock.systemUTC());
-        monitor = new WorkspaceMonitor(store, runtime, workspaces, new Reconciler(store, runtime, new HealthProbe()),
+        monitor = new WorkspaceMonitor(store, runtime, workspaces, new Reconciler(store, runtime, new HealthProbe()::isHealthy),
                 socket -> true, PolicySettings.defaults().monitor(), Clock.systemUTC());
     }
 

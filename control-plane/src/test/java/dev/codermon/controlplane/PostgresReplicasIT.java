@@ -221,7 +221,7 @@ class PostgresReplicasIT {
 
     private static WorkspaceMonitor monitor(ApiFixture replica, ClusterJobs jobs) {
         return new WorkspaceMonitor(replica.served, replica.runtime, replica.workspaces,
-                new Reconciler(replica.served, replica.runtime, new HealthProbe()), socket -> true,
+                new Reconciler(replica.served, replica.runtime, new HealthProbe()::isHealthy), socket -> true,
                 new MonitorSettings(Duration.ofMinutes(1), Duration.ofMinutes(30), DeadPolicy.MARK), Clock.systemUTC(),
                 jobs);
     }

@@ -28,6 +28,8 @@ public final class ClusterJobs {
     public static final String PRUNING = "store-pruning";
     /** The periodic re-check of signed-in people at the identity provider. */
     public static final String PROVIDER_RECHECK = "provider-recheck";
+    /** Marks lost the nodes that stopped reporting, and their workspaces (control planes on nodes only). */
+    public static final String LOST_NODES = "lost-nodes";
 
     private static final Logger log = LoggerFactory.getLogger(ClusterJobs.class);
 

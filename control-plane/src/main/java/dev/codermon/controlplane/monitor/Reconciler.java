@@ -3,7 +3,6 @@ package dev.codermon.controlplane.monitor;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
-import dev.codermon.controlplane.runtime.HealthProbe;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import java.util.HashMap;
 import java.util.List;
@@ -48,9 +47,9 @@ public final class Reconciler {
 
     private final WorkspaceRecords store;
     private final WorkspaceRuntime runtime;
-    private final HealthProbe probe;
+    private final HealthCheck probe;
 
-    public Reconciler(WorkspaceRecords store, WorkspaceRuntime runtime, HealthProbe probe) {
+    public Reconciler(WorkspaceRecords store, WorkspaceRuntime runtime, HealthCheck probe) {
         this.store = store;
         this.runtime = runtime;
         this.probe = probe;
@@ -73,6 +72,9 @@ public final class Reconciler {
         int kept = 0;
         int stopped = 0;
         for (WorkspaceRecord r : store.listAll()) {
+            if (r.state() == WorkspaceState.LOST) {
+                continue; // its node's agent stops what is left of it when the node is back
+            }
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 stopLeftover(r);
                 continue;
@@ -103,7 +105,8 @@ public final class Reconciler {
      * of it and marks it STOPPED. The caller makes sure no request is changing it at the same time.
      */
     public Outcome settle(WorkspaceRecord r) {
-        if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
+        if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED
+                || r.state() == WorkspaceState.LOST) {
             return Outcome.UNCHANGED;
         }
         if (isOtherRuntimes(r)) {

@@ -180,7 +180,7 @@ public final class WorkspaceMonitor implements AutoCloseable {
 
     private void check(WorkspaceRecord r, Instant now, PassTally t) {
         switch (r.state()) {
-            case STOPPED, FAILED -> failedProbes.remove(r.id());
+            case STOPPED, FAILED, LOST -> failedProbes.remove(r.id());
             case STARTING, STOPPING -> {
                 // Only an interruption leaves these without a lock held here (or another replica's change,
                 // which has finished once the grace is over): settle them like the start does.

@@ -11,7 +11,12 @@ public enum RuntimeKind {
      * for one user on their own machine: every workspace can read the data directory (keys, admin key), so
      * it serves one user only.
      */
-    PROCESS;
+    PROCESS,
+    /**
+     * On the cluster's nodes (control plane only): a workspace is placed on a live node with room and started
+     * by that node's agent, which runs Docker or processes there (docs/scale-out.md).
+     */
+    NODES;
 
     /**
      * Parses {@code docker} or {@code process}, ignoring case; {@code auto}, the former default that fell
@@ -27,7 +32,7 @@ public enum RuntimeKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("--runtime / CODERMON_RUNTIME must be docker or process, was '"
+        throw new IllegalArgumentException("--runtime / CODERMON_RUNTIME must be docker, process or nodes, was '"
                 + text + "'");
     }
 

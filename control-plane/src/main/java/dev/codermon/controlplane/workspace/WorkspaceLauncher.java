@@ -56,7 +56,7 @@ final class WorkspaceLauncher {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         // Starting counts as activity, so a workspace stopped long ago is not reaped right after its start.
         WorkspaceRecord running = withActivity(starting.withUpstream(handle.socketPath(), handle.runtimeRef())
-                .withState(WorkspaceState.RUNNING), now);
+                .withState(WorkspaceState.RUNNING).onNode(handle.nodeId()), now);
         boolean recorded;
         try {
             recorded = store.update(running);
@@ -86,7 +86,7 @@ final class WorkspaceLauncher {
     private static WorkspaceRecord withActivity(WorkspaceRecord r, Instant at) {
         Instant last = r.lastActivityAt().isAfter(at) ? r.lastActivityAt() : at;
         return new WorkspaceRecord(r.id(), r.user(), r.name(), r.hostname(), r.upstreamSocket(), r.state(),
-                r.runtimeRef(), r.createdAt(), last);
+                r.runtimeRef(), r.createdAt(), last, r.nodeId());
     }
 
     private WorkspaceSpec specOf(WorkspaceRecord r) {

@@ -69,7 +69,7 @@ class StoreOutageApiTest {
         fixture = new ApiFixture(tempDir, flaky::wrap);
         String alice = fixture.tokens.tokenFor("alice");
         WorkspaceMonitor monitor = new WorkspaceMonitor(fixture.served, fixture.runtime, fixture.workspaces,
-                new Reconciler(fixture.served, fixture.runtime, new HealthProbe()), socket -> true,
+                new Reconciler(fixture.served, fixture.runtime, new HealthProbe()::isHealthy), socket -> true,
                 new MonitorSettings(Duration.ofMinutes(1), Duration.ofMinutes(30), DeadPolicy.MARK), Clock.systemUTC());
         JavalinTest.test(fixture.app, (server, client) -> {
             // The record goes in (STARTING), the instance starts, then the store goes away before RUNNING is written.

@@ -75,7 +75,7 @@ class ClusteredMonitorTest {
         fake.startDelay(Duration.ZERO);
         workspaces = new WorkspaceService(store, fake, tempDir.resolve("workspaces"),
                 (user, name) -> name + "." + user + ".codermon.internal", new WorkspaceLimits(5, 20, 2), clock, GRACE);
-        monitor = new WorkspaceMonitor(store, fake, workspaces, new Reconciler(store, fake, new HealthProbe()),
+        monitor = new WorkspaceMonitor(store, fake, workspaces, new Reconciler(store, fake, new HealthProbe()::isHealthy),
                 socket -> !unhealthy.contains(socket), new MonitorSettings(Duration.ofSeconds(15), IDLE, DeadPolicy.MARK),
                 clock, jobs);
     }
@@ -199,7 +199,7 @@ class ClusteredMonitorTest {
         WorkspaceRecord starting = new WorkspaceRecord("id-elsewhere", "carol", "main", "main.carol.codermon.internal",
                 null, WorkspaceState.STARTING, null, T0, T0);
         sqlite.insert(starting);
-        Reconciler reconciler = new Reconciler(store, fake, new HealthProbe());
+        Reconciler reconciler = new Reconciler(store, fake, new HealthProbe()::isHealthy);
         assertEquals(new Reconciler.Result(1, 0), reconciler.reconcile(true));
         assertEquals(WorkspaceState.STARTING, current(starting).state());
         assertEquals(new Reconciler.Result(0, 1), reconciler.reconcile(false));

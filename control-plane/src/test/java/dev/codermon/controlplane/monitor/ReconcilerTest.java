@@ -53,7 +53,7 @@ class ReconcilerTest {
         runtime.pretendAlive("ref-live");
         runtime.pretendAlive("ref-silent");
 
-        Reconciler.Result result = new Reconciler(store, runtime, new HealthProbe()).reconcile();
+        Reconciler.Result result = new Reconciler(store, runtime, new HealthProbe()::isHealthy).reconcile();
 
         assertEquals(new Reconciler.Result(1, 3), result);
         assertTrue(store.findRoute(live.hostname()).isPresent());
@@ -75,7 +75,7 @@ class ReconcilerTest {
         store.insert(running);
         store.insert(starting);
 
-        Reconciler.Result result = new Reconciler(store, runtime, new HealthProbe()).reconcile();
+        Reconciler.Result result = new Reconciler(store, runtime, new HealthProbe()::isHealthy).reconcile();
 
         assertEquals(new Reconciler.Result(2, 0), result);
         assertEquals(WorkspaceState.RUNNING, store.find(running.id()).orElseThrow().state());
@@ -90,7 +90,7 @@ class ReconcilerTest {
         WorkspaceRecord half = record("half", WorkspaceState.STARTING, healthy.path().toString(), "ref-half");
         store.insert(half);
         runtime.pretendAlive("ref-half");
-        assertEquals(new Reconciler.Result(1, 0), new Reconciler(store, runtime, new HealthProbe()).reconcile());
+        assertEquals(new Reconciler.Result(1, 0), new Reconciler(store, runtime, new HealthProbe()::isHealthy).reconcile());
         assertTrue(store.findRoute(half.hostname()).isPresent());
     }
 
@@ -102,7 +102,7 @@ class ReconcilerTest {
         for (String ref : new String[] {"ref-live", "ref-old", "ref-stray", "ref-stopped", "ref-starting"}) {
             runtime.pretendAlive(ref);
         }
-        assertEquals(0, new Reconciler(store, runtime, new HealthProbe()).stopOrphans(),
+        assertEquals(0, new Reconciler(store, runtime, new HealthProbe()::isHealthy).stopOrphans(),
                 "a runtime that cannot list its instances has no orphans");
         runtime.manage(java.util.List.of(
                 new WorkspaceRuntime.Instance("id-live", "ref-live"),
@@ -111,7 +111,7 @@ class ReconcilerTest {
                 new WorkspaceRuntime.Instance("id-stopped", "ref-stopped"),
                 new WorkspaceRuntime.Instance("id-starting", "ref-starting")));
 
-        int stopped = new Reconciler(store, runtime, new HealthProbe()).stopOrphans();
+        int stopped = new Reconciler(store, runtime, new HealthProbe()::isHealthy).stopOrphans();
 
         assertEquals(3, stopped);
         assertEquals(java.util.Set.of("ref-old", "ref-stray", "ref-stopped"), java.util.Set.copyOf(runtime.stopped));
@@ -127,7 +127,7 @@ class ReconcilerTest {
         runtime.pretendAlive("ref-old-tcp");
         runtime.pretendAlive("other-77");
 
-        new Reconciler(store, runtime, new HealthProbe()).reconcile();
+        new Reconciler(store, runtime, new HealthProbe()::isHealthy).reconcile();
 
         assertFalse(runtime.isAlive("ref-old-tcp"), "the leftover instance still runs");
         assertNull(store.find("id-upgraded").orElseThrow().runtimeRef());

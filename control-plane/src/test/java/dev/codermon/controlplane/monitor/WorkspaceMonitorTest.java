@@ -67,7 +67,7 @@ class WorkspaceMonitorTest {
     }
 
     private WorkspaceMonitor monitor(DeadPolicy policy, HealthCheck health) {
-        return new WorkspaceMonitor(store, runtime, workspaces, new Reconciler(store, runtime, new HealthProbe()),
+        return new WorkspaceMonitor(store, runtime, workspaces, new Reconciler(store, runtime, new HealthProbe()::isHealthy),
                 health, new MonitorSettings(Duration.ofSeconds(15), IDLE, policy), clock);
     }
 
@@ -277,7 +277,7 @@ class WorkspaceMonitorTest {
         WorkspaceService slowService = new WorkspaceService(store, slow, tempDir.resolve("workspaces"),
                 (user, name) -> name + "." + user + ".codermon.internal", new WorkspaceLimits(5, 20, 2), clock);
         WorkspaceMonitor slowMonitor = new WorkspaceMonitor(store, slow, slowService,
-                new Reconciler(store, slow, new HealthProbe()), socket -> true,
+                new Reconciler(store, slow, new HealthProbe()::isHealthy), socket -> true,
                 new MonitorSettings(Duration.ofSeconds(15), IDLE, DeadPolicy.MARK), clock);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
@@ -329,7 +329,7 @@ class WorkspaceMonitorTest {
     void the_scheduler_runs_passes_until_closed() throws Exception {
         AtomicInteger probes = new AtomicInteger();
         WorkspaceMonitor monitor = new WorkspaceMonitor(store, runtime, workspaces,
-                new Reconciler(store, runtime, new HealthProbe()), socket -> probes.incrementAndGet() > 0,
+                new Reconciler(store, runtime, new HealthProbe()::isHealthy), socket -> probes.incrementAndGet() > 0,
                 new MonitorSettings(Duration.ofMillis(100), IDLE, DeadPolicy.MARK), clock);
         running("alice");
         WorkspaceRecord broken = running("bob");

@@ -35,6 +35,12 @@ abstract class Database implements AutoCloseable {
     /** Returns the SQL function that picks the greater of two values ({@code MAX} or {@code GREATEST}). */
     abstract String greatest();
 
+    /**
+     * Returns the clause that makes a row-picking subquery skip rows another transaction holds
+     * ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL; nothing on SQLite, which serializes writers).
+     */
+    abstract String skipLocked();
+
     /** Returns whether the failure is a unique or primary key violation. */
     abstract boolean isUniqueViolation(SQLException e);
 
@@ -108,14 +114,15 @@ abstract class Database implements AutoCloseable {
         if (transaction.get() != null) {
             return statements.get();
         }
+        boolean isolated = isolation != Connection.TRANSACTION_READ_COMMITTED;
+        String what = isolated ? "route store read failed: " : "route store write failed: ";
         Connection c;
         try {
             c = acquire();
         } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + describe(e), e);
+            throw new RouteStoreException(what + describe(e), e);
         }
         transaction.set(c);
-        boolean isolated = isolation != Connection.TRANSACTION_READ_COMMITTED;
         try {
             if (isolated) {
                 isolate(c, isolation);
@@ -132,7 +139,7 @@ abstract class Database implements AutoCloseable {
                 restoreQuietly(c, isolated);
             }
         } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + describe(e), e);
+            throw new RouteStoreException(what + describe(e), e);
         } finally {
             transaction.remove();
             release(c);

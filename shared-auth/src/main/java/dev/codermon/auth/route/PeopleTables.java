@@ -32,6 +32,20 @@ final class PeopleTables implements PeopleStore {
     @Override
     public PersonRecord signIn(String issuer, String subject, String email, String role, Instant at,
             List<String> candidates, Predicate<String> taken) {
+        try {
+            return signInOnce(issuer, subject, email, role, at, candidates, taken);
+        } catch (RouteStoreException e) {
+            // Another replica inserted the same person or took the name between our read and insert: the
+            // unique keys refused ours, and a second pass sees theirs.
+            if (e.getCause() instanceof SQLException se && db.isUniqueViolation(se)) {
+                return signInOnce(issuer, subject, email, role, at, candidates, taken);
+            }
+            throw e;
+        }
+    }
+
+    private PersonRecord signInOnce(String issuer, String subject, String email, String role, Instant at,
+            List<String> candidates, Predicate<String> taken) {
         return db.inTransaction(() -> {
             Optional<PersonRecord> known = findPerson(issuer, subject);
             if (known.isPresent()) {

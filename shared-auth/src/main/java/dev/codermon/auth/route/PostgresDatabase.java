@@ -104,6 +104,11 @@ final class PostgresDatabase extends Database {
     }
 
     @Override
+    String skipLocked() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    @Override
     String greatest() {
         return "GREATEST";
     }

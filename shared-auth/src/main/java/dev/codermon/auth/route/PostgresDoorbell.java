@@ -16,8 +16,12 @@ final class PostgresDoorbell implements ChangeDoorbell {
 
     static final String CHANNEL = "codermon_changes";
 
+    /** How often a quiet doorbell asks the server whether its connection still works (a cut network is silent). */
+    static final long CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
     private final PostgresDatabase db;
     private Connection connection;
+    private long checkedAt = System.nanoTime();
 
     PostgresDoorbell(PostgresDatabase db) {
         this.db = db;
@@ -45,6 +49,7 @@ final class PostgresDoorbell implements ChangeDoorbell {
         if (connection == null) {
             try {
                 connection = listen();
+                checkedAt = System.nanoTime();
                 return Ring.RECONNECTED;
             } catch (SQLException e) {
                 throw new RouteStoreException("change doorbell cannot listen: " + PostgresErrors.describe(db.settings(), e), e);
@@ -53,7 +58,16 @@ final class PostgresDoorbell implements ChangeDoorbell {
         try {
             int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             PGNotification[] rings = connection.unwrap(PGConnection.class).getNotifications(millis);
-            return rings != null && rings.length > 0 ? Ring.RANG : Ring.QUIET;
+            if (rings != null && rings.length > 0) {
+                return Ring.RANG;
+            }
+            if (System.nanoTime() - checkedAt > CHECK_NANOS) {
+                checkedAt = System.nanoTime();
+                if (!connection.isValid(2)) {
+                    throw new SQLException("the listening connection does not answer", "08006");
+                }
+            }
+            return Ring.QUIET;
         } catch (SQLException e) {
             closeQuietly();
             throw new RouteStoreException("change doorbell lost its connection: "

@@ -31,6 +31,7 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     private final SshKeyTable sshKeys;
     private final NodeTable nodes;
     private final ChangeFeed feed;
+    private final NodeJobTable nodeJobs;
     private Leadership leadership;
 
     SqlRouteStore(Database db) {
@@ -43,11 +44,17 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
         this.sshKeys = new SshKeyTable(db);
         this.nodes = new NodeTable(db);
         this.feed = new ChangeFeed(db, log, workspaces, tokens);
+        this.nodeJobs = new NodeJobTable(db, nodes);
     }
 
     /** Opens (creating if needed) the embedded store in this SQLite file. */
     public static SqlRouteStore openSqlite(Path file) {
         return new SqlRouteStore(SqliteDatabase.open(file));
+    }
+
+    /** Returns the queue of node agents' work and their reports, kept in the same store. */
+    public NodeJobs nodeJobs() {
+        return nodeJobs;
     }
 
     /** Returns the people, console sessions and personal tokens kept in the same store (control plane only). */
@@ -197,6 +204,7 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
             tokens.prune(now);
             presence.pruneStale(now.minus(PresenceReader.FRESH_FOR).minus(STALE_PRESENCE_KEPT));
             log.prune(now.minus(ChangeLog.KEPT).toEpochMilli());
+            nodeJobs.pruneEnded(now.minus(ChangeLog.KEPT));
         });
     }
 

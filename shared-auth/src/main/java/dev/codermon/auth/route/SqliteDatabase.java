@@ -34,6 +34,9 @@ final class SqliteDatabase extends Database {
             config.setJournalMode(SQLiteConfig.JournalMode.WAL);
             config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
             config.setBusyTimeout(5_000);
+            // A transaction that reads before it writes would otherwise fail at once (SQLITE_BUSY, no wait)
+            // when another process writes meanwhile: take the write lock at BEGIN and wait for it instead.
+            config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
             config.enforceForeignKeys(true);
             SQLiteDataSource source = new SQLiteDataSource(config);
             source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
@@ -59,6 +62,11 @@ final class SqliteDatabase extends Database {
     @Override
     void release(Connection c) {
         lock.unlock();
+    }
+
+    @Override
+    String skipLocked() {
+        return "";
     }
 
     @Override

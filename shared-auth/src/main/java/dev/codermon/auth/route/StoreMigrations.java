@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
@@ -44,9 +45,20 @@ final class StoreMigrations {
                         .baselineOnMigrate(true).baselineVersion("0")
                         .baselineDescription("a store made before Flyway").load();
                 MigrationVersion latest = migrate(flyway, file.toString());
-                try (Connection c = source.getConnection(); Statement s = c.createStatement()) {
-                    s.executeUpdate("PRAGMA user_version = " + legacyNumber(latest));
-                }
+                markUserVersion(source, legacyNumber(latest));
+            }
+        }
+    }
+
+    /** Sets {@code PRAGMA user_version} unless it is set already (an open that changes nothing writes nothing). */
+    private static void markUserVersion(DataSource source, int number) throws SQLException {
+        try (Connection c = source.getConnection(); Statement s = c.createStatement()) {
+            int now;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                now = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (now != number) {
+                s.executeUpdate("PRAGMA user_version = " + number);
             }
         }
     }

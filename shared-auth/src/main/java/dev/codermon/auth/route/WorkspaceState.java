@@ -11,5 +11,10 @@ public enum WorkspaceState {
     /** Not running; its files are kept. */
     STOPPED,
     /** Failed to start or died; see the control plane's log. */
-    FAILED
+    FAILED,
+    /**
+     * Its node stopped reporting (docs/scale-out.md): no route; its files are on that node and come back
+     * with it. Starting it again places it anew.
+     */
+    LOST
 }

@@ -81,6 +81,39 @@ class PostgresFeedAndLeadershipTest {
     }
 
     @Test
+    void a_listener_whose_server_side_stops_answering_throws_within_seconds() throws Exception {
+        try (ChangeDoorbell bell = open().openDoorbell()) {
+            int pid;
+            try (Connection c = server.superuser(database); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = '" + database
+                            + "' AND query LIKE 'LISTEN%'")) {
+                assertTrue(rs.next(), "the listening backend");
+                pid = rs.getInt(1);
+            }
+            // A frozen backend is what a cut network looks like from here: no error, no answer.
+            signal("STOP", pid);
+            try {
+                long started = System.nanoTime();
+                assertThrows(RouteStoreException.class, () -> {
+                    for (int i = 0; i < 30; i++) {
+                        bell.await(Duration.ofSeconds(1));
+                    }
+                });
+                long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+                assertTrue(seconds <= 10, "noticed after " + seconds + " s");
+            } finally {
+                signal("CONT", pid);
+            }
+            assertEquals(ChangeDoorbell.Ring.RECONNECTED, bell.await(Duration.ofSeconds(2)));
+        }
+    }
+
+    private static void signal(String signal, int pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -" + signal + " " + pid);
+    }
+
+    @Test
     void a_doorbell_opened_while_the_server_is_down_says_reconnected_once_it_is_back() {
         SqlRouteStore store = open();
         server.stop();

@@ -53,7 +53,34 @@ class PostgresStoreFaultsTest {
         String database = server.newDatabase();
         String wrong = "not-the-password-" + System.nanoTime();
         StoreSettings settings = StoreSettings.postgres(server.url(database), TestPostgres.USER, wrong);
-        RouteStoreException e = assertThrows(RouteStoreException.class, () -> Stores.open(settings));
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Logger pool = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "com.zaxxer.hikari");
+        ch.qos.logback.classic.Level level = root.getLevel();
+        ch.qos.logback.classic.Level poolLevel = pool.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        pool.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        logged.start();
+        root.addAppender(logged);
+        RouteStoreException e;
+        try {
+            e = assertThrows(RouteStoreException.class, () -> Stores.open(settings));
+        } finally {
+            root.detachAppender(logged);
+            root.setLevel(level);
+            pool.setLevel(poolLevel);
+        }
+        assertTrue(logged.list.stream().anyMatch(l -> l.getFormattedMessage().contains("password")),
+                "the pool logs its settings (the password masked)");
+        for (ch.qos.logback.classic.spi.ILoggingEvent event : logged.list) {
+            assertFalse(event.getFormattedMessage().contains(wrong), "logged: " + event.getFormattedMessage());
+            for (ch.qos.logback.classic.spi.IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+                assertFalse(String.valueOf(t.getMessage()).contains(wrong), "logged: " + t.getMessage());
+            }
+        }
         assertEquals("PostgreSQL refused user codermon: password authentication failed", e.getMessage());
         assertFalse(e.getMessage().contains(wrong));
         assertFalse(settings.toString().contains(wrong), settings.toString());
@@ -79,7 +106,7 @@ class PostgresStoreFaultsTest {
                     + " 'V99__future.sql', 0, 'test', 0, true)");
         }
         RouteStoreException e = assertThrows(RouteStoreException.class, () -> Stores.open(server.settings(database)));
-        assertTrue(e.getMessage().startsWith("store schema version 99 is newer than this build (2); upgrade Codermon"),
+        assertTrue(e.getMessage().startsWith("store schema version 99 is newer than this build (3); upgrade Codermon"),
                 e.getMessage());
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * Is the store's contract, run against each backend by a subclass: every behaviour both processes rely on,
  * and what must hold when two store instances (two processes, two machines) share one database.
  */
-abstract class RouteStoreContract {
+abstract class RouteStoreContract implements NodeJobsContract {
 
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final List<String> ALICE = List.of("alice", "alice-2", "alice-3");
@@ -51,7 +51,7 @@ abstract class RouteStoreContract {
         opened.forEach(SqlRouteStore::close);
     }
 
-    SqlRouteStore open() {
+    public SqlRouteStore open() {
         SqlRouteStore s = openStore();
         opened.add(s);
         return s;
@@ -300,6 +300,19 @@ abstract class RouteStoreContract {
             String jti = "race-" + round;
             List<Boolean> answers = race(16, i -> (i % 2 == 0 ? store : other).consumeToken(jti, T0.plusSeconds(60)));
             assertEquals(1, answers.stream().filter(b -> b).count(), "round " + round + ": " + answers);
+        }
+    }
+
+    @Test
+    void two_instances_signing_in_one_new_person_at_once_give_one_person() throws Exception {
+        SqlRouteStore other = open();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (int round = 0; round < 5; round++) {
+            String subject = "s" + round;
+            List<String> candidates = List.of("p" + round, "p" + round + "-2");
+            List<String> names = race(2, i -> (i == 0 ? store : other).people()
+                    .signIn("https://idp", subject, "a@x", "user", now, candidates, n -> false).name());
+            assertEquals(names.get(0), names.get(1), "round " + round + ": one person, one name");
         }
     }
 

@@ -1,0 +1,185 @@
+package dev.codermon.controlplane.node;
+
+import dev.codermon.auth.route.NodeDirectory;
+import dev.codermon.auth.route.NodeJob;
+import dev.codermon.auth.route.NodeJobs;
+import dev.codermon.auth.route.NodeRecord;
+import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceRecords;
+import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.runtime.RuntimeHandle;
+import dev.codermon.controlplane.runtime.RuntimeStartException;
+import dev.codermon.controlplane.runtime.WorkspaceRuntime;
+import dev.codermon.controlplane.runtime.WorkspaceSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs workspaces on the cluster's nodes instead of this machine: it places a workspace on a live node
+ * with room, queues the work for that node's agent in the store and waits for the agent's answer. Any
+ * control plane replica can do this; only the node's agent touches the node's Docker daemon and sockets.
+ *
+ * <p>Whether an instance runs is what its node last reported; a node that stopped reporting cannot tell,
+ * which is not "gone" (the monitor then leaves the workspace alone and the lost-node pass marks it).
+ */
+public final class NodeRuntime implements WorkspaceRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+
+    private final NodeJobs jobs;
+    private final NodeDirectory nodes;
+    private final WorkspaceRecords records;
+    private final Duration startWait;
+    private final Clock clock;
+
+    /**
+     * @param startWait how long a start waits for the node's agent: its ready timeout and some time to take
+     *                  the job
+     */
+    public NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
+            Clock clock) {
+        this.jobs = jobs;
+        this.nodes = nodes;
+        this.records = records;
+        this.startWait = startWait;
+        this.clock = clock;
+    }
+
+    @Override
+    public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
+        Instant now = clock.instant();
+        WorkspaceRecord record = records.find(spec.id())
+                .orElseThrow(() -> new RuntimeStartException("workspace " + spec.id() + " is gone"));
+        // A workspace that ran before has its files on its node: it starts there again or not at all.
+        List<NodeRecord> known = record.nodeId() == null ? nodes.nodes()
+                : nodes.nodes().stream().filter(n -> n.id().equals(record.nodeId())).toList();
+        Map<String, Integer> placed = placedCounts(spec.id());
+        NodeRecord node = Placement.pick(known, placed, now).orElseThrow(() -> new RuntimeStartException(
+                record.nodeId() == null ? Placement.whyNone(known, placed, now)
+                        : "its files are on node " + record.nodeId() + ", which cannot take it now: "
+                        + Placement.whyNone(known, placed, now)));
+        // The node is written before the job, so that its agent sees the workspace placed on itself.
+        if (!records.update(record.onNode(node.id()))) {
+            throw new RuntimeStartException("workspace " + spec.id() + " is gone");
+        }
+        long id = jobs.enqueue(node.id(), spec.id(), NodeJob.Kind.START,
+                JobText.startArgument(spec.user(), spec.name(), spec.hostname()), now);
+        log.info("workspace {} ({}/{}) placed on node {} (job {})", spec.id(), spec.user(), spec.name(), node.id(), id);
+        NodeJob done = await(id, startWait);
+        if (done.status() != NodeJob.Status.DONE) {
+            throw new RuntimeStartException("node " + node.id() + " could not start it: " + done.result());
+        }
+        List<String> result = JobText.parseStartResult(done.result());
+        return new RuntimeHandle(result.get(0), NodeRefs.of(node.id(), result.get(1)), node.id());
+    }
+
+    @Override
+    public void stop(String runtimeRef) {
+        if (!NodeRefs.isNodeRef(runtimeRef)) {
+            return;
+        }
+        String node = NodeRefs.nodeOf(runtimeRef).orElseThrow();
+        if (!isLive(node)) {
+            log.warn("not stopping {}: node {} is not reporting; it stops what no record accounts for when it is"
+                    + " back", runtimeRef, node);
+            return;
+        }
+        finishOrThrow(jobs.enqueue(node, workspaceOf(runtimeRef), NodeJob.Kind.STOP, NodeRefs.localOf(runtimeRef),
+                clock.instant()), "stop " + runtimeRef);
+    }
+
+    @Override
+    public boolean isAlive(String runtimeRef) {
+        if (!NodeRefs.isNodeRef(runtimeRef)) {
+            return false;
+        }
+        String node = NodeRefs.nodeOf(runtimeRef).orElseThrow();
+        if (!isLive(node)) {
+            throw new IllegalStateException("node " + node + " is not reporting, so whether " + runtimeRef
+                    + " runs is unknown");
+        }
+        return jobs.runningRefs(node).contains(NodeRefs.localOf(runtimeRef));
+    }
+
+    @Override
+    public void remove(String workspaceId) {
+        Optional<String> node = records.find(workspaceId).map(WorkspaceRecord::nodeId);
+        if (node.isEmpty()) {
+            return;
+        }
+        if (!isLive(node.get())) {
+            log.warn("workspace {}'s files stay on node {}, which is not reporting", workspaceId, node.get());
+            return;
+        }
+        finishOrThrow(jobs.enqueue(node.get(), workspaceId, NodeJob.Kind.REMOVE, "", clock.instant()),
+                "remove workspace " + workspaceId);
+    }
+
+    @Override
+    public boolean recognizes(String runtimeRef) {
+        return NodeRefs.isNodeRef(runtimeRef);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeRuntime[workspaces on the cluster's nodes]";
+    }
+
+    private boolean isLive(String nodeId) {
+        Instant now = clock.instant();
+        return nodes.nodes().stream().anyMatch(n -> n.id().equals(nodeId) && Placement.isLive(n, now));
+    }
+
+    private Map<String, Integer> placedCounts(String except) {
+        Map<String, Integer> placed = new HashMap<>();
+        for (WorkspaceRecord r : records.listAll()) {
+            boolean holds = r.state() == WorkspaceState.RUNNING || r.state() == WorkspaceState.STARTING;
+            if (holds && r.nodeId() != null && !r.id().equals(except)) {
+                placed.merge(r.nodeId(), 1, Integer::sum);
+            }
+        }
+        return placed;
+    }
+
+    private String workspaceOf(String runtimeRef) {
+        return records.listAll().stream().filter(r -> runtimeRef.equals(r.runtimeRef())).map(WorkspaceRecord::id)
+                .findFirst().orElse("unknown");
+    }
+
+    private void finishOrThrow(long jobId, String what) {
+        NodeJob job = await(jobId, STOP_WAIT);
+        if (job.status() != NodeJob.Status.DONE) {
+            throw new IllegalStateException("node " + job.nodeId() + " could not " + what + ": " + job.result());
+        }
+    }
+
+    private NodeJob await(long jobId, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            NodeJob job = jobs.job(jobId).orElseThrow(() -> new IllegalStateException("job " + jobId + " vanished"));
+            if (job.status().ended()) {
+                return job;
+            }
+            if (System.nanoTime() > deadline) {
+                return new NodeJob(job.id(), job.nodeId(), job.workspaceId(), job.kind(), job.argument(),
+                        NodeJob.Status.FAILED, "its agent did not finish job " + jobId + " within "
+                        + wait.toSeconds() + " s (" + job.status().name().toLowerCase() + ")", job.createdAt());
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for job " + jobId, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.codermon.controlplane.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codermon.auth.route.NodeJob;
+import dev.codermon.auth.route.NodeRecord;
+import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.controlplane.runtime.FakeRuntime;
+import dev.codermon.controlplane.runtime.RuntimeHandle;
+import dev.codermon.controlplane.runtime.RuntimeStartException;
+import dev.codermon.controlplane.runtime.WorkspaceSpec;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeRuntimeTest {
+
+    @TempDir
+    Path home;
+    private final FakeNodeStore store = new FakeNodeStore();
+    private final List<NodeAgent> agents = new ArrayList<>();
+    private final Clock clock = Clock.systemUTC();
+
+    @AfterEach
+    void stopAgents() {
+        agents.forEach(NodeAgent::close);
+    }
+
+    private FakeRuntime agent(String node, int capacity) {
+        FakeRuntime runtime = new FakeRuntime();
+        NodeAgent agent = new NodeAgent(new NodeRecord(node, "127.0.0.1:1", capacity, Instant.EPOCH, false), store,
+                store, runtime, socket -> socket != null, home.resolve(node), clock);
+        agent.start();
+        agents.add(agent);
+        return runtime;
+    }
+
+    private NodeRuntime runtime() {
+        return new NodeRuntime(store, store, store, Duration.ofSeconds(10), clock);
+    }
+
+    private WorkspaceSpec starting(String id, String name) {
+        Instant now = clock.instant();
+        store.insert(new WorkspaceRecord(id, "alice", name, name + ".alice.test", null, WorkspaceState.STARTING,
+                null, now, now));
+        return new WorkspaceSpec(id, "alice", name, name + ".alice.test", home.resolve("cp").resolve(id));
+    }
+
+    @Test
+    void startsOnTheNodeWithTheMostRoomThroughItsAgentAndKnowsItRuns() throws Exception {
+        FakeRuntime n1 = agent("n1", 1);
+        FakeRuntime n2 = agent("n2", 3);
+        NodeRuntime runtime = runtime();
+
+        RuntimeHandle handle = runtime.start(starting("w1", "main"));
+
+        assertEquals("n2", handle.nodeId());
+        assertEquals("node:n2:fake-1", handle.runtimeRef());
+        assertEquals(FakeRuntime.socketOf("fake-1"), handle.socketPath());
+        assertEquals(0, n1.starts.get());
+        assertEquals(1, n2.starts.get());
+        assertEquals(home.resolve("n2").resolve("w1"), n2.started.get(0).directory(),
+                "the node keeps the files under its own home");
+        assertEquals("n2", store.find("w1").orElseThrow().nodeId());
+        assertTrue(runtime.isAlive(handle.runtimeRef()), "the agent reported it before answering");
+
+        runtime.stop(handle.runtimeRef());
+        assertEquals(List.of("fake-1"), n2.stopped);
+        agents.get(1).heartbeat();
+        assertFalse(runtime.isAlive(handle.runtimeRef()));
+    }
+
+    @Test
+    void aWorkspaceThatRanBeforeStartsOnItsOwnNodeOrNotAtAll() throws Exception {
+        agent("n1", 5);
+        FakeRuntime n2 = agent("n2", 1);
+        WorkspaceSpec spec = starting("w1", "main");
+        store.update(store.find("w1").orElseThrow().onNode("n2"));
+
+        assertEquals("n2", runtime().start(spec).nodeId());
+        assertEquals(1, n2.starts.get());
+
+        WorkspaceSpec other = starting("w2", "other");
+        store.update(store.find("w2").orElseThrow().onNode("n2"));
+        RuntimeStartException e = assertThrows(RuntimeStartException.class, () -> runtime().start(other));
+        assertTrue(e.getMessage().contains("its files are on node n2"), e.getMessage());
+        assertTrue(e.getMessage().contains("1/1 placed"), e.getMessage());
+    }
+
+    @Test
+    void noLiveNodeWithRoomIsAClearRefusalAndQueuesNothing() {
+        assertEquals("no node has registered (start a node agent: docs/scale-out.md)",
+                assertThrows(RuntimeStartException.class, () -> runtime().start(starting("w1", "main"))).getMessage());
+        store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(60), false), java.util.Set.of());
+        String why = assertThrows(RuntimeStartException.class, () -> runtime().start(starting("w2", "b")))
+                .getMessage();
+        assertTrue(why.startsWith("no live node has room: n1 silent since"), why);
+        assertTrue(store.jobs().isEmpty());
+    }
+
+    @Test
+    void anAgentRefusesAWorkspaceTheStorePlacesOnAnotherNode() {
+        FakeRuntime n1 = agent("n1", 5);
+        starting("w1", "main");
+        store.update(store.find("w1").orElseThrow().onNode("n2"));
+        long id = store.enqueue("n1", "w1", NodeJob.Kind.START, JobText.startArgument("alice", "main",
+                "main.alice.test"), Instant.now());
+
+        NodeJob job = awaitEnd(id);
+
+        assertEquals(NodeJob.Status.FAILED, job.status());
+        assertEquals("workspace w1 is placed on node n2, not n1: refused", job.result());
+        assertEquals(0, n1.starts.get());
+    }
+
+    @Test
+    void aStartTheNodeCannotDoFailsWithTheNodesReason() {
+        FakeRuntime n1 = agent("n1", 5);
+        n1.failStartsWith("image missing");
+        RuntimeStartException e = assertThrows(RuntimeStartException.class,
+                () -> runtime().start(starting("w1", "main")));
+        assertEquals("node n1 could not start it: image missing", e.getMessage());
+    }
+
+    @Test
+    void aSilentNodesInstancesAreUnknownNotGone() {
+        store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(60), false),
+                java.util.Set.of("fake-1"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> runtime().isAlive("node:n1:fake-1"));
+        assertTrue(e.getMessage().startsWith("node n1 is not reporting"), e.getMessage());
+    }
+
+    @Test
+    void theSweepStopsInstancesTheStoreDoesNotPlaceHere() {
+        FakeRuntime n1 = agent("n1", 5);
+        starting("w1", "main");
+        store.update(store.find("w1").orElseThrow().onNode("n2").withState(WorkspaceState.RUNNING)
+                .withUpstream("/x", "node:n2:fake-9"));
+        n1.pretendAlive("fake-7");
+        n1.manage(List.of(new dev.codermon.controlplane.runtime.WorkspaceRuntime.Instance("w1", "fake-7")));
+
+        agents.get(0).sweep();
+
+        assertEquals(List.of("fake-7"), n1.stopped);
+    }
+
+    private NodeJob awaitEnd(long id) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            NodeJob job = store.job(id).orElseThrow();
+            if (job.status().ended()) {
+                return job;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("job " + id + " did not end");
+    }
+}
