@@ -29,6 +29,12 @@ cluster_network_up() {
     ip addr add "$CLUSTER_NET.1/24" dev "$CLUSTER_BRIDGE"
     ip link set "$CLUSTER_BRIDGE" up
   }
+  # Bridged frames pass the host's FORWARD chain (br_netfilter), whose policy Docker sets to DROP: let the
+  # cluster's own bridge talk to itself, and nothing else.
+  if command -v iptables >/dev/null; then
+    iptables -C FORWARD -i "$CLUSTER_BRIDGE" -o "$CLUSTER_BRIDGE" -j ACCEPT 2>/dev/null \
+      || iptables -I FORWARD 1 -i "$CLUSTER_BRIDGE" -o "$CLUSTER_BRIDGE" -j ACCEPT
+  fi
   cluster_ns_up "$CLUSTER_DB_NS" "$CLUSTER_DB_ADDR"
   for ((i = 1; i <= count; i++)); do
     cluster_ns_up "$(node_ns "n$i")" "$(node_addr "n$i")"
@@ -54,6 +60,9 @@ cluster_network_down() {
     ip netns del "$ns" 2>/dev/null || true
   done
   ip link del "$CLUSTER_BRIDGE" 2>/dev/null || true
+  if command -v iptables >/dev/null; then
+    iptables -D FORWARD -i "$CLUSTER_BRIDGE" -o "$CLUSTER_BRIDGE" -j ACCEPT 2>/dev/null || true
+  fi
 }
 
 cluster_db_start() {
@@ -73,7 +82,7 @@ cluster_db_stop() {
 # its database; host connections only from the cluster's subnet, with a password.
 cluster_db_init() {
   local pg=$CLUSTER_DIR/pg
-  [ -d "$pg/data" ] && return 0
+  if [ -d "$pg/data" ]; then cluster_db_start; return 0; fi
   mkdir -p "$pg/sock"
   head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$CLUSTER_DIR/db-password"
   chmod 600 "$CLUSTER_DIR/db-password"
@@ -106,8 +115,10 @@ CODERMON_RELAY_TLS_DIR=$(node_dir "$node")/relay-tls
 CODERMON_PROXY_BIND=$addr
 CODERMON_PROXY_PORT=5000
 CODERMON_PROXY_ADMIN_PORT=5002
+CODERMON_PROXY_ADMIN_ALLOWED_HOSTS=$addr:5002
 CODERMON_CP_BIND=$addr
 CODERMON_CP_PORT=5001
+CODERMON_CP_ALLOWED_HOSTS=$addr:5001
 CODERMON_PROXY_URL=http://$addr:5000
 CODERMON_DOMAIN=$CLUSTER_DOMAIN
 CODERMON_PROCESS_USER=$CLUSTER_USER
@@ -153,7 +164,7 @@ cluster_wait_role() {
     kill -0 "$pid" 2>/dev/null || { tail -n 20 "$(node_dir "$node")/home/logs/$role.log" >&2; die "$node's $role exited"; }
     case "$role" in
       control-plane) curl -fsS -o /dev/null --max-time 2 "http://$addr:5001/healthz" 2>/dev/null && return 0 ;;
-      proxy) curl -s -o /dev/null --max-time 2 "http://$addr:5002/metrics" 2>/dev/null && return 0 ;;
+      proxy) (exec 3<>"/dev/tcp/$addr/5000") 2>/dev/null && return 0 ;;
       agent) grep -q "node agent $node started" "$(node_dir "$node")/home/logs/agent.log" 2>/dev/null && return 0 ;;
     esac
     sleep 0.2
@@ -201,7 +212,8 @@ cluster_up() {
   ensure_postgres
   build_if_needed
   if [ "$CLUSTER_RUNTIME" = process ]; then ensure_code_server; fi
-  mkdir -p "$CLUSTER_DIR" && chmod 700 "$CLUSTER_DIR"
+  # 0711: PostgreSQL (its own user) must reach its data directory inside; every secret has its own mode.
+  mkdir -p "$CLUSTER_DIR" && chmod 711 "$CLUSTER_DIR"
   seq -f 'n%g' 1 "$count" >"$CLUSTER_DIR/nodes"
   cluster_network_up "$count"
   cluster_db_init
