@@ -7,6 +7,8 @@ import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.proxy.relay.NodeRelay;
+import dev.codermon.proxy.relay.RelayOptions;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -22,7 +24,6 @@ import picocli.CommandLine.Option;
 @Command(name = "edge-proxy", mixinStandardHelpOptions = true,
         description = "Authenticating forward proxy that reaches only Codermon workspaces.")
 public final class EdgeProxyMain implements Callable<Integer> {
-
 
     @Option(names = "--home", defaultValue = "${env:CODERMON_HOME:-.codermon}",
             description = "Data directory shared with the control plane (env CODERMON_HOME; default ${DEFAULT-VALUE}).")
@@ -135,6 +136,9 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
     private String denyAppPorts;
 
+    @CommandLine.Mixin
+    private RelayOptions relayOptions = new RelayOptions();
+
     /**
      * Resolves {@code --max-connections}: a number as given (with a warning if the open-file limit cannot
      * hold that many connections and their upstream sockets), or {@code auto}, derived from that limit.
@@ -182,6 +186,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         AccessSettings access;
         TokenVerifier verifier;
         ProxyStore store;
+        NodeRelay relay = null;
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     DurationText.parse("--header-timeout (CODERMON_PROXY_HEADER_TIMEOUT)", headerTimeout),
@@ -198,11 +203,12 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
             store = SqliteRouteStore.open(config.home().routeStoreFile());
+            relay = relayOptions.nodeRelay(store);
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
         }
-        EdgeProxy proxy = new EdgeProxy(config, access, store, verifier);
+        EdgeProxy proxy = new EdgeProxy(config, access, store, verifier).withRelay(relay);
         try {
             proxy.start();
         } catch (Exception e) {

@@ -14,7 +14,8 @@ import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,26 +35,37 @@ public final class NodeRelay implements AutoCloseable {
 
     private final RelaySettings settings;
     private final RelayTls tls;
+    private final ExecutorService lookups;
     private final RelayAddresses addresses;
     private Channel server;
 
-    private NodeRelay(RelaySettings settings, RelayTls tls, RelayAddresses addresses) {
+    private NodeRelay(RelaySettings settings, RelayTls tls, Function<String, Optional<String>> relayAddresses) {
         this.settings = settings;
         this.tls = tls;
-        this.addresses = addresses;
+        this.lookups = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "relay-addresses");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.addresses = new RelayAddresses(relayAddresses, lookups);
     }
 
     /**
      * Loads the node's certificate and prepares the relay.
      *
      * @param relayAddresses finds a node's relay {@code host:port} (e.g. from the store's nodes table); may
-     *                       block: it runs on the lookup executor and its answers are kept for a few seconds
+     *                       block: it runs on a thread of the relay's own and its answers are kept for a few seconds
      * @throws IllegalArgumentException if the TLS directory's files are missing, unreadable or name another node
      */
-    public static NodeRelay create(RelaySettings settings, Function<String, Optional<String>> relayAddresses,
-            Executor lookups) {
-        return new NodeRelay(settings, RelayTls.load(settings.tlsDir(), settings.nodeId()),
-                new RelayAddresses(relayAddresses, lookups));
+    public static NodeRelay create(RelaySettings settings, Function<String, Optional<String>> relayAddresses) {
+        return new NodeRelay(settings, RelayTls.load(settings.tlsDir(), settings.nodeId()), relayAddresses);
+    }
+
+    /** Returns how a proxy with the given relay (or none: null) reaches workspaces on other nodes. */
+    public static RemoteUpstreams remoteUpstreams(NodeRelay relay, ChannelFactory<? extends Channel> tcpChannels,
+            Duration connectTimeout, WriteBufferWaterMark waterMark) {
+        return relay == null ? RemoteUpstreams.NONE
+                : relay.remoteUpstreams(tcpChannels, (int) connectTimeout.toMillis(), waterMark);
     }
 
     /** Returns this node's id. */
@@ -108,12 +120,13 @@ public final class NodeRelay implements AutoCloseable {
         return server == null ? null : (InetSocketAddress) server.localAddress();
     }
 
-    /** Stops listening; relayed connections close with the event loops. */
+    /** Stops listening (relayed connections close with the event loops) and looking addresses up. */
     @Override
     public void close() {
         if (server != null) {
             server.close().syncUninterruptibly();
             server = null;
         }
+        lookups.shutdownNow();
     }
 }

@@ -75,6 +75,14 @@ public final class UpstreamConnector {
                 DEFAULT_POOL_IDLE_TIMEOUT);
     }
 
+    /** Creates a connector with the default pools that reaches workspaces on other nodes through the given relays. */
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
+            Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
+            RemoteUpstreams remote) {
+        this(channelFactory, socketAddress, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
+                DEFAULT_POOL_IDLE_TIMEOUT, remote);
+    }
+
     public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
             Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
             int maxIdlePerUpstream, Duration poolIdleTimeout) {
