@@ -98,7 +98,7 @@ public final class ClusterCa {
      * (0600) and the CA's {@value #CA_CERT} into the directory: what {@code CODERMON_RELAY_TLS_DIR} holds.
      */
     public void issueNode(String nodeId, Path outDir) {
-        NodeId.parse("node id", nodeId);
+        NodeId.parse("--node", nodeId);
         KeyPair pair = newKeyPair();
         PemFiles.replace(outDir.resolve(NODE_KEY), PemFiles.pem(pair.getPrivate()), PemFiles.SECRET);
         PemFiles.replace(outDir.resolve(NODE_CERT), PemFiles.pem(nodeCertificate(nodeId, pair)), PemFiles.PUBLIC);
