@@ -123,10 +123,10 @@ public final class NodeRelay implements AutoCloseable {
     /** Stops listening (relayed connections close with the event loops) and looking addresses up. */
     @Override
     public void close() {
-        if (server != null) {
+        if (server != null && !server.eventLoop().isShuttingDown()) {
             server.close().syncUninterruptibly();
-            server = null;
         }
+        server = null;
         lookups.shutdownNow();
     }
 }
