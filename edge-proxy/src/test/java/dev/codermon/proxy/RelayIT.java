@@ -220,6 +220,21 @@ class RelayIT {
     }
 
     @Test
+    void a_connect_tunnel_carries_requests_through_the_relay() throws IOException {
+        try (RawClient client = new RawClient(n1.port())) {
+            String authority = ON_N2 + ":80";
+            assertEquals(200, client.send("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority
+                    + "\r\nProxy-Authorization: " + RawClient.basic("alice", tokens.tokenFor("alice")) + "\r\n\r\n")
+                    .readResponse().status());
+            for (String path : List.of("/inner", "/inner-again")) {
+                Response inner = client.send("GET " + path + " HTTP/1.1\r\nHost: " + ON_N2 + "\r\n\r\n").readResponse();
+                assertEquals(200, inner.status(), inner.text());
+                assertEquals("hello " + path, inner.text());
+            }
+        }
+    }
+
+    @Test
     void ssh_reaches_the_workspace_ssh_socket_through_the_relay_greeting_first() throws IOException {
         try (RawClient client = new RawClient(n1.port())) {
             String authority = ON_N2 + ":22";
@@ -271,6 +286,7 @@ class RelayIT {
 
     @Test
     void a_client_certificate_from_another_ca_never_gets_a_preface_answered() throws Exception {
+        int before = upstream.acceptedConnections();
         String answer;
         // It trusts the cluster's CA, so the relay is accepted; its own certificate is not.
         try (RelayTestClient client = RelayTestClient.connect(dir.resolve("foreign-n1"), dir.resolve("tls-n1"),
@@ -281,6 +297,7 @@ class RelayIT {
         }
         assertTrue(answer.startsWith("closed: "), answer);
         assertNotEquals("OK", answer);
+        assertEquals(before, upstream.acceptedConnections(), "a foreign certificate reached the workspace socket");
     }
 
     @Test

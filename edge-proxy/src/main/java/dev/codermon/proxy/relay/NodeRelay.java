@@ -97,6 +97,8 @@ public final class NodeRelay implements AutoCloseable {
                 .channel(serverChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // A peer node that vanished (power, network) leaves no half-open relay behind for ever.
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

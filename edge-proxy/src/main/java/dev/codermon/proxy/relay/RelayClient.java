@@ -58,6 +58,7 @@ final class RelayClient implements RemoteUpstreams {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
                 // A raw relay (SSH) reads only when its peer took the last write, as a unix socket would.
                 .option(ChannelOption.AUTO_READ, kind == SocketKind.HTTP)
                 .handler(new ChannelInitializer<>() {
