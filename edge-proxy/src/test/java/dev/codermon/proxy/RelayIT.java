@@ -18,6 +18,7 @@ import dev.codermon.proxy.relay.RelayTestClient;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream;
+import dev.codermon.proxy.testing.TlsClients;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -231,6 +232,22 @@ class RelayIT {
                 assertEquals(200, inner.status(), inner.text());
                 assertEquals("hello " + path, inner.text());
             }
+        }
+    }
+
+    @Test
+    void wss_inside_an_https_tunnel_reaches_the_workspace_through_the_relay() throws Exception {
+        try (RawClient client = new RawClient(n1.port())) {
+            String authority = ON_N2 + ":443";
+            assertEquals(200, client.send("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority
+                    + "\r\nProxy-Authorization: " + RawClient.basic("alice", tokens.tokenFor("alice")) + "\r\n\r\n")
+                    .readResponse().status());
+            client.startTls(TlsClients.trusting(n1.caCertificateFile()), ON_N2);
+            Response upgrade = client.send("GET /ws HTTP/1.1\r\nHost: " + ON_N2 + "\r\nOrigin: https://" + ON_N2
+                    + "\r\n" + WS_HEADERS + "\r\n").readResponse();
+            assertEquals(101, upgrade.status());
+            client.sendText("secure");
+            assertEquals("1:echo: secure", client.readFrame());
         }
     }
 
