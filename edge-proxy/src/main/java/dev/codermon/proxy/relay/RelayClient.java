@@ -75,8 +75,9 @@ final class RelayClient implements RemoteUpstreams {
                 .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
                         new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
                 .addLast(handlers);
-        channel.closeFuture().addListener(closed -> RelayClientHandler.fail(ready,
-                "relay to node " + node + " closed the connection before answering"));
+        // After the close's own events, which may say why (a TLS alert).
+        channel.closeFuture().addListener(closed -> channel.eventLoop().execute(() -> RelayClientHandler.fail(ready,
+                "relay to node " + node + " closed the connection before answering")));
         registered.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
                 RelayClientHandler.fail(ready, "relay to node " + node + " failed: " + done.cause());

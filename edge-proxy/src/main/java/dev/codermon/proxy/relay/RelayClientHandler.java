@@ -115,7 +115,11 @@ final class RelayClientHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Hands the bytes that followed {@code OK} to the new owner on its first read, then leaves. */
+    /**
+     * Hands the bytes that followed {@code OK} to the new owner on its first read, then leaves. They come
+     * in a task of their own, as a read from the socket would: the owner asking to read may still be
+     * rebuilding its pipelines (an SSH tunnel removes the client's HTTP handlers after it asks).
+     */
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (!ready.isSuccess() || received == null) {
@@ -124,25 +128,38 @@ final class RelayClientHandler extends ChannelDuplexHandler {
         }
         ByteBuf early = received;
         received = null;
-        ctx.pipeline().remove(this);
-        ctx.fireChannelRead(early);
-        ctx.fireChannelReadComplete();
-        if (ctx.channel().config().isAutoRead()) {
-            ctx.read();
-        }
+        ctx.executor().execute(() -> {
+            if (ctx.pipeline().context(this) != null) {
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireChannelRead(early);
+            ctx.fireChannelReadComplete();
+            if (ctx.channel().config().isAutoRead()) {
+                ctx.read();
+            }
+        });
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // Fail first: the promise's owner must hear why before the handlers behind learn of the close.
-        fail(ctx, "relay to node " + node + " closed the connection before answering");
-        ctx.fireChannelInactive();
+        if (ready.isDone()) {
+            ctx.fireChannelInactive();
+            return;
+        }
+        // A TLS alert that closed the connection is reported right after the close: let it name the reason.
+        // The handlers behind learn of the close only once the promise's owner heard why.
+        ctx.executor().execute(() -> {
+            fail(ctx, "relay to node " + node + " closed the connection before answering");
+            ctx.fireChannelInactive();
+        });
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ready.isDone()) {
+        if (ready.isSuccess()) {
             ctx.fireExceptionCaught(cause);
+        } else if (ready.isDone()) {
+            log.debug("{} after the relay's refusal: {}", ctx.channel(), cause.toString());
         } else {
             fail(ctx, "relay to node " + node + " failed TLS: " + describe(cause));
         }

@@ -44,6 +44,7 @@ class RelayClientHandlerTest {
         assertNull(channel.readInbound(), "the greeting went on before anyone read");
         assertNotNull(channel.pipeline().get(RelayClientHandler.class));
         channel.read();
+        channel.runPendingTasks();
         ByteBuf greeting = channel.readInbound();
         assertEquals("SSH-2.0-server\r\n", greeting.toString(CharsetUtil.US_ASCII));
         greeting.release();
@@ -84,6 +85,7 @@ class RelayClientHandlerTest {
         ChannelPromise closedReady = closed.newPromise();
         closed.pipeline().addLast(new RelayClientHandler("n2", PREFACE, closedReady, 10_000));
         closed.close();
+        closed.runPendingTasks();
         assertEquals("relay to node n2 closed the connection before answering", reason(closedReady));
 
         EmbeddedChannel garbage = new EmbeddedChannel();
