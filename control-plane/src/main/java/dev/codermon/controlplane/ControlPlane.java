@@ -6,7 +6,10 @@ import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenIssuer;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ControlPlaneStore;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.Leadership;
+import dev.codermon.auth.route.SqlRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.api.AdminKey;
@@ -14,6 +17,7 @@ import dev.codermon.controlplane.api.ApiAuthenticator;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.login.OidcSettings;
 import dev.codermon.controlplane.login.ProviderRecheck;
+import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.HealthProbe;
@@ -35,15 +39,20 @@ import org.slf4j.LoggerFactory;
 final class ControlPlane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+    /** How much longer than its ready timeout another replica's start may take before it counts as interrupted. */
+    private static final java.time.Duration OTHERS_MARGIN = java.time.Duration.ofSeconds(30);
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Javalin app;
     private final ControlPlaneStore store;
     private final AdminKey adminKey;
     private final WorkspaceMonitor monitor;
     private final WorkspaceRuntime runtime;
+    private final ClusterJobs jobs;
 
     private ControlPlane(Javalin app, ControlPlaneStore store, AdminKey adminKey, WorkspaceMonitor monitor,
-            WorkspaceRuntime runtime) {
+            WorkspaceRuntime runtime, ClusterJobs jobs) {
+        this.jobs = jobs;
         this.app = app;
         this.store = store;
         this.adminKey = adminKey;
@@ -66,6 +75,18 @@ final class ControlPlane implements AutoCloseable {
      * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
      */
     public static ControlPlane start(ControlPlaneConfig config, Optional<OidcSettings> oidc) {
+        return start(config, oidc, null);
+    }
+
+    /**
+     * Starts one of several control planes on one store: it runs the cluster-wide jobs (reconcile, the
+     * monitor, pruning, the provider re-check) only while {@code leadership} says it leads them, and a
+     * request finding another replica's start in flight waits for it. Null: the store's own (on PostgreSQL
+     * its advisory locks; on SQLite none: the only control plane).
+     *
+     * @throws IllegalArgumentException or IllegalStateException with a message fit to show to the operator
+     */
+    static ControlPlane start(ControlPlaneConfig config, Optional<OidcSettings> oidc, Leadership leadership) {
         CodermonHome home = new CodermonHome(config.home());
         HealthProbe probe = new HealthProbe();
         home.ensureExists();
@@ -73,8 +94,15 @@ final class ControlPlane implements AutoCloseable {
         ECKey signingKey = SigningKeys.loadOrCreate(home);
         TokenIssuer issuer = new TokenIssuer(signingKey, Clock.systemUTC());
         TokenVerifier verifier = new TokenVerifier(SigningKeys.loadPublic(home));
-        SqliteRouteStore sqlite = SqliteRouteStore.open(home.routeStoreFile());
+        StoreSettings storeSettings = StoreSettings.fromEnv(System.getenv(), home);
+        SqlRouteStore sqlite = Stores.open(storeSettings);
         ControlPlaneStore store = sqlite;
+        // On PostgreSQL other control planes may share the store: the advisory locks decide who runs each job.
+        // On SQLite this is the only control plane, and it runs them all at once, as before.
+        Leadership led = leadership != null ? leadership
+                : storeSettings.backend() == StoreSettings.Backend.POSTGRES ? sqlite.leadership() : null;
+        ClusterJobs jobs = led == null ? ClusterJobs.alone(replicaName())
+                : new ClusterJobs(led, replicaName(), config.readyTimeout().plus(OTHERS_MARGIN));
         WorkspaceRuntime runtime;
         try {
             runtime = RuntimeChoice.open(config.runtime(), config.codeServerBin(), config.readyTimeout(), home, probe);
@@ -85,26 +113,30 @@ final class ControlPlane implements AutoCloseable {
         WorkspaceMonitor monitor = null;
         try {
             Reconciler reconciler = new Reconciler(store, runtime, probe);
-            reconciler.reconcile();
             WorkspaceService workspaces = new WorkspaceService(store, runtime, home.workspacesDir(),
-                    config::hostnameOf, config.policy().limits(), Clock.systemUTC());
-            workspaces.stopUnservedUsers();
+                    config::hostnameOf, config.policy().limits(), Clock.systemUTC(), jobs.othersChangeGrace());
+            if (jobs.leads(ClusterJobs.MONITOR)) {
+                // Only the leader: another replica's containers are not this one's to stop or adopt.
+                reconciler.reconcile(!jobs.othersChangeGrace().isZero());
+                workspaces.stopUnservedUsers();
+            }
             monitor = new WorkspaceMonitor(store, runtime, workspaces, reconciler, probe::isHealthy,
-                    config.policy().monitor(), Clock.systemUTC());
+                    config.policy().monitor(), Clock.systemUTC(), jobs);
             TokenService tokens = new TokenService(issuer, config.tokenTtl(), config.policy().bootstrapTtl(), store,
                     Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store), tokens,
                     workspaces, store, new SshKeyService(store, new WorkspaceSshFiles(home.sshDir()), Clock.systemUTC()),
-                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null));
+                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null), jobs);
             oidc.ifPresent(o -> log.info("people sign in through OpenID Connect and are re-checked at the provider"
                     + " every {}: {}", dev.codermon.auth.DurationText.format(o.recheckInterval()), o));
             app.start();
             monitor.start();
             WorkspaceMonitor scheduler = monitor;
             oidc.ifPresent(o -> scheduler.every(o.recheckInterval(), "re-check of signed-in people at the identity"
-                    + " provider", new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));
+                    + " provider", ClusterJobs.PROVIDER_RECHECK,
+                    new ProviderRecheck(o, sqlite.people(), tokens, Clock.systemUTC())::run));
             log.info("control plane started: {}", config);
-            return new ControlPlane(app, store, adminKey, monitor, runtime);
+            return new ControlPlane(app, store, adminKey, monitor, runtime, jobs);
         } catch (RuntimeException e) {
             if (monitor != null) {
                 monitor.close();
@@ -125,9 +157,22 @@ final class ControlPlane implements AutoCloseable {
         return adminKey.file();
     }
 
+    /** Names this replica in the log and in GET /api/cluster: its host and process id (and which one in it). */
+    private static String replicaName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        int nth = STARTED.incrementAndGet();
+        return host + "/" + ProcessHandle.current().pid() + (nth == 1 ? "" : "#" + nth);
+    }
+
     @Override
     public void close() {
         monitor.close();
+        jobs.release();
         app.stop();
         store.close();
         runtime.close();

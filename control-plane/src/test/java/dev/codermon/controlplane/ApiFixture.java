@@ -2,6 +2,8 @@ package dev.codermon.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codermon.auth.route.ControlPlaneStore;
+import dev.codermon.auth.route.SqlRouteStore;
 import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.testing.TestTokens;
 import dev.codermon.controlplane.api.AdminKey;
@@ -24,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Assertions;
 
 /** Builds the real app over a real SQLite store, a fake runtime and test keys. */
@@ -33,9 +37,11 @@ public final class ApiFixture implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     private final ControlPlaneConfig config;
-    public final SqliteRouteStore store;
-    public final FakeRuntime runtime = new FakeRuntime();
-    public final TestTokens tokens = new TestTokens();
+    public final SqlRouteStore store;
+    /** What the app uses as its store: {@link #store}, or a wrapper around it (one that fails on demand). */
+    public final ControlPlaneStore served;
+    public final FakeRuntime runtime;
+    public final TestTokens tokens;
     public final Path workspacesDir;
     public final WorkspaceService workspaces;
     public final Javalin app;
@@ -52,15 +58,51 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     private ApiFixture(Path tempDir, PolicySettings policy) {
+        this(tempDir, policy, new FakeRuntime(), new TestTokens(), sqliteIn(tempDir), s -> s, Duration.ZERO);
+    }
+
+    /** Builds the app over a store wrapped by {@code wrap} (for example one that fails on demand). */
+    public ApiFixture(Path tempDir, UnaryOperator<ControlPlaneStore> wrap) {
+        this(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(), sqliteIn(tempDir), wrap,
+                Duration.ZERO);
+    }
+
+    /**
+     * Builds another replica of {@code first}: a second control plane with its own store connection on
+     * the same SQLite file, the same runtime (one Docker daemon) and the same keys. Both then wait
+     * {@code othersGrace} for each other's starts.
+     */
+    public static ApiFixture[] replicas(Path tempDir, Duration othersGrace) {
+        return replicas(tempDir, othersGrace, sqliteIn(tempDir));
+    }
+
+    /** Builds two replicas as {@link #replicas(Path, Duration)} does, each on a store that {@code opener} opens. */
+    public static ApiFixture[] replicas(Path tempDir, Duration othersGrace, Supplier<SqlRouteStore> opener) {
+        ApiFixture first = new ApiFixture(tempDir, PolicySettings.defaults(), new FakeRuntime(), new TestTokens(),
+                opener, s -> s, othersGrace);
+        ApiFixture second = new ApiFixture(tempDir, PolicySettings.defaults(), first.runtime, first.tokens, opener,
+                s -> s, othersGrace);
+        return new ApiFixture[] {first, second};
+    }
+
+    private static Supplier<SqlRouteStore> sqliteIn(Path tempDir) {
+        return () -> SqliteRouteStore.open(tempDir.resolve("routes.db"));
+    }
+
+    private ApiFixture(Path tempDir, PolicySettings policy, FakeRuntime runtime, TestTokens tokens,
+            Supplier<SqlRouteStore> opener, UnaryOperator<ControlPlaneStore> wrap, Duration othersGrace) {
+        this.runtime = runtime;
+        this.tokens = tokens;
         config = ControlPlaneConfig.defaults(tempDir).withPort(0).withPolicy(policy);
-        store = SqliteRouteStore.open(tempDir.resolve("routes.db"));
+        store = opener.get();
+        served = wrap.apply(store);
         workspacesDir = tempDir.resolve("workspaces");
-        workspaces = new WorkspaceService(store, runtime, workspacesDir, config::hostnameOf, policy.limits(),
-                Clock.systemUTC());
-        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), store),
-                new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), store,
-                        Clock.systemUTC()), workspaces, store,
-                new SshKeyService(store, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
+        workspaces = new WorkspaceService(served, runtime, workspacesDir, config::hostnameOf, policy.limits(),
+                Clock.systemUTC(), othersGrace);
+        app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), served),
+                new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), served,
+                        Clock.systemUTC()), workspaces, served,
+                new SshKeyService(served, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
         responses = DocumentedResponses.attach(app);
     }
 

@@ -16,6 +16,7 @@ import dev.codermon.controlplane.login.OidcSettings;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import dev.codermon.controlplane.login.ProviderRecheck;
+import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.monitor.Reconciler;
 import dev.codermon.controlplane.monitor.WorkspaceMonitor;
 import dev.codermon.controlplane.runtime.FakeRuntime;
@@ -163,7 +164,7 @@ class OidcRecheckIT {
         assertTrue(store.people().refreshTokens().containsKey("bob"), "sign-in kept the provider's refresh token");
         String token = personalToken(bob, csrf);
         assertEquals(200, bearer(token));
-        monitor.every(Duration.ofSeconds(1), "re-check", recheck::run);
+        monitor.every(Duration.ofSeconds(1), "re-check", ClusterJobs.PROVIDER_RECHECK, recheck::run);
         Thread.sleep(2_500);
         assertEquals(200, bearer(token), "a person still enabled at the provider keeps access across re-checks");
         assertEquals(200, console(bob, "GET", "/api/me", csrf, null).statusCode());

@@ -6,7 +6,8 @@ import dev.codermon.auth.SigningKeys;
 import dev.codermon.auth.TokenVerifier;
 import dev.codermon.auth.route.ProxyStore;
 import dev.codermon.auth.route.RouteStoreException;
-import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.StoreSettings;
+import dev.codermon.auth.route.Stores;
 import dev.codermon.proxy.relay.NodeRelay;
 import dev.codermon.proxy.relay.RelayOptions;
 import java.io.UncheckedIOException;
@@ -136,8 +137,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
     private String denyAppPorts;
 
-    @CommandLine.Mixin
-    private RelayOptions relayOptions = new RelayOptions();
+    @CommandLine.Mixin private RelayOptions relayOptions = new RelayOptions();
 
     /**
      * Resolves {@code --max-connections}: a number as given (with a warning if the open-file limit cannot
@@ -202,7 +202,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     AccessSettings.DEFAULT_ACCESS_CHECK,
                     AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
-            store = SqliteRouteStore.open(config.home().routeStoreFile());
+            store = Stores.open(StoreSettings.fromEnv(System.getenv(), config.home()));
             relay = relayOptions.nodeRelay(store);
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.codermon.controlplane.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.DuplicateSshKeyException;
 import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
@@ -42,12 +43,14 @@ public final class ApiRoutes {
      * @param allowedHosts extra {@code Host} header values to answer besides the loopback names
      */
     public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, List<String> allowedHosts,
-            ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces, SshKeyService ssh, String domain) {
+            ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces, SshKeyService ssh, String domain,
+            ClusterJobs jobs) {
         JsonRequestReader reader = new JsonRequestReader(mapper);
         TokenController tokenController = new TokenController(auth, tokens, reader);
         WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, tokens, reader, proxy);
         SshController sshController = new SshController(auth, ssh, workspaces, reader, domain, proxy);
         HostGuard hostGuard = new HostGuard(allowedHosts);
+        ClusterController cluster = new ClusterController(auth, jobs);
         byte[] openApi = openApiDocument();
 
         routes.before(hostGuard::check);
@@ -72,6 +75,7 @@ public final class ApiRoutes {
         routes.delete("/api/ssh-keys/{id}", sshController::delete);
         routes.get("/api/ssh-known-hosts", sshController::allKnownHosts);
         routes.get("/api/ssh-config", sshController::sshConfig);
+        routes.get("/api/cluster", cluster::show);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {
@@ -96,8 +100,12 @@ public final class ApiRoutes {
         routes.exception(WorkspaceStartException.class, (e, ctx) ->
                 error(ctx, 503, "start_failed", e.getMessage() + "; retry, or ask an operator to check the log"));
         routes.exception(RouteStoreException.class, (e, ctx) -> {
-            log.error("route store failure on {} {}", ctx.method(), ctx.path(), e);
-            error(ctx, 503, "store_unavailable", "the route store is unavailable; retry shortly");
+            // One line per refused call, without the trace: during an outage every call fails the same way.
+            log.warn("store unavailable on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            log.debug("store failure", e);
+            // Nothing half-done is left behind (see WorkspaceLauncher), so trying again is safe.
+            ctx.header("Retry-After", "5");
+            error(ctx, 503, "store_unavailable", "the store is unavailable; try again in a few seconds");
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             int status = e.getStatus();

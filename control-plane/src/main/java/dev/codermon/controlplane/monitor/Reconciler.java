@@ -58,11 +58,27 @@ public final class Reconciler {
 
     /** Settles every record and stops orphaned instances; call it before serving requests. */
     public Result reconcile() {
+        return reconcile(false);
+    }
+
+    /**
+     * Settles the records and stops orphaned instances; call it before serving requests, and only on the
+     * control plane that leads the monitor.
+     *
+     * @param othersMayBeChanging whether other control planes may be starting or stopping workspaces right
+     *                            now: their STARTING and STOPPING records are then left to the monitor, which
+     *                            settles them once they stayed so for longer than a start can take
+     */
+    public Result reconcile(boolean othersMayBeChanging) {
         int kept = 0;
         int stopped = 0;
         for (WorkspaceRecord r : store.listAll()) {
             if (r.state() == WorkspaceState.STOPPED || r.state() == WorkspaceState.FAILED) {
                 stopLeftover(r);
+                continue;
+            }
+            if (othersMayBeChanging && r.state() != WorkspaceState.RUNNING) {
+                kept++;
                 continue;
             }
             Outcome outcome = settle(r);

@@ -2,22 +2,19 @@ package dev.codermon.controlplane.monitor;
 
 import dev.codermon.auth.DurationText;
 import dev.codermon.auth.route.ControlPlaneStore;
+import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
-import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
-import dev.codermon.controlplane.workspace.WorkspaceLimitException;
 import dev.codermon.controlplane.workspace.WorkspaceService;
-import dev.codermon.controlplane.workspace.WorkspaceStartException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Passes never overlap (fixed delay, and a guard for direct calls). One workspace failing to be
  * checked is logged and does not stop the pass. A workspace a request is changing right now is skipped
- * until the next pass.
+ * until the next pass. With several control planes only the one that leads a job ({@link ClusterJobs})
+ * runs it, asked before every pass. While the store cannot be reached passes are skipped: nothing is
+ * marked dead or stopped for a store error, and the next pass after it answers again catches up.
  */
 public final class WorkspaceMonitor implements AutoCloseable {
 
@@ -37,7 +36,6 @@ public final class WorkspaceMonitor implements AutoCloseable {
 
     /** A process that is alive but fails this many health probes in a row counts as dead. */
     static final int FAILED_PROBES_BEFORE_DEAD = 2;
-    private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
 
     /**
      * Counts what one pass did.
@@ -61,12 +59,25 @@ public final class WorkspaceMonitor implements AutoCloseable {
     private final HealthCheck health;
     private final MonitorSettings settings;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
+    private final MonitorThread thread = new MonitorThread();
     private final AtomicBoolean passing = new AtomicBoolean();
     private final Map<String, Integer> failedProbes = new ConcurrentHashMap<>();
+    private final ClusterJobs jobs;
+    private final UnfinishedChanges unfinished;
+    private final StoreOutage outage = new StoreOutage("monitor passes");
+    private final IdleAndDead takedowns;
 
+    /** Creates the monitor of the only control plane. */
     public WorkspaceMonitor(ControlPlaneStore store, WorkspaceRuntime runtime, WorkspaceService workspaces,
             Reconciler reconciler, HealthCheck health, MonitorSettings settings, Clock clock) {
+        this(store, runtime, workspaces, reconciler, health, settings, clock, ClusterJobs.alone("local"));
+    }
+
+    /** Creates the monitor of one of several control planes: it passes only while it leads {@code jobs}. */
+    public WorkspaceMonitor(ControlPlaneStore store, WorkspaceRuntime runtime, WorkspaceService workspaces,
+            Reconciler reconciler, HealthCheck health, MonitorSettings settings, Clock clock, ClusterJobs jobs) {
+        this.jobs = jobs;
+        this.unfinished = new UnfinishedChanges(jobs.othersChangeGrace());
         this.store = store;
         this.runtime = runtime;
         this.workspaces = workspaces;
@@ -74,48 +85,52 @@ public final class WorkspaceMonitor implements AutoCloseable {
         this.health = health;
         this.settings = settings;
         this.clock = clock;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "workspace-monitor");
-            t.setDaemon(true);
-            return t;
-        });
+        this.takedowns = new IdleAndDead(workspaces, settings);
     }
 
     /** Starts passing every interval, the first one interval from now. */
     public void start() {
-        long ms = settings.interval().toMillis();
-        scheduler.scheduleWithFixedDelay(logged("monitor pass", this::pass), ms, ms, TimeUnit.MILLISECONDS);
+        thread.every(settings.interval(), "monitor pass", this::pass);
         log.info("monitor started: every {}, idle timeout {}, dead policy {}", DurationText.format(settings.interval()),
                 DurationText.format(settings.idleTimeout()), settings.deadPolicy());
     }
 
-    /** Runs another periodic task on the monitor's one thread: once per control plane, never beside a pass. */
-    public void every(Duration interval, String what, Runnable task) {
-        long ms = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(logged(what, task), ms, ms, TimeUnit.MILLISECONDS);
-    }
-
-    private static Runnable logged(String what, Runnable task) {
-        return () -> {
-            try {
+    /**
+     * Runs another periodic task on the monitor's one thread, never beside a pass, and only while this
+     * control plane leads the job (once cluster-wide).
+     */
+    public void every(Duration interval, String what, String job, Runnable task) {
+        jobs.runs(job);
+        thread.every(interval, what, () -> {
+            if (jobs.leads(job)) {
                 task.run();
-            } catch (RuntimeException e) { // thrown out of the task, it would end the schedule
-                log.warn("{} failed: {}", what, e.toString(), e);
             }
-        };
+        });
     }
 
     /**
      * Runs one pass now.
      *
-     * @return what it did, or null if a pass was already running (passes never overlap)
+     * @return what it did, or null if it did not pass: a pass was already running (passes never overlap),
+     *         another control plane leads the monitor, or the store could not be reached
      */
     public PassResult pass() {
         if (!passing.compareAndSet(false, true)) {
             return null;
         }
         try {
-            return passAll(clock.instant());
+            if (!jobs.leads(ClusterJobs.MONITOR)) {
+                // What this replica saw as leader is stale by the time it leads again.
+                failedProbes.clear();
+                unfinished.keepOnly(Set.of());
+                return null;
+            }
+            PassResult result = passAll(clock.instant());
+            outage.ended();
+            return result;
+        } catch (RouteStoreException e) {
+            outage.began(e);
+            return null;
         } finally {
             passing.set(false);
         }
@@ -123,9 +138,19 @@ public final class WorkspaceMonitor implements AutoCloseable {
 
     private PassResult passAll(Instant now) {
         PassTally t = new PassTally();
-        for (WorkspaceRecord r : store.listAll()) {
+        List<WorkspaceRecord> all = store.listAll();
+        Set<String> unfinishedIds = new HashSet<>();
+        for (WorkspaceRecord r : all) {
+            if (r.state() == WorkspaceState.STARTING || r.state() == WorkspaceState.STOPPING) {
+                unfinishedIds.add(r.id());
+            }
+        }
+        unfinished.keepOnly(unfinishedIds);
+        for (WorkspaceRecord r : all) {
             try {
                 check(r, now, t);
+            } catch (RouteStoreException e) {
+                throw e; // the store went away: the rest of the pass waits for it
             } catch (RuntimeException e) {
                 t.failures++;
                 log.warn("monitor could not check workspace {} ({}/{}): {}", r.id(), r.user(), r.name(),
@@ -134,11 +159,17 @@ public final class WorkspaceMonitor implements AutoCloseable {
         }
         try {
             t.orphans = reconciler.stopOrphans();
+        } catch (RouteStoreException e) {
+            throw e;
         } catch (RuntimeException e) {
             log.warn("monitor could not look for orphaned instances: {}", e.toString(), e);
         }
         try {
-            store.pruneExpired(now);
+            if (jobs.leads(ClusterJobs.PRUNING)) {
+                store.pruneExpired(now);
+            }
+        } catch (RouteStoreException e) {
+            throw e;
         } catch (RuntimeException e) {
             log.warn("monitor could not prune expired tokens and sessions: {}", e.toString(), e);
         }
@@ -151,7 +182,11 @@ public final class WorkspaceMonitor implements AutoCloseable {
         switch (r.state()) {
             case STOPPED, FAILED -> failedProbes.remove(r.id());
             case STARTING, STOPPING -> {
-                // Only an interruption leaves these without a lock held: settle them like the start does.
+                // Only an interruption leaves these without a lock held here (or another replica's change,
+                // which has finished once the grace is over): settle them like the start does.
+                if (!unfinished.interrupted(r, now)) {
+                    return;
+                }
                 Reconciler.Outcome outcome = workspaces.ifNotBusy(r, reconciler::settle)
                         .orElse(Reconciler.Outcome.UNCHANGED);
                 if (outcome != Reconciler.Outcome.UNCHANGED && outcome != Reconciler.Outcome.OTHER_RUNTIME) {
@@ -174,77 +209,19 @@ public final class WorkspaceMonitor implements AutoCloseable {
             int failed = alive ? failedProbes.merge(r.id(), 1, Integer::sum) : FAILED_PROBES_BEFORE_DEAD;
             if (failed >= FAILED_PROBES_BEFORE_DEAD) {
                 failedProbes.remove(r.id());
-                handleDead(r, alive ? "stopped answering /healthz" : "is gone", t);
+                takedowns.dead(r, alive ? "stopped answering /healthz" : "is gone", t);
             }
             return;
         }
         failedProbes.remove(r.id());
-        if (idleFor(r, now).compareTo(settings.idleTimeout()) > 0) {
-            reap(r, now, t);
+        if (IdleAndDead.idleFor(r, now).compareTo(settings.idleTimeout()) > 0) {
+            takedowns.reap(r, now, t);
         }
-    }
-
-    private void handleDead(WorkspaceRecord seen, String why, PassTally t) {
-        workspaces.ifNotBusy(seen, current -> {
-            if (!sameInstance(current, seen)) {
-                return false;
-            }
-            WorkspaceRecord down = workspaces.takeDown(current, WorkspaceState.FAILED);
-            t.dead++;
-            if (settings.deadPolicy() == DeadPolicy.MARK) {
-                log.warn("workspace {} ({}/{}): code-server {}; route removed, marked FAILED", current.id(),
-                        current.user(), current.name(), why);
-                return true;
-            }
-            log.warn("workspace {} ({}/{}): code-server {}; route removed, restarting it", current.id(),
-                    current.user(), current.name(), why);
-            try {
-                workspaces.restart(down);
-                t.restarted++;
-            } catch (WorkspaceLimitException | WorkspaceStartException | SingleUserRuntimeException e) {
-                log.warn("workspace {} ({}/{}) could not be restarted and stays FAILED: {}", current.id(),
-                        current.user(), current.name(), e.getMessage());
-            }
-            return true;
-        });
-    }
-
-    private void reap(WorkspaceRecord seen, Instant now, PassTally t) {
-        workspaces.ifNotBusy(seen, current -> {
-            // Activity may have been recorded since the listing.
-            Duration idle = idleFor(current, now);
-            if (!sameInstance(current, seen) || idle.compareTo(settings.idleTimeout()) <= 0) {
-                return false;
-            }
-            workspaces.takeDown(current, WorkspaceState.STOPPED);
-            t.reaped++;
-            log.info("workspace {} ({}/{}) idle since {} (timeout {}); stopped, files kept", current.id(),
-                    current.user(), current.name(), current.lastActivityAt(),
-                    DurationText.format(settings.idleTimeout()));
-            return true;
-        });
-    }
-
-    private static Duration idleFor(WorkspaceRecord r, Instant now) {
-        return Duration.between(r.lastActivityAt(), now);
-    }
-
-    private static boolean sameInstance(WorkspaceRecord current, WorkspaceRecord seen) {
-        return current.state() == WorkspaceState.RUNNING && Objects.equals(current.runtimeRef(), seen.runtimeRef());
     }
 
     /** Stops the schedule and waits for a running pass to finish, so the store can be closed after it. */
     @Override
     public void close() {
-        scheduler.shutdown();
-        try {
-            if (!scheduler.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                scheduler.shutdownNow();
-                log.warn("monitor pass still running after {}; interrupted it", DurationText.format(CLOSE_GRACE));
-            }
-        } catch (InterruptedException e) {
-            scheduler.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }

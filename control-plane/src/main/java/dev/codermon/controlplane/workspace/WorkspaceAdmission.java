@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.workspace;
 
+import dev.codermon.auth.route.DuplicateWorkspaceException;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
@@ -66,6 +67,10 @@ final class WorkspaceAdmission {
         admission.lock();
         try {
             List<WorkspaceRecord> all = store.listAll();
+            if (existing == null && all.stream().anyMatch(r -> r.user().equals(user) && r.name().equals(name))) {
+                // Another control plane created it since it was looked up: a repeat, not one more of the user's.
+                throw new DuplicateWorkspaceException("workspace " + user + "/" + name + " exists", null);
+            }
             if (existing == null) {
                 long mine = all.stream().filter(r -> r.user().equals(user)).count();
                 if (mine >= limits.perUser()) {

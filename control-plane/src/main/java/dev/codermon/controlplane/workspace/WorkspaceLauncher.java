@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.workspace;
 
+import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
@@ -45,6 +46,7 @@ final class WorkspaceLauncher {
         try {
             handle = runtime.start(specOf(starting));
         } catch (RuntimeStartException | RuntimeException e) {
+            // Nothing runs; if the store is down too, the record stays STARTING and the monitor settles it.
             store.update(starting.withState(WorkspaceState.FAILED));
             log.warn("workspace {} ({}/{}) failed to start: {}", starting.id(), starting.user(), starting.name(),
                     e.getMessage());
@@ -55,7 +57,22 @@ final class WorkspaceLauncher {
         // Starting counts as activity, so a workspace stopped long ago is not reaped right after its start.
         WorkspaceRecord running = withActivity(starting.withUpstream(handle.socketPath(), handle.runtimeRef())
                 .withState(WorkspaceState.RUNNING), now);
-        if (!store.update(running)) {
+        boolean recorded;
+        try {
+            recorded = store.update(running);
+        } catch (RouteStoreException e) {
+            // Nobody can reach an instance without its route: stop it now rather than leave one running that
+            // no record names. The record stays STARTING, which the monitor settles once the store is back.
+            try {
+                runtime.stop(handle.runtimeRef());
+            } catch (RuntimeException stopFailed) {
+                e.addSuppressed(stopFailed); // the leader's orphan check stops it where the runtime lists instances
+            }
+            log.warn("workspace {} ({}/{}) started but the store could not record it; stopped it again: {}",
+                    starting.id(), starting.user(), starting.name(), e.getMessage());
+            throw e;
+        }
+        if (!recorded) {
             runtime.stop(handle.runtimeRef());
             throw new WorkspaceStartException("workspace " + starting.name() + " was deleted while it was starting",
                     null);

@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts, stops, lists and deletes users' workspaces, keeping the route store in step with the runtime.
  *
- * <p>Changes to one (user, name) are serialized by a per-key lock; the store's unique constraint catches
- * a second control plane doing the same. A route appears (state RUNNING) only once code-server is ready,
- * and is taken away (state STOPPING) before code-server is stopped. Admission (the per-user and total
- * limits) is decided under one short lock so that two requests cannot both take the last slot.
+ * <p>Changes to one (user, name) are serialized by a per-key lock; the store's unique (user, name) insert,
+ * made before any instance starts, decides between two control planes creating the same workspace, and a
+ * start finding another control plane's start or stop in flight waits for it ({@link OtherReplicas}). A
+ * route appears (RUNNING) only once code-server is ready, and goes (STOPPING) before code-server stops.
+ * Admission (the limits) is decided under one short lock so that two requests cannot take the last slot.
  */
 public final class WorkspaceService {
 
@@ -34,18 +35,28 @@ public final class WorkspaceService {
     private final WorkspaceStarter starter;
     private final WorkspaceTakedown takedown;
 
-    /**
-     * Creates the service.
-     *
-     * @param hostnames maps (user, name) to the workspace's hostname
-     */
+    /** Creates the service of the only control plane; {@code hostnames} maps (user, name) to the hostname. */
     public WorkspaceService(WorkspaceRecords store, WorkspaceRuntime runtime, Path workspacesDir,
             BiFunction<String, String, String> hostnames, WorkspaceLimits limits, Clock clock) {
+        this(store, runtime, workspacesDir, hostnames, limits, clock, Duration.ZERO);
+    }
+
+    /**
+     * Creates the service of one of several control planes on one store.
+     *
+     * @param hostnames         maps (user, name) to the workspace's hostname
+     * @param othersChangeGrace how long another control plane's start or stop of a workspace may take: a
+     *                          request finding one in flight waits that long for it (zero: the only one)
+     */
+    public WorkspaceService(WorkspaceRecords store, WorkspaceRuntime runtime, Path workspacesDir,
+            BiFunction<String, String, String> hostnames, WorkspaceLimits limits, Clock clock,
+            Duration othersChangeGrace) {
         this.store = store;
         this.runtime = runtime;
         this.uptime = new WorkspaceUptime(runtime, clock);
         this.starter = new WorkspaceStarter(store, runtime, new WorkspaceAdmission(store, hostnames, limits, clock),
-                new WorkspaceLauncher(store, runtime, workspacesDir, uptime, clock));
+                new WorkspaceLauncher(store, runtime, workspacesDir, uptime, clock),
+                new OtherReplicas(store, othersChangeGrace));
         this.takedown = new WorkspaceTakedown(store, runtime, uptime);
     }
 
@@ -100,7 +111,7 @@ public final class WorkspaceService {
     public WorkspaceRecord stop(String user, String id) {
         WorkspaceRecord found = get(user, id);
         return locks.withLock(key(found), () -> {
-            WorkspaceRecord current = requireOwnRuntime(get(user, id));
+            WorkspaceRecord current = starter.requireOwnRuntime(get(user, id));
             if (current.state() == WorkspaceState.STOPPED && current.runtimeRef() == null) {
                 return current;
             }
@@ -118,10 +129,6 @@ public final class WorkspaceService {
     /** Returns every user's workspaces, oldest first (the admin's view). */
     public List<WorkspaceRecord> listAll() {
         return store.listAll();
-    }
-
-    private WorkspaceRecord requireOwnRuntime(WorkspaceRecord r) {
-        return starter.requireOwnRuntime(r);
     }
 
     /**
@@ -164,7 +171,7 @@ public final class WorkspaceService {
      * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
     public List<Integer> appPorts(WorkspaceRecord running) {
-        return runtime.listeningPorts(requireOwnRuntime(running).runtimeRef());
+        return runtime.listeningPorts(starter.requireOwnRuntime(running).runtimeRef());
     }
 
     /**
@@ -185,7 +192,7 @@ public final class WorkspaceService {
     public void delete(String user, String id) {
         WorkspaceRecord found = get(user, id);
         locks.withLock(key(found), () -> {
-            WorkspaceRecord current = requireOwnRuntime(get(user, id));
+            WorkspaceRecord current = starter.requireOwnRuntime(get(user, id));
             takedown.stopKeepingRecord(current);
             // Files and socket directory first, the record last: if the control plane dies or removing fails in
             // between, the record is still there (STOPPING, which the next monitor pass settles as

@@ -18,9 +18,11 @@ final class WorkspaceStarter {
     private final WorkspaceRuntime runtime;
     private final WorkspaceAdmission admission;
     private final WorkspaceLauncher launcher;
+    private final OtherReplicas others;
 
     WorkspaceStarter(WorkspaceRecords store, WorkspaceRuntime runtime, WorkspaceAdmission admission,
-            WorkspaceLauncher launcher) {
+            WorkspaceLauncher launcher, OtherReplicas others) {
+        this.others = others;
         this.store = store;
         this.runtime = runtime;
         this.admission = admission;
@@ -34,6 +36,10 @@ final class WorkspaceStarter {
     StartedWorkspace start(String user, String name, WorkspaceRecord existing) {
         // Before anything is recorded: a refused user leaves no trace in the store.
         requireServedUser(user);
+        if (existing != null && others.mayBeChanging(existing)) {
+            // Another control plane's start or stop: starting here too would make a second instance.
+            existing = others.awaitSettled(user, name).orElse(null);
+        }
         if (existing != null) {
             requireOwnRuntime(existing);
         }
@@ -47,22 +53,31 @@ final class WorkspaceStarter {
             try {
                 starting = admission.admit(user, name, existing);
             } catch (DuplicateWorkspaceException raced) {
-                return store.findByUserAndName(user, name)
-                        .filter(r -> r.state() == WorkspaceState.RUNNING)
-                        .map(r -> new StartedWorkspace(r, false))
-                        .orElseThrow(() -> new WorkspaceBusyException("workspace " + name
-                                + " is being started by another request; retry in a few seconds"));
+                // Another control plane inserted it first: the store's unique (user, name) decided, and
+                // nothing was started here. Answered below as a repeated create is, once its start is over.
+                starting = null;
             }
-            if (starting.runtimeRef() != null) {
-                // A leftover from an interrupted start or a process that stopped answering.
-                runtime.stop(starting.runtimeRef());
-                starting = starting.withUpstream(null, null);
-                store.update(starting);
+            if (starting != null) {
+                if (starting.runtimeRef() != null) {
+                    // A leftover from an interrupted start or a process that stopped answering.
+                    runtime.stop(starting.runtimeRef());
+                    starting = starting.withUpstream(null, null);
+                    store.update(starting);
+                }
+                return new StartedWorkspace(launcher.launch(starting), existing == null);
             }
-            return new StartedWorkspace(launcher.launch(starting), existing == null);
         } finally {
             admission.releaseStart();
         }
+        return startedElsewhere(user, name);
+    }
+
+    private StartedWorkspace startedElsewhere(String user, String name) {
+        return others.awaitSettled(user, name)
+                .filter(r -> r.state() == WorkspaceState.RUNNING)
+                .map(r -> new StartedWorkspace(r, false))
+                .orElseThrow(() -> new WorkspaceBusyException("workspace " + name
+                        + " is being started by another request; retry in a few seconds"));
     }
 
     /** Refuses a user the runtime does not serve (local processes serve one user only). */

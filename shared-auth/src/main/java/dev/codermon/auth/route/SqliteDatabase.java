@@ -3,28 +3,19 @@ package dev.codermon.auth.route;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * Holds one connection to the store's SQLite file (WAL mode) and runs statements on it, one thread at a
  * time (a JDBC connection is not safe to share concurrently); every statement is short, so the lock is
- * held only for microseconds. Failures become {@link RouteStoreException}.
+ * held only for microseconds. Processes sharing the file are arbitrated by SQLite's own file locking.
  */
-final class SqliteDatabase {
-
-    /** Binds a statement's parameters. */
-    interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    /** Turns a query's rows into its answer. */
-    interface Rows<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
+final class SqliteDatabase extends Database {
 
     private final Path file;
     private final Connection connection;
@@ -44,9 +35,12 @@ final class SqliteDatabase {
             config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
             config.setBusyTimeout(5_000);
             config.enforceForeignKeys(true);
-            Connection c = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            SqliteSchema.migrate(c);
-            return new SqliteDatabase(file, c);
+            SQLiteDataSource source = new SQLiteDataSource(config);
+            source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+            StoreMigrations.migrateSqlite(file.toAbsolutePath(), source);
+            return new SqliteDatabase(file, source.getConnection());
+        } catch (RouteStoreException e) {
+            throw e;
         } catch (Exception e) {
             throw new RouteStoreException("cannot open route store " + file + ": " + e.getMessage(), e);
         }
@@ -56,56 +50,39 @@ final class SqliteDatabase {
         return file;
     }
 
-    /** Runs an update under the lock and returns the number of rows it changed. */
-    int execute(String sql, Binder binder) {
+    @Override
+    Connection acquire() {
         lock.lock();
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            binder.bind(ps);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return connection;
     }
 
-    /** Runs a query under the lock and turns its rows into the answer. */
-    <T> T select(String sql, Binder binder, Rows<T> rows) {
-        lock.lock();
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            binder.bind(ps);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rows.read(rs);
-            }
-        } catch (SQLException e) {
-            throw new RouteStoreException("route store read failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    void release(Connection c) {
+        lock.unlock();
     }
 
-    /** Runs the statements atomically; the lock is reentrant, so they may use {@link #execute}. */
-    void inTransaction(Runnable statements) {
-        lock.lock();
-        try {
-            connection.setAutoCommit(false);
-            try {
-                statements.run();
-                connection.commit();
-            } catch (RuntimeException | SQLException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new RouteStoreException("route store write failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    String greatest() {
+        return "MAX";
     }
 
-    void close() {
+    @Override
+    boolean isUniqueViolation(SQLException e) {
+        if (!(e instanceof SQLiteException se)) {
+            return false;
+        }
+        int code = se.getResultCode().code;
+        return code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code
+                || code == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY.code;
+    }
+
+    @Override
+    void lockChangeLog(Connection c) {
+        // SQLite lets one writer at a time into the file: appends are in order already.
+    }
+
+    @Override
+    public void close() {
         lock.lock();
         try {
             connection.close();
@@ -114,5 +91,10 @@ final class SqliteDatabase {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public String toString() {
+        return "sqlite:" + file;
     }
 }

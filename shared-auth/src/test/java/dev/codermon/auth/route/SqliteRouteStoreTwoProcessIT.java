@@ -23,7 +23,7 @@ class SqliteRouteStoreTwoProcessIT {
         Path file = tmp.resolve("routes.db");
         String host = "main.alice.codermon.internal";
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        try (SqliteRouteStore writer = SqliteRouteStore.open(file)) {
+        try (SqlRouteStore writer = SqlRouteStore.openSqlite(file)) {
             Process reader = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), StoreReaderProcess.class.getName(),
                     file.toString(), host)

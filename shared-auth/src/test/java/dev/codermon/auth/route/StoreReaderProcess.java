@@ -16,7 +16,7 @@ public final class StoreReaderProcess {
         Path file = Path.of(args[0]);
         String hostname = args[1];
         long deadline = System.nanoTime() + 20_000_000_000L;
-        try (SqliteRouteStore store = SqliteRouteStore.open(file)) {
+        try (SqlRouteStore store = SqlRouteStore.openSqlite(file)) {
             System.out.println("opened");
             Route route = null;
             while (route == null && System.nanoTime() < deadline) {

@@ -31,8 +31,8 @@ class StoreRolesTest {
     }
 
     @Test
-    void the_sqlite_store_serves_both_roles() {
-        assertEquals(Set.of(ProxyStore.class, ControlPlaneStore.class),
-                Set.of(SqliteRouteStore.class.getInterfaces()));
+    void the_store_serves_both_roles_the_feed_and_the_nodes() {
+        assertEquals(Set.of(ProxyStore.class, ControlPlaneStore.class, RouteFeed.class, NodeRecords.class),
+                Set.of(SqlRouteStore.class.getInterfaces()));
     }
 }

@@ -1,19 +1,18 @@
 package dev.codermon.auth.route;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.sqlite.SQLiteErrorCode;
-import org.sqlite.SQLiteException;
 
-/** Keeps the {@code ssh_keys} table (schema step {@link SqliteSchema#addSshKeys}). */
-final class SqliteSshKeyTable implements SshKeyRecords {
+/** Keeps the {@code ssh_keys} table (users' SSH public keys). */
+final class SshKeyTable implements SshKeyRecords {
 
     private static final String COLUMNS = "id, user_id, name, public_key, fingerprint, created_at";
 
-    private final SqliteDatabase db;
+    private final Database db;
 
-    SqliteSshKeyTable(SqliteDatabase db) {
+    SshKeyTable(Database db) {
         this.db = db;
     }
 
@@ -29,8 +28,7 @@ final class SqliteSshKeyTable implements SshKeyRecords {
                 ps.setLong(6, k.createdAt().toEpochMilli());
             });
         } catch (RouteStoreException e) {
-            if (e.getCause() instanceof SQLiteException se
-                    && se.getResultCode().code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code) {
+            if (e.getCause() instanceof SQLException se && db.isUniqueViolation(se)) {
                 throw new DuplicateSshKeyException("key " + k.fingerprint() + " is registered already", se);
             }
             throw e;

@@ -11,25 +11,28 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
-/** Keeps people, console sessions and personal tokens in the shared SQLite file (schema step 4), and
- * their providers' refresh tokens (the refresh-token step). */
-final class SqlitePeopleTables implements PeopleStore {
+/**
+ * Keeps people, console sessions and personal tokens in the shared store, and their providers' refresh
+ * tokens. Revoking a personal token writes a revocation, so it appends to the change log.
+ */
+final class PeopleTables implements PeopleStore {
 
     private static final String PERSON_COLUMNS =
             "issuer, subject, name, email, role, disabled, created_at, last_login_at";
     private static final String TOKEN_COLUMNS = "token_id, user_id, name, created_at, expires_at, revoked_at";
 
-    private final SqliteDatabase db;
+    private final Database db;
+    private final ChangeLog log;
 
-    SqlitePeopleTables(SqliteDatabase db) {
+    PeopleTables(Database db, ChangeLog log) {
         this.db = db;
+        this.log = log;
     }
 
     @Override
     public PersonRecord signIn(String issuer, String subject, String email, String role, Instant at,
             List<String> candidates, Predicate<String> taken) {
-        PersonRecord[] out = new PersonRecord[1];
-        db.inTransaction(() -> {
+        return db.inTransaction(() -> {
             Optional<PersonRecord> known = findPerson(issuer, subject);
             if (known.isPresent()) {
                 db.execute("UPDATE users SET email = ?, role = ?, last_login_at = ? WHERE issuer = ? AND subject = ?",
@@ -41,8 +44,7 @@ final class SqlitePeopleTables implements PeopleStore {
                             ps.setString(5, subject);
                         });
                 PersonRecord p = known.get();
-                out[0] = new PersonRecord(issuer, subject, p.name(), email, role, p.disabled(), p.createdAt(), at);
-                return;
+                return new PersonRecord(issuer, subject, p.name(), email, role, p.disabled(), p.createdAt(), at);
             }
             for (String name : candidates) {
                 if (findPerson(name).isPresent() || taken.test(name)) {
@@ -57,12 +59,10 @@ final class SqlitePeopleTables implements PeopleStore {
                     ps.setLong(6, at.toEpochMilli());
                     ps.setLong(7, at.toEpochMilli());
                 });
-                out[0] = new PersonRecord(issuer, subject, name, email, role, false, at, at);
-                return;
+                return new PersonRecord(issuer, subject, name, email, role, false, at, at);
             }
             throw new IllegalStateException("no free user name among " + candidates.size() + " candidates");
         });
-        return out[0];
     }
 
     @Override
@@ -170,17 +170,16 @@ final class SqlitePeopleTables implements PeopleStore {
 
     @Override
     public Optional<PersonalToken> revokePersonalToken(String user, String tokenId, Instant at) {
-        List<Optional<PersonalToken>> out = new ArrayList<>();
-        db.inTransaction(() -> {
+        return db.inTransaction(() -> {
             Optional<PersonalToken> found = db.select("SELECT " + TOKEN_COLUMNS + " FROM personal_tokens"
                     + " WHERE token_id = ? AND user_id = ?", ps -> {
                         ps.setString(1, tokenId);
                         ps.setString(2, user);
                     }, rs -> rs.next() ? Optional.of(token(rs)) : Optional.empty());
-            out.add(found);
             if (found.isEmpty()) {
-                return;
+                return found;
             }
+            log.revocation();
             db.execute("UPDATE personal_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE token_id = ?", ps -> {
                 ps.setLong(1, at.toEpochMilli());
                 ps.setString(2, tokenId);
@@ -188,12 +187,13 @@ final class SqlitePeopleTables implements PeopleStore {
             // Refused until it could no longer verify anyway.
             Instant until = found.get().expiresAt().plus(TokenVerifier.MAX_CLOCK_SKEW).plusSeconds(1);
             db.execute("INSERT INTO revocations (user_id, revoked_before) VALUES (?, ?) ON CONFLICT (user_id)"
-                    + " DO UPDATE SET revoked_before = MAX(revoked_before, excluded.revoked_before)", ps -> {
+                    + " DO UPDATE SET revoked_before = " + db.greatest() + "(revocations.revoked_before,"
+                    + " excluded.revoked_before)", ps -> {
                         ps.setString(1, RevocationKeys.token(tokenId));
                         ps.setLong(2, until.toEpochMilli());
                     });
+            return found;
         });
-        return out.get(0);
     }
 
     private static PersonRecord person(ResultSet rs) throws SQLException {

@@ -5,27 +5,42 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import org.sqlite.SQLiteErrorCode;
-import org.sqlite.SQLiteException;
 
-/** Reads and writes the {@code workspaces} table: records, the routes derived from them, and activity. */
-final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWriter {
+/**
+ * Reads and writes the {@code workspaces} table: records, the routes derived from them, and activity. Every
+ * insert, update and delete appends the hostname to the change log in its transaction; activity does not.
+ */
+final class WorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWriter {
 
     private static final String COLUMNS = "id, user_id, name, hostname, upstream_socket, state,"
-            + " runtime_ref, created_at, last_activity_at";
+            + " runtime_ref, created_at, last_activity_at, node_id";
 
-    private final SqliteDatabase db;
+    private final Database db;
+    private final ChangeLog log;
 
-    SqliteWorkspaceTable(SqliteDatabase db) {
+    WorkspaceTable(Database db, ChangeLog log) {
         this.db = db;
+        this.log = log;
     }
 
     @Override
     public Optional<Route> findRoute(String hostname) {
         return queryOne("SELECT " + COLUMNS + " FROM workspaces WHERE hostname = ?", hostname)
                 .flatMap(WorkspaceRecord::route);
+    }
+
+    /** Returns every route, by hostname. */
+    Map<String, Route> routes() {
+        Map<String, Route> out = new LinkedHashMap<>();
+        for (WorkspaceRecord r : query("SELECT " + COLUMNS + " FROM workspaces WHERE state = 'RUNNING'"
+                + " AND upstream_socket IS NOT NULL", ps -> { })) {
+            r.route().ifPresent(route -> out.put(route.hostname(), route));
+        }
+        return out;
     }
 
     @Override
@@ -40,13 +55,16 @@ final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, Activ
     @Override
     public void insert(WorkspaceRecord r) {
         try {
-            db.execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
-                ps.setString(1, r.id());
-                bindFields(ps, r, 2);
+            db.inTransaction(() -> {
+                // The log first: every appending transaction takes the log's lock before any row lock.
+                log.route(r.hostname());
+                db.execute("INSERT INTO workspaces (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                    ps.setString(1, r.id());
+                    bindFields(ps, r, 2);
+                });
             });
         } catch (RouteStoreException e) {
-            if (e.getCause() instanceof SQLiteException se
-                    && se.getResultCode().code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE.code) {
+            if (e.getCause() instanceof SQLException se && db.isUniqueViolation(se)) {
                 throw new DuplicateWorkspaceException("workspace " + r.user() + "/" + r.name()
                         + " or hostname " + r.hostname() + " already exists", se);
             }
@@ -56,18 +74,42 @@ final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, Activ
 
     @Override
     public boolean update(WorkspaceRecord r) {
-        // last_activity_at is the proxy's to advance: keep whichever is newer.
-        return db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?, upstream_socket = ?,"
-                + " state = ?, runtime_ref = ?, created_at = ?,"
-                + " last_activity_at = MAX(last_activity_at, ?) WHERE id = ?", ps -> {
-                    bindFields(ps, r, 1);
-                    ps.setString(9, r.id());
-                }) == 1;
+        return db.inTransaction(() -> {
+            db.lockChangeLog();
+            // A changed hostname loses its route: log the old one too.
+            db.execute("INSERT INTO change_log (hostname, kind, at) SELECT hostname, 'route', ? FROM workspaces"
+                    + " WHERE id = ? AND hostname <> ?", ps -> {
+                        ps.setLong(1, System.currentTimeMillis());
+                        ps.setString(2, r.id());
+                        ps.setString(3, r.hostname());
+                    });
+            // last_activity_at is the proxy's to advance: keep whichever is newer.
+            boolean changed = db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?,"
+                    + " upstream_socket = ?, state = ?, runtime_ref = ?, created_at = ?,"
+                    + " last_activity_at = " + db.greatest() + "(last_activity_at, ?), node_id = ? WHERE id = ?",
+                    ps -> {
+                        bindFields(ps, r, 1);
+                        ps.setString(10, r.id());
+                    }) == 1;
+            if (changed) {
+                log.route(r.hostname());
+            }
+            return changed;
+        });
     }
 
     @Override
     public boolean delete(String id) {
-        return db.execute("DELETE FROM workspaces WHERE id = ?", ps -> ps.setString(1, id)) == 1;
+        return db.inTransaction(() -> {
+            db.lockChangeLog();
+            Optional<WorkspaceRecord> gone = find(id);
+            if (gone.isEmpty()) {
+                return false;
+            }
+            log.route(gone.get().hostname());
+            db.execute("DELETE FROM workspaces WHERE id = ?", ps -> ps.setString(1, id));
+            return true;
+        });
     }
 
     @Override
@@ -104,13 +146,14 @@ final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, Activ
         ps.setString(first + 5, r.runtimeRef());
         ps.setLong(first + 6, r.createdAt().toEpochMilli());
         ps.setLong(first + 7, r.lastActivityAt().toEpochMilli());
+        ps.setString(first + 8, r.nodeId());
     }
 
     private Optional<WorkspaceRecord> queryOne(String sql, String key) {
         return query(sql, ps -> ps.setString(1, key)).stream().findFirst();
     }
 
-    private List<WorkspaceRecord> query(String sql, SqliteDatabase.Binder binder) {
+    private List<WorkspaceRecord> query(String sql, Database.Binder binder) {
         return db.select(sql, binder, rs -> {
             List<WorkspaceRecord> out = new ArrayList<>();
             while (rs.next()) {
@@ -123,6 +166,6 @@ final class SqliteWorkspaceTable implements WorkspaceRecords, RouteLookup, Activ
     private static WorkspaceRecord read(ResultSet rs) throws SQLException {
         return new WorkspaceRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 rs.getString(5), WorkspaceState.valueOf(rs.getString(6)), rs.getString(7),
-                Instant.ofEpochMilli(rs.getLong(8)), Instant.ofEpochMilli(rs.getLong(9)));
+                Instant.ofEpochMilli(rs.getLong(8)), Instant.ofEpochMilli(rs.getLong(9)), rs.getString(10));
     }
 }

@@ -4,17 +4,56 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.migration.Context;
+import org.flywaydb.core.api.migration.JavaMigration;
 
-/** Creates the store's tables and brings an older file's schema up to date ({@code PRAGMA user_version}). */
-final class SqliteSchema {
+/**
+ * Is migration 1 of the SQLite store: the whole schema of the builds before Flyway (their
+ * {@code PRAGMA user_version} 7). It is idempotent, so that it also takes over a file such a build made
+ * (Flyway baselines it at version 0 first): the tables it lacks are created, and the one change of an
+ * existing table (the unix-socket step) is made, keeping every row.
+ */
+final class SqliteSchemaV1 implements JavaMigration {
 
-    static final int VERSION = 7;
+    /** The last {@code PRAGMA user_version} of the builds before Flyway. */
+    static final int LEGACY_VERSION = 7;
 
-    private SqliteSchema() {
+    @Override
+    public MigrationVersion getVersion() {
+        return MigrationVersion.fromVersion("1");
     }
 
-    static void migrate(Connection connection) throws SQLException {
+    @Override
+    public String getDescription() {
+        return "schema of user_version 7";
+    }
+
+    @Override
+    public Integer getChecksum() {
+        return null;
+    }
+
+    @Override
+    public boolean canExecuteInTransaction() {
+        return true;
+    }
+
+    @Override
+    public void migrate(Context context) throws SQLException {
+        create(context.getConnection());
+    }
+
+    static void create(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > LEGACY_VERSION) {
+                throw new SQLException("store schema version " + version + " is newer than this build ("
+                        + LEGACY_VERSION + "); upgrade Codermon");
+            }
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS workspaces (
                       id               TEXT PRIMARY KEY,
@@ -51,19 +90,8 @@ final class SqliteSchema {
             peopleStep(s);
             presenceStep(s);
             refreshTokenStep(s);
-            int version;
-            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-                version = rs.next() ? rs.getInt(1) : 0;
-            }
-            if (version > VERSION) {
-                throw new SQLException("store schema version " + version + " is newer than this build ("
-                        + VERSION + "); upgrade Codermon");
-            }
             addSshKeys(s);
-            if (version < VERSION) {
-                upgrade(s);
-                s.executeUpdate("PRAGMA user_version = " + VERSION);
-            }
+            upgrade(s);
         }
     }
 
@@ -158,7 +186,7 @@ final class SqliteSchema {
      * (docs/ssh.md); one user cannot register the same key (fingerprint) twice. A new table only, so an
      * older file needs nothing else.
      */
-    static void addSshKeys(Statement s) throws SQLException {
+    private static void addSshKeys(Statement s) throws SQLException {
         s.executeUpdate("""
                 CREATE TABLE IF NOT EXISTS ssh_keys (
                   id          TEXT PRIMARY KEY,

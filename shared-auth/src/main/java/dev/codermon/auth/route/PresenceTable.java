@@ -3,19 +3,18 @@ package dev.codermon.auth.route;
 import java.time.Instant;
 import java.util.Map;
 
-/** Keeps the proxies' open counts per workspace in the shared SQLite file (schema step 5). */
-final class SqlitePresenceTable implements PresenceWriter, PresenceReader {
+/** Keeps the proxies' open counts per workspace in the shared store (they change no route: nothing is logged). */
+final class PresenceTable implements PresenceWriter, PresenceReader {
 
-    private final SqliteDatabase db;
+    private final Database db;
 
-    SqlitePresenceTable(SqliteDatabase db) {
+    PresenceTable(Database db) {
         this.db = db;
     }
 
     @Override
     public int publishPresence(String proxyId, Map<String, OpenCounts> changed, Instant at) {
-        int[] rows = new int[1];
-        db.inTransaction(() -> {
+        return db.inTransaction(() -> {
             changed.forEach((workspaceId, counts) -> {
                 if (counts.isEmpty()) {
                     db.execute("DELETE FROM workspace_presence WHERE workspace_id = ? AND proxy_id = ?", ps -> {
@@ -36,12 +35,11 @@ final class SqlitePresenceTable implements PresenceWriter, PresenceReader {
                             ps.setLong(6, at.toEpochMilli());
                         });
             });
-            rows[0] = db.execute("UPDATE workspace_presence SET updated_at = ? WHERE proxy_id = ?", ps -> {
+            return db.execute("UPDATE workspace_presence SET updated_at = ? WHERE proxy_id = ?", ps -> {
                 ps.setLong(1, at.toEpochMilli());
                 ps.setString(2, proxyId);
             });
         });
-        return rows[0];
     }
 
     @Override

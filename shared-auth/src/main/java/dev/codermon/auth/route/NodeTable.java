@@ -1,0 +1,41 @@
+package dev.codermon.auth.route;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Keeps the {@code nodes} table: each node's relay address, capacity, last heartbeat and lost flag. */
+final class NodeTable implements NodeRecords {
+
+    private final Database db;
+
+    NodeTable(Database db) {
+        this.db = db;
+    }
+
+    @Override
+    public void saveNode(NodeRecord n) {
+        db.execute("INSERT INTO nodes (id, relay_address, capacity, heartbeat_at, lost) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (id) DO UPDATE SET relay_address = excluded.relay_address,"
+                + " capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at, lost = excluded.lost", ps -> {
+                    ps.setString(1, n.id());
+                    ps.setString(2, n.relayAddress());
+                    ps.setInt(3, n.capacity());
+                    ps.setLong(4, n.heartbeatAt().toEpochMilli());
+                    ps.setInt(5, n.lost() ? 1 : 0);
+                });
+    }
+
+    @Override
+    public List<NodeRecord> nodes() {
+        return db.select("SELECT id, relay_address, capacity, heartbeat_at, lost FROM nodes ORDER BY id", ps -> { },
+                rs -> {
+                    List<NodeRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new NodeRecord(rs.getString(1), rs.getString(2), rs.getInt(3),
+                                Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5) != 0));
+                    }
+                    return out;
+                });
+    }
+}

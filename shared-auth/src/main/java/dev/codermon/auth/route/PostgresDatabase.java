@@ -1,0 +1,137 @@
+package dev.codermon.auth.route;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * Runs the store on PostgreSQL through a small HikariCP pool. Connecting gives up after a few seconds, so a
+ * store that is down fails fast (callers keep what they hold and retry); once it is back, the pool replaces
+ * its broken connections by itself. Connections of their own (the doorbell's, the leader's) come from
+ * {@link #dedicatedConnection}.
+ */
+final class PostgresDatabase extends Database {
+
+    /** The advisory lock (one bigint key) that orders appends to the change log. */
+    private static final long CHANGE_LOG_LOCK = 0x636f_6465_726d_6f6eL;
+
+    private final StoreSettings settings;
+    private final HikariDataSource pool;
+
+    private PostgresDatabase(StoreSettings settings, HikariDataSource pool) {
+        this.settings = settings;
+        this.pool = pool;
+    }
+
+    /** Connects, checks the credentials and brings the schema up to date. */
+    static PostgresDatabase open(StoreSettings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("codermon-store");
+        config.setJdbcUrl(settings.url());
+        config.setUsername(settings.user());
+        config.setPassword(settings.password());
+        config.setDataSourceProperties(driverProperties(false));
+        config.setMaximumPoolSize(6);
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(3_000);
+        config.setValidationTimeout(1_000);
+        config.setInitializationFailTimeout(1);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw new RouteStoreException(PostgresErrors.describe(settings, e.getCause()), e.getCause());
+        }
+        try {
+            StoreMigrations.migratePostgres(settings, pool);
+            return new PostgresDatabase(settings, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** Returns the driver's settings: short connect and socket timeouts, keepalive (none for listeners). */
+    private static Properties driverProperties(boolean listening) {
+        Properties p = new Properties();
+        p.setProperty("connectTimeout", "3");
+        p.setProperty("loginTimeout", "5");
+        p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("ApplicationName", "codermon");
+        if (!listening) {
+            // A statement never waits longer than this on a server that stopped answering.
+            p.setProperty("socketTimeout", "10");
+        }
+        return p;
+    }
+
+    /** Opens a connection outside the pool, for a listener or a lock holder that keeps it. */
+    Connection dedicatedConnection() throws SQLException {
+        Properties p = driverProperties(true);
+        p.setProperty("user", settings.user());
+        if (settings.password() != null) {
+            p.setProperty("password", settings.password());
+        }
+        return DriverManager.getConnection(settings.url(), p);
+    }
+
+    StoreSettings settings() {
+        return settings;
+    }
+
+    @Override
+    Connection acquire() throws SQLException {
+        return pool.getConnection();
+    }
+
+    @Override
+    void release(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Given back to the pool, which drops it if it broke.
+        }
+    }
+
+    @Override
+    void isolate(Connection c, int level) throws SQLException {
+        c.setTransactionIsolation(level);
+    }
+
+    @Override
+    String greatest() {
+        return "GREATEST";
+    }
+
+    @Override
+    boolean isUniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    @Override
+    void lockChangeLog(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(" + CHANGE_LOG_LOCK + ")");
+        }
+    }
+
+    @Override
+    String describe(SQLException e) {
+        return PostgresErrors.describe(settings, e);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return "postgres:" + settings.where();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.codermon.auth.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shows PostgreSQL's doorbell (LISTEN/NOTIFY on a connection of its own) and leadership (a session advisory
+ * lock) against a real server, including the loss of their connections.
+ */
+class PostgresFeedAndLeadershipTest {
+
+    private static TestPostgres server;
+    private String database;
+    private final List<SqlRouteStore> stores = new ArrayList<>();
+
+    @BeforeAll
+    static void startServer() {
+        server = TestPostgres.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @BeforeEach
+    void newDatabase() {
+        database = server.newDatabase();
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(SqlRouteStore::close);
+    }
+
+    private SqlRouteStore open() {
+        SqlRouteStore s = Stores.open(server.settings(database));
+        stores.add(s);
+        return s;
+    }
+
+    @Test
+    void the_doorbell_rings_within_a_second_of_a_commit() {
+        SqlRouteStore writer = open();
+        try (ChangeDoorbell bell = open().openDoorbell()) {
+            for (int i = 0; i < 5; i++) {
+                long started = System.nanoTime();
+                writer.revokeTokens("user" + i, RouteStoreContract.T0);
+                assertEquals(ChangeDoorbell.Ring.RANG, bell.await(Duration.ofSeconds(5)));
+                long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+                assertTrue(millis < 1000, "rang after " + millis + " ms");
+            }
+            assertEquals(ChangeDoorbell.Ring.QUIET, bell.await(Duration.ofMillis(100)));
+        }
+    }
+
+    @Test
+    void a_terminated_listener_throws_then_reconnects_and_rings_again() throws Exception {
+        SqlRouteStore writer = open();
+        try (ChangeDoorbell bell = open().openDoorbell()) {
+            assertEquals(1, terminate("LISTEN%"), "one listening backend");
+            assertThrows(RouteStoreException.class, () -> bell.await(Duration.ofSeconds(2)));
+            assertEquals(ChangeDoorbell.Ring.RECONNECTED, bell.await(Duration.ofSeconds(2)));
+            writer.insert(RouteStoreContract.record("w1", "alice", "main", WorkspaceState.RUNNING));
+            assertEquals(ChangeDoorbell.Ring.RANG, bell.await(Duration.ofSeconds(2)));
+        }
+    }
+
+    @Test
+    void a_doorbell_opened_while_the_server_is_down_says_reconnected_once_it_is_back() {
+        SqlRouteStore store = open();
+        server.stop();
+        ChangeDoorbell bell;
+        try {
+            bell = store.openDoorbell();
+            assertThrows(RouteStoreException.class, () -> bell.await(Duration.ofMillis(100)));
+        } finally {
+            server.restart();
+        }
+        try (bell) {
+            assertEquals(ChangeDoorbell.Ring.RECONNECTED, bell.await(Duration.ofSeconds(2)));
+        }
+    }
+
+    @Test
+    void only_one_instance_leads_and_the_other_takes_over_when_it_closes() {
+        SqlRouteStore first = open();
+        SqlRouteStore second = open();
+        assertTrue(first.leadership().leads("monitor"));
+        assertFalse(second.leadership().leads("monitor"));
+        assertTrue(first.leadership().leads("monitor"), "still leads");
+        assertTrue(second.leadership().leads("reaper"), "another job is another lock");
+        assertFalse(first.leadership().leads("reaper"));
+        first.leadership().close();
+        assertTrue(second.leadership().leads("monitor"));
+    }
+
+    @Test
+    void the_other_takes_over_when_the_holders_session_is_terminated() throws Exception {
+        SqlRouteStore first = open();
+        SqlRouteStore second = open();
+        assertTrue(first.leadership().leads("monitor"));
+        assertFalse(second.leadership().leads("monitor"));
+        assertEquals(1, terminateWhere("pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"),
+                "the holder's backend");
+        assertTrue(until(() -> second.leadership().leads("monitor")), "the other takes over");
+        assertFalse(first.leadership().leads("monitor"), "the old holder sees its loss and does not lead");
+        assertFalse(first.leadership().leads("monitor"), "and competes again without winning");
+    }
+
+    @Test
+    void nobody_leads_while_the_store_is_down() {
+        SqlRouteStore first = open();
+        assertTrue(first.leadership().leads("monitor"));
+        server.stop();
+        try {
+            assertFalse(first.leadership().leads("monitor"));
+        } finally {
+            server.restart();
+        }
+        assertTrue(first.leadership().leads("monitor"), "leads again once it is back");
+    }
+
+    private static boolean until(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            TestPostgres.sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** Terminates this database's backends whose last query matches, and returns how many. */
+    private int terminate(String queryLike) throws Exception {
+        return terminateWhere("query LIKE '" + queryLike + "'");
+    }
+
+    private int terminateWhere(String condition) throws Exception {
+        try (Connection c = server.superuser(database); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+                        + database + "' AND " + condition + " AND pid <> pg_backend_pid()")) {
+            int n = 0;
+            while (rs.next()) {
+                n++;
+            }
+            return n;
+        }
+    }
+}
