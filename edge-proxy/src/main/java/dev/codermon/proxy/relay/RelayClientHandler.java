@@ -91,13 +91,23 @@ final class RelayClientHandler extends ChannelDuplexHandler {
         received.readerIndex(end + 1);
         if (line.equals(RelayPreface.OK)) {
             deadline.cancel(false);
-            if (!received.isReadable()) {
-                received.release();
-                received = null;
+            ByteBuf rest = received;
+            received = null;
+            if (!rest.isReadable()) {
+                rest.release();
+                rest = null;
             }
             ready.trySuccess();
-            if (received == null && ctx.pipeline().context(this) != null) {
+            if (ctx.channel().config().isAutoRead()) {
+                // An HTTP connection: its handlers are in place already, what followed OK goes on now.
                 ctx.pipeline().remove(this);
+                if (rest != null) {
+                    ctx.fireChannelRead(rest);
+                }
+            } else {
+                // A raw relay: its handlers come later, and a read TLS asks for itself (a session ticket)
+                // may bring the server's first bytes before them. Held until the owner first reads.
+                received = rest;
             }
         } else if (line.startsWith(RelayPreface.ERR)) {
             fail(ctx, "relay to node " + node + " refused: " + printable(line.substring(RelayPreface.ERR.length())));
@@ -116,27 +126,35 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Hands the bytes that followed {@code OK} to the new owner on its first read, then leaves. They come
-     * in a task of their own, as a read from the socket would: the owner asking to read may still be
-     * rebuilding its pipelines (an SSH tunnel removes the client's HTTP handlers after it asks).
+     * Hands the bytes that followed {@code OK} (on a raw relay) to the new owner on its first read, then
+     * leaves. They come in a task of their own, as a read from the socket would: the owner asking to read
+     * may still be rebuilding its pipelines (an SSH tunnel removes the client's HTTP handlers after it asks).
      */
     @Override
     public void read(ChannelHandlerContext ctx) {
-        if (!ready.isSuccess() || received == null) {
+        if (!ready.isSuccess()) {
             ctx.read();
             return;
         }
         ByteBuf early = received;
         received = null;
+        if (early == null) {
+            ctx.pipeline().remove(this);
+            ctx.read();
+            return;
+        }
         ctx.executor().execute(() -> {
+            // Bytes a read of TLS's own brought meanwhile go after the first ones.
+            ByteBuf more = received;
+            received = null;
             if (ctx.pipeline().context(this) != null) {
                 ctx.pipeline().remove(this);
             }
             ctx.fireChannelRead(early);
-            ctx.fireChannelReadComplete();
-            if (ctx.channel().config().isAutoRead()) {
-                ctx.read();
+            if (more != null) {
+                ctx.fireChannelRead(more);
             }
+            ctx.fireChannelReadComplete();
         });
     }
 

@@ -53,6 +53,26 @@ class RelayClientHandlerTest {
     }
 
     @Test
+    void on_a_raw_relay_bytes_after_a_lone_ok_wait_for_the_owners_first_read() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAutoRead(false);
+        ChannelPromise ready = channel.newPromise();
+        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000));
+        channel.writeInbound(ascii("OK\n"));
+        assertTrue(ready.isSuccess());
+        // A read TLS asked for itself brings the server's greeting before the owner's handlers exist.
+        channel.writeInbound(ascii("SSH-2.0-server\r\n"));
+        assertNull(channel.readInbound(), "the greeting went on before the owner read");
+        channel.read();
+        channel.runPendingTasks();
+        ByteBuf greeting = channel.readInbound();
+        assertEquals("SSH-2.0-server\r\n", greeting.toString(CharsetUtil.US_ASCII));
+        greeting.release();
+        assertNull(channel.pipeline().get(RelayClientHandler.class));
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
     void ok_alone_leaves_the_pipeline_at_once() {
         EmbeddedChannel channel = new EmbeddedChannel();
         ChannelPromise ready = channel.newPromise();
