@@ -235,8 +235,10 @@ cluster_up() {
 
 Admin key: $(node_dir n1)/home/admin.key   Database password: $CLUSTER_DIR/db-password
 Create a workspace through any node's API, open it through any node's proxy, e.g.:
-  curl -H "Authorization: Bearer \$(cat $(node_dir n1)/home/admin.key)" -H 'Content-Type: application/json' \\
-       -d '{"user":"$CLUSTER_USER","name":"main"}' http://$(node_addr n1):5001/api/workspaces
+  token=\$(curl -s -H "Authorization: Bearer \$(cat $(node_dir n1)/home/admin.key)" -H 'Content-Type: application/json' \\
+       -d '{"user":"$CLUSTER_USER"}' http://$(node_addr n1):5001/api/tokens | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -H "Authorization: Bearer \$token" -H 'Content-Type: application/json' -d '{"name":"main"}' http://$(node_addr n1):5001/api/workspaces
+  curl -x http://$(node_addr n2):5000 -U "$CLUSTER_USER:\$token" http://main.$CLUSTER_USER.$CLUSTER_DOMAIN/healthz
   scripts/cluster down     stops everything
 NEXT
 }

@@ -11,8 +11,10 @@ import java.util.function.Function;
 
 /**
  * Finds other nodes' relay addresses ({@code host:port}) through a function that may block (the store's
- * nodes table), on an executor of its own, and keeps each known one for a short while. An unknown node
- * or a failed read is not kept, so that a node that just joined is found at once.
+ * nodes table), on an executor of its own, and re-reads each known one after a short while. An unknown
+ * node is not kept, so that a node that just joined is found at once; a known address stays while the
+ * store cannot be read (a failed re-read keeps it), so that a store outage never cuts a proxy off other
+ * nodes' workspaces.
  */
 final class RelayAddresses {
 
@@ -21,10 +23,16 @@ final class RelayAddresses {
     private final AsyncLoadingCache<String, InetSocketAddress> cache;
 
     RelayAddresses(Function<String, Optional<String>> addresses, Executor executor) {
+        this(addresses, executor, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    RelayAddresses(Function<String, Optional<String>> addresses, Executor executor,
+            com.github.benmanes.caffeine.cache.Ticker ticker) {
         this.cache = Caffeine.newBuilder()
                 .executor(executor)
+                .ticker(ticker)
                 .maximumSize(4096)
-                .expireAfterWrite(KEEP)
+                .refreshAfterWrite(KEEP)
                 .buildAsync(node -> addresses.apply(node).map(RelayAddresses::parse).orElse(null));
     }
 
