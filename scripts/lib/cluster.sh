@@ -145,6 +145,7 @@ cluster_start_role() {
         envs+=(CODERMON_IMAGE="$(workspace_image)")
         ns="" # Docker's firewall rules live in this machine's namespace
       else
+        [ -n "${CODERMON_CODE_SERVER_BIN:-}" ] || ensure_code_server
         envs+=(CODERMON_CODE_SERVER_BIN="$CODERMON_CODE_SERVER_BIN")
       fi ;;
     *) die "role must be proxy, control-plane or agent, was '$role'" ;;

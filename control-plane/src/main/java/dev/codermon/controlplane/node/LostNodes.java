@@ -8,6 +8,7 @@ import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -31,6 +32,13 @@ public final class LostNodes implements Runnable {
     private final WorkspaceRecords records;
     private final Duration lostAfter;
     private final Clock clock;
+    /**
+     * Since when this leader has read the store without a failure: agents cannot report while the store is
+     * down (or before this process led the job), so silence only counts from then on.
+     */
+    private Instant storeSeenSince;
+    /** When the last pass ran; a gap (not leading, or the store down so that leadership lapsed) restarts the count. */
+    private Instant lastPass;
 
     /** @param lostAfter how long a node may stay silent before it is lost (several heartbeats) */
     public LostNodes(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration lostAfter, Clock clock) {
@@ -47,7 +55,26 @@ public final class LostNodes implements Runnable {
 
     @Override
     public void run() {
-        for (String node : jobs.markLostNodes(clock.instant().minus(lostAfter))) {
+        Instant now = clock.instant();
+        if (storeSeenSince == null || lastPass == null || now.isAfter(lastPass.plus(CHECK_EVERY.multipliedBy(3)))) {
+            storeSeenSince = now;
+        }
+        lastPass = now;
+        try {
+            check(now);
+        } catch (RuntimeException e) {
+            storeSeenSince = null;
+            throw e;
+        }
+    }
+
+    private void check(Instant now) {
+        nodes.nodes(); // a read first: a store that just came back counts from this pass on
+        if (now.isBefore(storeSeenSince.plus(lostAfter))) {
+            // After a store outage (or a new leader) every node gets the full time to report again.
+            return;
+        }
+        for (String node : jobs.markLostNodes(now.minus(lostAfter))) {
             log.warn("node {} has not reported for {} s: marked lost, its workspaces lose their routes", node,
                     lostAfter.toSeconds());
         }

@@ -19,8 +19,33 @@ class LostNodesTest {
 
     private final FakeNodeStore store = new FakeNodeStore();
     private final Instant now = Instant.parse("2026-12-03T12:00:00Z");
-    private final LostNodes pass = new LostNodes(store, store, store, Duration.ofSeconds(15),
-            Clock.fixed(now, java.time.ZoneOffset.UTC));
+    private Instant clockAt = now.minusSeconds(16);
+    private final Clock clock = new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return clockAt;
+        }
+    };
+    private final LostNodes pass = new LostNodes(store, store, store, Duration.ofSeconds(15), clock);
+
+    /** Runs the pass every 2 s, as the leader does, from 16 s ago until now. */
+    private void passUntilNow() {
+        for (clockAt = now.minusSeconds(16); !clockAt.isAfter(now); clockAt = clockAt.plusSeconds(2)) {
+            pass.run();
+        }
+        clockAt = now;
+        pass.run();
+    }
 
     private void running(String id, String node) {
         store.insert(new WorkspaceRecord(id, "alice", id, id + ".alice.test", "/s/" + id, WorkspaceState.RUNNING,
@@ -34,7 +59,7 @@ class LostNodesTest {
         running("w1", "n1");
         running("w3", "n3");
 
-        pass.run();
+        passUntilNow();
 
         assertTrue(store.find("w1").orElseThrow().route().isPresent());
         WorkspaceRecord lost = store.find("w3").orElseThrow();
@@ -52,7 +77,30 @@ class LostNodesTest {
                 Clock.systemUTC()));
         store.reportNode(new NodeRecord("n1", "a:1", 5, now.minusSeconds(14), false), Set.of());
         running("w1", "n1");
+        passUntilNow();
+        assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state());
+    }
+
+    @Test
+    void afterAStoreOutageOrANewLeaderEveryNodeGetsTheFullTimeToReportAgain() {
+        // Every node fell silent while the store was down: their last heartbeats are 40 s old.
+        store.reportNode(new NodeRecord("n1", "a:1", 5, now.minusSeconds(40), false), Set.of());
+        running("w1", "n1");
+
+        clockAt = now;
+        pass.run(); // the first pass of this leader (or the first after passes lapsed)
+        clockAt = now.plusSeconds(2);
+        pass.run();
+        assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state(), "not lost at once");
+
+        clockAt = now.plusSeconds(30); // passes lapsed meanwhile (the store was down again): counts anew
         pass.run();
         assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state());
+
+        for (int s = 32; s <= 46; s += 2) { // 16 s of passes with the node still silent
+            clockAt = now.plusSeconds(s);
+            pass.run();
+        }
+        assertEquals(WorkspaceState.LOST, store.find("w1").orElseThrow().state(), "silent for the full time");
     }
 }
