@@ -4,7 +4,6 @@ import dev.codermon.auth.route.SqlRouteStore;
 import dev.codermon.auth.route.StoreSettings;
 import dev.codermon.auth.route.Stores;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,8 @@ import java.util.Map;
  *     --db-url URL --db-user USER --db-password-file FILE --token-file FILE --user alice \
  *     --domain codermon.internal --socket /path/of/upstream.sock --node n1 [options]
  * COMMAND: propagation [--changes 200] [--pause-ms 20]
- *          outage [--seconds 30] --db-stop "CMD" --db-start "CMD"   (the proxies' admin port is 5002)
+ *          outage [--seconds 30] --db-stop "CMD" --db-start "CMD" [--netns-prefix cm] [--admin-port 5002]
+ *                 (each proxy's metrics are read with curl in the namespace PREFIX-NODE, on its loopback)
  *          route-add NAME | route-delete NAME
  * </pre>
  */
@@ -50,13 +50,15 @@ public final class ClusterBench {
         }
         List<String> names = new ArrayList<>();
         List<InetSocketAddress> proxies = new ArrayList<>();
-        List<URI> metrics = new ArrayList<>();
+        List<List<String>> metrics = new ArrayList<>();
+        String netnsPrefix = opts.getOrDefault("netns-prefix", "cm");
         for (String p : need(opts, "proxies").split(",")) {
             String[] nameAddr = p.split("=", 2);
             String[] hostPort = nameAddr[1].split(":");
             names.add(nameAddr[0]);
             proxies.add(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])));
-            metrics.add(URI.create("http://" + hostPort[0] + ":" + opts.getOrDefault("admin-port", "5002") + "/metrics"));
+            metrics.add(List.of("ip", "netns", "exec", netnsPrefix + "-" + nameAddr[0], "curl", "-s", "--max-time", "1",
+                    "http://127.0.0.1:" + opts.getOrDefault("admin-port", "5002") + "/metrics"));
         }
         String password = Files.readString(Path.of(need(opts, "db-password-file"))).trim();
         String user = opts.getOrDefault("user", "alice");

@@ -3,11 +3,6 @@ package dev.codermon.bench.cluster;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +22,10 @@ final class Outage {
     private final BenchRoutes routes;
     private final List<InetSocketAddress> proxies;
     private final List<String> names;
-    private final List<URI> metrics;
+    private final List<List<String>> metrics;
     private final String auth;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    Outage(BenchRoutes routes, List<InetSocketAddress> proxies, List<String> names, List<URI> metrics, String auth) {
+    Outage(BenchRoutes routes, List<InetSocketAddress> proxies, List<String> names, List<List<String>> metrics, String auth) {
         this.routes = routes;
         this.proxies = proxies;
         this.names = names;
@@ -65,7 +59,7 @@ final class Outage {
         long outage = started - stopped;
         java.util.concurrent.ExecutorService ages = java.util.concurrent.Executors.newFixedThreadPool(metrics.size());
         List<java.util.concurrent.Future<Long>> ageBack = new java.util.ArrayList<>();
-        for (URI m : metrics) {
+        for (List<String> m : metrics) {
             ageBack.add(ages.submit(() -> readAgeBack(m, started)));
         }
 
@@ -105,7 +99,7 @@ final class Outage {
                 + " asked for an existing route every 50 ms. Time zero below is `scripts/cluster db start`"
                 + " returning (PostgreSQL accepting connections); the fresh route is one insert retried every"
                 + " 100 ms until it commits; each proxy is then polled as above (for at most 60 s); the metric is"
-                + " read from each proxy's admin port every 100 ms.%n%n", outage / 1e9);
+                + " read from each proxy's admin port (in its namespace) every 100 ms.%n%n", outage / 1e9);
         out.println("| proxy | requests during the outage | failed | fresh route served, ms after the write"
                 + " | ms after the start | route store read age < 2 s, ms after the start |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -149,12 +143,18 @@ final class Outage {
         }
     }
 
-    /** Nanoseconds from {@code since} until the proxy's route store read age is under 2 s, or -1. */
-    private long readAgeBack(URI uri, long since) throws InterruptedException {
+    /**
+     * Nanoseconds from {@code since} until the proxy's route store read age is under 2 s, or -1. The admin
+     * port listens on the namespace's loopback only: the command given reads it there (curl in the namespace).
+     */
+    private static long readAgeBack(List<String> fetch, long since) throws InterruptedException {
         while (System.nanoTime() - since < BOUND) {
             try {
-                String body = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                Process p = new ProcessBuilder(fetch).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String body = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
                 for (String line : body.split("\n")) {
                     if (line.startsWith("codermon_proxy_route_store_read_age_seconds ")
                             && Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim()) < 2.0) {
@@ -162,7 +162,7 @@ final class Outage {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                // not reachable yet: asked again
+                // not readable yet: asked again
             }
             Thread.sleep(100);
         }

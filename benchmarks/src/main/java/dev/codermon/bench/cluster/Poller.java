@@ -38,16 +38,30 @@ final class Poller implements AutoCloseable {
      * {@code status}, or -1 for a proxy that did not answer so before {@code deadlineNanos} passed.
      */
     long[] await(String hostname, int status, long since, long deadlineNanos) throws InterruptedException {
-        List<Future<Long>> each = new ArrayList<>();
-        for (ProxyClient c : clients) {
-            each.add(pool.submit(() -> poll(c, hostname, status, since, deadlineNanos)));
+        long[][] both = await(hostname, 0, status, since, deadlineNanos);
+        long[] out = new long[both.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = both[i][1];
         }
-        long[] out = new long[each.size()];
+        return out;
+    }
+
+    /**
+     * Returns, per proxy, two times in nanoseconds from {@code since} (-1: not before the deadline): to the
+     * first answer other than {@code before} (the proxy's table changed), and to the first with {@code status}.
+     */
+    long[][] await(String hostname, int before, int status, long since, long deadlineNanos)
+            throws InterruptedException {
+        List<Future<long[]>> each = new ArrayList<>();
+        for (ProxyClient c : clients) {
+            each.add(pool.submit(() -> poll(c, hostname, before, status, since, deadlineNanos)));
+        }
+        long[][] out = new long[each.size()][];
         for (int i = 0; i < out.length; i++) {
             try {
                 out[i] = each.get(i).get();
             } catch (ExecutionException e) {
-                out[i] = -1;
+                out[i] = new long[] {-1, -1};
             }
         }
         return out;
@@ -66,19 +80,26 @@ final class Poller implements AutoCloseable {
         return out;
     }
 
-    private static long poll(ProxyClient c, String hostname, int status, long since, long deadlineNanos) {
+    private static long[] poll(ProxyClient c, String hostname, int before, int status, long since,
+            long deadlineNanos) {
         long end = since + deadlineNanos;
+        long changed = -1;
         while (System.nanoTime() < end) {
             try {
-                if (c.get(hostname) == status) {
-                    return System.nanoTime() - since;
+                int got = c.get(hostname);
+                long at = System.nanoTime() - since;
+                if (got != before && changed < 0) {
+                    changed = at;
+                }
+                if (got == status) {
+                    return new long[] {changed, at};
                 }
             } catch (IOException | RuntimeException e) {
                 // a refused or reset connection is another "not yet"
             }
             LockSupport.parkNanos(PAUSE_NANOS);
         }
-        return -1;
+        return new long[] {changed, -1};
     }
 
     @Override
