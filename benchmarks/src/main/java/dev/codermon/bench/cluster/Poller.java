@@ -48,7 +48,9 @@ final class Poller implements AutoCloseable {
 
     /**
      * Returns, per proxy, two times in nanoseconds from {@code since} (-1: not before the deadline): to the
-     * first answer other than {@code before} (the proxy's table changed), and to the first with {@code status}.
+     * sending of the first request answered other than {@code before} (the proxy's table had changed; its
+     * answer may take longer, e.g. a first connection to the upstream), and to the first answer with
+     * {@code status}.
      */
     long[][] await(String hostname, int before, int status, long since, long deadlineNanos)
             throws InterruptedException {
@@ -85,11 +87,14 @@ final class Poller implements AutoCloseable {
         long end = since + deadlineNanos;
         long changed = -1;
         while (System.nanoTime() < end) {
+            long sent = System.nanoTime() - since;
             try {
                 int got = c.get(hostname);
                 long at = System.nanoTime() - since;
                 if (got != before && changed < 0) {
-                    changed = at;
+                    // The previous request still got the old answer: the table changed after it, before
+                    // this one was sent, so within one pause of this request's sending.
+                    changed = sent;
                 }
                 if (got == status) {
                     return new long[] {changed, at};

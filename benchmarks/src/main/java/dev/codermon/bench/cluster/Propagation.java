@@ -74,9 +74,10 @@ final class Propagation {
             out.println(addEach.get(i).row("proxy " + proxyNames.get(i)));
         }
         out.println();
-        out.println("The same additions, until each proxy first answered anything but 403 (no route): the route"
-                + " reached its table; the rest of the time above is its first request to the new workspace"
-                + " (a new connection to the socket, or to n1's relay: TLS handshake and preface).\n");
+        out.println("The same additions, until the sending of the first request that a proxy answered other than"
+                + " 403 (no route): the route had reached its table by then (within one pause of polling); the rest"
+                + " of the time above is that first request to the new workspace (a new connection to the socket,"
+                + " or from n2 and n3 to n1's relay: TCP, TLS handshake with client certificates and preface).\n");
         out.println(Percentiles.header("route added, known (not 403) by"));
         out.println(knownAll.row("**every proxy**"));
         for (int i = 0; i < poller.size(); i++) {
