@@ -45,6 +45,11 @@ final class BenchRoutes {
         return hostname(name);
     }
 
+    /** The stored state of the workspace of this name ("gone" when there is none). */
+    String state(String name) {
+        return store.find(name).map(r -> r.state().name()).orElse("gone");
+    }
+
     boolean delete(String name) {
         return store.delete(name);
     }

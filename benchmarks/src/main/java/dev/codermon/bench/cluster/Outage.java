@@ -64,10 +64,11 @@ final class Outage {
         }
 
         String fresh = null;
+        String freshName = routes.name("outage-fresh");
         long written = -1;
         while (System.nanoTime() - started < BOUND && fresh == null) {
             try {
-                fresh = routes.insert(routes.name("outage-fresh"));
+                fresh = routes.insert(freshName);
                 written = System.nanoTime();
             } catch (RuntimeException e) {
                 Thread.sleep(100);
@@ -90,6 +91,9 @@ final class Outage {
         }
         ages.shutdownNow();
         report(out, outage, ok, failed, (written - started), served, fresherAge);
+        out.printf(Locale.ROOT, "After the polling, the store holds the fresh workspace as %s and the one that was"
+                + " there during the outage as %s (RUNNING: as written; LOST: a control plane's lost-node pass took"
+                + " its route away).%n%n", routes.state(freshName), routes.state(routes.name("outage-kept")));
     }
 
     private void report(PrintStream out, long outage, AtomicLongArray ok, AtomicLongArray failed, long toWrite,
