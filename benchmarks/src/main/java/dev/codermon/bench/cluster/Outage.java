@@ -113,9 +113,9 @@ final class Outage {
             out.printf(Locale.ROOT, "| %s | %d | %d | %s | %s | %s |%n", names.get(i), ok.get(i) + failed.get(i),
                     failed.get(i), ms(served[i]), served[i] < 0 ? "never" : ms(served[i] + toWrite), ms(age[i]));
         }
-        out.printf(Locale.ROOT, "%nFirst write after the start committed %s ms after it; the fresh route was"
-                + " served by every proxy %s ms after the start.%n%n", ms(toWrite),
-                slowest < 0 ? "never" : ms(slowest + toWrite));
+        out.printf(Locale.ROOT, "%nFirst write after the start committed %s ms after it; the fresh route was %s.%n%n",
+                ms(toWrite), slowest < 0 ? "never served by every proxy (see below)"
+                        : "served by every proxy " + ms(slowest + toWrite) + " ms after the start");
         long failures = 0;
         for (int i = 0; i < served.length; i++) {
             failures += failed.get(i);
