@@ -343,6 +343,14 @@ p("HTTP, `scripts/bench-lib/ws_echo_server.js` for WebSockets, each listening on
 p("route names it, as a workspace's route names code-server's socket; the bare relay uses it too) and on a")
 p("loopback TCP port (direct runs and the peers). squid and tinyproxy forward absolute URIs to the upstream's")
 p("TCP port; haproxy reverse-proxies to it. `scripts/bench` writes every configuration.")
+# scripts/bench-cluster's sections (## Many machines ...) are its own: carried over as they are.
+try:
+    import re
+    kept = re.search(r"^## Many machines \(issue 15\).*\Z", open(out, encoding="utf-8").read(), re.M | re.S)
+except OSError:
+    kept = None
+if kept:
+    lines += ["", kept.group(0).rstrip("\n")]
 with open(out, "w", encoding="utf-8") as fh:
     fh.write("\n".join(lines) + "\n")
 print("\n".join(lines))
