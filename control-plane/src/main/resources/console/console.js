@@ -219,7 +219,15 @@ async function refreshWorkspaces() {
     row.dataset.state = ws.state;
     cell(row, ws.name);
     cell(row, ws.user, 'admin-only');
-    cell(row, ws.state, `state ${ws.state}`);
+    const stateCell = cell(row, ws.state, `state ${ws.state}`);
+    // On a cluster: where it runs and where its files live; why it is LOST.
+    if (ws.node) stateCell.title = `on node ${ws.node}; files: ${ws.files}`;
+    if (ws.reason) {
+      const why = document.createElement('div');
+      why.className = 'reason';
+      why.textContent = ws.reason;
+      stateCell.append(why);
+    }
     cell(row, ws.hostname, 'host');
     const apps = cell(row, '', 'apps');
     if (!state.me.admin && ws.state === 'RUNNING') showApps(ws, apps);
@@ -235,7 +243,7 @@ async function refreshWorkspaces() {
       // workspace, but opens none.
       if (!state.me.admin) actions.append(button('Open', () => openWorkspace(ws)));
       actions.append(button('Stop', () => api('POST', `/api/workspaces/${ws.id}/stop`), true));
-    } else if (ws.state === 'STOPPED' || ws.state === 'FAILED') {
+    } else if (ws.state === 'STOPPED' || ws.state === 'FAILED' || ws.state === 'LOST') {
       actions.append(button('Start', () => api('POST', `/api/workspaces/${ws.id}/start`)));
     }
     if (ws.state !== 'STARTING' && ws.state !== 'STOPPING') {

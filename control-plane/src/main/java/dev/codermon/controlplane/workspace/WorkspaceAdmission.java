@@ -99,7 +99,11 @@ final class WorkspaceAdmission {
             // Keep the old runtime reference until it is stopped, so an interruption leaves nothing unknown.
             WorkspaceRecord starting = existing.withUpstream(null, existing.runtimeRef())
                     .withState(WorkspaceState.STARTING);
-            store.update(starting);
+            if (!store.updateIf(starting, existing.state())) {
+                // Another control plane changed it since it was read (its own start, most likely): one start.
+                throw new DuplicateWorkspaceException("workspace " + user + "/" + name + " was changed by another"
+                        + " request", null);
+            }
             return starting;
         } finally {
             admission.unlock();

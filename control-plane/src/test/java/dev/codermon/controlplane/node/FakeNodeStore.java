@@ -104,6 +104,12 @@ final class FakeNodeStore implements NodeJobs, NodeDirectory, WorkspaceRecords {
     }
 
     @Override
+    public synchronized boolean updateIf(WorkspaceRecord record, dev.codermon.auth.route.WorkspaceState expected) {
+        WorkspaceRecord now = records.get(record.id());
+        return now != null && now.state() == expected && records.replace(record.id(), record) != null;
+    }
+
+    @Override
     public boolean delete(String id) {
         return records.remove(id) != null;
     }

@@ -109,6 +109,11 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public boolean updateIf(WorkspaceRecord record, WorkspaceState expected) {
+        return workspaces.updateIf(record, expected);
+    }
+
+    @Override
     public boolean delete(String id) {
         return workspaces.delete(id);
     }

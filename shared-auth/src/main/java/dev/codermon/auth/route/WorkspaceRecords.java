@@ -19,6 +19,13 @@ public interface WorkspaceRecords {
     /** Replaces the record with the same id, keeping the newer activity time; returns false if there is none. */
     boolean update(WorkspaceRecord record);
 
+    /**
+     * Replaces the record with the same id only if its stored state is still {@code expected}, in one
+     * statement: of several control planes changing one workspace from the state they read, exactly one
+     * succeeds. Returns whether it did.
+     */
+    boolean updateIf(WorkspaceRecord record, WorkspaceState expected);
+
     /** Deletes the record; returns false if there was none. */
     boolean delete(String id);
 

@@ -74,22 +74,39 @@ final class WorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWri
 
     @Override
     public boolean update(WorkspaceRecord r) {
+        return update(r, null);
+    }
+
+    @Override
+    public boolean updateIf(WorkspaceRecord r, WorkspaceState expected) {
+        return update(r, java.util.Objects.requireNonNull(expected, "expected"));
+    }
+
+    /** Replaces the record, only while its stored state is {@code expected} unless that is null. */
+    private boolean update(WorkspaceRecord r, WorkspaceState expected) {
+        String onlyIf = expected == null ? "" : " AND state = ?";
         return db.inTransaction(() -> {
             db.lockChangeLog();
             // A changed hostname loses its route: log the old one too.
             db.execute("INSERT INTO change_log (hostname, kind, at) SELECT hostname, 'route', ? FROM workspaces"
-                    + " WHERE id = ? AND hostname <> ?", ps -> {
+                    + " WHERE id = ? AND hostname <> ?" + onlyIf, ps -> {
                         ps.setLong(1, System.currentTimeMillis());
                         ps.setString(2, r.id());
                         ps.setString(3, r.hostname());
+                        if (expected != null) {
+                            ps.setString(4, expected.name());
+                        }
                     });
             // last_activity_at is the proxy's to advance: keep whichever is newer.
             boolean changed = db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?,"
                     + " upstream_socket = ?, state = ?, runtime_ref = ?, created_at = ?,"
-                    + " last_activity_at = " + db.greatest() + "(last_activity_at, ?), node_id = ? WHERE id = ?",
-                    ps -> {
+                    + " last_activity_at = " + db.greatest() + "(last_activity_at, ?), node_id = ? WHERE id = ?"
+                    + onlyIf, ps -> {
                         bindFields(ps, r, 1);
                         ps.setString(10, r.id());
+                        if (expected != null) {
+                            ps.setString(11, expected.name());
+                        }
                     }) == 1;
             if (changed) {
                 log.route(r.hostname());

@@ -456,4 +456,17 @@ abstract class RouteStoreContract implements NodeJobsContract {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void a_conditional_update_succeeds_for_exactly_one_of_two_instances() {
+        WorkspaceRecord stopped = record("w1", "alice", "main", WorkspaceState.STOPPED);
+        store.insert(stopped);
+        SqlRouteStore other = open();
+        WorkspaceRecord starting = stopped.withState(WorkspaceState.STARTING);
+
+        assertTrue(other.updateIf(starting, WorkspaceState.STOPPED));
+        assertFalse(store.updateIf(starting, WorkspaceState.STOPPED), "the state read is gone");
+        assertEquals(WorkspaceState.STARTING, store.find("w1").orElseThrow().state());
+        assertFalse(store.updateIf(record("nope", "alice", "x", WorkspaceState.STARTING), WorkspaceState.STOPPED));
+    }
 }
