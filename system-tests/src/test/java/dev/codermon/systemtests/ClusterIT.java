@@ -3,6 +3,9 @@ package dev.codermon.systemtests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.codermon.systemtests.LocalCluster.healthz;
+import static dev.codermon.systemtests.LocalCluster.proxy;
+
 import dev.codermon.systemtests.Traffic.Count;
 import dev.codermon.systemtests.Traffic.Target;
 import java.time.Duration;
@@ -46,6 +49,8 @@ class ClusterIT {
     /** The leader marks a node lost after LostNodes.LOST_AFTER (15 s) of silence; its pass runs every 2 s. */
     private static final Duration LOST_WITHIN = Duration.ofSeconds(45);
     private static final Duration ROUTE_CHANGE = Duration.ofSeconds(10);
+    private static final Duration KILL = Duration.ofSeconds(30);
+    private static final Duration RESTART = Duration.ofSeconds(120);
     private static volatile boolean failed;
 
     private final LocalCluster cluster = new LocalCluster();
@@ -107,21 +112,19 @@ class ClusterIT {
         LocalCluster.Reply w = workspaces.get(onN3);
         assertEquals("n3", w.field("node"), "its node");
         assertTrue(w.field("files").contains("node n3"), "its files are on node n3: " + w.field("files"));
-        onN1 = workspaces.entrySet().stream().filter(e -> e.getValue().field("node").equals("n1")).map(Map.Entry::getKey)
-                .findFirst().orElseThrow(() -> new AssertionError("the first workspace is placed on n1: " + workspaces));
+        onN1 = workspaces.entrySet().stream().filter(e -> e.getValue().field("node").equals("n1"))
+                .map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new AssertionError("the first workspace is placed on n1: " + workspaces));
 
         String host = host(onN3);
-        ProxyClient n2 = ProxyClient.bearer(LocalCluster.addr(2), LocalCluster.PROXY_PORT, alice);
-        assertEquals(200, n2.status("http://" + host + "/healthz"), "HTTP through n2's proxy to " + host);
-        assertEquals("101", WebSocketProbe.absolute(LocalCluster.addr(2), LocalCluster.PROXY_PORT, host, "alice", alice),
+        assertEquals(200, healthz(2, alice, host), "HTTP through n2's proxy to " + host);
+        assertEquals("101", websocket(2, host, "alice", alice),
                 "a WebSocket upgrade to code-server through n2's proxy");
-        ProxyClient.Reply https = ProxyClient.bearer(LocalCluster.addr(2), LocalCluster.PROXY_PORT, alice)
-                .trusting(LocalCluster.caCert()).get("https://" + host + "/healthz");
+        ProxyClient.Reply https = proxy(2, alice).trusting(LocalCluster.caCert()).get("https://" + host + "/healthz");
         assertEquals(200, https.status(), "https (CONNECT :443, TLS with the cluster's local CA) through n2's proxy: "
                 + https.body());
         for (int node = 1; node <= 3; node++) {
-            assertEquals(200, ProxyClient.bearer(LocalCluster.addr(node), LocalCluster.PROXY_PORT, alice)
-                    .status("http://" + host + "/healthz"), "HTTP through n" + node + "'s proxy");
+            assertEquals(200, healthz(node, alice, host), "HTTP through n" + node + "'s proxy");
         }
     }
 
@@ -130,12 +133,12 @@ class ClusterIT {
     void another_users_token_is_refused_on_every_proxy() {
         String url = "http://" + host(onN3) + "/";
         for (int node = 1; node <= 3; node++) {
-            ProxyClient.Reply bobs = ProxyClient.bearer(LocalCluster.addr(node), LocalCluster.PROXY_PORT, bob).get(url);
-            assertEquals(403, bobs.status(), "bob's token on alice's workspace through n" + node + "'s proxy: " + bobs.body());
-            assertEquals(407, ProxyClient.bearer(LocalCluster.addr(node), LocalCluster.PROXY_PORT, null).status(url),
-                    "no credentials through n" + node + "'s proxy");
+            ProxyClient.Reply bobs = proxy(node, bob).get(url);
+            assertEquals(403, bobs.status(), "bob's token on alice's workspace through n" + node + "'s proxy: "
+                    + bobs.body());
+            assertEquals(407, proxy(node, null).status(url), "no credentials through n" + node + "'s proxy");
         }
-        assertEquals("403", WebSocketProbe.absolute(LocalCluster.addr(2), LocalCluster.PROXY_PORT, host(onN3), "bob", bob),
+        assertEquals("403", websocket(2, host(onN3), "bob", bob),
                 "bob's WebSocket upgrade to alice's workspace through n2's proxy");
     }
 
@@ -144,18 +147,20 @@ class ClusterIT {
     void n2s_proxy_reaches_the_workspace_on_n3_only_through_n3s_relay() {
         // n3's relay lives in n3's proxy process: with it killed, the workspace's socket on n3 still answers, but
         // n2's proxy must not reach it (no socket path of another node, no fallback: docs/relay.md).
-        String url = "http://" + host(onN3) + "/healthz";
-        ProxyClient n2 = ProxyClient.bearer(LocalCluster.addr(2), LocalCluster.PROXY_PORT, alice);
-        cluster.script(Duration.ofSeconds(30), "kill", "n3", "proxy");
+        String host = host(onN3);
+        cluster.script(KILL, "kill", "n3", "proxy");
         try {
             ProxyClient.Reply r = Await.until("n2's proxy answers 502 for n3's workspace while n3's relay is down",
-                    Duration.ofSeconds(10), () -> n2.get(url), x -> x.status() == 502);
+                    Duration.ofSeconds(10), () -> proxy(2, alice).get("http://" + host + "/healthz"),
+                    x -> x.status() == 502);
             assertTrue(r.body().contains("relay to node n3"), "the 502 names n3's relay: " + r.body());
         } finally {
-            cluster.script(Duration.ofSeconds(90), "start", "n3", "proxy");
+            cluster.script(RESTART, "start", "n3", "proxy");
         }
-        Await.equal("n2's proxy reaches n3's workspace again once n3's proxy (and relay) is back",
-                Duration.ofSeconds(60), 200, () -> n2.status(url));
+        for (int node : new int[] {2, 3}) {
+            Await.equal("n" + node + "'s proxy reaches n3's workspace once n3's proxy (and relay) is back",
+                    Duration.ofSeconds(60), 200, () -> healthz(node, alice, host));
+        }
     }
 
     @Test
@@ -165,17 +170,16 @@ class ClusterIT {
         Map<Target, Count> seen;
         try {
             Await.pause(Duration.ofSeconds(2));
-            cluster.script(Duration.ofSeconds(30), "kill", "n1", "proxy");
+            cluster.script(KILL, "kill", "n1", "proxy");
             Await.pause(Duration.ofSeconds(5));
-            assertEquals(-1, ProxyClient.bearer(LocalCluster.addr(1), LocalCluster.PROXY_PORT, alice)
-                    .timeout(Duration.ofSeconds(5)).status("http://" + host(onN3) + "/healthz"), "n1's proxy is gone");
+            assertEquals(-1, healthz(1, alice, host(onN3)), "n1's proxy is gone");
         } finally {
             seen = traffic.stop();
+            cluster.script(RESTART, "start", "n1", "proxy");
         }
         assertNoFailures("n1's proxy killed", seen);
-        cluster.script(Duration.ofSeconds(90), "start", "n1", "proxy");
         Await.equal("n1's restarted proxy serves again", Duration.ofSeconds(60), 200,
-                () -> ProxyClient.bearer(LocalCluster.addr(1), LocalCluster.PROXY_PORT, alice).status("http://" + host(onN3) + "/healthz"));
+                () -> healthz(1, alice, host(onN3)));
     }
 
     @Test
@@ -184,19 +188,18 @@ class ClusterIT {
         Traffic traffic = new Traffic(alice, Duration.ofSeconds(150), onN3ViaN2AndN3());
         Map<Target, Count> seen;
         try {
-            cluster.script(Duration.ofSeconds(30), "kill", "n2", "control-plane");
+            cluster.script(KILL, "kill", "n2", "control-plane");
             assertEquals(-1, cluster.call(2, "GET", "/healthz", null, null).status(), "n2's control plane is gone");
             LocalCluster.Reply r = cluster.call(3, "POST", "/api/workspaces", alice, Map.of("name", "w4"));
             assertTrue(r.status() == 201, "a create through n3's API with n2's control plane killed: " + r);
             assertEquals("RUNNING", r.field("state"), "w4 runs: " + r.body());
             workspaces.put("w4", r);
-            Await.equal("w4 answers through n2's proxy", ROUTE_CHANGE, 200, () -> ProxyClient
-                    .bearer(LocalCluster.addr(2), LocalCluster.PROXY_PORT, alice).status("http://" + host("w4") + "/healthz"));
+            Await.equal("w4 answers through n2's proxy", ROUTE_CHANGE, 200, () -> healthz(2, alice, host("w4")));
         } finally {
             seen = traffic.stop();
+            cluster.script(RESTART, "start", "n2", "control-plane");
         }
         assertNoFailures("n2's control plane killed", seen);
-        cluster.script(Duration.ofSeconds(120), "start", "n2", "control-plane");
         Await.equal("n2's restarted control plane answers", Duration.ofSeconds(90), 200,
                 () -> cluster.call(2, "GET", "/healthz", null, null).status());
         assertAllRecordsListed();
@@ -211,37 +214,34 @@ class ClusterIT {
         Traffic traffic = new Traffic(alice, Duration.ofSeconds(120), targets);
         Map<Target, Count> seen;
         try {
-            cluster.script(Duration.ofSeconds(30), "kill", "n1", "agent");
+            cluster.script(KILL, "kill", "n1", "agent");
             // Agents carry no traffic: n1's workspaces answer through n2's proxy as long as n1 is not marked lost.
             try (Traffic onN1Traffic = new Traffic(alice, Duration.ofSeconds(8), List.of(new Target(2, host(onN1))))) {
                 Await.pause(Duration.ofSeconds(8));
                 assertNoFailures("n1's agent killed, before n1 is marked lost", onN1Traffic.stop());
             }
             for (String name : onN1Now) {
-                LocalCluster.Reply lost = Await.until(name + " (on n1) is marked LOST once n1 stops reporting", LOST_WITHIN,
-                        () -> cluster.call(3, "GET", "/api/workspaces/" + id(name), alice, null),
-                        r -> r.field("state").equals("LOST"));
+                LocalCluster.Reply lost = Await.until(name + " (on n1) is marked LOST once n1 stops reporting",
+                        LOST_WITHIN, () -> get(3, name), r -> r.field("state").equals("LOST"));
                 assertTrue(lost.field("reason").contains("n1"), name + "'s reason names its node: " + lost.body());
                 for (int node = 1; node <= 3; node++) {
                     int proxy = node;
-                    Await.equal(name + "'s route is gone from n" + proxy + "'s proxy", ROUTE_CHANGE, 403, () -> ProxyClient
-                            .bearer(LocalCluster.addr(proxy), LocalCluster.PROXY_PORT, alice).status("http://" + host(name) + "/healthz"));
+                    Await.equal(name + "'s route is gone from n" + proxy + "'s proxy", ROUTE_CHANGE, 403,
+                            () -> healthz(proxy, alice, host(name)));
                 }
             }
         } finally {
             seen = traffic.stop();
+            cluster.script(RESTART, "start", "n1", "agent");
         }
         assertNoFailures("n1's agent killed and n1 marked lost", seen);
-        assertEquals("RUNNING", cluster.call(1, "GET", "/api/workspaces/" + id(onN3), alice, null).field("state"),
-                "the workspace on n3 is untouched");
+        assertEquals("RUNNING", get(1, onN3).field("state"), "the workspace on n3 is untouched");
 
-        cluster.script(Duration.ofSeconds(90), "start", "n1", "agent");
         LocalCluster.Reply back = Await.until("once n1's agent is back, " + onN1 + " (its files on n1) starts again",
-                Duration.ofSeconds(90), () -> cluster.call(2, "POST", "/api/workspaces/" + id(onN1) + "/start", alice, null),
-                r -> r.field("state").equals("RUNNING"));
+                Duration.ofSeconds(90), () -> cluster.call(2, "POST", "/api/workspaces/" + id(onN1) + "/start", alice,
+                        null), r -> r.field("state").equals("RUNNING"));
         assertEquals("n1", back.field("node"), "it runs on n1 again: " + back.body());
-        Await.equal(onN1 + " answers through n2's proxy again", ROUTE_CHANGE, 200, () -> ProxyClient
-                .bearer(LocalCluster.addr(2), LocalCluster.PROXY_PORT, alice).status("http://" + host(onN1) + "/healthz"));
+        Await.equal(onN1 + " answers through n2's proxy again", ROUTE_CHANGE, 200, () -> healthz(2, alice, host(onN1)));
         assertAllRecordsListed();
     }
 
@@ -250,7 +250,7 @@ class ClusterIT {
     void with_postgresql_stopped_for_30_s_running_workspaces_answer_and_creates_get_503() {
         List<String> running = new ArrayList<>();
         for (String name : workspaces.keySet()) {
-            if (cluster.call(1, "GET", "/api/workspaces/" + id(name), alice, null).field("state").equals("RUNNING")) {
+            if (get(1, name).field("state").equals("RUNNING")) {
                 running.add(name);
             }
         }
@@ -269,13 +269,17 @@ class ClusterIT {
             cluster.script(Duration.ofSeconds(60), "db", "stop");
             for (int node = 1; node <= 3; node++) {
                 long t0 = System.nanoTime();
-                LocalCluster.Reply r = cluster.call(node, "POST", "/api/workspaces", alice, Map.of("name", "down" + node));
+                LocalCluster.Reply r = cluster.call(node, "POST", "/api/workspaces", alice,
+                        Map.of("name", "down" + node));
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                System.out.println("create through n" + node + " with PostgreSQL stopped: " + r.status() + " in " + ms + " ms");
-                assertEquals(503, r.status(), "a create through n" + node + "'s API with PostgreSQL stopped: " + r.body());
+                System.out.println("create through n" + node + " with PostgreSQL stopped: " + r.status() + " in " + ms
+                        + " ms");
+                assertEquals(503, r.status(), "a create through n" + node + "'s API with PostgreSQL stopped: "
+                        + r.body());
                 assertEquals("store_unavailable", r.field("error"), "its error: " + r.body());
             }
-            Await.pause(Duration.ofNanos(Math.max(0, Duration.ofSeconds(30).toNanos() - (System.nanoTime() - stopped))));
+            long left = Duration.ofSeconds(30).toNanos() - (System.nanoTime() - stopped);
+            Await.pause(Duration.ofNanos(Math.max(0, left)));
             cluster.script(Duration.ofSeconds(60), "db", "start");
             Await.pause(Duration.ofSeconds(10));
         } finally {
@@ -290,21 +294,30 @@ class ClusterIT {
         workspaces.put("w5", created);
         for (int node = 1; node <= 3; node++) {
             int proxy = node;
-            Await.equal("w5's new route reaches n" + proxy + "'s proxy", ROUTE_CHANGE, 200, () -> ProxyClient
-                    .bearer(LocalCluster.addr(proxy), LocalCluster.PROXY_PORT, alice).status("http://" + host("w5") + "/healthz"));
+            Await.equal("w5's new route reaches n" + proxy + "'s proxy", ROUTE_CHANGE, 200,
+                    () -> healthz(proxy, alice, host("w5")));
         }
         LocalCluster.Reply stop = cluster.call(3, "POST", "/api/workspaces/" + id("w5") + "/stop", alice, null);
         assertEquals("STOPPED", stop.field("state"), "w5 stopped through n3's API: " + stop.body());
         for (int node = 1; node <= 3; node++) {
             int proxy = node;
-            Await.equal("w5's removed route reaches n" + proxy + "'s proxy", ROUTE_CHANGE, 403, () -> ProxyClient
-                    .bearer(LocalCluster.addr(proxy), LocalCluster.PROXY_PORT, alice).status("http://" + host("w5") + "/healthz"));
+            Await.equal("w5's removed route reaches n" + proxy + "'s proxy", ROUTE_CHANGE, 403,
+                    () -> healthz(proxy, alice, host("w5")));
         }
         for (String name : running) {
-            assertEquals("RUNNING", cluster.call(1, "GET", "/api/workspaces/" + id(name), alice, null).field("state"),
-                    name + " still runs after the outage (no node was taken for lost)");
+            assertEquals("RUNNING", get(1, name).field("state"),
+                    name + " still runs after the outage (no node taken for lost)");
         }
         assertAllRecordsListed();
+    }
+
+    /** GET /api/workspaces/{id} of alice's workspace NAME through node's control plane. */
+    private LocalCluster.Reply get(int node, String name) {
+        return cluster.call(node, "GET", "/api/workspaces/" + id(name), alice, null);
+    }
+
+    private static String websocket(int proxyNode, String host, String user, String token) {
+        return WebSocketProbe.absolute(LocalCluster.addr(proxyNode), LocalCluster.PROXY_PORT, host, user, token);
     }
 
     private String id(String name) {
@@ -322,7 +335,7 @@ class ClusterIT {
     private List<String> namesOn(String node) {
         List<String> names = new ArrayList<>();
         for (String name : workspaces.keySet()) {
-            if (cluster.call(1, "GET", "/api/workspaces/" + id(name), alice, null).field("node").equals(node)) {
+            if (get(1, name).field("node").equals(node)) {
                 names.add(name);
             }
         }
@@ -331,7 +344,8 @@ class ClusterIT {
 
     private static void assertNoFailures(String what, Map<Target, Count> seen) {
         for (Map.Entry<Target, Count> e : seen.entrySet()) {
-            assertTrue(e.getValue().sent() >= 10, what + ": traffic to " + e.getKey() + " sent only " + e.getValue().sent());
+            assertTrue(e.getValue().sent() >= 10, what + ": traffic to " + e.getKey() + " sent only "
+                    + e.getValue().sent());
             assertEquals(0, e.getValue().failed(), what + ": requests to " + e.getKey() + " that failed, of "
                     + e.getValue().sent() + ": " + e.getValue().firstFailures());
         }
@@ -349,7 +363,8 @@ class ClusterIT {
             if (ids.isEmpty()) {
                 list.json().path("workspaces").forEach(w -> ids.add(w.path("id").asText()));
             }
-            assertTrue(ids.containsAll(expected), "n" + node + " lists every workspace record " + expected + ": " + ids);
+            assertTrue(ids.containsAll(expected),
+                    "n" + node + " lists every workspace record " + expected + ": " + ids);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,16 +63,19 @@ final class LocalCluster {
         env.put("CODERMON_CLUSTER_DIR", DIR.toString());
         env.put("CODERMON_CODE_SERVER_BIN", Tools.codeServer());
         env.put("CODERMON_CLUSTER_RUNTIME", "process");
+        // The nodes' processes inherit it: alice gets more than the default 3 workspaces (the test makes 5).
+        env.put("CODERMON_MAX_WORKSPACES_PER_USER", "8");
     }
 
     /** Runs scripts/cluster ARGS and fails with its output unless it exits 0. */
     String script(Duration timeout, String... args) {
-        List<String> cmd = new java.util.ArrayList<>();
+        List<String> cmd = new ArrayList<>();
         cmd.add(Tools.root().resolve("scripts/cluster").toString());
         cmd.addAll(List.of(args));
         Commands.Result r = Commands.run(timeout, env, cmd);
         if (!r.ok()) {
-            throw new AssertionError("scripts/cluster " + String.join(" ", args) + " exited " + r.exit() + ":\n" + r.out());
+            throw new AssertionError("scripts/cluster " + String.join(" ", args) + " exited " + r.exit() + ":\n"
+                    + r.out());
         }
         return r.out();
     }
@@ -126,6 +130,16 @@ final class LocalCluster {
         }
     }
 
+    /** GET http://HOST/healthz through node's proxy with this token (none when null): the status, -1 if none. */
+    static int healthz(int node, String token, String host) {
+        return proxy(node, token).status("http://" + host + "/healthz");
+    }
+
+    /** A client of node's proxy sending Bearer token (no credentials when null). */
+    static ProxyClient proxy(int node, String token) {
+        return ProxyClient.bearer(addr(node), PROXY_PORT, token);
+    }
+
     /** Mints a user token through node 1 with the admin key. */
     String token(String user) {
         Reply r = call(1, "POST", "/api/tokens", adminKey(), Map.of("user", user, "ttl", "8h"));
@@ -141,8 +155,8 @@ final class LocalCluster {
         try (Stream<Path> files = Files.walk(DIR)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String rel = DIR.relativize(f).toString();
-                boolean log = f.getFileName().toString().endsWith(".log") && (rel.contains("/logs/") || rel.startsWith("pg/"));
-                if (Files.isRegularFile(f) && log) {
+                boolean log = rel.contains("/logs/") || rel.startsWith("pg/");
+                if (Files.isRegularFile(f) && log && f.getFileName().toString().endsWith(".log")) {
                     Path to = target.resolve(rel.replace('/', '_'));
                     Files.copy(f, to, StandardCopyOption.REPLACE_EXISTING);
                 }
