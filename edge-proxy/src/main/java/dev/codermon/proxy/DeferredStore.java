@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * open it (at most once per retry interval, failing fast in between) and fails with {@link RouteStoreException},
  * exactly as an open store fails while its server is down. Once open, every call goes straight to it.
  */
-final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStore, RouteFeed {
+final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStore, RouteFeed,
+        dev.codermon.auth.route.NodeDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(DeferredStore.class);
 
@@ -106,6 +107,13 @@ final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStor
     @Override
     public ChangeDoorbell openDoorbell() {
         return store().openDoorbell();
+    }
+
+    /** The cluster's nodes, for the relay client (none from a store that has no nodes table). */
+    @Override
+    public java.util.List<dev.codermon.auth.route.NodeRecord> nodes() {
+        return store() instanceof dev.codermon.auth.route.NodeDirectory directory ? directory.nodes()
+                : java.util.List.of();
     }
 
     @Override

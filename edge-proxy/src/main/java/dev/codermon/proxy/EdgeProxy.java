@@ -18,6 +18,7 @@ import dev.codermon.proxy.pipeline.ClientConnections;
 import dev.codermon.proxy.pipeline.ClientFront;
 import dev.codermon.proxy.pipeline.FrontLimits;
 import dev.codermon.proxy.pipeline.ProxyChannelInitializer;
+import dev.codermon.proxy.relay.NodeRelay;
 import dev.codermon.proxy.routes.RouteFollower;
 import dev.codermon.proxy.routes.RouteTable;
 import dev.codermon.proxy.tls.ServerCertificates;
@@ -29,6 +30,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.NettyRuntime;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -37,7 +39,6 @@ import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +72,7 @@ final class EdgeProxy implements AutoCloseable {
     private final ProxyMetrics metrics = new ProxyMetrics();
     private ClientConnections clients;
     private AdminServer admin;
+    private NodeRelay relay;
     private volatile boolean draining;
     private boolean closed;
 
@@ -87,12 +89,18 @@ final class EdgeProxy implements AutoCloseable {
         this.verifier = verifier;
     }
 
+    /** Makes this proxy a node of a cluster, before {@link #start}: it runs the relay and uses others' (docs/relay.md). */
+    public EdgeProxy withRelay(NodeRelay nodeRelay) {
+        this.relay = nodeRelay;
+        return this;
+    }
+
     /** Binds the listening socket and returns this. */
     public EdgeProxy start() throws InterruptedException {
-        tlsExecutor = new ScheduledThreadPoolExecutor(1, daemonThreads("tls-certificates-"));
+        tlsExecutor = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("tls-certificates", true));
         certificates = ServerCertificates.fromLocalCa(config.home().caDir(), config.domain(), Clock.systemUTC(),
                 tlsExecutor);
-        storeExecutor = new ScheduledThreadPoolExecutor(2, daemonThreads("route-store-"));
+        storeExecutor = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("route-store", true));
         storeExecutor.setRemoveOnCancelPolicy(true);
         activity = new ActivityRecorder(store, Clock.systemUTC(), storeExecutor, access.activityInterval());
         Revocations revocations = new Revocations();
@@ -113,12 +121,12 @@ final class EdgeProxy implements AutoCloseable {
         ClientFront front = new ClientFront(new FrontLimits(limits.maxRequestLine(), limits.maxHeaderBytes(),
                 limits.maxHeaderCount(), limits.headerTimeout(), limits.httpIdleTimeout(), limits.tunnelIdleTimeout()),
                 clients, metrics, new AccessLog());
+        UpstreamConnector connector = new UpstreamConnector(transport.upstreamChannelFactory(),
+                transport::upstreamAddress, (int) limits.connectTimeout().toMillis(), WATER_MARK,
+                NodeRelay.remoteUpstreams(relay, transport.tcpChannelFactory(), limits.connectTimeout(), WATER_MARK));
         ProxyChannelInitializer initializer = new ProxyChannelInitializer(front,
                 new ProxyAuthenticator(verifier, revocations, Clock.systemUTC()),
-                new TargetPolicy(config.domain(), config.deniedAppPorts()), routes,
-                new UpstreamConnector(transport.upstreamChannelFactory(), transport::upstreamAddress,
-                        (int) limits.connectTimeout().toMillis(), WATER_MARK),
-                activity, services);
+                new TargetPolicy(config.domain(), config.deniedAppPorts()), routes, connector, activity, services);
         serverChannel = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -130,6 +138,9 @@ final class EdgeProxy implements AutoCloseable {
                 .sync()
                 .channel();
         log.info("edge-proxy listening on {} (transport {}, domain {})", address(), transport, config.domain());
+        if (relay != null) {
+            relay.listen(bossGroup, workerGroup, transport.serverChannel(), connector, routes::lookup);
+        }
         if (config.adminPort() >= 0) {
             try {
                 admin = AdminServer.start(config.adminPort(), config.adminAllowedHosts(), metrics, () -> !draining);
@@ -238,14 +249,5 @@ final class EdgeProxy implements AutoCloseable {
      */
     static int ioThreads() {
         return Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors());
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

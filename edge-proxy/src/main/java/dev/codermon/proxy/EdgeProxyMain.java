@@ -9,6 +9,8 @@ import dev.codermon.auth.route.RouteFeed;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.StoreSettings;
 import dev.codermon.auth.route.Stores;
+import dev.codermon.proxy.relay.NodeRelay;
+import dev.codermon.proxy.relay.RelayOptions;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -24,7 +26,6 @@ import picocli.CommandLine.Option;
 @Command(name = "edge-proxy", mixinStandardHelpOptions = true,
         description = "Authenticating forward proxy that reaches only Codermon workspaces.")
 public final class EdgeProxyMain implements Callable<Integer> {
-
 
     @Option(names = "--home", defaultValue = "${env:CODERMON_HOME:-.codermon}",
             description = "Data directory shared with the control plane (env CODERMON_HOME; default ${DEFAULT-VALUE}).")
@@ -139,6 +140,8 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     + " (env CODERMON_DENY_APP_PORTS; default ${DEFAULT-VALUE}).")
     private String denyAppPorts;
 
+    @CommandLine.Mixin private RelayOptions relayOptions = new RelayOptions();
+
     /**
      * Resolves {@code --max-connections}: a number as given (with a warning if the open-file limit cannot
      * hold that many connections and their upstream sockets), or {@code auto}, derived from that limit.
@@ -187,6 +190,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
         TokenVerifier verifier;
         ProxyStore store;
         RouteFeed feed;
+        NodeRelay relay = null;
         try {
             ProxyLimits limits = new ProxyLimits(maxRequestLine, maxHeaderBytes, maxHeaderCount,
                     DurationText.parse("--header-timeout (CODERMON_PROXY_HEADER_TIMEOUT)", headerTimeout),
@@ -206,11 +210,12 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     STORE_RETRY);
             store = opened;
             feed = opened;
+            relay = relayOptions.nodeRelay(opened);
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException | RouteStoreException e) {
             System.err.println("edge-proxy: " + e.getMessage());
             return 2;
         }
-        EdgeProxy proxy = new EdgeProxy(config, access, store, feed, verifier);
+        EdgeProxy proxy = new EdgeProxy(config, access, store, feed, verifier).withRelay(relay);
         try {
             proxy.start();
         } catch (Exception e) {

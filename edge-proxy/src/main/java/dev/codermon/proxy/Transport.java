@@ -10,9 +10,11 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -41,6 +43,11 @@ enum Transport {
     /** Returns the factory of channels to workspace upstreams: unix domain sockets. */
     ChannelFactory<? extends Channel> upstreamChannelFactory() {
         return this == EPOLL ? EpollDomainSocketChannel::new : NioDomainSocketChannel::new;
+    }
+
+    /** Returns the factory of TCP channels to other nodes' relays. */
+    ChannelFactory<? extends Channel> tcpChannelFactory() {
+        return this == EPOLL ? EpollSocketChannel::new : NioSocketChannel::new;
     }
 
     /** Returns the address of the unix socket at this path in the form this transport's channels take. */

@@ -8,7 +8,9 @@ import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.upstream.ActivityRecorder;
+import dev.codermon.proxy.upstream.SocketKind;
 import dev.codermon.proxy.upstream.UpstreamConnector;
+import dev.codermon.proxy.upstream.UpstreamUnreachable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -136,7 +138,7 @@ final class SshConnectHandler extends RequestStageHandler {
         hold();
         ChannelFuture connecting;
         try {
-            connecting = connector.connectRaw(ctx.channel(), WorkspaceSocket.sshSocketBeside(r.upstreamSocket()));
+            connecting = connector.connectRaw(ctx.channel(), r, SocketKind.SSH);
         } catch (RuntimeException e) {
             connecting = ctx.channel().newFailedFuture(e);
         }
@@ -145,7 +147,8 @@ final class SshConnectHandler extends RequestStageHandler {
                         endHold();
                         log.debug("{} no SSH server for {}: {}", ctx.channel(), r.workspaceId(),
                                 connected.cause().toString());
-                        refuse(ctx, exchange, r.workspaceId(), SSH_UNAVAILABLE);
+                        refuse(ctx, exchange, r.workspaceId(),
+                                connected.cause() instanceof UpstreamUnreachable relay ? relay.refusal() : SSH_UNAVAILABLE);
                         return;
                     }
                     if (!ctx.channel().isActive()) {

@@ -33,6 +33,11 @@ public final class RouteTable {
         return state.routes.get(hostname);
     }
 
+    /** Returns the route as the relay asks for it: at once, never blocking (docs/relay.md). */
+    public java.util.concurrent.CompletionStage<Optional<Route>> lookup(String hostname) {
+        return java.util.concurrent.CompletableFuture.completedFuture(Optional.ofNullable(find(hostname)));
+    }
+
     /**
      * Returns whether the table was ever filled (from the store or the local snapshot); until then a
      * missing route means "not known yet", not "none".

@@ -21,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Opens connections to workspace upstreams (code-server's unix domain socket, {@link Route#upstreamSocket()})
- * on the client channel's own event loop, so that both sides of a proxied exchange run on one thread,
+ * Opens connections to workspace upstreams (code-server's unix domain socket, {@link Route#upstreamSocket()},
+ * or for a workspace on another node that node's relay, {@link RemoteUpstreams}) on the client channel's own
+ * event loop, so that both sides of a proxied exchange run on one thread,
  * and keeps one {@link UpstreamPool} of idle keep-alive connections per event loop.
  */
 public final class UpstreamConnector {
@@ -62,6 +63,7 @@ public final class UpstreamConnector {
     private final int maxIdlePerUpstream;
     private final long poolIdleTimeoutNanos;
     private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
+    private final RemoteUpstreams remote;
 
     /**
      * Creates a connector whose channels come from the factory (domain socket channels of the event loops'
@@ -73,9 +75,26 @@ public final class UpstreamConnector {
                 DEFAULT_POOL_IDLE_TIMEOUT);
     }
 
+    /** Creates a connector with the default pools that reaches workspaces on other nodes through the given relays. */
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
+            Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
+            RemoteUpstreams remote) {
+        this(channelFactory, socketAddress, connectTimeoutMillis, waterMark, DEFAULT_MAX_IDLE_PER_UPSTREAM,
+                DEFAULT_POOL_IDLE_TIMEOUT, remote);
+    }
+
     public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
             Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
             int maxIdlePerUpstream, Duration poolIdleTimeout) {
+        this(channelFactory, socketAddress, connectTimeoutMillis, waterMark, maxIdlePerUpstream, poolIdleTimeout,
+                RemoteUpstreams.NONE);
+    }
+
+    /** Creates a connector that reaches workspaces on other nodes through the given relays. */
+    public UpstreamConnector(ChannelFactory<? extends Channel> channelFactory,
+            Function<String, SocketAddress> socketAddress, int connectTimeoutMillis, WriteBufferWaterMark waterMark,
+            int maxIdlePerUpstream, Duration poolIdleTimeout, RemoteUpstreams remote) {
+        this.remote = remote;
         this.channelFactory = channelFactory;
         this.socketAddress = socketAddress;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -140,11 +159,41 @@ public final class UpstreamConnector {
     }
 
     /**
+     * Connects to the socket of the given kind of the route's workspace for a raw byte relay (SSH): on this
+     * node as {@link #connectRaw}, on another node through its relay (reads wait there too).
+     */
+    public ChannelFuture connectRaw(Channel client, Route route, SocketKind kind) {
+        if (remote.isRemote(route)) {
+            return remote.open(client, route, kind, new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    // The relay is added once the client has its answer.
+                }
+            });
+        }
+        return connectRaw(client, kind.pathOf(route));
+    }
+
+    /**
      * Connects to the route's upstream socket with an HTTP client codec, the wait for app ports that are
      * not listening yet, and the response handler. A socket file that is missing, or that nothing listens
      * on, fails the future at once.
      */
     ChannelFuture connect(Channel client, Route route, ChannelHandler responseHandler) {
+        ChannelInitializer<Channel> http = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast(CODEC, new HttpClientCodec(RESPONSE_DECODER,
+                                HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                                HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
+                        .addLast(APP_RETRY, new AppRetryHandler())
+                        .addLast(RESPONSE, responseHandler);
+            }
+        };
+        if (remote.isRemote(route)) {
+            return remote.open(client, route, SocketKind.HTTP, http);
+        }
         return new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(channelFactory)
@@ -152,17 +201,7 @@ public final class UpstreamConnector {
                 .disableResolver()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast(CODEC, new HttpClientCodec(RESPONSE_DECODER,
-                                        HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
-                                        HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
-                                .addLast(APP_RETRY, new AppRetryHandler())
-                                .addLast(RESPONSE, responseHandler);
-                    }
-                })
+                .handler(http)
                 .connect(socketAddress.apply(route.upstreamSocket()));
     }
 }

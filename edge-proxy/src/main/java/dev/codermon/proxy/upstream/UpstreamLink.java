@@ -120,8 +120,9 @@ public final class UpstreamLink {
         }
         connecting = false;
         if (!future.isSuccess()) {
-            Refusal refusal = future.cause() instanceof ConnectTimeoutException
-                    ? Refusal.UPSTREAM_TIMEOUT : Refusal.UPSTREAM_DOWN;
+            Refusal refusal = future.cause() instanceof UpstreamUnreachable unreachable ? unreachable.refusal()
+                    : future.cause() instanceof ConnectTimeoutException ? Refusal.UPSTREAM_TIMEOUT
+                    : Refusal.UPSTREAM_DOWN;
             log.debug("{} upstream {} of {} failed: {}", client, responses.key.socketPath(),
                     responses.key.workspaceId(), future.cause().toString());
             backend = null;

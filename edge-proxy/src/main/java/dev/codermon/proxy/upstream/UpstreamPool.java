@@ -7,11 +7,12 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps idle keep-alive connections to upstreams of one event loop, for later client connections on
- * that loop to reuse. Connections are keyed by workspace and socket path, so that a connection opened
+ * that loop to reuse. Connections are keyed by workspace, socket path and node, so that a connection opened
  * for one workspace is never handed to another, even if a path were reused. At most
  * {@code maxIdlePerKey} wait per key; one idle longer than the idle timeout is closed.
  *
@@ -21,15 +22,16 @@ import java.util.concurrent.TimeUnit;
 final class UpstreamPool {
 
     /** What a pooled connection may be reused for. */
-    record Key(String workspaceId, String socketPath) {
+    record Key(String workspaceId, String socketPath, String nodeId) {
 
         static Key of(Route route) {
-            return new Key(route.workspaceId(), route.upstreamSocket());
+            return new Key(route.workspaceId(), route.upstreamSocket(), route.nodeId());
         }
 
-        /** Returns whether the route leads to this upstream socket of this workspace. */
+        /** Returns whether the route leads to this upstream socket of this workspace on the same node. */
         boolean leadsTo(Route route) {
-            return workspaceId.equals(route.workspaceId()) && socketPath.equals(route.upstreamSocket());
+            return workspaceId.equals(route.workspaceId()) && socketPath.equals(route.upstreamSocket())
+                    && Objects.equals(nodeId, route.nodeId());
         }
     }
 

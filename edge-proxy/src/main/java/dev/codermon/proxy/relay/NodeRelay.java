@@ -1,0 +1,134 @@
+package dev.codermon.proxy.relay;
+
+import dev.codermon.proxy.upstream.RemoteUpstreams;
+import dev.codermon.proxy.upstream.UpstreamConnector;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Is this node's door in a cluster: the relay that other nodes' proxies reach this node's workspaces
+ * through ({@link #listen}), and the client this proxy reaches other nodes' workspaces with
+ * ({@link #remoteUpstreams}). Both use the node's certificate from the cluster CA (docs/relay.md).
+ */
+public final class NodeRelay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeRelay.class);
+    /** How long a relay connection may take from accept to a complete preface (TLS handshake included). */
+    static final Duration PREFACE_DEADLINE = Duration.ofSeconds(10);
+    /** How long a proxy waits for a relay's answer after connecting (the relay may look the route up in the store). */
+    static final Duration ANSWER_DEADLINE = Duration.ofSeconds(15);
+
+    private final RelaySettings settings;
+    private final RelayTls tls;
+    private final ExecutorService lookups;
+    private final RelayAddresses addresses;
+    private Channel server;
+
+    private NodeRelay(RelaySettings settings, RelayTls tls, Function<String, Optional<String>> relayAddresses) {
+        this.settings = settings;
+        this.tls = tls;
+        this.lookups = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "relay-addresses");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.addresses = new RelayAddresses(relayAddresses, lookups);
+    }
+
+    /**
+     * Loads the node's certificate and prepares the relay.
+     *
+     * @param relayAddresses finds a node's relay {@code host:port} (e.g. from the store's nodes table); may
+     *                       block: it runs on a thread of the relay's own and its answers are kept for a few seconds
+     * @throws IllegalArgumentException if the TLS directory's files are missing, unreadable or name another node
+     */
+    public static NodeRelay create(RelaySettings settings, Function<String, Optional<String>> relayAddresses) {
+        return new NodeRelay(settings, RelayTls.load(settings.tlsDir(), settings.nodeId()), relayAddresses);
+    }
+
+    /** Returns how a proxy with the given relay (or none: null) reaches workspaces on other nodes. */
+    public static RemoteUpstreams remoteUpstreams(NodeRelay relay, ChannelFactory<? extends Channel> tcpChannels,
+            Duration connectTimeout, WriteBufferWaterMark waterMark) {
+        return relay == null ? RemoteUpstreams.NONE
+                : relay.remoteUpstreams(tcpChannels, (int) connectTimeout.toMillis(), waterMark);
+    }
+
+    /** Returns this node's id. */
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    /** Returns how this proxy reaches other nodes' workspaces (for the {@link UpstreamConnector}). */
+    public RemoteUpstreams remoteUpstreams(ChannelFactory<? extends Channel> tcpChannels, int connectTimeoutMillis,
+            WriteBufferWaterMark waterMark) {
+        return new RelayClient(settings.nodeId(), tls, addresses, tcpChannels, connectTimeoutMillis, waterMark,
+                ANSWER_DEADLINE.toMillis());
+    }
+
+    /**
+     * Starts the relay listener, unless the settings give no port; relayed sockets are opened with the
+     * connector on the accepting event loop.
+     *
+     * @param routes the proxy's own route lookup, which decides what the relay forwards to
+     */
+    public void listen(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> serverChannel,
+            UpstreamConnector connector, RelayRoutes routes) throws InterruptedException {
+        if (settings.port() < 0) {
+            return;
+        }
+        long deadline = PREFACE_DEADLINE.toMillis();
+        server = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(serverChannel)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // A peer node that vanished (power, network) leaves no half-open relay behind for ever.
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler ssl = tls.server().newHandler(ch.alloc());
+                        ssl.setHandshakeTimeoutMillis(deadline);
+                        ch.pipeline()
+                                .addLast(RelayClient.TLS, ssl)
+                                .addLast(RelayAcceptHandler.NAME,
+                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline));
+                    }
+                })
+                .bind(settings.bind(), settings.port())
+                .sync()
+                .channel();
+        log.info("relay of node {} listening on {} (mutual TLS, cluster CA in {})", settings.nodeId(), address(),
+                settings.tlsDir());
+    }
+
+    /** Returns where the relay listens, or null if it does not. */
+    public InetSocketAddress address() {
+        return server == null ? null : (InetSocketAddress) server.localAddress();
+    }
+
+    /** Stops listening (relayed connections close with the event loops) and looking addresses up. */
+    @Override
+    public void close() {
+        if (server != null && !server.eventLoop().isShuttingDown()) {
+            server.close().syncUninterruptibly();
+        }
+        server = null;
+        lookups.shutdownNow();
+    }
+}

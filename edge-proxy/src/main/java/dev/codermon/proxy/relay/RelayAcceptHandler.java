@@ -1,0 +1,225 @@
+package dev.codermon.proxy.relay;
+
+import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.upstream.UpstreamConnector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.CharsetUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one relay connection from its TLS handshake to a spliced workspace socket: reads the peer's node
+ * from its client certificate, reads the bounded preface line before a deadline, looks the workspace up,
+ * and connects to its socket on this node only if the store places it here ({@link RelayDecision});
+ * otherwise answers {@code ERR} and closes, having touched no socket. Each refusal is logged with the
+ * peer's node.
+ */
+final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "relay-accept";
+    private static final Logger log = LoggerFactory.getLogger(RelayAcceptHandler.class);
+
+    private final String ownNode;
+    private final RelayRoutes routes;
+    private final UpstreamConnector connector;
+    private final long deadlineMillis;
+    private ScheduledFuture<?> deadline;
+    /** The peer's node once its certificate was read. */
+    private String peerNode;
+    /** Bytes read so far: the preface, then whatever came after it while the decision is made. */
+    private ByteBuf received;
+    private boolean deciding;
+    private boolean refused;
+
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis) {
+        this.ownNode = ownNode;
+        this.routes = routes;
+        this.connector = connector;
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> {
+            log.info("{} relay refused node {}: no TLS handshake and preface within {} ms", ctx.channel(),
+                    peerNode == null ? "(unknown)" : peerNode, deadlineMillis);
+            ctx.close();
+        }, deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (!handshake.isSuccess()) {
+                log.info("{} relay refused a TLS handshake: {}", ctx.channel(), handshake.cause().toString());
+                ctx.close();
+                return;
+            }
+            peerNode = peerNode(ctx.channel());
+            if (peerNode == null) {
+                refuse(ctx, new RelayDecision(403, "client certificate names no node"));
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf bytes) || peerNode == null || refused) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        received = received == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), received, bytes);
+        if (deciding) {
+            if (received.readableBytes() > RelayPreface.MAX_LINE) {
+                refuse(ctx, new RelayDecision(400, "data before the relay's answer"));
+            }
+            return;
+        }
+        int end = received.indexOf(received.readerIndex(), received.writerIndex(), (byte) '\n');
+        if (end < 0) {
+            if (received.readableBytes() >= RelayPreface.MAX_LINE) {
+                refuse(ctx, new RelayDecision(400, "preface too long"));
+            }
+            return;
+        }
+        if (end - received.readerIndex() >= RelayPreface.MAX_LINE) {
+            refuse(ctx, new RelayDecision(400, "preface too long"));
+            return;
+        }
+        String line = received.toString(received.readerIndex(), end - received.readerIndex(), CharsetUtil.US_ASCII);
+        received.readerIndex(end + 1);
+        RelayPreface preface;
+        try {
+            preface = RelayPreface.parse(line);
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, new RelayDecision(400, e.getMessage()));
+            return;
+        }
+        deciding = true;
+        ctx.channel().config().setAutoRead(false);
+        routes.lookup(preface.hostname()).whenComplete((route, error) -> ctx.executor().execute(() -> {
+            if (ctx.channel().isActive()) {
+                decide(ctx, preface, route, error);
+            }
+        }));
+    }
+
+    private void decide(ChannelHandlerContext ctx, RelayPreface preface, Optional<Route> route, Throwable error) {
+        if (error != null) {
+            log.debug("{} relay route lookup failed: {}", ctx.channel(), error.toString());
+            refuse(ctx, new RelayDecision(503, "route store unavailable"));
+            return;
+        }
+        RelayDecision decision = RelayDecision.decide(ownNode, preface.hostname(), route);
+        if (!decision.allowed()) {
+            refuse(ctx, decision);
+            return;
+        }
+        Route r = route.get();
+        ChannelFuture connecting;
+        try {
+            connecting = connector.connectRaw(ctx.channel(), preface.kind().pathOf(r));
+        } catch (RuntimeException e) {
+            connecting = ctx.channel().newFailedFuture(e);
+        }
+        connecting.addListener((ChannelFutureListener) connected -> {
+            if (!connected.isSuccess()) {
+                log.debug("{} relay: {} socket of {} failed: {}", ctx.channel(), preface.kind(), r.workspaceId(),
+                        connected.cause().toString());
+                refuse(ctx, new RelayDecision(502, "workspace " + preface.hostname() + " is not answering on its "
+                        + preface.kind().name().toLowerCase(java.util.Locale.ROOT) + " socket"));
+                return;
+            }
+            if (!ctx.channel().isActive()) {
+                connected.channel().close();
+                return;
+            }
+            splice(ctx, connected.channel(), r, preface);
+        });
+    }
+
+    private void splice(ChannelHandlerContext ctx, Channel socket, Route route, RelayPreface preface) {
+        deadline.cancel(false);
+        Channel channel = ctx.channel();
+        channel.closeFuture().addListener(closed -> socket.close());
+        channel.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), RelayDecision.ALLOW.line()));
+        ByteBuf early = received;
+        received = null;
+        if (early != null && early.isReadable()) {
+            socket.writeAndFlush(early);
+        } else if (early != null) {
+            early.release();
+        }
+        channel.pipeline().remove(this);
+        RelaySplice.join(channel, socket);
+        log.debug("{} relay from node {} to workspace {} ({})", channel, peerNode, route.workspaceId(), preface.kind());
+    }
+
+    private void refuse(ChannelHandlerContext ctx, RelayDecision decision) {
+        if (refused) {
+            return;
+        }
+        refused = true;
+        log.info("{} relay refused node {}: {} {}", ctx.channel(), peerNode == null ? "(unknown)" : peerNode,
+                decision.status(), decision.reason());
+        releaseReceived();
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), decision.line())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Returns the node the peer's certificate names, or null. */
+    static String peerNode(Channel channel) {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? NodeId.of(leaf) : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseReceived();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        releaseReceived();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{} relay connection failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+
+    private void releaseReceived() {
+        if (received != null) {
+            received.release();
+            received = null;
+        }
+    }
+}
