@@ -2,6 +2,7 @@ package dev.codermon.proxy.relay;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,8 +12,11 @@ import java.util.function.Function;
 
 /**
  * Finds other nodes' relay addresses ({@code host:port}) through a function that may block (the store's
- * nodes table), on an executor of its own, and keeps each known one for a short while. An unknown node
- * or a failed read is not kept, so that a node that just joined is found at once.
+ * nodes table), on an executor of its own. A known address is read again in the background when asked for
+ * after {@link #KEEP}, and served as it is meanwhile (one read at a time); a failed read keeps it and is tried
+ * again at the next lookup (the store being away must not cut the relays, as a failed read never evicts a
+ * route); a read that finds none forgets it. An unknown node
+ * or a failed first read is not kept, so that a node that just joined is found at once.
  */
 final class RelayAddresses {
 
@@ -21,10 +25,15 @@ final class RelayAddresses {
     private final AsyncLoadingCache<String, InetSocketAddress> cache;
 
     RelayAddresses(Function<String, Optional<String>> addresses, Executor executor) {
+        this(addresses, executor, Ticker.systemTicker());
+    }
+
+    RelayAddresses(Function<String, Optional<String>> addresses, Executor executor, Ticker ticker) {
         this.cache = Caffeine.newBuilder()
                 .executor(executor)
+                .ticker(ticker)
                 .maximumSize(4096)
-                .expireAfterWrite(KEEP)
+                .refreshAfterWrite(KEEP)
                 .buildAsync(node -> addresses.apply(node).map(RelayAddresses::parse).orElse(null));
     }
 
