@@ -155,7 +155,7 @@ final class LocalCluster {
         try (Stream<Path> files = Files.walk(DIR)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String rel = DIR.relativize(f).toString();
-                boolean log = rel.contains("/logs/") || rel.startsWith("pg/");
+                boolean log = rel.matches("n[0-9]/home/logs/.*") || rel.startsWith("pg/");
                 if (Files.isRegularFile(f) && log && f.getFileName().toString().endsWith(".log")) {
                     Path to = target.resolve(rel.replace('/', '_'));
                     Files.copy(f, to, StandardCopyOption.REPLACE_EXISTING);
