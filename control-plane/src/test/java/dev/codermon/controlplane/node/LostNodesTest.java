@@ -55,4 +55,50 @@ class LostNodesTest {
         pass.run();
         assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state());
     }
+
+    @Test
+    void afterAGapWithoutPassesNodesHaveLostAfterToReportBeforeAnyIsLost() {
+        // A store outage of 30 s: no pass could run and no node could report; every heartbeat is 30 s old.
+        java.util.concurrent.atomic.AtomicReference<Instant> time = new java.util.concurrent.atomic.AtomicReference<>(now);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return time.get();
+            }
+        };
+        LostNodes watching = new LostNodes(store, store, store, Duration.ofSeconds(15), clock);
+        watching.run();
+        time.set(now.plusSeconds(30));
+        store.reportNode(new NodeRecord("n1", "a:1", 5, now, false), Set.of());
+        store.reportNode(new NodeRecord("n3", "a:3", 5, now, false), Set.of());
+        running("w1", "n1");
+        running("w3", "n3");
+
+        watching.run();
+        assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state(), "not judged right after the gap");
+
+        for (int t = 32; t <= 46; t += 2) { // a pass every 2 s, as the leader runs them
+            time.set(now.plusSeconds(t));
+            if (t == 40) {
+                store.reportNode(new NodeRecord("n1", "a:1", 5, now.plusSeconds(40), false), Set.of());
+            }
+            watching.run();
+            if (t == 44) {
+                assertEquals(WorkspaceState.RUNNING, store.find("w3").orElseThrow().state(), "14 s after the gap");
+            }
+        }
+        assertEquals(WorkspaceState.RUNNING, store.find("w1").orElseThrow().state(), "n1 reported again");
+        assertEquals(WorkspaceState.LOST, store.find("w3").orElseThrow().state(),
+                "n3 stayed silent for 15 s after the check resumed");
+    }
 }
