@@ -145,6 +145,7 @@ cluster_start_role() {
         envs+=(CODERMON_IMAGE="$(workspace_image)")
         ns="" # Docker's firewall rules live in this machine's namespace
       else
+        [ -n "${CODERMON_CODE_SERVER_BIN:-}" ] || ensure_code_server
         envs+=(CODERMON_CODE_SERVER_BIN="$CODERMON_CODE_SERVER_BIN")
       fi ;;
     *) die "role must be proxy, control-plane or agent, was '$role'" ;;
@@ -235,8 +236,10 @@ cluster_up() {
 
 Admin key: $(node_dir n1)/home/admin.key   Database password: $CLUSTER_DIR/db-password
 Create a workspace through any node's API, open it through any node's proxy, e.g.:
-  curl -H "Authorization: Bearer \$(cat $(node_dir n1)/home/admin.key)" -H 'Content-Type: application/json' \\
-       -d '{"user":"$CLUSTER_USER","name":"main"}' http://$(node_addr n1):5001/api/workspaces
+  token=\$(curl -s -H "Authorization: Bearer \$(cat $(node_dir n1)/home/admin.key)" -H 'Content-Type: application/json' \\
+       -d '{"user":"$CLUSTER_USER"}' http://$(node_addr n1):5001/api/tokens | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -H "Authorization: Bearer \$token" -H 'Content-Type: application/json' -d '{"name":"main"}' http://$(node_addr n1):5001/api/workspaces
+  curl -x http://$(node_addr n2):5000 -U "$CLUSTER_USER:\$token" http://main.$CLUSTER_USER.$CLUSTER_DOMAIN/healthz
   scripts/cluster down     stops everything
 NEXT
 }

@@ -124,8 +124,31 @@ class NodesIT {
         assertTrue(nodes.isAlive(handle.runtimeRef()));
 
         n2.close(); // the node falls silent
-        Clock later = Clock.offset(Clock.systemUTC(), LostNodes.LOST_AFTER.plusSeconds(1));
-        new LostNodes(store.nodeJobs(), store, store, LostNodes.LOST_AFTER, later).run();
+        // The leader's passes every 2 s, on a clock that runs ahead, until the node has been silent long enough.
+        java.util.concurrent.atomic.AtomicReference<Duration> ahead = new java.util.concurrent.atomic.AtomicReference<>(
+                Duration.ZERO);
+        Clock passes = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plus(ahead.get());
+            }
+        };
+        LostNodes leader = new LostNodes(store.nodeJobs(), store, store, LostNodes.LOST_AFTER, passes);
+        for (long s = 0; s <= LostNodes.LOST_AFTER.toSeconds() + 4; s += 2) {
+            ahead.set(Duration.ofSeconds(s));
+            leader.run();
+        }
+        Clock later = Clock.offset(Clock.systemUTC(), LostNodes.LOST_AFTER.plusSeconds(5));
 
         WorkspaceRecord lost = store.find("w1").orElseThrow();
         assertEquals(WorkspaceState.LOST, lost.state());

@@ -25,8 +25,6 @@ public final class LostNodes implements Runnable {
     public static final Duration LOST_AFTER = NodeAgent.HEARTBEAT_EVERY.multipliedBy(15).dividedBy(2);
     /** How often the leader looks for silent nodes. */
     public static final Duration CHECK_EVERY = NodeAgent.HEARTBEAT_EVERY;
-    /** A longer pause between two passes means that this instance did not watch the nodes meanwhile. */
-    static final Duration GAP = CHECK_EVERY.multipliedBy(3);
     private static final Logger log = LoggerFactory.getLogger(LostNodes.class);
 
     private final NodeJobs jobs;
@@ -34,10 +32,13 @@ public final class LostNodes implements Runnable {
     private final WorkspaceRecords records;
     private final Duration lostAfter;
     private final Clock clock;
-    /** When this instance last ran a pass (its construction before the first). */
+    /**
+     * Since when this leader has read the store without a failure: agents cannot report while the store is
+     * down (or before this process led the job), so silence only counts from then on.
+     */
+    private Instant storeSeenSince;
+    /** When the last pass ran; a gap (not leading, or the store down so that leadership lapsed) restarts the count. */
     private Instant lastPass;
-    /** Since when this instance has been watching the heartbeats without a gap; nodes are judged only after lostAfter. */
-    private Instant watchingSince;
 
     /** @param lostAfter how long a node may stay silent before it is lost (several heartbeats) */
     public LostNodes(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration lostAfter, Clock clock) {
@@ -50,34 +51,34 @@ public final class LostNodes implements Runnable {
         this.records = records;
         this.lostAfter = lostAfter;
         this.clock = clock;
-        this.lastPass = clock.instant();
-        this.watchingSince = lastPass.minus(lostAfter);
     }
 
     @Override
     public void run() {
         Instant now = clock.instant();
-        if (Duration.between(lastPass, now).compareTo(GAP) > 0) {
-            // After a store outage (or when this replica takes the job over) every heartbeat is old: the nodes
-            // could not report either. Judge them only once they have had lostAfter to report again.
-            watchingSince = now;
-            log.info("lost-node check resumes after {} s without a pass: no node is marked lost for {} s, so that"
-                    + " the nodes report first", Duration.between(lastPass, now).toSeconds(), lostAfter.toSeconds());
+        if (storeSeenSince == null || lastPass == null || now.isAfter(lastPass.plus(CHECK_EVERY.multipliedBy(3)))) {
+            storeSeenSince = now;
         }
         lastPass = now;
-        if (now.isBefore(watchingSince.plus(lostAfter))) {
-            markWorkspacesOfLostNodes();
+        try {
+            check(now);
+        } catch (RuntimeException e) {
+            storeSeenSince = null;
+            throw e;
+        }
+    }
+
+    private void check(Instant now) {
+        nodes.nodes(); // a read first: a store that just came back counts from this pass on
+        if (now.isBefore(storeSeenSince.plus(lostAfter))) {
+            // After a store outage (or a new leader) every node gets the full time to report again.
             return;
         }
         for (String node : jobs.markLostNodes(now.minus(lostAfter))) {
             log.warn("node {} has not reported for {} s: marked lost, its workspaces lose their routes", node,
                     lostAfter.toSeconds());
         }
-        markWorkspacesOfLostNodes();
-    }
-
-    // Every pass, not only when a node was just marked: a pass that died halfway is finished by the next.
-    private void markWorkspacesOfLostNodes() {
+        // Every pass, not only when a node was just marked: a pass that died halfway is finished by the next.
         Set<String> lost = nodes.nodes().stream().filter(NodeRecord::lost).map(NodeRecord::id)
                 .collect(Collectors.toSet());
         if (lost.isEmpty()) {

@@ -2,7 +2,6 @@ package dev.codermon.proxy.relay;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -12,11 +11,10 @@ import java.util.function.Function;
 
 /**
  * Finds other nodes' relay addresses ({@code host:port}) through a function that may block (the store's
- * nodes table), on an executor of its own. A known address is read again in the background when asked for
- * after {@link #KEEP}, and served as it is meanwhile (one read at a time); a failed read keeps it and is tried
- * again at the next lookup (the store being away must not cut the relays, as a failed read never evicts a
- * route); a read that finds none forgets it. An unknown node
- * or a failed first read is not kept, so that a node that just joined is found at once.
+ * nodes table), on an executor of its own, and re-reads each known one after a short while. An unknown
+ * node is not kept, so that a node that just joined is found at once; a known address stays while the
+ * store cannot be read (a failed re-read keeps it), so that a store outage never cuts a proxy off other
+ * nodes' workspaces.
  */
 final class RelayAddresses {
 
@@ -25,10 +23,11 @@ final class RelayAddresses {
     private final AsyncLoadingCache<String, InetSocketAddress> cache;
 
     RelayAddresses(Function<String, Optional<String>> addresses, Executor executor) {
-        this(addresses, executor, Ticker.systemTicker());
+        this(addresses, executor, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
     }
 
-    RelayAddresses(Function<String, Optional<String>> addresses, Executor executor, Ticker ticker) {
+    RelayAddresses(Function<String, Optional<String>> addresses, Executor executor,
+            com.github.benmanes.caffeine.cache.Ticker ticker) {
         this.cache = Caffeine.newBuilder()
                 .executor(executor)
                 .ticker(ticker)

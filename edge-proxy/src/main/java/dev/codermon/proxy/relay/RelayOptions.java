@@ -1,7 +1,6 @@
 package dev.codermon.proxy.relay;
 
 import dev.codermon.auth.route.NodeDirectory;
-import dev.codermon.auth.route.NodeRecord;
 import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
@@ -43,9 +42,6 @@ public final class RelayOptions {
         if (!(store instanceof NodeDirectory directory)) {
             return node -> Optional.empty();
         }
-        return node -> directory.nodes().stream()
-                .filter(record -> record.id().equals(node) && !record.lost())
-                .map(NodeRecord::relayAddress)
-                .findFirst();
+        return NodeAddressBook.following(directory);
     }
 }
