@@ -37,6 +37,7 @@ final class ProxyClient {
     record Reply(int status, String body, Headers headers) {
     }
 
+    private final String proxyHost;
     private final int proxyPort;
     private final String credentials;
     private boolean followRedirects;
@@ -46,6 +47,11 @@ final class ProxyClient {
     private OkHttpClient client;
 
     private ProxyClient(int proxyPort, String credentials) {
+        this("127.0.0.1", proxyPort, credentials);
+    }
+
+    private ProxyClient(String proxyHost, int proxyPort, String credentials) {
+        this.proxyHost = proxyHost;
         this.proxyPort = proxyPort;
         this.credentials = credentials;
     }
@@ -64,6 +70,18 @@ final class ProxyClient {
     /** A client sending {@code Bearer token}. */
     static ProxyClient bearer(Codermon c, String token) {
         return new ProxyClient(c.proxyPort, "Bearer " + token);
+    }
+
+    /** A client of the proxy at host:port sending {@code Bearer token} (no credentials when token is null). */
+    static ProxyClient bearer(String proxyHost, int proxyPort, String token) {
+        return new ProxyClient(proxyHost, proxyPort, token == null ? null : "Bearer " + token);
+    }
+
+    /** Gives up on a request after this long (30 s unless told). */
+    ProxyClient timeout(Duration d) {
+        timeout = d;
+        client = null;
+        return this;
     }
 
     /** Follows redirects (curl -L). */
@@ -114,11 +132,11 @@ final class ProxyClient {
     private OkHttpClient client() {
         if (client == null) {
             OkHttpClient.Builder b = new OkHttpClient.Builder()
-                    .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", proxyPort)))
+                    .proxy(new Proxy(Proxy.Type.HTTP, new InetSocketAddress(proxyHost, proxyPort)))
                     .connectionPool(new ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS))
                     .protocols(List.of(Protocol.HTTP_1_1))
                     .followRedirects(followRedirects).followSslRedirects(followRedirects)
-                    .retryOnConnectionFailure(false).callTimeout(timeout).readTimeout(timeout)
+                    .retryOnConnectionFailure(false).callTimeout(timeout).readTimeout(timeout).connectTimeout(timeout)
                     .cookieJar(cookies);
             if (credentials != null) {
                 b.addNetworkInterceptor(chain -> chain.proceed(chain.request().isHttps() ? chain.request()

@@ -27,6 +27,11 @@ final class WebSocketProbe {
         return handshake(proxyPort, host, user, token, false, "http://" + host, codeServerPath(), null);
     }
 
+    /** Absolute-form handshake through the proxy at proxyHost:proxyPort. */
+    static String absolute(String proxyHost, int proxyPort, String host, String user, String token) {
+        return handshake(proxyHost, proxyPort, host, user, token, false, "http://" + host, codeServerPath(), null);
+    }
+
     /** CONNECT host:80, then the handshake inside the tunnel. */
     static String connect(int proxyPort, String host, String user, String token) {
         return handshake(proxyPort, host, user, token, true, "http://" + host, codeServerPath(), null);
@@ -43,6 +48,11 @@ final class WebSocketProbe {
 
     private static String handshake(int proxyPort, String host, String user, String token, boolean tunnel,
             String origin, String path, String message) {
+        return handshake("127.0.0.1", proxyPort, host, user, token, tunnel, origin, path, message);
+    }
+
+    private static String handshake(String proxyHost, int proxyPort, String host, String user, String token,
+            boolean tunnel, String origin, String path, String message) {
         String auth = token.isEmpty() ? "" : "Proxy-Authorization: Basic "
                 + Base64.getEncoder().encodeToString((user + ":" + token).getBytes(StandardCharsets.UTF_8)) + "\r\n";
         byte[] keyBytes = new byte[16];
@@ -50,7 +60,7 @@ final class WebSocketProbe {
         String handshake = "Host: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
                 + Base64.getEncoder().encodeToString(keyBytes) + "\r\nSec-WebSocket-Version: 13\r\nOrigin: " + origin
                 + "\r\n";
-        try (Socket s = new Socket("127.0.0.1", proxyPort)) {
+        try (Socket s = new Socket(proxyHost, proxyPort)) {
             s.setSoTimeout(15_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
