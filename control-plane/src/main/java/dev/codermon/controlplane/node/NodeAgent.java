@@ -146,7 +146,7 @@ public final class NodeAgent implements AutoCloseable {
             };
             done = true;
             if (job.kind() == NodeJob.Kind.START) {
-                heartbeat(); // before the control plane records it RUNNING and its monitor asks whether it runs
+                heartbeat(); // before the control plane records it RUNNING and asks whether it runs
             }
         } catch (RuntimeStartException | RuntimeException e) {
             done = false;
