@@ -71,4 +71,14 @@ record AccessSettings(Duration sessionTtl, Duration activityInterval, Set<String
             throw new IllegalArgumentException(name + " must be a positive duration such as 30s or 12h");
         }
     }
+
+    /** Returns the control plane's port as the scripts give it to both processes (CODERMON_CP_PORT). */
+    static int controlPlanePort(java.util.Map<String, String> env) {
+        String port = env.get("CODERMON_CP_PORT");
+        try {
+            return port == null || port.isBlank() ? DEFAULT_CONSOLE_PORT : Integer.parseInt(port.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("CODERMON_CP_PORT must be a port number, was '" + port + "'");
+        }
+    }
 }

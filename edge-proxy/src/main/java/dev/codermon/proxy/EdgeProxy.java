@@ -192,7 +192,6 @@ final class EdgeProxy implements AutoCloseable {
             serverChannel.close().syncUninterruptibly();
             clients.drain();
             long deadline = System.nanoTime() + config.limits().drainTimeout().toNanos();
-            // Relays (WebSockets) never finish by themselves; they are closed with the rest.
             while (clients.open() > metrics.openWebSockets() && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(20);
@@ -202,7 +201,7 @@ final class EdgeProxy implements AutoCloseable {
                 }
             }
             log.info("edge-proxy drained; closing {} remaining connections", clients.open());
-            clients.closeAll();
+            clients.closeAll(); // relays (WebSockets) never finish by themselves
         }
         close();
     }
@@ -242,10 +241,8 @@ final class EdgeProxy implements AutoCloseable {
     }
 
     /**
-     * Returns how many event loops serve connections: one per processor (Netty's own default is two),
-     * since each loop is busy whenever it has work and more loops than cores only adds thread switches
-     * (measured: WebSocket echo through the proxy gained about a third with 2 loops instead of 4 on 2
-     * cores). Netty's {@code -Dio.netty.eventLoopThreads} still overrides it.
+     * Returns how many event loops serve connections: one per processor, not Netty's two (WebSocket echo gained
+     * about a third with 2 loops instead of 4 on 2 cores); {@code -Dio.netty.eventLoopThreads} overrides it.
      */
     static int ioThreads() {
         return Integer.getInteger("io.netty.eventLoopThreads", NettyRuntime.availableProcessors());

@@ -203,7 +203,7 @@ public final class EdgeProxyMain implements Callable<Integer> {
                     ProxyConfig.parseAppPorts(denyAppPorts), ProxyConfig.parseHosts(adminAllowedHosts));
             access = new AccessSettings(DurationText.parse("--session-ttl (CODERMON_SESSION_TTL)", sessionTtl),
                     DurationText.parse("--activity-interval (CODERMON_ACTIVITY_INTERVAL)", activityInterval),
-                    AccessSettings.consoleOrigins(consoleOrigins, controlPlanePort()));
+                    AccessSettings.consoleOrigins(consoleOrigins, AccessSettings.controlPlanePort(System.getenv())));
             verifier = new TokenVerifier(SigningKeys.loadPublic(config.home()));
             StoreSettings settings = StoreSettings.fromEnv(System.getenv(), config.home());
             DeferredStore<?> opened = DeferredStore.open(() -> Stores.open(settings), config.routeSnapshotFile(),
@@ -243,15 +243,4 @@ public final class EdgeProxyMain implements Callable<Integer> {
         stopped.await();
         return 0;
     }
-
-    /** Returns the control plane's port as the scripts give it to both processes (CODERMON_CP_PORT). */
-    private static int controlPlanePort() {
-        String port = System.getenv("CODERMON_CP_PORT");
-        try {
-            return port == null || port.isBlank() ? AccessSettings.DEFAULT_CONSOLE_PORT : Integer.parseInt(port.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("CODERMON_CP_PORT must be a port number, was '" + port + "'");
-        }
-    }
-
 }

@@ -14,7 +14,9 @@ import dev.codermon.controlplane.runtime.WorkspaceSpec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,8 +48,8 @@ public final class NodeAgent implements AutoCloseable {
     private final HealthCheck health;
     private final Path workspacesDir;
     private final Clock clock;
-    /** What this agent started, runtime reference to socket, so it reports them before any record names them. */
-    private final java.util.Map<String, String> started = new ConcurrentHashMap<>();
+    /** What this agent started (reference to socket): reported before any record names them. */
+    private final Map<String, String> started = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("node-agent-timer"));
     private final ExecutorService workers = Executors.newFixedThreadPool(2, daemon("node-agent-job"));
     private volatile boolean storeFailing;
@@ -88,13 +90,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private Set<String> serving() {
-        java.util.Map<String, String> candidates = new java.util.HashMap<>(started);
+        Map<String, String> candidates = new HashMap<>(started);
         for (WorkspaceRecord r : mine()) {
             if (NodeRefs.isNodeRef(r.runtimeRef()) && r.upstreamSocket() != null) {
                 candidates.put(NodeRefs.localOf(r.runtimeRef()), r.upstreamSocket());
             }
         }
-        Set<String> refs = new java.util.HashSet<>();
+        Set<String> refs = ConcurrentHashMap.newKeySet();
         candidates.forEach((ref, socket) -> {
             if (runtime.isAlive(ref) && health.isHealthy(socket)) {
                 refs.add(ref);
@@ -146,7 +148,7 @@ public final class NodeAgent implements AutoCloseable {
             };
             done = true;
             if (job.kind() == NodeJob.Kind.START) {
-                heartbeat(); // before the control plane records it RUNNING and its monitor asks whether it runs
+                heartbeat(); // before the control plane records it RUNNING and asks whether it runs
             }
         } catch (RuntimeStartException | RuntimeException e) {
             done = false;
@@ -185,10 +187,7 @@ public final class NodeAgent implements AutoCloseable {
         return JobText.startResult(handle);
     }
 
-    /**
-     * Stops this node's instances that no record places here as that instance: a workspace that was
-     * re-placed while this node was silent, deleted, or whose start outlived the control plane's wait.
-     */
+    /** Stops instances no record places here (deleted, re-placed, or started after the control plane's wait). */
     void sweep() {
         try {
             runtime.managedInstances().ifPresent(instances -> {
