@@ -258,6 +258,12 @@ cluster_status() {
   done
 }
 
+# stop_process_tree_list PID...: stops each process and what it started (common.sh's stop_process_tree).
+stop_process_tree_list() {
+  local pid
+  for pid in "$@"; do stop_process_tree "$pid"; done
+}
+
 cluster_down() {
   local node role pid
   for node in $(cluster_nodes); do
@@ -267,6 +273,11 @@ cluster_down() {
       rm -f "$(node_dir "$node")/$role.pid"
     done
   done
+  # code-server processes of an agent that was killed (kill -9) outlive it, outside its process tree: stop
+  # every one whose socket is in this cluster's directories (they are this cluster's, no one else's).
+  local leftover
+  leftover=$(pgrep -f -- "--socket $CLUSTER_DIR/" || true)
+  [ -z "$leftover" ] || stop_process_tree_list $leftover
   [ -d "$CLUSTER_DIR/pg/data" ] && cluster_db_stop
   cluster_network_down
   rm -f "$CLUSTER_DIR/nodes"

@@ -52,6 +52,8 @@ class NodesIT {
     private SqlRouteStore store;
     private String database;
     private final List<AutoCloseable> closing = new ArrayList<>();
+    private final java.util.Map<String, List<WorkspaceRuntime>> runtimes = new java.util.HashMap<>();
+    private final java.util.Map<String, List<String>> started = new java.util.HashMap<>();
     private final HealthProbe probe = new HealthProbe();
 
     @BeforeAll
@@ -72,6 +74,8 @@ class NodesIT {
 
     @AfterEach
     void closeAll() throws Exception {
+        // An agent leaves its workspaces running when it stops (as a node agent must): stop them here.
+        started.forEach((node, refs) -> refs.forEach(ref -> runtimes.get(node).forEach(rt -> rt.stop(ref))));
         for (int i = closing.size() - 1; i >= 0; i--) {
             closing.get(i).close();
         }
@@ -87,6 +91,7 @@ class NodesIT {
         WorkspaceRuntime runtime = RuntimeChoice.open(RuntimeSettings.defaults().forProcessUser("alice"), RealCodeServer.binary(),
                 Duration.ofSeconds(60), home, probe);
         closing.add(runtime);
+        runtimes.computeIfAbsent(id, k -> new ArrayList<>()).add(runtime);
         NodeAgent agent = new NodeAgent(new NodeRecord(id, "127.0.0.1:1", capacity, Instant.now(), false),
                 own.nodeJobs(), own, runtime, probe::isHealthy, home.workspacesDir(), Clock.systemUTC());
         closing.add(agent);
@@ -111,7 +116,7 @@ class NodesIT {
         NodeAgent n2 = node("n2", 3);
         NodeRuntime nodes = runtime(Clock.systemUTC());
 
-        RuntimeHandle handle = nodes.start(starting("w1", "alice", "main"));
+        RuntimeHandle handle = track(nodes.start(starting("w1", "alice", "main")));
 
         assertEquals("n2", handle.nodeId(), "the node with the most room");
         assertTrue(handle.socketPath().startsWith(tmp.resolve("n2").toString()), handle.socketPath());
@@ -165,7 +170,7 @@ class NodesIT {
     void aStopGoesThroughTheNodeAndANodeRefusesWhatIsPlacedElsewhere() throws Exception {
         node("n1", 2);
         NodeRuntime nodes = runtime(Clock.systemUTC());
-        RuntimeHandle handle = nodes.start(starting("w1", "alice", "main"));
+        RuntimeHandle handle = track(nodes.start(starting("w1", "alice", "main")));
         assertTrue(probe.isHealthy(handle.socketPath()));
 
         nodes.stop(handle.runtimeRef());
@@ -184,6 +189,13 @@ class NodesIT {
                 () -> nodes.start(starting("w3", "bob", "main")));
         assertEquals("node n1 could not start it: node n1 runs local processes for alice only, not for bob",
                 bob.getMessage());
+    }
+
+    /** Remembers what a node started, so that the test stops it at the end. */
+    private RuntimeHandle track(RuntimeHandle handle) {
+        String local = handle.runtimeRef().substring(handle.runtimeRef().indexOf(':', "node:".length()) + 1);
+        started.computeIfAbsent(handle.nodeId(), k -> new ArrayList<>()).add(local);
+        return handle;
     }
 
     private NodeJob awaitEnd(long id) throws InterruptedException {
