@@ -87,7 +87,10 @@ cluster_db_init() {
   head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$CLUSTER_DIR/db-password"
   chmod 600 "$CLUSTER_DIR/db-password"
   chown -R postgres "$pg"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$pg/data" --auth-local=trust --auth-host=scram-sha-256 \
+  # Only the postgres OS user reaches the server's socket, and only as itself (peer): a bare local process
+  # must not get the superuser by connecting to it (it did with initdb's default local trust).
+  chmod 700 "$pg/sock"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$pg/data" --auth-local=peer --auth-host=scram-sha-256 \
     -U postgres >/dev/null
   echo "host codermon codermon $CLUSTER_NET.0/24 scram-sha-256" >>"$pg/data/pg_hba.conf"
   cluster_db_start

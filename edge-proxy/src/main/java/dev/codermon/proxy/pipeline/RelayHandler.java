@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * only after the peer accepted the previous write, so a slow side slows the other instead of filling
  * memory. When either side closes, the other is closed after its pending writes are flushed.
  */
-final class RelayHandler extends ChannelInboundHandlerAdapter {
+public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
@@ -34,6 +34,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     RelayHandler(Channel peer, Consumer<ByteBuf> onRead) {
         this.peer = peer;
         this.onRead = onRead;
+    }
+
+    /** Joins two channels both ways as they are, bytes unexamined (a node relay's mutual-TLS side and a socket). */
+    public static void join(Channel a, Channel b) {
+        a.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(b, null));
+        b.pipeline().addLast(HandlerNames.RELAY, new RelayHandler(a, null));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.codermon.proxy.relay;
 
 import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.pipeline.RelayHandler;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -169,7 +170,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
             early.release();
         }
         channel.pipeline().remove(this);
-        RelaySplice.join(channel, socket);
+        RelayHandler.join(channel, socket);
         log.debug("{} relay from node {} to workspace {} ({})", channel, peerNode, route.workspaceId(), preface.kind());
     }
 
