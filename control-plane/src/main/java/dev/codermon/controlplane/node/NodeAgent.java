@@ -194,7 +194,7 @@ public final class NodeAgent implements AutoCloseable {
                 for (WorkspaceRuntime.Instance i : instances) {
                     Optional<WorkspaceRecord> r = records.find(i.workspaceId());
                     boolean accounted = r.isPresent() && self.id().equals(r.get().nodeId())
-                            && (r.get().state().name().endsWith("ING")
+                            && (r.get().state().isChanging()
                             || NodeRefs.of(self.id(), i.runtimeRef()).equals(r.get().runtimeRef()));
                     if (!accounted && runtime.isAlive(i.runtimeRef())) {
                         log.warn("node {}: instance {} of workspace {} is not placed here by the store ({}); stopping"

@@ -2,7 +2,6 @@ package dev.codermon.controlplane.workspace;
 
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
-import dev.codermon.auth.route.WorkspaceState;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -61,6 +60,6 @@ final class OtherReplicas {
     }
 
     private static boolean unfinished(WorkspaceRecord r) {
-        return r.state() == WorkspaceState.STARTING || r.state() == WorkspaceState.STOPPING;
+        return r.state().isChanging();
     }
 }

@@ -14,7 +14,12 @@ public enum WorkspaceState {
     FAILED,
     /**
      * Its node stopped reporting (docs/scale-out.md): no route; its files are on that node and come back
-     * with it. Starting it again places it anew.
+     * with it. It starts again on that node once the node reports again.
      */
-    LOST
+    LOST;
+
+    /** Whether a start or a stop is under way (some control plane or node is changing the workspace now). */
+    public boolean isChanging() {
+        return this == STARTING || this == STOPPING;
+    }
 }
