@@ -404,7 +404,12 @@ test('console-create-open-and-live-traffic', async (t) => {
   // sees it stopped.
   const adminRow = adminPage.locator('#ws-table tbody tr[data-user="carol"][data-name="console"]');
   if (await adminRow.locator('button[data-action="open"]').count() > 0) throw new Error('the admin is offered Open');
-  await adminRow.locator('button[data-action="stop"]').click();
+  // The table refreshes every 2 s; a refresh keeps the row's buttons (a press whose button is
+  // replaced between mouse down and mouse up is no click, for a person as for this test).
+  const stopButton = await adminRow.locator('button[data-action="stop"]').elementHandle();
+  await adminPage.waitForTimeout(2500);
+  if (!await stopButton.evaluate((b) => b.isConnected)) throw new Error('a refresh of the workspace table replaced the Stop button');
+  await stopButton.click();
   await adminPage.locator('#ws-table tbody tr[data-user="carol"][data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 60000 });
   await adminRow.locator('button[data-action="start"]').waitFor({ timeout: 10000 });
   await page.locator('#ws-table tbody tr[data-name="console"][data-state="STOPPED"]').waitFor({ timeout: 10000 });
@@ -801,7 +806,12 @@ async function run(entry) {
   if (error) fs.writeFileSync(path.join(config.artifacts, `${entry.name}.console.log`), lines.join('\n') + '\n');
   for (const c of t.cleanups.reverse()) await Promise.resolve().then(c).catch(() => {});
   if (error) {
-    console.log(`FAIL ${entry.name}: ${String(error.message || error).split('\n')[0]}`);
+    // Playwright's first line says only "locator.waitFor: Timeout"; the call log names the locator.
+    const message = String(error.message || error).split('\n');
+    const waiting = message.find((l) => /waiting for /.test(l));
+    const where = waiting ? ` [${waiting.trim().replace(/^- /, '')}]` : '';
+    const done = t.notes.length ? ` (after: ${t.notes.join('; ')})` : '';
+    console.log(`FAIL ${entry.name}: ${message[0]}${where}${done}`);
   } else {
     console.log(`PASS ${entry.name}${t.notes.length ? ` (${t.notes.join('; ')})` : ''}`);
   }

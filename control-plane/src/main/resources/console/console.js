@@ -208,11 +208,13 @@ async function refreshWorkspaces() {
     return;
   }
   const tbody = $('#ws-table tbody');
-  tbody.replaceChildren();
   $('#ws-empty').hidden = list.length > 0;
+  const shown = new Map([...tbody.rows].map((r) => [r.dataset.id, r]));
+  const fresh = [];
   for (const ws of list) {
     state.workspaceNames.set(ws.id, state.me.admin ? `${ws.user}/${ws.name}` : ws.name);
-    const row = tbody.insertRow();
+    const row = document.createElement('tr');
+    fresh.push(row);
     row.dataset.id = ws.id;
     row.dataset.name = ws.name;
     row.dataset.user = ws.user;
@@ -254,6 +256,7 @@ async function refreshWorkspaces() {
       }, true));
     }
   }
+  placeRows(tbody, shown, fresh);
   // Traffic rows that arrived before the list did show a workspace id: name them now.
   for (const workspace of $('#traffic-table tbody').querySelectorAll('td.workspace')) {
     const name = state.workspaceNames.get(workspace.title);
@@ -261,6 +264,33 @@ async function refreshWorkspaces() {
   }
   const running = list.find((ws) => ws.state === 'RUNNING');
   if (running && !state.me.admin && state.https === null && !state.httpsChecking) checkHttps(running.hostname);
+}
+
+// Puts the freshly built rows in the table without replacing what a click may be landing on: a row
+// already shown keeps its element and, while its state is the same, its buttons (a press whose
+// button is swapped between mouse down and mouse up is no click at all); only its other cells are
+// replaced. Rows of workspaces that are gone are removed; rows are moved only when out of order.
+function placeRows(tbody, shown, fresh) {
+  const keep = new Set();
+  fresh.forEach((row, index) => {
+    const old = shown.get(row.dataset.id);
+    let target = row;
+    if (old) {
+      const sameState = old.dataset.state === row.dataset.state;
+      Object.assign(old.dataset, row.dataset);
+      const cells = [...row.cells];
+      cells.forEach((td, i) => {
+        if (sameState && td.classList.contains('actions')) return;
+        if (old.cells[i]) old.replaceChild(td, old.cells[i]);
+        else old.append(td);
+      });
+      while (old.cells.length > cells.length) old.deleteCell(-1);
+      target = old;
+    }
+    keep.add(target);
+    if (tbody.rows[index] !== target) tbody.insertBefore(target, tbody.rows[index] || null);
+  });
+  for (const row of [...tbody.rows]) if (!keep.has(row)) row.remove();
 }
 
 // Opens the workspace, or with a port its app host, in a new tab through a one-time sign-in link.
