@@ -11,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -113,8 +114,8 @@ public final class NodeRelay implements AutoCloseable {
                 .bind(settings.bind(), settings.port())
                 .sync()
                 .channel();
-        log.info("relay of node {} listening on {} (mutual TLS, cluster CA in {})", settings.nodeId(), address(),
-                settings.tlsDir());
+        log.info("relay of node {} listening on {} (mutual TLS 1.3 by {}, cluster CA in {})", settings.nodeId(),
+                address(), RelayTls.provider() == SslProvider.OPENSSL ? "BoringSSL" : "the JDK", settings.tlsDir());
     }
 
     /** Returns where the relay listens, or null if it does not. */

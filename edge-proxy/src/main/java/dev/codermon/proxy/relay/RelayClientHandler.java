@@ -14,6 +14,7 @@ import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -218,7 +219,9 @@ final class RelayClientHandler extends ChannelDuplexHandler {
             root = root.getCause();
         }
         String message = root.getMessage();
-        if (message != null && message.contains("alert")) {
+        // The JDK says "Received fatal alert: ...", BoringSSL "...TLSV1_ALERT_CERTIFICATE_REQUIRED" (it
+        // presents no certificate that the relay's CA did not issue).
+        if (message != null && message.toLowerCase(Locale.ROOT).contains("alert")) {
             return "the relay refused this node's certificate (" + printable(message) + ")";
         }
         return printable(message == null ? root.getClass().getSimpleName() : message);

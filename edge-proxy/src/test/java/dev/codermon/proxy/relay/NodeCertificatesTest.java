@@ -38,6 +38,20 @@ class NodeCertificatesTest {
     }
 
     @Test
+    void the_relay_speaks_tls_by_boringssl_here() {
+        // netty-tcnative ships BoringSSL for linux-x86_64: if it stopped loading, every relay hop would
+        // quietly cost the JDK engine's price again.
+        assertTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), () -> "netty-tcnative does not load: "
+                + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+        ClusterCa ca = ClusterCa.loadOrCreate(dir.resolve("ca"), Clock.systemUTC());
+        ca.issueNode("n2", dir.resolve("n2"));
+        RelayTls tls = RelayTls.load(dir.resolve("n2"), "n2");
+        assertEquals(io.netty.handler.ssl.SslProvider.OPENSSL, RelayTls.provider());
+        assertTrue(tls.server() instanceof io.netty.handler.ssl.OpenSslContext, tls.server().getClass().getName());
+        assertTrue(tls.client() instanceof io.netty.handler.ssl.OpenSslContext, tls.client().getClass().getName());
+    }
+
+    @Test
     void the_cluster_ca_is_created_once_and_then_reused() {
         X509Certificate first = ClusterCa.loadOrCreate(dir, Clock.systemUTC()).certificate();
         X509Certificate again = ClusterCa.loadOrCreate(dir, Clock.systemUTC()).certificate();

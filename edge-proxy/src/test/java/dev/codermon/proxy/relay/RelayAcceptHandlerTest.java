@@ -67,5 +67,9 @@ class RelayAcceptHandlerTest {
         assertEquals("certificate not issued by this cluster's CA", RelayClientHandler.describe(pkix));
         assertEquals("the relay refused this node's certificate (Received fatal alert: certificate_unknown)",
                 RelayClientHandler.describe(new SSLHandshakeException("Received fatal alert: certificate_unknown")));
+        // BoringSSL's words for it: a client whose certificate the relay's CA did not issue presents none.
+        assertEquals("the relay refused this node's certificate (error:1000045c:SSL routines:OPENSSL_internal:"
+                + "TLSV1_ALERT_CERTIFICATE_REQUIRED)", RelayClientHandler.describe(new SSLHandshakeException(
+                "error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED")));
     }
 }
