@@ -156,6 +156,8 @@ cluster_start_role() {
   local -a cmd=(env "${envs[@]}" java ${CODERMON_JAVA_OPTS:-})
   if [ -n "$main" ]; then cmd+=(-cp "$jar" "$main"); else cmd+=(-jar "$jar"); fi
   if [ -n "$ns" ]; then cmd=(ip netns exec "$ns" "${cmd[@]}"); fi
+  # Where this start's lines begin in the appended log: cluster_wait_role reads only those.
+  stat -c %s "$logs/$role.log" 2>/dev/null >"$dir/$role.logstart" || echo 0 >"$dir/$role.logstart"
   setsid "${cmd[@]}" >>"$logs/$role.log" 2>&1 </dev/null &
   echo $! >"$dir/$role.pid"
 }
@@ -169,7 +171,8 @@ cluster_wait_role() {
     case "$role" in
       control-plane) curl -fsS -o /dev/null --max-time 2 "http://$addr:5001/healthz" 2>/dev/null && return 0 ;;
       proxy) (exec 3<>"/dev/tcp/$addr/5000") 2>/dev/null && return 0 ;;
-      agent) grep -q "node agent $node started" "$(node_dir "$node")/home/logs/agent.log" 2>/dev/null && return 0 ;;
+      agent) tail -c +"$(($(cat "$(node_dir "$node")/agent.logstart" 2>/dev/null || echo 0) + 1))" \
+          "$(node_dir "$node")/home/logs/agent.log" 2>/dev/null | grep -q "node agent $node started" && return 0 ;;
     esac
     sleep 0.2
   done
