@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +35,18 @@ public final class NodeRelay implements AutoCloseable {
     static final Duration PREFACE_DEADLINE = Duration.ofSeconds(10);
     /** How long a proxy waits for a relay's answer after connecting (the relay may look the route up in the store). */
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(15);
+    /** How long a relay keeps a cluster node's handshaken connection waiting for its preface (a spare). */
+    static final Duration SPARE_WAIT = Duration.ofSeconds(60);
+    /** How long a proxy keeps an unused spare connection to another node's relay (well within SPARE_WAIT). */
+    static final Duration SPARE_KEEP = Duration.ofSeconds(45);
 
     private final RelaySettings settings;
     private final RelayTls tls;
     private final ExecutorService lookups;
     private final RelayAddresses addresses;
     private Channel server;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicInteger open = new AtomicInteger();
 
     private NodeRelay(RelaySettings settings, RelayTls tls, Function<String, Optional<String>> relayAddresses) {
         this.settings = settings;
@@ -78,7 +86,7 @@ public final class NodeRelay implements AutoCloseable {
     public RemoteUpstreams remoteUpstreams(ChannelFactory<? extends Channel> tcpChannels, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
         return new RelayClient(settings.nodeId(), tls, addresses, tcpChannels, connectTimeoutMillis, waterMark,
-                ANSWER_DEADLINE.toMillis());
+                ANSWER_DEADLINE.toMillis(), SPARE_KEEP.toMillis());
     }
 
     /**
@@ -103,12 +111,16 @@ public final class NodeRelay implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        accepted.incrementAndGet();
+                        open.incrementAndGet();
+                        ch.closeFuture().addListener(closed -> open.decrementAndGet());
                         SslHandler ssl = tls.server().newHandler(ch.alloc());
                         ssl.setHandshakeTimeoutMillis(deadline);
                         ch.pipeline()
                                 .addLast(RelayClient.TLS, ssl)
                                 .addLast(RelayAcceptHandler.NAME,
-                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline));
+                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline,
+                                                SPARE_WAIT.toMillis()));
                     }
                 })
                 .bind(settings.bind(), settings.port())
@@ -116,6 +128,16 @@ public final class NodeRelay implements AutoCloseable {
                 .channel();
         log.info("relay of node {} listening on {} (mutual TLS 1.3 by {}, cluster CA in {})", settings.nodeId(),
                 address(), RelayTls.provider() == SslProvider.OPENSSL ? "BoringSSL" : "the JDK", settings.tlsDir());
+    }
+
+    /** Returns how many connections the relay has accepted since it started. */
+    public long acceptedConnections() {
+        return accepted.get();
+    }
+
+    /** Returns how many of the relay's connections are open now (relaying, deciding or spare). */
+    public int openConnections() {
+        return open.get();
     }
 
     /** Returns where the relay listens, or null if it does not. */

@@ -40,6 +40,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     private final RelayRoutes routes;
     private final UpstreamConnector connector;
     private final long deadlineMillis;
+    private final long spareMillis;
     private ScheduledFuture<?> deadline;
     /** The peer's node once its certificate was read. */
     private String peerNode;
@@ -48,11 +49,19 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     private boolean deciding;
     private boolean refused;
 
-    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis) {
+    /**
+     * @param deadlineMillis how long a connection may take from accept to a complete preface
+     * @param spareMillis    how long a peer that completed the handshake with a node certificate may then
+     *                       wait before its preface: a proxy opens a spare connection ahead of need
+     *                       ({@link RelayClient}) and uses or closes it within this
+     */
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis,
+            long spareMillis) {
         this.ownNode = ownNode;
         this.routes = routes;
         this.connector = connector;
         this.deadlineMillis = deadlineMillis;
+        this.spareMillis = spareMillis;
     }
 
     @Override
@@ -75,6 +84,16 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
             peerNode = peerNode(ctx.channel());
             if (peerNode == null) {
                 refuse(ctx, new RelayDecision(403, "client certificate names no node"));
+                return;
+            }
+            if (received == null && !deciding) {
+                // A node of the cluster: its spare connection may wait longer for its preface.
+                deadline.cancel(false);
+                deadline = ctx.executor().schedule(() -> {
+                    log.debug("{} relay closed node {}'s connection: no preface within {} ms of the handshake",
+                            ctx.channel(), peerNode, spareMillis);
+                    ctx.close();
+                }, spareMillis, TimeUnit.MILLISECONDS);
             }
             return;
         }

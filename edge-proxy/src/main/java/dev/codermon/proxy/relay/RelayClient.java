@@ -9,21 +9,36 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reaches workspaces on other nodes through their relays: a TCP connection on the client's event loop,
  * mutual TLS with this node's certificate, the preface, and the relay's {@code OK}
  * ({@link RelayClientHandler}). Never falls back to a socket path on this machine.
+ *
+ * <p>After an HTTP connection to a node's relay succeeded, the event loop keeps one spare connection to
+ * that relay, handshaken and waiting for its preface, for the next new HTTP upstream to that node: a first
+ * request to another workspace there then skips TCP and the TLS handshake with client certificates. A
+ * spare is replaced when taken and closed after {@code spareKeepMillis} unused (the relay waits longer).
  */
 final class RelayClient implements RemoteUpstreams {
 
     static final String TLS = "relay-tls";
+    static final String SPARE = "relay-spare";
 
     private final String ownNode;
     private final RelayTls tls;
@@ -32,9 +47,19 @@ final class RelayClient implements RemoteUpstreams {
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
     private final long answerDeadlineMillis;
+    private final long spareKeepMillis;
+    /** Per event loop, per node: its spare connection. Each inner map is touched on its own loop only. */
+    private final Map<EventLoop, Map<String, Spare>> spares = new ConcurrentHashMap<>();
+
+    /** A spare connection and whether its handshake (with the node's certificate checked) succeeded. */
+    private record Spare(Channel channel, ChannelPromise handshaken) {
+        boolean usable() {
+            return channel.isActive() && handshaken.isSuccess();
+        }
+    }
 
     RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, ChannelFactory<? extends Channel> tcp,
-            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis) {
+            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long spareKeepMillis) {
         this.ownNode = ownNode;
         this.tls = tls;
         this.addresses = addresses;
@@ -42,6 +67,7 @@ final class RelayClient implements RemoteUpstreams {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
         this.answerDeadlineMillis = answerDeadlineMillis;
+        this.spareKeepMillis = spareKeepMillis;
     }
 
     @Override
@@ -52,32 +78,111 @@ final class RelayClient implements RemoteUpstreams {
     @Override
     public ChannelFuture open(Channel client, Route route, SocketKind kind, ChannelHandler handlers) {
         String node = route.nodeId();
-        ChannelFuture registered = new Bootstrap()
-                .group(client.eventLoop())
-                .channelFactory(tcp)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                // A raw relay (SSH) reads only when its peer took the last write, as a unix socket would.
-                .option(ChannelOption.AUTO_READ, kind == SocketKind.HTTP)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // The handlers are added below, once the promise exists.
-                    }
-                })
-                .register();
+        EventLoop loop = client.eventLoop();
+        boolean spares = kind == SocketKind.HTTP && spareKeepMillis > 0 && loop.inEventLoop();
+        if (spares) {
+            Channel spare = takeSpare(loop, node);
+            if (spare != null) {
+                ChannelPromise ready = spare.newPromise();
+                spare.closeFuture().addListener(closed -> spare.eventLoop().execute(() -> RelayClientHandler.fail(ready,
+                        "relay to node " + node + " closed the connection before answering")));
+                spare.pipeline().remove(SPARE);
+                spare.pipeline()
+                        .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
+                                new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
+                        .addLast(handlers);
+                openSpare(loop, node);
+                return ready;
+            }
+        }
+        ChannelFuture registered = register(loop, kind == SocketKind.HTTP);
         Channel channel = registered.channel();
         ChannelPromise ready = channel.newPromise();
         channel.pipeline()
-                .addLast(TLS, tls.client().newHandler(channel.alloc()))
                 .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
                         new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
                 .addLast(handlers);
         // After the close's own events, which may say why (a TLS alert).
         channel.closeFuture().addListener(closed -> channel.eventLoop().execute(() -> RelayClientHandler.fail(ready,
                 "relay to node " + node + " closed the connection before answering")));
+        whenRegistered(registered, node, ready);
+        if (spares) {
+            ready.addListener(done -> {
+                if (done.isSuccess()) {
+                    openSpare(loop, node);
+                }
+            });
+        }
+        return ready;
+    }
+
+    /** Returns the number of spare connections this event loop holds (handshaken or not yet), for tests. */
+    int spares(EventLoop loop) {
+        Map<String, Spare> each = spares.get(loop);
+        return each == null ? 0 : each.size();
+    }
+
+    /** Takes this loop's usable spare to the node, or returns null (then none is left behind unusable). */
+    private Channel takeSpare(EventLoop loop, String node) {
+        Map<String, Spare> each = spares.get(loop);
+        Spare spare = each == null ? null : each.get(node);
+        if (spare == null || !spare.usable()) {
+            return null;
+        }
+        each.remove(node);
+        return spare.channel();
+    }
+
+    /** Opens a spare connection to the node's relay on this loop, unless it has one (ready or on its way). */
+    private void openSpare(EventLoop loop, String node) {
+        Map<String, Spare> each = spares.computeIfAbsent(loop, l -> new HashMap<>());
+        if (each.containsKey(node)) {
+            return;
+        }
+        ChannelFuture registered = register(loop, true);
+        Channel channel = registered.channel();
+        ChannelPromise handshaken = channel.newPromise();
+        Spare spare = new Spare(channel, handshaken);
+        each.put(node, spare);
+        channel.pipeline().addLast(SPARE, new SpareHandler(node, handshaken));
+        channel.closeFuture().addListener(closed -> {
+            RelayClientHandler.fail(handshaken, "closed");
+            each.remove(node, spare);
+        });
+        whenRegistered(registered, node, handshaken);
+        loop.schedule(() -> {
+            if (each.remove(node, spare)) {
+                channel.close();
+            }
+        }, spareKeepMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Registers a TCP channel on the loop with the relay's TLS first in its pipeline; connects later. */
+    private ChannelFuture register(EventLoop loop, boolean autoRead) {
+        ChannelFuture registered = new Bootstrap()
+                .group(loop)
+                .channelFactory(tcp)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                // A raw relay (SSH) reads only when its peer took the last write, as a unix socket would.
+                .option(ChannelOption.AUTO_READ, autoRead)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The handlers are added by the caller, once its promise exists.
+                    }
+                })
+                .register();
+        Channel channel = registered.channel();
+        channel.pipeline().addLast(TLS, tls.client().newHandler(channel.alloc()));
+        return registered;
+    }
+
+    /** Once the channel is registered: looks the node's relay address up and connects, or fails the promise. */
+    private void whenRegistered(ChannelFuture registered, String node, ChannelPromise ready) {
+        Channel channel = registered.channel();
         registered.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
                 RelayClientHandler.fail(ready, "relay to node " + node + " failed: " + done.cause());
@@ -86,12 +191,12 @@ final class RelayClient implements RemoteUpstreams {
             addresses.lookup(node).whenComplete((address, error) ->
                     channel.eventLoop().execute(() -> connect(channel, ready, node, address, error)));
         });
-        return ready;
     }
 
     private static void connect(Channel channel, ChannelPromise ready, String node,
             Optional<InetSocketAddress> address, Throwable error) {
         if (ready.isDone()) {
+            channel.close();
             return;
         }
         if (error != null || address.isEmpty()) {
@@ -117,5 +222,46 @@ final class RelayClient implements RemoteUpstreams {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    /**
+     * Holds a spare connection until it is taken: completes its promise once the handshake succeeded and
+     * the relay's certificate names the node; closes it on anything else (a failed handshake, another
+     * node, bytes from the relay before any preface).
+     */
+    private static final class SpareHandler extends ChannelInboundHandlerAdapter {
+
+        private final String node;
+        private final ChannelPromise handshaken;
+
+        SpareHandler(String node, ChannelPromise handshaken) {
+            this.node = node;
+            this.handshaken = handshaken;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof SslHandshakeCompletionEvent handshake)) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            if (handshake.isSuccess() && node.equals(RelayAcceptHandler.peerNode(ctx.channel()))) {
+                handshaken.trySuccess();
+            } else {
+                RelayClientHandler.fail(handshaken, "spare connection to node " + node + " refused");
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -50,6 +51,15 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         deadline = ctx.executor().schedule(() -> fail(ctx, "relay to node " + node + " did not answer within "
                 + deadlineMillis + " ms"), deadlineMillis, TimeUnit.MILLISECONDS);
+        // On a spare connection the handshake is over already: go on from there.
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl != null && ssl.handshakeFuture().isDone()) {
+            if (ssl.handshakeFuture().isSuccess()) {
+                handshaken(ctx);
+            } else {
+                fail(ctx, "relay to node " + node + " failed TLS: " + describe(ssl.handshakeFuture().cause()));
+            }
+        }
     }
 
     @Override
@@ -62,6 +72,11 @@ final class RelayClientHandler extends ChannelDuplexHandler {
             fail(ctx, "relay to node " + node + " failed TLS: " + describe(handshake.cause()));
             return;
         }
+        handshaken(ctx);
+    }
+
+    /** Checks that the relay's certificate names the route's node and sends the preface. */
+    private void handshaken(ChannelHandlerContext ctx) {
         String named = RelayAcceptHandler.peerNode(ctx.channel());
         if (!node.equals(named)) {
             fail(ctx, "relay to node " + node + " failed TLS: its certificate names node " + named + ", not " + node);
