@@ -140,6 +140,7 @@ final class EdgeProxy implements AutoCloseable {
         log.info("edge-proxy listening on {} (transport {}, domain {})", address(), transport, config.domain());
         if (relay != null) {
             relay.listen(bossGroup, workerGroup, transport.serverChannel(), connector, routes::lookup);
+            metrics.relay(relay::acceptedConnections, relay::openConnections);
         }
         if (config.adminPort() >= 0) {
             try {

@@ -215,6 +215,10 @@ class RelayIT {
         }
         assertEquals(before + 1, upstream.acceptedConnections(), "both requests rode one relayed connection");
         assertTrue(upstream.seen().stream().anyMatch(s -> s.uri().equals("/two") && ON_N2.equals(s.headers().get("Host"))));
+        // n2's /metrics counts its relay's connections (the one above, and n1's spare to it).
+        String metrics = n2.metrics().render();
+        assertTrue(metrics.matches("(?s).*\\ncodermon_proxy_relay_connections_total [1-9][0-9.E]*\\n.*"), metrics);
+        assertTrue(metrics.contains("\ncodermon_proxy_relay_open_connections "), metrics);
         // On its own node the proxy uses the socket directly, and n2's proxy reaches its workspace itself.
         assertEquals("hello /here", get(n1, ON_N1, "/here").text());
         assertEquals("hello /at-home", get(n2, ON_N2, "/at-home").text());

@@ -66,6 +66,15 @@ public final class ProxyMetrics {
                 .callback(callback -> callback.call(reloads.getAsLong())).register(registry);
     }
 
+    /** Registers the node relay's metrics: connections accepted from other nodes' proxies, and open now. */
+    public void relay(LongSupplier accepted, LongSupplier open) {
+        CounterWithCallback.builder().name("codermon_proxy_relay_connections_total")
+                .help("Connections this node's relay accepted (other nodes' proxies; refused ones too).")
+                .callback(callback -> callback.call(accepted.getAsLong())).register(registry);
+        gauge("codermon_proxy_relay_open_connections", "Open connections of this node's relay (relaying, deciding,"
+                + " or spare: handshaken and waiting for a preface).", open);
+    }
+
     /** Sets where the open-connection gauge comes from. */
     public void openConnections(LongSupplier gauge) {
         this.openConnections = gauge;
@@ -132,7 +141,7 @@ public final class ProxyMetrics {
     }
 
     /** Returns every metric in the Prometheus text exposition format (version 0.0.4). */
-    String render() {
+    public String render() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         try {
             write(out);

@@ -52,6 +52,17 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void a_node_relay_reports_its_connections() {
+        long[] open = {2};
+        metrics.relay(() -> 7, () -> open[0]);
+        open[0] = 3;
+        String text = metrics.render();
+        assertEquals(7, value(text, "codermon_proxy_relay_connections_total"), text);
+        assertEquals(3, value(text, "codermon_proxy_relay_open_connections"), text);
+        assertTrue(text.contains("# TYPE codermon_proxy_relay_connections_total counter"), text);
+    }
+
+    @Test
     void counters_written_by_several_threads_are_summed() throws Exception {
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try {
