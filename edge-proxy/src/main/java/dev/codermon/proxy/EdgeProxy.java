@@ -109,6 +109,7 @@ final class EdgeProxy implements AutoCloseable {
         presence = new PresencePublisher(store, connections, UUID.randomUUID().toString(), Clock.systemUTC(),
                 storeExecutor, PresenceWriter.EVERY);
         follower = new RouteFollower(feed, routes, revocations, connections, config.routeSnapshotFile()).start();
+        routes.readWith(follower::readSoon);
         metrics.routeTable(routes::size, routes::version, follower::secondsSinceRead, follower::reloads);
         AccessServices services = new AccessServices(verifier, certificates,
                 new ProxySessions(store, storeExecutor, Clock.systemUTC(), access.sessionTtl()), revocations,

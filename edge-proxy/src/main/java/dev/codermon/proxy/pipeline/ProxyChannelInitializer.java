@@ -56,7 +56,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
                 reads));
         p.addLast(HandlerNames.CONNECT, new ConnectHandler(policy, access.certificates(), credentials, reads));
         p.addLast(HandlerNames.WEBSOCKET_ORIGIN, new WebSocketOriginHandler());
-        p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections()));
+        p.addLast(HandlerNames.ROUTE, new RouteHandler(policy, routes, access.connections(), reads));
         p.addLast(HandlerNames.FORWARD, forward);
     }
 }

@@ -18,6 +18,8 @@ final class ReadSuspension {
     static final int LOGIN = 1 << 7;
     /** The proxy's own answer to a pipelined request waits for earlier responses ({@link ExchangeTracker}). */
     static final int ANSWER_TURN = 1 << 8;
+    /** A request named a hostname the route table lacks: the route follower reads the store first. */
+    static final int ROUTE_READ = 1 << 9;
 
     private final Channel channel;
     private int reasons;

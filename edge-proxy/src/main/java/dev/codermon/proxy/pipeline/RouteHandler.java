@@ -11,6 +11,9 @@ import dev.codermon.proxy.http.RequestTarget.MalformedAuthorityException;
 import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.channel.ChannelHandlerContext;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,9 +27,15 @@ import org.slf4j.LoggerFactory;
  * port inside the workspace) unless the policy closes that port. On the workspace host itself (the IDE's
  * origin) {@link IdeRequests} refuses what no page may do there, and each routed request carries the
  * response defences of its host and path ({@link ResponseDefences}). Routes come from the in-memory route
- * table: the decision is made at once, on the event loop.
+ * table: the decision is made at once, on the event loop, except for a hostname the table lacks: its route
+ * may have been written a moment ago and not have reached this proxy yet (a client that uses a workspace
+ * right after the API said it is running), so the route follower reads the store's changes first and the
+ * decision waits for that read, at most {@link #READ_WAIT_MILLIS} ms.
  */
-final class RouteHandler extends RequestStageHandler {
+final class RouteHandler extends PausingStageHandler {
+
+    /** The longest a request for a hostname the table lacks waits for the route follower's read. */
+    static final long READ_WAIT_MILLIS = 500;
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
@@ -39,14 +48,15 @@ final class RouteHandler extends RequestStageHandler {
     private String appDefencesHost;
     private ResponseDefences appDefences;
 
-    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections) {
+    RouteHandler(TargetPolicy policy, WorkspaceRoutes routes, LiveConnections connections, ReadSuspension reads) {
+        super(reads, ReadSuspension.ROUTE_READ);
         this.policy = policy;
         this.routes = routes;
         this.connections = connections;
     }
 
     @Override
-    void onMessage(ChannelHandlerContext ctx, Object msg) {
+    void onUnqueuedMessage(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Exchange exchange) {
             resolve(ctx, exchange);
         } else {
@@ -60,7 +70,18 @@ final class RouteHandler extends RequestStageHandler {
             return;
         }
         AppHost app = exchange.target.app;
-        decide(ctx, exchange, target, app, routes.lookup(target.host(), app));
+        Route route = routes.lookup(target.host(), app);
+        if (route != null || !routes.loaded()) {
+            decide(ctx, exchange, target, app, route);
+            return;
+        }
+        CompletableFuture<Void> read = routes.readSoon().copy();
+        ScheduledFuture<?> cutOff = ctx.executor().schedule(() -> read.complete(null), READ_WAIT_MILLIS,
+                TimeUnit.MILLISECONDS);
+        await(ctx, read, exchange, (ignored, error) -> {
+            cutOff.cancel(false);
+            decide(ctx, exchange, target, app, routes.lookup(target.host(), app));
+        });
     }
 
     /** Returns the checked target (parsed once, in the exchange), or null after refusing the request. */

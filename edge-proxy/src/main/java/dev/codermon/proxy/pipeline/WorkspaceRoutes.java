@@ -6,6 +6,7 @@ import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.TargetPolicy;
 import dev.codermon.proxy.routes.RouteTable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Finds the route of the workspace a host belongs to (its own, or the one an app host names) and says
@@ -25,6 +26,16 @@ final class WorkspaceRoutes {
     /** Returns the route for the host, or for its workspace if it is an app host ({@code app} not null); null if none. */
     Route lookup(String host, AppHost app) {
         return routes.find(app == null ? host : app.workspaceHost());
+    }
+
+    /** Returns whether the table was ever filled: until then a missing route means "not known yet". */
+    boolean loaded() {
+        return routes.loaded();
+    }
+
+    /** Asks the route follower to read the store's changes now; see {@link RouteTable#readSoon()}. */
+    CompletableFuture<Void> readSoon() {
+        return routes.readSoon();
     }
 
     /**

@@ -10,7 +10,12 @@ import dev.codermon.proxy.access.Revocations;
 import java.time.Clock;
 import java.time.Instant;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +45,11 @@ public final class RouteFollower implements AutoCloseable {
     /** Every revocation by key, as the feed gave it last (the snapshot keeps them so). Follower thread only. */
     private Map<String, Instant> revocationKeys = Map.of();
     private boolean mustReload;
-    private boolean failing;
+    private volatile boolean failing;
+    /** Reads asked for by {@link #readSoon}, answered by the next read that starts after them. */
+    private final Queue<CompletableFuture<Void>> wanted = new ConcurrentLinkedQueue<>();
+    /** The doorbell being waited on, for {@link #readSoon} to wake. */
+    private volatile ChangeDoorbell listening;
     private long backoffMillis;
 
     /** Creates a follower that saves the table to the snapshot file (see {@link #start()}). */
@@ -87,6 +96,26 @@ public final class RouteFollower implements AutoCloseable {
         return (System.nanoTime() - (last == 0 ? startedNanos : last)) / 1e9;
     }
 
+    /**
+     * Asks for a read of the store's changes now rather than at the next ring: a request named a hostname the
+     * table does not hold, perhaps because its route was written a moment ago and the doorbell has not rung
+     * here yet. Returns a future completed once a read that started after this call has ended (whether it
+     * succeeded or not), or at once while the store cannot be read or the follower is not running. Many asks
+     * at once share one read.
+     */
+    public CompletableFuture<Void> readSoon() {
+        if (failing || closing || !thread.isAlive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        wanted.add(read);
+        ChangeDoorbell doorbell = listening;
+        if (doorbell != null) {
+            doorbell.wake();
+        }
+        return read;
+    }
+
     /** Returns how many times everything was read from the store. */
     public long reloads() {
         return reloads;
@@ -99,6 +128,7 @@ public final class RouteFollower implements AutoCloseable {
                 try {
                     if (doorbell == null) {
                         doorbell = feed.openDoorbell();
+                        listening = doorbell;
                         // Changes between the last read and the doorbell's start rang nothing.
                         if (!mustReload) {
                             catchUp();
@@ -117,6 +147,7 @@ public final class RouteFollower implements AutoCloseable {
                 saver.saveIfDue(this::current);
             }
         } finally {
+            answerWanted();
             // Interrupted by close(): the last write must not be cut short by it.
             Thread.interrupted();
             if (doorbell != null) {
@@ -135,15 +166,36 @@ public final class RouteFollower implements AutoCloseable {
         if (mustReload) {
             reload();
         }
-        ChangeDoorbell.Ring ring = doorbell.await(saver.untilDue(pacing.ring()));
-        switch (ring) {
-            case RANG -> catchUp();
-            case RECONNECTED -> reload();
-            case QUIET -> {
-                if (System.nanoTime() - lastReadNanos >= pacing.poll().toNanos()) {
-                    catchUp();
+        if (wanted.isEmpty()) {
+            ChangeDoorbell.Ring ring = doorbell.await(saver.untilDue(pacing.ring()));
+            switch (ring) {
+                case RANG -> catchUp();
+                case RECONNECTED -> reload();
+                case QUIET -> {
+                    if (wanted.isEmpty() && System.nanoTime() - lastReadNanos >= pacing.poll().toNanos()) {
+                        catchUp();
+                    }
                 }
             }
+        }
+        if (!wanted.isEmpty()) {
+            // Those who asked before this read starts are answered by it.
+            List<CompletableFuture<Void>> asked = new ArrayList<>();
+            for (CompletableFuture<Void> read; (read = wanted.poll()) != null; ) {
+                asked.add(read);
+            }
+            try {
+                catchUp();
+            } finally {
+                asked.forEach(read -> read.complete(null));
+            }
+        }
+    }
+
+    /** Answers every read asked for: the store cannot be read now, or the follower stops. */
+    private void answerWanted() {
+        for (CompletableFuture<Void> read; (read = wanted.poll()) != null; ) {
+            read.complete(null);
         }
     }
 
@@ -207,6 +259,7 @@ public final class RouteFollower implements AutoCloseable {
     private void failed(RouteStoreException e) {
         // Whatever was missed meanwhile (a reconnect, a pruned log) is covered by reading everything again.
         mustReload = true;
+        answerWanted();
         if (!failing) {
             failing = true;
             log.warn("cannot read the route store; serving the {} known routes until it answers: {}", table.size(),

@@ -4,6 +4,8 @@ import dev.codermon.auth.route.Route;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Holds every route the proxy knows, by hostname, in memory: the whole table, so a hostname that is not
@@ -20,6 +22,7 @@ public final class RouteTable {
     }
 
     private volatile State state = new State(Map.of(), UNLOADED);
+    private volatile Supplier<CompletableFuture<Void>> reader = () -> CompletableFuture.completedFuture(null);
 
     /** Returns a table that holds exactly these routes, as if loaded at version 0 (tests, fixed set-ups). */
     public static RouteTable holding(Map<String, Route> routes) {
@@ -31,6 +34,19 @@ public final class RouteTable {
     /** Returns the route of the hostname, or null if it has none. Never blocks. */
     public Route find(String hostname) {
         return state.routes.get(hostname);
+    }
+
+    /** Sets who brings the table up to date on demand (the {@link RouteFollower}); none: nobody does. */
+    public void readWith(Supplier<CompletableFuture<Void>> reader) {
+        this.reader = reader;
+    }
+
+    /**
+     * Asks for the store's changes to be read now; the future completes once a read that started after
+     * this call has ended, or at once if none can be made (see {@link RouteFollower#readSoon()}).
+     */
+    public CompletableFuture<Void> readSoon() {
+        return reader.get();
     }
 
     /** Returns the route as the relay asks for it: at once, never blocking (docs/relay.md). */

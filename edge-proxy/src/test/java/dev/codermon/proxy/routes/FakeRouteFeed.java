@@ -122,6 +122,11 @@ final class FakeRouteFeed implements RouteFeed {
             }
 
             @Override
+            public void wake() {
+                rings.offer(Ring.QUIET);
+            }
+
+            @Override
             public void close() {
             }
         };

@@ -28,6 +28,12 @@ public interface ChangeDoorbell extends AutoCloseable {
      */
     Ring await(Duration timeout);
 
+    /**
+     * Ends a wait in {@link #await} early, as {@link Ring#QUIET}, from any thread: the reader has something
+     * to read now (a request for a hostname it does not hold). A wake before the next wait ends that one.
+     */
+    void wake();
+
     @Override
     void close();
 }

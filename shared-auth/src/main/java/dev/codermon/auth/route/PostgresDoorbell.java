@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -19,7 +20,11 @@ final class PostgresDoorbell implements ChangeDoorbell {
     /** How often a quiet doorbell asks the server whether its connection still works (a cut network is silent). */
     static final long CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
+    /** The longest single wait on the driver: how late a {@link #wake} may be noticed. */
+    static final int SLICE_MILLIS = 20;
+
     private final PostgresDatabase db;
+    private volatile boolean woken;
     private Connection connection;
     private long checkedAt = System.nanoTime();
 
@@ -56,10 +61,22 @@ final class PostgresDoorbell implements ChangeDoorbell {
             }
         }
         try {
-            int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            PGNotification[] rings = connection.unwrap(PGConnection.class).getNotifications(millis);
-            if (rings != null && rings.length > 0) {
-                return Ring.RANG;
+            // In slices, so that a wake ends the wait within one (the driver's wait cannot be interrupted).
+            long end = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                if (woken) {
+                    woken = false;
+                    return Ring.QUIET;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                int millis = (int) Math.max(1, Math.min(SLICE_MILLIS, left));
+                PGNotification[] rings = connection.unwrap(PGConnection.class).getNotifications(millis);
+                if (rings != null && rings.length > 0) {
+                    return Ring.RANG;
+                }
+                if (left <= SLICE_MILLIS) {
+                    break;
+                }
             }
             if (System.nanoTime() - checkedAt > CHECK_NANOS) {
                 checkedAt = System.nanoTime();
@@ -73,6 +90,11 @@ final class PostgresDoorbell implements ChangeDoorbell {
             throw new RouteStoreException("change doorbell lost its connection: "
                     + PostgresErrors.describe(db.settings(), e), e);
         }
+    }
+
+    @Override
+    public void wake() {
+        woken = true;
     }
 
     private void closeQuietly() {

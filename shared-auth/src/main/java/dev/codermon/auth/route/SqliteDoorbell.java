@@ -1,6 +1,8 @@
 package dev.codermon.auth.route;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Rings when the change log's version grows, by reading it every {@value #POLL_MILLIS} ms: SQLite has no
@@ -12,6 +14,8 @@ final class SqliteDoorbell implements ChangeDoorbell {
 
     private final ChangeLog log;
     private long seen;
+    private volatile boolean woken;
+    private volatile Thread waiter;
 
     SqliteDoorbell(ChangeLog log) {
         this.log = log;
@@ -20,8 +24,13 @@ final class SqliteDoorbell implements ChangeDoorbell {
 
     @Override
     public Ring await(Duration timeout) {
+        waiter = Thread.currentThread();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            if (woken) {
+                woken = false;
+                return Ring.QUIET;
+            }
             long latest = log.latest();
             if (latest != seen) {
                 seen = latest;
@@ -31,12 +40,19 @@ final class SqliteDoorbell implements ChangeDoorbell {
             if (left <= 0) {
                 return Ring.QUIET;
             }
-            try {
-                Thread.sleep(Math.min(POLL_MILLIS, Math.max(1, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            LockSupport.parkNanos(this, Math.min(TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS), left));
+            if (Thread.currentThread().isInterrupted()) {
                 return Ring.QUIET;
             }
+        }
+    }
+
+    @Override
+    public void wake() {
+        woken = true;
+        Thread waiting = waiter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
         }
     }
 

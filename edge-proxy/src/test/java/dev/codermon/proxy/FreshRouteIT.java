@@ -1,0 +1,144 @@
+package dev.codermon.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codermon.auth.CodermonHome;
+import dev.codermon.auth.route.ChangeDoorbell;
+import dev.codermon.auth.route.ProxyStore;
+import dev.codermon.auth.route.RouteFeed;
+import dev.codermon.auth.route.SqliteRouteStore;
+import dev.codermon.auth.route.WorkspaceRecord;
+import dev.codermon.auth.route.WorkspaceState;
+import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.testing.RawClient;
+import dev.codermon.proxy.testing.RawClient.Response;
+import dev.codermon.proxy.testing.TestUpstream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A route written a moment before a request for it, which the store's doorbell has not announced to the
+ * proxy yet: the request for a hostname the table lacks makes the route follower read the store's changes
+ * at once and is decided after that read, so it is served, not refused. Here the doorbell never rings at
+ * all (it only wakes), and the follower's own quiet-time read comes every 5 s: only that read-on-demand
+ * can bring the route in time. A hostname with no route is still refused, after the same one read.
+ */
+class FreshRouteIT {
+
+    private static final String HOST = "fresh.alice.codermon.internal";
+    private final TestTokens tokens = new TestTokens();
+    private final AtomicInteger wakes = new AtomicInteger();
+    private Path dir;
+    private TestUpstream upstream;
+    private SqliteRouteStore controlPlane;
+    private SqliteRouteStore proxyStore;
+    private EdgeProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory("fresh-route-it");
+        upstream = new TestUpstream().start();
+        Path db = new CodermonHome(dir.resolve("store")).routeStoreFile();
+        controlPlane = SqliteRouteStore.open(db);
+        proxyStore = SqliteRouteStore.open(db);
+        Object store = silentDoorbell(proxyStore);
+        proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir.resolve("home")), "127.0.0.1", 0, "codermon.internal"),
+                AccessSettings.defaults(), (ProxyStore) store, (RouteFeed) store, tokens.verifier()).start();
+    }
+
+    /** The store as the proxy sees it, but with a doorbell that never rings: it only waits, or wakes. */
+    private Object silentDoorbell(SqliteRouteStore store) {
+        return java.lang.reflect.Proxy.newProxyInstance(ProxyStore.class.getClassLoader(),
+                new Class<?>[] {ProxyStore.class, RouteFeed.class}, (self, method, args) -> {
+                    if (method.getName().equals("openDoorbell")) {
+                        return new ChangeDoorbell() {
+                            private volatile CountDownLatch current = new CountDownLatch(1);
+
+                            @Override
+                            public Ring await(Duration timeout) {
+                                try {
+                                    current.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                current = new CountDownLatch(1);
+                                return Ring.QUIET;
+                            }
+
+                            @Override
+                            public void wake() {
+                                wakes.incrementAndGet();
+                                current.countDown();
+                            }
+
+                            @Override
+                            public void close() {
+                            }
+                        };
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        proxyStore.close();
+        controlPlane.close();
+        upstream.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private Response get(String host) throws IOException {
+        try (RawClient client = new RawClient(proxy.port())) {
+            return client.send("GET http://" + host + "/now HTTP/1.1\r\nHost: " + host + "\r\nProxy-Authorization: "
+                    + RawClient.basic("alice", tokens.tokenFor("alice")) + "\r\n\r\n").readResponse();
+        }
+    }
+
+    @Test
+    void a_route_written_just_before_its_first_request_is_served() throws Exception {
+        // The follower has settled into its quiet wait (it read the empty store at start).
+        Thread.sleep(300);
+        Instant now = Instant.now();
+        controlPlane.insert(new WorkspaceRecord("ws-fresh", "alice", "fresh", HOST, upstream.socket(),
+                WorkspaceState.RUNNING, "test", now, now));
+        long start = System.nanoTime();
+        Response response = get(HOST);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(200, response.status(), response.text());
+        assertEquals("hello /now", response.text());
+        assertTrue(wakes.get() >= 1, "the follower's doorbell was not woken");
+        assertTrue(millis < 5000, "served only by the follower's quiet-time read, after " + millis + " ms");
+    }
+
+    @Test
+    void a_hostname_without_a_route_is_still_refused_after_one_read() throws Exception {
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        Response response = get("nothing.alice.codermon.internal");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(403, response.status(), response.text());
+        assertTrue(response.text().startsWith("no running workspace of yours at this host"), response.text());
+        assertEquals(1, wakes.get());
+        assertTrue(millis < 2000, "a refusal waited " + millis + " ms");
+        assertEquals(0, upstream.acceptedConnections());
+    }
+}
