@@ -75,9 +75,11 @@ final class Propagation {
         }
         out.println();
         out.println("The same additions, until the sending of the first request that a proxy answered other than"
-                + " 403 (no route): the route had reached its table by then (within one pause of polling); the rest"
-                + " of the time above is that first request to the new workspace (a new connection to the socket,"
-                + " or from n2 and n3 to n1's relay: TCP, TLS handshake with client certificates and preface).\n");
+                + " 403 (no route). A proxy holds a request for a hostname its table lacks until its route follower"
+                + " has read the store once more (docs/proxy.md), so this is mostly the first request sent after the"
+                + " commit; the time above adds that read and the first request to the new workspace (a new"
+                + " connection to the socket, or from n2 and n3 to n1's relay: a spare connection already"
+                + " handshaken, or TCP, TLS handshake with client certificates and preface).\n");
         out.println(Percentiles.header("route added, known (not 403) by"));
         out.println(knownAll.row("**every proxy**"));
         for (int i = 0; i < poller.size(); i++) {
