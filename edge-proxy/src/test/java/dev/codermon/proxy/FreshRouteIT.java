@@ -107,9 +107,13 @@ class FreshRouteIT {
     }
 
     private Response get(String host) throws IOException {
+        return get("alice", host);
+    }
+
+    private Response get(String user, String host) throws IOException {
         try (RawClient client = new RawClient(proxy.port())) {
             return client.send("GET http://" + host + "/now HTTP/1.1\r\nHost: " + host + "\r\nProxy-Authorization: "
-                    + RawClient.basic("alice", tokens.tokenFor("alice")) + "\r\n\r\n").readResponse();
+                    + RawClient.basic(user, tokens.tokenFor(user)) + "\r\n\r\n").readResponse();
         }
     }
 
@@ -127,6 +131,22 @@ class FreshRouteIT {
         assertEquals("hello /now", response.text());
         assertTrue(wakes.get() >= 1, "the follower's doorbell was not woken");
         assertTrue(millis < 5000, "served only by the follower's quiet-time read, after " + millis + " ms");
+    }
+
+    @Test
+    void another_persons_workspace_is_refused_after_the_same_read_as_a_missing_one() throws Exception {
+        Instant now = Instant.now();
+        controlPlane.insert(new WorkspaceRecord("ws-fresh", "alice", "fresh", HOST, upstream.socket(),
+                WorkspaceState.RUNNING, "test", now, now));
+        assertEquals(200, get(HOST).status());
+        int before = wakes.get();
+        Response bobs = get("bob", HOST);
+        assertEquals(403, bobs.status(), bobs.text());
+        Response missing = get("bob", "nothing.bob.codermon.internal");
+        assertEquals(403, missing.status(), missing.text());
+        assertEquals(missing.text(), bobs.text(), "not yours and no such workspace must read the same");
+        assertEquals(before + 2, wakes.get(), "each refusal waits for one read, existing workspace or not");
+        assertEquals(1, upstream.acceptedConnections(), "bob's request reached alice's workspace");
     }
 
     @Test

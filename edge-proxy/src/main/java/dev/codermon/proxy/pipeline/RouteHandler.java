@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * table: the decision is made at once, on the event loop, except for a hostname the table lacks: its route
  * may have been written a moment ago and not have reached this proxy yet (a client that uses a workspace
  * right after the API said it is running), so the route follower reads the store's changes first and the
- * decision waits for that read, at most {@link #READ_WAIT_MILLIS} ms.
+ * decision waits for that read, at most {@link #READ_WAIT_MILLIS} ms. Another person's workspace host
+ * waits for the same read, so that a refusal takes as long whether the workspace exists or not.
  */
 final class RouteHandler extends PausingStageHandler {
 
@@ -71,7 +72,9 @@ final class RouteHandler extends PausingStageHandler {
         }
         AppHost app = exchange.target.app;
         Route route = routes.lookup(target.host(), app);
-        if (route != null || !routes.loaded()) {
+        // Another person's route is refused after the same read as a missing one: the answer and its time
+        // are the same for "no such workspace" and "not yours", so that neither tells a workspace exists.
+        if (!routes.loaded() || route != null && route.user().equals(exchange.principal.user())) {
             decide(ctx, exchange, target, app, route);
             return;
         }
