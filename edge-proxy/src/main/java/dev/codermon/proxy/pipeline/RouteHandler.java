@@ -11,12 +11,11 @@ import dev.codermon.proxy.http.RequestTarget.MalformedAuthorityException;
 import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.http.TargetPolicy;
 import io.netty.channel.ChannelHandlerContext;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,13 +77,10 @@ final class RouteHandler extends PausingStageHandler {
             decide(ctx, exchange, target, app, route);
             return;
         }
-        CompletableFuture<Void> read = routes.readSoon().copy();
-        ScheduledFuture<?> cutOff = ctx.executor().schedule(() -> read.complete(null), READ_WAIT_MILLIS,
+        CompletableFuture<Void> read = routes.readSoon().copy().completeOnTimeout(null, READ_WAIT_MILLIS,
                 TimeUnit.MILLISECONDS);
-        await(ctx, read, exchange, (ignored, error) -> {
-            cutOff.cancel(false);
-            decide(ctx, exchange, target, app, routes.lookup(target.host(), app));
-        });
+        await(ctx, read, exchange, (ignored, error) -> decide(ctx, exchange, target, app,
+                routes.lookup(target.host(), app)));
     }
 
     /** Returns the checked target (parsed once, in the exchange), or null after refusing the request. */

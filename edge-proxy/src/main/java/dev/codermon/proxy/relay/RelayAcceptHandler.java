@@ -66,11 +66,16 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        closeAfter(ctx, deadlineMillis, "no TLS handshake and preface");
+    }
+
+    /** Closes the connection after the time unless the deadline is cancelled first (a splice, a refusal). */
+    private void closeAfter(ChannelHandlerContext ctx, long millis, String missing) {
         deadline = ctx.executor().schedule(() -> {
-            log.info("{} relay refused node {}: no TLS handshake and preface within {} ms", ctx.channel(),
-                    peerNode == null ? "(unknown)" : peerNode, deadlineMillis);
+            log.info("{} relay refused node {}: {} within {} ms", ctx.channel(),
+                    peerNode == null ? "(unknown)" : peerNode, missing, millis);
             ctx.close();
-        }, deadlineMillis, TimeUnit.MILLISECONDS);
+        }, millis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -89,11 +94,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
             if (received == null && !deciding) {
                 // A node of the cluster: its spare connection may wait longer for its preface.
                 deadline.cancel(false);
-                deadline = ctx.executor().schedule(() -> {
-                    log.debug("{} relay closed node {}'s connection: no preface within {} ms of the handshake",
-                            ctx.channel(), peerNode, spareMillis);
-                    ctx.close();
-                }, spareMillis, TimeUnit.MILLISECONDS);
+                closeAfter(ctx, spareMillis, "no preface after the handshake");
             }
             return;
         }

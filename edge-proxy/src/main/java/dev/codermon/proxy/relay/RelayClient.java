@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -49,14 +50,7 @@ final class RelayClient implements RemoteUpstreams {
     private final long answerDeadlineMillis;
     private final long spareKeepMillis;
     /** Per event loop, per node: its spare connection. Each inner map is touched on its own loop only. */
-    private final Map<EventLoop, Map<String, Spare>> spares = new ConcurrentHashMap<>();
-
-    /** A spare connection and whether its handshake (with the node's certificate checked) succeeded. */
-    private record Spare(Channel channel, ChannelPromise handshaken) {
-        boolean usable() {
-            return channel.isActive() && handshaken.isSuccess();
-        }
-    }
+    private final Map<EventLoop, Map<String, Channel>> spares = new ConcurrentHashMap<>();
 
     RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, ChannelFactory<? extends Channel> tcp,
             int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long spareKeepMillis) {
@@ -80,31 +74,15 @@ final class RelayClient implements RemoteUpstreams {
         String node = route.nodeId();
         EventLoop loop = client.eventLoop();
         boolean spares = kind == SocketKind.HTTP && spareKeepMillis > 0 && loop.inEventLoop();
-        if (spares) {
-            Channel spare = takeSpare(loop, node);
-            if (spare != null) {
-                ChannelPromise ready = spare.newPromise();
-                spare.closeFuture().addListener(closed -> spare.eventLoop().execute(() -> RelayClientHandler.fail(ready,
-                        "relay to node " + node + " closed the connection before answering")));
-                spare.pipeline().remove(SPARE);
-                spare.pipeline()
-                        .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
-                                new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
-                        .addLast(handlers);
-                openSpare(loop, node);
-                return ready;
-            }
+        Channel spare = spares ? takeSpare(loop, node) : null;
+        if (spare != null) {
+            spare.pipeline().remove(SPARE);
+            ChannelPromise ready = attach(spare, node, route, kind, handlers);
+            openSpare(loop, node);
+            return ready;
         }
         ChannelFuture registered = register(loop, kind == SocketKind.HTTP);
-        Channel channel = registered.channel();
-        ChannelPromise ready = channel.newPromise();
-        channel.pipeline()
-                .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
-                        new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
-                .addLast(handlers);
-        // After the close's own events, which may say why (a TLS alert).
-        channel.closeFuture().addListener(closed -> channel.eventLoop().execute(() -> RelayClientHandler.fail(ready,
-                "relay to node " + node + " closed the connection before answering")));
+        ChannelPromise ready = attach(registered.channel(), node, route, kind, handlers);
         whenRegistered(registered, node, ready);
         if (spares) {
             ready.addListener(done -> {
@@ -116,42 +94,57 @@ final class RelayClient implements RemoteUpstreams {
         return ready;
     }
 
+    /**
+     * Adds the relay's client handler (the preface, the node check against the certificate, the answer) and
+     * the caller's handlers; returns the promise of the relay's {@code OK}.
+     */
+    private ChannelPromise attach(Channel channel, String node, Route route, SocketKind kind, ChannelHandler handlers) {
+        ChannelPromise ready = channel.newPromise();
+        // After the close's own events, which may say why (a TLS alert).
+        channel.closeFuture().addListener(closed -> channel.eventLoop().execute(() -> RelayClientHandler.fail(ready,
+                "relay to node " + node + " closed the connection before answering")));
+        channel.pipeline()
+                .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
+                        new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
+                .addLast(handlers);
+        return ready;
+    }
+
     /** Returns the number of spare connections this event loop holds (handshaken or not yet), for tests. */
     int spares(EventLoop loop) {
-        Map<String, Spare> each = spares.get(loop);
+        Map<String, Channel> each = spares.get(loop);
         return each == null ? 0 : each.size();
     }
 
-    /** Takes this loop's usable spare to the node, or returns null (then none is left behind unusable). */
+    /**
+     * Takes this loop's spare to the node if its handshake is done; its certificate's node is checked by
+     * the {@link RelayClientHandler} it gets, as on a new connection.
+     */
     private Channel takeSpare(EventLoop loop, String node) {
-        Map<String, Spare> each = spares.get(loop);
-        Spare spare = each == null ? null : each.get(node);
-        if (spare == null || !spare.usable()) {
+        Map<String, Channel> each = spares.get(loop);
+        Channel spare = each == null ? null : each.get(node);
+        if (spare == null || !spare.isActive() || !spare.pipeline().get(SslHandler.class).handshakeFuture().isSuccess()) {
             return null;
         }
         each.remove(node);
-        return spare.channel();
+        return spare;
     }
 
     /** Opens a spare connection to the node's relay on this loop, unless it has one (ready or on its way). */
     private void openSpare(EventLoop loop, String node) {
-        Map<String, Spare> each = spares.computeIfAbsent(loop, l -> new HashMap<>());
+        Map<String, Channel> each = spares.computeIfAbsent(loop, l -> new HashMap<>());
         if (each.containsKey(node)) {
             return;
         }
         ChannelFuture registered = register(loop, true);
         Channel channel = registered.channel();
-        ChannelPromise handshaken = channel.newPromise();
-        Spare spare = new Spare(channel, handshaken);
-        each.put(node, spare);
-        channel.pipeline().addLast(SPARE, new SpareHandler(node, handshaken));
-        channel.closeFuture().addListener(closed -> {
-            RelayClientHandler.fail(handshaken, "closed");
-            each.remove(node, spare);
-        });
-        whenRegistered(registered, node, handshaken);
+        each.put(node, channel);
+        channel.pipeline().addLast(SPARE, new SpareHandler());
+        channel.closeFuture().addListener(closed -> each.remove(node, channel));
+        // A spare that cannot connect is closed; nobody waits for it.
+        whenRegistered(registered, node, channel.newPromise());
         loop.schedule(() -> {
-            if (each.remove(node, spare)) {
+            if (each.remove(node, channel)) {
                 channel.close();
             }
         }, spareKeepMillis, TimeUnit.MILLISECONDS);
@@ -224,33 +217,16 @@ final class RelayClient implements RemoteUpstreams {
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
-    /**
-     * Holds a spare connection until it is taken: completes its promise once the handshake succeeded and
-     * the relay's certificate names the node; closes it on anything else (a failed handshake, another
-     * node, bytes from the relay before any preface).
-     */
+    /** Holds a spare connection until it is taken: closes it if its handshake fails or the relay sends anything. */
     private static final class SpareHandler extends ChannelInboundHandlerAdapter {
-
-        private final String node;
-        private final ChannelPromise handshaken;
-
-        SpareHandler(String node, ChannelPromise handshaken) {
-            this.node = node;
-            this.handshaken = handshaken;
-        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (!(evt instanceof SslHandshakeCompletionEvent handshake)) {
-                ctx.fireUserEventTriggered(evt);
+            if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+                ctx.close();
                 return;
             }
-            if (handshake.isSuccess() && node.equals(RelayAcceptHandler.peerNode(ctx.channel()))) {
-                handshaken.trySuccess();
-            } else {
-                RelayClientHandler.fail(handshaken, "spare connection to node " + node + " refused");
-                ctx.close();
-            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

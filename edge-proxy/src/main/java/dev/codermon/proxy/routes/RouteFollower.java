@@ -180,10 +180,7 @@ public final class RouteFollower implements AutoCloseable {
         }
         if (!wanted.isEmpty()) {
             // Those who asked before this read starts are answered by it.
-            List<CompletableFuture<Void>> asked = new ArrayList<>();
-            for (CompletableFuture<Void> read; (read = wanted.poll()) != null; ) {
-                asked.add(read);
-            }
+            List<CompletableFuture<Void>> asked = takeWanted();
             try {
                 catchUp();
             } finally {
@@ -194,9 +191,15 @@ public final class RouteFollower implements AutoCloseable {
 
     /** Answers every read asked for: the store cannot be read now, or the follower stops. */
     private void answerWanted() {
+        takeWanted().forEach(read -> read.complete(null));
+    }
+
+    private List<CompletableFuture<Void>> takeWanted() {
+        List<CompletableFuture<Void>> asked = new ArrayList<>();
         for (CompletableFuture<Void> read; (read = wanted.poll()) != null; ) {
-            read.complete(null);
+            asked.add(read);
         }
+        return asked;
     }
 
     private void reload() {
