@@ -161,31 +161,29 @@ public final class RouteFollower implements AutoCloseable {
         }
     }
 
-    /** Reads what is due, then waits for the doorbell once and reads what it says. */
+    /**
+     * Reads what is due, then waits for the doorbell once (unless a read is asked for already) and reads what
+     * it says. Whoever asked for a read before that read starts is answered by it.
+     */
     private void follow(ChangeDoorbell doorbell) {
         if (mustReload) {
             reload();
         }
-        if (wanted.isEmpty()) {
-            ChangeDoorbell.Ring ring = doorbell.await(saver.untilDue(pacing.ring()));
+        ChangeDoorbell.Ring ring = wanted.isEmpty() ? doorbell.await(saver.untilDue(pacing.ring()))
+                : ChangeDoorbell.Ring.QUIET;
+        List<CompletableFuture<Void>> asked = takeWanted();
+        try {
             switch (ring) {
                 case RANG -> catchUp();
                 case RECONNECTED -> reload();
                 case QUIET -> {
-                    if (wanted.isEmpty() && System.nanoTime() - lastReadNanos >= pacing.poll().toNanos()) {
+                    if (!asked.isEmpty() || System.nanoTime() - lastReadNanos >= pacing.poll().toNanos()) {
                         catchUp();
                     }
                 }
             }
-        }
-        if (!wanted.isEmpty()) {
-            // Those who asked before this read starts are answered by it.
-            List<CompletableFuture<Void>> asked = takeWanted();
-            try {
-                catchUp();
-            } finally {
-                asked.forEach(read -> read.complete(null));
-            }
+        } finally {
+            asked.forEach(read -> read.complete(null));
         }
     }
 

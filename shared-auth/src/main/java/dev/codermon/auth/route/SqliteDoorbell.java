@@ -2,7 +2,6 @@ package dev.codermon.auth.route;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Rings when the change log's version grows, by reading it every {@value #POLL_MILLIS} ms: SQLite has no
@@ -13,9 +12,8 @@ final class SqliteDoorbell implements ChangeDoorbell {
     static final long POLL_MILLIS = 50;
 
     private final ChangeLog log;
+    private final DoorbellSignal signal = new DoorbellSignal();
     private long seen;
-    private volatile boolean woken;
-    private volatile Thread waiter;
 
     SqliteDoorbell(ChangeLog log) {
         this.log = log;
@@ -24,13 +22,8 @@ final class SqliteDoorbell implements ChangeDoorbell {
 
     @Override
     public Ring await(Duration timeout) {
-        waiter = Thread.currentThread();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (woken) {
-                woken = false;
-                return Ring.QUIET;
-            }
             long latest = log.latest();
             if (latest != seen) {
                 seen = latest;
@@ -40,8 +33,8 @@ final class SqliteDoorbell implements ChangeDoorbell {
             if (left <= 0) {
                 return Ring.QUIET;
             }
-            LockSupport.parkNanos(this, Math.min(TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS), left));
-            if (Thread.currentThread().isInterrupted()) {
+            if (signal.await(Math.min(TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS), left)) != 0
+                    || Thread.currentThread().isInterrupted()) {
                 return Ring.QUIET;
             }
         }
@@ -49,11 +42,7 @@ final class SqliteDoorbell implements ChangeDoorbell {
 
     @Override
     public void wake() {
-        woken = true;
-        Thread waiting = waiter;
-        if (waiting != null) {
-            LockSupport.unpark(waiting);
-        }
+        signal.raise(DoorbellSignal.WOKEN);
     }
 
     @Override

@@ -69,6 +69,27 @@ class PostgresFeedAndLeadershipTest {
     }
 
     @Test
+    void closing_the_doorbell_closes_its_listening_connection() throws Exception {
+        ChangeDoorbell bell = open().openDoorbell();
+        assertEquals(1, listening(), "one listening backend");
+        bell.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (listening() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, listening(), "the listening backend is gone after close");
+    }
+
+    private int listening() throws Exception {
+        try (Connection c = server.superuser(database); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database
+                        + "' AND query LIKE 'LISTEN%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     void a_terminated_listener_throws_then_reconnects_and_rings_again() throws Exception {
         SqlRouteStore writer = open();
         try (ChangeDoorbell bell = open().openDoorbell()) {

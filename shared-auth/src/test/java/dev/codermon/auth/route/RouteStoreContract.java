@@ -427,6 +427,34 @@ abstract class RouteStoreContract implements NodeJobsContract {
         }
     }
 
+    @Test
+    void a_wake_ends_the_doorbells_wait_early_and_a_ring_still_rings_after_it() throws Exception {
+        try (ChangeDoorbell bell = store.openDoorbell()) {
+            bell.wake();
+            long started = System.nanoTime();
+            assertEquals(ChangeDoorbell.Ring.QUIET, bell.await(java.time.Duration.ofSeconds(20)),
+                    "a wake before the wait ends it");
+            assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(5),
+                    "ended by the wake, not the timeout");
+            ExecutorService waker = Executors.newSingleThreadExecutor();
+            try {
+                started = System.nanoTime();
+                waker.submit(() -> {
+                    Thread.sleep(200);
+                    bell.wake();
+                    return null;
+                });
+                assertEquals(ChangeDoorbell.Ring.QUIET, bell.await(java.time.Duration.ofSeconds(20)));
+                long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertTrue(millis >= 150 && millis < 5_000, "ended by the wake from another thread after " + millis + " ms");
+            } finally {
+                waker.shutdownNow();
+            }
+            open().insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
+            assertEquals(ChangeDoorbell.Ring.RANG, bell.await(java.time.Duration.ofSeconds(2)));
+        }
+    }
+
     /** A task of a race, given its index. */
     interface Contender<T> {
         T run(int index) throws Exception;
