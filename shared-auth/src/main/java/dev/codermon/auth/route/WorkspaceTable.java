@@ -19,6 +19,19 @@ final class WorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWri
     private static final String COLUMNS = "id, user_id, name, hostname, upstream_socket, state,"
             + " runtime_ref, created_at, last_activity_at, node_id";
 
+    /** {@link #COLUMNS} of the table under an alias, in the same order (for joins read by {@link #routeAt}). */
+    static String columns(String alias) {
+        return alias + "." + COLUMNS.replace(", ", ", " + alias + ".");
+    }
+
+    /**
+     * Reads the route of the workspace row in columns 1 to 10 of the current row ({@link #columns} order):
+     * empty where the row is absent (an outer join found none) or has no route.
+     */
+    static Optional<Route> routeAt(ResultSet rs) throws SQLException {
+        return rs.getString(1) == null ? Optional.empty() : read(rs).route();
+    }
+
     private final Database db;
     private final ChangeLog log;
 

@@ -371,6 +371,26 @@ abstract class RouteStoreContract implements NodeJobsContract {
     }
 
     @Test
+    void several_hostnames_and_a_revocation_since_one_version_are_read_together() {
+        long v = store.loadAll().version();
+        WorkspaceRecord a = record("w1", "alice", "main", WorkspaceState.RUNNING);
+        WorkspaceRecord b = record("w2", "bob", "main", WorkspaceState.RUNNING);
+        store.insert(a);
+        store.insert(b);
+        store.delete("w1");
+        RouteChanges routes = store.changesSince(v);
+        assertTrue(routes.complete());
+        assertEquals(Map.of(a.hostname(), Optional.empty(), b.hostname(), b.route()), routes.routes());
+        assertEquals(null, routes.revocations(), "no revocation logged");
+        store.revokeTokens("alice", T0);
+        RouteChanges both = open().changesSince(v);
+        assertTrue(both.version() > routes.version());
+        assertEquals(routes.routes(), both.routes());
+        assertEquals(Map.of("alice", T0), both.revocations());
+        assertEquals(Map.of(), store.changesSince(routes.version()).routes(), "only the revocation after it");
+    }
+
+    @Test
     void a_revocation_change_returns_every_revocation() {
         store.revokeTokens("alice", T0);
         long v = store.loadAll().version();
