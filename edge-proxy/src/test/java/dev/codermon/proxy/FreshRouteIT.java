@@ -11,15 +11,21 @@ import dev.codermon.auth.route.SqliteRouteStore;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.auth.testing.TestTokens;
+import dev.codermon.proxy.relay.ClusterCa;
+import dev.codermon.proxy.relay.NodeRelay;
+import dev.codermon.proxy.relay.RelaySettings;
+import dev.codermon.proxy.relay.RelayTestClient;
 import dev.codermon.proxy.testing.RawClient;
 import dev.codermon.proxy.testing.RawClient.Response;
 import dev.codermon.proxy.testing.TestUpstream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,6 +50,8 @@ class FreshRouteIT {
     private SqliteRouteStore controlPlane;
     private SqliteRouteStore proxyStore;
     private EdgeProxy proxy;
+    /** This proxy's relay: it is node n1's. */
+    private NodeRelay relay;
 
     @BeforeEach
     void start() throws Exception {
@@ -53,8 +61,13 @@ class FreshRouteIT {
         controlPlane = SqliteRouteStore.open(db);
         proxyStore = SqliteRouteStore.open(db);
         Object store = silentDoorbell(proxyStore);
+        ClusterCa ca = ClusterCa.loadOrCreate(dir.resolve("cluster-ca"), Clock.systemUTC());
+        ca.issueNode("n1", dir.resolve("tls-n1"));
+        ca.issueNode("n2", dir.resolve("tls-n2"));
+        relay = NodeRelay.create(new RelaySettings("n1", "127.0.0.1", 0, dir.resolve("tls-n1")), node -> Optional.empty());
         proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir.resolve("home")), "127.0.0.1", 0, "codermon.internal"),
-                AccessSettings.defaults(), (ProxyStore) store, (RouteFeed) store, tokens.verifier()).start();
+                AccessSettings.defaults(), (ProxyStore) store, (RouteFeed) store, tokens.verifier()).withRelay(relay)
+                .start();
     }
 
     /** The store as the proxy sees it, but with a doorbell that never rings: it only waits, or wakes. */
@@ -98,6 +111,7 @@ class FreshRouteIT {
     @AfterEach
     void stop() throws Exception {
         proxy.close();
+        relay.close();
         proxyStore.close();
         controlPlane.close();
         upstream.close();
@@ -160,5 +174,25 @@ class FreshRouteIT {
         assertEquals(1, wakes.get());
         assertTrue(millis < 2000, "a refusal waited " + millis + " ms");
         assertEquals(0, upstream.acceptedConnections());
+    }
+
+    @Test
+    void the_relay_reads_once_more_for_a_workspace_it_has_not_heard_of_yet() throws Exception {
+        // Another node's proxy read a new workspace's route first and asks this node's relay for it.
+        Thread.sleep(300);
+        Instant now = Instant.now();
+        controlPlane.insert(new WorkspaceRecord("ws-fresh", "alice", "fresh", HOST, upstream.socket(),
+                WorkspaceState.RUNNING, "test", now, now, "n1"));
+        try (RelayTestClient client = RelayTestClient.connect(dir.resolve("tls-n2"), relay.address())) {
+            assertEquals("OK", client.preface(HOST, "http"));
+            client.write("GET /relayed HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", client.readLine().strip());
+        }
+        assertTrue(wakes.get() >= 1, "the follower's doorbell was not woken");
+        try (RelayTestClient client = RelayTestClient.connect(dir.resolve("tls-n2"), relay.address())) {
+            assertEquals("ERR 404 no running workspace at nothing.alice.codermon.internal",
+                    client.preface("nothing.alice.codermon.internal", "http"));
+        }
+        assertEquals(1, upstream.acceptedConnections());
     }
 }

@@ -10,6 +10,7 @@ import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.RequestTarget.MalformedAuthorityException;
 import dev.codermon.proxy.http.ResponseDefences;
 import dev.codermon.proxy.http.TargetPolicy;
+import dev.codermon.proxy.routes.RouteTable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class RouteHandler extends PausingStageHandler {
 
     /** The longest a request for a hostname the table lacks waits for the route follower's read. */
-    static final long READ_WAIT_MILLIS = 500;
+    static final long READ_WAIT_MILLIS = RouteTable.READ_WAIT_MILLIS;
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 

@@ -49,9 +49,22 @@ public final class RouteTable {
         return reader.get();
     }
 
-    /** Returns the route as the relay asks for it: at once, never blocking (docs/relay.md). */
+    /** The longest a lookup of a hostname the table lacks waits for the read it asks for. */
+    public static final long READ_WAIT_MILLIS = 500;
+
+    /**
+     * Returns the route as the relay asks for it, never blocking (docs/relay.md): at once when the table holds
+     * it; otherwise after one more read of the store ({@link #readSoon}, at most {@link #READ_WAIT_MILLIS} ms),
+     * since another node's proxy may have read a new workspace's route before this one did.
+     */
     public java.util.concurrent.CompletionStage<Optional<Route>> lookup(String hostname) {
-        return java.util.concurrent.CompletableFuture.completedFuture(Optional.ofNullable(find(hostname)));
+        Route route = find(hostname);
+        if (route != null) {
+            return CompletableFuture.completedFuture(Optional.of(route));
+        }
+        return readSoon().copy()
+                .completeOnTimeout(null, READ_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .thenApply(read -> Optional.ofNullable(find(hostname)));
     }
 
     /**
