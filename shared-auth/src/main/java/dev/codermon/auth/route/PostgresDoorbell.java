@@ -129,16 +129,24 @@ final class PostgresDoorbell implements ChangeDoorbell {
                     }
                 }
             } catch (SQLException e) {
-                if (!stopping) {
-                    failure = e;
-                    signal.raise(DoorbellSignal.FAILED);
-                }
+                fail(e);
+            } catch (RuntimeException | Error e) {
+                // Whatever ended this thread, the reader must learn that nobody listens any more.
+                fail(new SQLException("the doorbell's listener failed: " + e, "08006", e));
+                throw e;
             } finally {
                 try {
                     connection.close();
                 } catch (SQLException e) {
                     log.debug("closing the doorbell's connection: {}", e.toString());
                 }
+            }
+        }
+
+        private void fail(SQLException e) {
+            if (!stopping) {
+                failure = e;
+                signal.raise(DoorbellSignal.FAILED);
             }
         }
 
