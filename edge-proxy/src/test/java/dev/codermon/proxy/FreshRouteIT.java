@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * proxy yet: the request for a hostname the table lacks makes the route follower read the store's changes
  * at once and is decided after that read, so it is served, not refused. Here the doorbell never rings at
  * all (it only wakes), and the follower's own quiet-time read comes every 5 s: only that read-on-demand
- * can bring the route in time. A hostname with no route is still refused, after the same one read.
+ * can bring the route in time. A hostname with no route is still refused, after the same one read. The
+ * same holds for the other ways in that look a route up: SSH ({@code CONNECT :22}), the login hand-off
+ * and a relay asked by another node's proxy.
  */
 class FreshRouteIT {
 
@@ -194,5 +196,75 @@ class FreshRouteIT {
                     client.preface("nothing.alice.codermon.internal", "http"));
         }
         assertEquals(1, upstream.acceptedConnections());
+    }
+
+    @Test
+    void ssh_to_a_workspace_written_just_before_is_tunnelled_and_another_persons_refused_after_one_read()
+            throws Exception {
+        Thread.sleep(300);
+        try (FakeSshServer ssh = FakeSshServer.start(Path.of(upstream.socket()).resolveSibling("ssh.sock"))) {
+            Instant now = Instant.now();
+            controlPlane.insert(new WorkspaceRecord("ws-fresh", "alice", "fresh", HOST, upstream.socket(),
+                    WorkspaceState.RUNNING, "test", now, now));
+            try (RawClient client = new RawClient(proxy.port())) {
+                Response response = client.send(sshConnect("alice", HOST)).readResponse(true);
+                assertEquals(200, response.status(), response.text());
+                StringBuilder greeting = new StringBuilder();
+                for (int b = client.in().read(); b != '\n' && b >= 0; b = client.in().read()) {
+                    greeting.append((char) b);
+                }
+                assertEquals(FakeSshServer.GREETING, greeting.toString().strip());
+            }
+            int before = wakes.get();
+            assertTrue(before >= 1, "the follower's doorbell was not woken");
+            Response bobs;
+            try (RawClient client = new RawClient(proxy.port())) {
+                bobs = client.send(sshConnect("bob", HOST)).readResponse();
+            }
+            Response missing;
+            try (RawClient client = new RawClient(proxy.port())) {
+                missing = client.send(sshConnect("bob", "nothing.bob.codermon.internal")).readResponse();
+            }
+            assertEquals(403, bobs.status(), bobs.text());
+            assertEquals(403, missing.status(), missing.text());
+            assertEquals(missing.text(), bobs.text(), "not yours and no such workspace must read the same");
+            assertEquals(before + 2, wakes.get(), "each refusal waits for one read, existing workspace or not");
+        }
+    }
+
+    private String sshConnect(String user, String host) {
+        String authority = host + ":22";
+        return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\nProxy-Authorization: "
+                + RawClient.basic(user, tokens.tokenFor(user)) + "\r\n\r\n";
+    }
+
+    @Test
+    void the_login_hand_off_for_a_workspace_written_just_before_is_given_and_another_persons_refused_after_one_read()
+            throws Exception {
+        Thread.sleep(300);
+        Instant now = Instant.now();
+        controlPlane.insert(new WorkspaceRecord("ws-fresh", "alice", "fresh", HOST, upstream.socket(),
+                WorkspaceState.RUNNING, "test", now, now));
+        Response handoff = login("alice", HOST);
+        assertEquals(302, handoff.status(), handoff.text());
+        assertTrue(handoff.header("Location").startsWith("https://" + HOST + "/__codermon/auth?code="),
+                handoff.header("Location"));
+        int before = wakes.get();
+        assertTrue(before >= 1, "the follower's doorbell was not woken");
+        Response bobs = login("bob", HOST);
+        Response missing = login("bob", "nothing.bob.codermon.internal");
+        assertEquals(403, bobs.status(), bobs.text());
+        assertEquals(403, missing.status(), missing.text());
+        assertEquals(missing.text(), bobs.text(), "not yours and no such workspace must read the same");
+        assertEquals(before + 2, wakes.get(), "each refusal waits for one read, existing workspace or not");
+        assertEquals(0, upstream.acceptedConnections(), "a login never reaches the workspace");
+    }
+
+    private Response login(String user, String host) throws IOException {
+        try (RawClient client = new RawClient(proxy.port())) {
+            return client.send("GET http://" + host + "/__codermon/login?return=%2F HTTP/1.1\r\nHost: " + host
+                    + "\r\nProxy-Authorization: " + RawClient.basic(user, tokens.tokenFor(user)) + "\r\n\r\n")
+                    .readResponse();
+        }
     }
 }
