@@ -25,20 +25,21 @@ workspace_image() {
   "$CODERMON_ROOT/scripts/build-image" --print-tag
 }
 
-# Builds both jars unless they exist and are newer than every source file and pom.
-build_if_needed() {
-  local stale=0
+# True (status 0) when a jar is missing or older than a source file or pom.
+jars_stale() {
+  local jar newer
   for jar in "$CP_JAR" "$PROXY_JAR" "$BENCH_JAR"; do
-    [ -f "$jar" ] || stale=1
+    [ -f "$jar" ] || return 0
   done
-  if [ "$stale" = 0 ]; then
-    local newer
-    newer=$(find "$CODERMON_ROOT/pom.xml" "$CODERMON_ROOT"/shared-auth "$CODERMON_ROOT"/control-plane \
-      "$CODERMON_ROOT"/edge-proxy "$CODERMON_ROOT"/benchmarks \( -name target -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' \
-      -o -path '*/src/main/resources/*' \) -newer "$CP_JAR" -print -quit 2>/dev/null)
-    [ -z "$newer" ] || stale=1
-  fi
-  if [ "$stale" = 1 ]; then
+  newer=$(find "$CODERMON_ROOT/pom.xml" "$CODERMON_ROOT"/shared-auth "$CODERMON_ROOT"/control-plane \
+    "$CODERMON_ROOT"/edge-proxy "$CODERMON_ROOT"/benchmarks \( -name target -prune \) -o -type f \( -name '*.java' -o -name 'pom.xml' \
+    -o -path '*/src/main/resources/*' \) -newer "$CP_JAR" -print -quit 2>/dev/null)
+  [ -n "$newer" ]
+}
+
+# Builds the jars unless they exist and are newer than every source file and pom.
+build_if_needed() {
+  if jars_stale; then
     command -v mvn >/dev/null || die "Maven (mvn) is needed to build Codermon"
     say "building Codermon (mvn package, tests skipped; scripts/test runs them)"
     (cd "$CODERMON_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) >&2 || die "build failed"
