@@ -60,7 +60,9 @@ public final class RouteFollower implements AutoCloseable {
 
     RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
             SnapshotFile snapshot, Clock clock, FeedPacing pacing) {
-        this.feed = feed;
+        // Read by the starting thread, then by the follower's only (RouteFeed#reader: on PostgreSQL a
+        // connection of its own, so that reads resume within the follower's retry once the store is back).
+        this.feed = feed.reader();
         this.table = table;
         this.revocations = revocations;
         this.connections = connections;
@@ -158,6 +160,13 @@ public final class RouteFollower implements AutoCloseable {
                 }
             }
             saver.saveNow(this::current);
+            if (feed instanceof AutoCloseable reader) {
+                try {
+                    reader.close();
+                } catch (Exception e) {
+                    log.debug("closing the route feed's reader: {}", e.toString());
+                }
+            }
         }
     }
 

@@ -20,6 +20,11 @@ final class PostgresDatabase extends Database {
     /** The advisory lock (one bigint key) that orders appends to the change log. */
     private static final long CHANGE_LOG_LOCK = 0x636f_6465_726d_6f6eL;
 
+    /** The application_name of the store's connections. */
+    static final String APPLICATION_NAME = "codermon";
+    /** The application_name of a connection of {@link #ownConnection()}. */
+    static final String READER_NAME = "codermon route reader";
+
     private final StoreSettings settings;
     private final HikariDataSource pool;
 
@@ -62,7 +67,7 @@ final class PostgresDatabase extends Database {
         p.setProperty("connectTimeout", "3");
         p.setProperty("loginTimeout", "5");
         p.setProperty("tcpKeepAlive", "true");
-        p.setProperty("ApplicationName", "codermon");
+        p.setProperty("ApplicationName", APPLICATION_NAME);
         if (!listening) {
             // A statement never waits longer than this on a server that stopped answering.
             p.setProperty("socketTimeout", "10");
@@ -72,7 +77,18 @@ final class PostgresDatabase extends Database {
 
     /** Opens a connection outside the pool, for a listener or a lock holder that keeps it. */
     Connection dedicatedConnection() throws SQLException {
-        Properties p = driverProperties(true);
+        return dedicatedConnection(true, APPLICATION_NAME);
+    }
+
+    /**
+     * Opens a connection outside the pool.
+     *
+     * @param listening whether it waits for notifications (then no socket timeout: its reads may be idle)
+     * @param name      its application_name, as pg_stat_activity shows it
+     */
+    Connection dedicatedConnection(boolean listening, String name) throws SQLException {
+        Properties p = driverProperties(listening);
+        p.setProperty("ApplicationName", name);
         p.setProperty("user", settings.user());
         if (settings.password() != null) {
             p.setProperty("password", settings.password());
@@ -82,6 +98,82 @@ final class PostgresDatabase extends Database {
 
     StoreSettings settings() {
         return settings;
+    }
+
+    /**
+     * Returns a database for one thread at a time that runs every statement on one connection of its own,
+     * outside the pool, opened when first needed and again after it broke: its user neither waits for the
+     * pool nor for the pool's connection adder, which backs off up to 5 s between attempts while the
+     * server is down. The caller closes it.
+     */
+    Database ownConnection() {
+        PostgresDatabase parent = this;
+        return new Database() {
+            private Connection connection;
+
+            @Override
+            Connection acquire() throws SQLException {
+                if (connection != null && connection.isClosed()) {
+                    connection = null;
+                }
+                if (connection == null) {
+                    connection = parent.dedicatedConnection(false, READER_NAME);
+                }
+                return connection;
+            }
+
+            @Override
+            void release(Connection c) {
+                // Kept for the next statement; a broken one is found closed by the next acquire.
+            }
+
+            @Override
+            String greatest() {
+                return parent.greatest();
+            }
+
+            @Override
+            String skipLocked() {
+                return parent.skipLocked();
+            }
+
+            @Override
+            boolean isUniqueViolation(SQLException e) {
+                return parent.isUniqueViolation(e);
+            }
+
+            @Override
+            void lockChangeLog(Connection c) throws SQLException {
+                parent.lockChangeLog(c);
+            }
+
+            @Override
+            void isolate(Connection c, int level) throws SQLException {
+                parent.isolate(c, level);
+            }
+
+            @Override
+            String describe(SQLException e) {
+                return parent.describe(e);
+            }
+
+            @Override
+            public void close() {
+                if (connection != null) {
+                    try {
+                        connection.close();
+                    } catch (SQLException ignored) {
+                        // Broken already.
+                    }
+                    connection = null;
+                }
+            }
+
+            @Override
+            public String toString() {
+                return parent + " (own connection)";
+            }
+        };
     }
 
     @Override

@@ -28,4 +28,15 @@ public interface RouteFeed {
      * the change-log version) that rings when the change log grows. The caller closes it.
      */
     ChangeDoorbell openDoorbell();
+
+    /**
+     * Returns a feed for one reading thread at a time, which its user closes if it is {@link AutoCloseable}:
+     * by default this one. The PostgreSQL store's reads on a connection of their own, outside the pool, so
+     * that a reader neither waits for a busy pool nor for its connection adder, which backs off up to 5 s
+     * between attempts while the server is down (a proxy's route follower reads again within its own
+     * retry, at most 2 s, once the server is back).
+     */
+    default RouteFeed reader() {
+        return this;
+    }
 }

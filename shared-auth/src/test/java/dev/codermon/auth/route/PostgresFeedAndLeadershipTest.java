@@ -69,6 +69,41 @@ class PostgresFeedAndLeadershipTest {
     }
 
     @Test
+    void the_reader_reads_on_a_connection_of_its_own_opened_again_after_it_broke_and_closed_with_it()
+            throws Exception {
+        SqlRouteStore store = open();
+        RouteFeed reader = store.reader();
+        assertTrue(reader != store && reader instanceof AutoCloseable, "a reader of its own, closed by its user");
+        try {
+            long version = reader.loadAll().version();
+            assertEquals(1, readers(), "one connection of its own, outside the pool");
+            open().insert(RouteStoreContract.record("w1", "alice", "main", WorkspaceState.RUNNING));
+            RouteChanges changes = reader.changesSince(version);
+            assertEquals(1, changes.routes().size());
+            assertEquals(1, readers(), "the same connection for every read");
+            assertEquals(1, terminateWhere("application_name = '" + PostgresDatabase.READER_NAME + "'"));
+            long seen = changes.version();
+            assertThrows(RouteStoreException.class, () -> reader.changesSince(seen), "the read on the broken one");
+            open().delete("w1");
+            assertEquals(java.util.Optional.empty(), reader.changesSince(seen).routes().values().iterator().next(),
+                    "read again on a new connection");
+            assertEquals(1, readers());
+        } finally {
+            ((AutoCloseable) reader).close();
+        }
+        assertEquals(0, readers(), "closed with the reader");
+    }
+
+    private int readers() throws Exception {
+        try (Connection c = server.superuser(database); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database
+                        + "' AND application_name = '" + PostgresDatabase.READER_NAME + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     void closing_the_doorbell_closes_its_listening_connection() throws Exception {
         ChangeDoorbell bell = open().openDoorbell();
         assertEquals(1, listening(), "one listening backend");
