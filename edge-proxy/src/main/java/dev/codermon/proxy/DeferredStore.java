@@ -109,6 +109,47 @@ final class DeferredStore<S extends ProxyStore & RouteFeed> implements ProxyStor
         return store().openDoorbell();
     }
 
+    /** The store's own reader ({@link RouteFeed#reader}), taken once the store is open; fails as the store does until then. */
+    @Override
+    public RouteFeed reader() {
+        return new DeferredReader();
+    }
+
+    /** Reads through the store's reader, taken at the first read after the store opened; closes it with itself. */
+    private final class DeferredReader implements RouteFeed, AutoCloseable {
+
+        private RouteFeed reader;
+
+        private RouteFeed opened() {
+            if (reader == null) {
+                reader = store().reader();
+            }
+            return reader;
+        }
+
+        @Override
+        public RouteSnapshot loadAll() {
+            return opened().loadAll();
+        }
+
+        @Override
+        public RouteChanges changesSince(long version) {
+            return opened().changesSince(version);
+        }
+
+        @Override
+        public ChangeDoorbell openDoorbell() {
+            return DeferredStore.this.openDoorbell();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (reader instanceof AutoCloseable own && reader != store) {
+                own.close();
+            }
+        }
+    }
+
     /** The cluster's nodes, for the relay client (none from a store that has no nodes table). */
     @Override
     public java.util.List<dev.codermon.auth.route.NodeRecord> nodes() {

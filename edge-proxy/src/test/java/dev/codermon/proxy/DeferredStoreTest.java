@@ -33,10 +33,37 @@ class DeferredStoreTest {
                 calls.add(method.getName());
                 return switch (method.getName()) {
                     case "loadAll" -> new RouteSnapshot(7, Map.of(), Map.of());
+                    case "reader" -> DeferredStoreTest.this.reader;
                     case "toString" -> "the store";
                     default -> null;
                 };
             });
+    /** The store's own reader: answers version 8, and says when it was closed. */
+    private final AtomicBoolean readerClosed = new AtomicBoolean();
+    private final RouteFeed reader = new ReaderOfItsOwn();
+
+    private final class ReaderOfItsOwn implements RouteFeed, AutoCloseable {
+        @Override
+        public RouteSnapshot loadAll() {
+            return new RouteSnapshot(8, Map.of(), Map.of());
+        }
+
+        @Override
+        public dev.codermon.auth.route.RouteChanges changesSince(long version) {
+            return new dev.codermon.auth.route.RouteChanges(8, Map.of(), null, true);
+        }
+
+        @Override
+        public dev.codermon.auth.route.ChangeDoorbell openDoorbell() {
+            throw new AssertionError("the reader's doorbell is the store's");
+        }
+
+        @Override
+        public void close() {
+            readerClosed.set(true);
+        }
+    }
+
     private final AtomicBoolean down = new AtomicBoolean(true);
     private final AtomicInteger opens = new AtomicInteger();
 
@@ -106,5 +133,19 @@ class DeferredStoreTest {
         Thread.sleep(5);
         assertThrows(RouteStoreException.class, deferred::openDoorbell);
         assertEquals(1, opens.get());
+    }
+
+    @Test
+    void its_reader_fails_until_the_store_opens_then_reads_through_the_stores_own_reader() throws Exception {
+        DeferredStore<Store> deferred = DeferredStore.open(this::open, snapshot(), Duration.ofMillis(100));
+        RouteFeed deferredReader = deferred.reader();
+        assertThrows(RouteStoreException.class, deferredReader::loadAll);
+        down.set(false);
+        Thread.sleep(150);
+        assertEquals(8, deferredReader.loadAll().version(), "the store's own reader, not the store");
+        assertEquals(8, deferredReader.changesSince(7).version());
+        assertEquals(List.of("reader"), calls, "taken once; no read went through the store itself");
+        ((AutoCloseable) deferredReader).close();
+        assertTrue(readerClosed.get(), "closed with the deferred reader");
     }
 }
