@@ -9,14 +9,12 @@ import dev.codermon.proxy.access.ProxyAuthenticator.AuthenticationException;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
-import dev.codermon.proxy.routes.RouteTable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,15 +119,12 @@ final class LoginHandler extends PausingStageHandler {
         discardBody();
         AppHost app = exchange.target.app;
         Route route = routes.lookup(host, app);
-        // As for a request (RouteHandler): a host the table lacks, or another person's, is decided after one
-        // more read of the store: a workspace created a moment ago is found, and neither the answer nor its
-        // time tells whether someone else's workspace exists.
-        if (!routes.loaded() || route != null && route.user().equals(principal.user())) {
+        if (routes.decidesNow(route, principal)) {
             login(ctx, exchange, principal, host, returnPath, app, route);
             return;
         }
-        await(ctx, routes.readSoon().copy().completeOnTimeout(null, RouteTable.READ_WAIT_MILLIS, TimeUnit.MILLISECONDS),
-                exchange, (read, error) -> login(ctx, exchange, principal, host, returnPath, app, routes.lookup(host, app)));
+        await(ctx, routes.readSoon(), exchange,
+                (read, error) -> login(ctx, exchange, principal, host, returnPath, app, routes.lookup(host, app)));
     }
 
     private void login(ChannelHandlerContext ctx, Exchange exchange, Principal principal, String host,

@@ -15,8 +15,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +28,10 @@ import org.slf4j.LoggerFactory;
  * table: the decision is made at once, on the event loop, except for a hostname the table lacks: its route
  * may have been written a moment ago and not have reached this proxy yet (a client that uses a workspace
  * right after the API said it is running), so the route follower reads the store's changes first and the
- * decision waits for that read, at most {@link #READ_WAIT_MILLIS} ms. Another person's workspace host
+ * decision waits for that read, at most {@link RouteTable#READ_WAIT_MILLIS} ms. Another person's workspace host
  * waits for the same read, so that a refusal takes as long whether the workspace exists or not.
  */
 final class RouteHandler extends PausingStageHandler {
-
-    /** The longest a request for a hostname the table lacks waits for the route follower's read. */
-    static final long READ_WAIT_MILLIS = RouteTable.READ_WAIT_MILLIS;
 
     private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
 
@@ -72,15 +67,11 @@ final class RouteHandler extends PausingStageHandler {
         }
         AppHost app = exchange.target.app;
         Route route = routes.lookup(target.host(), app);
-        // Another person's route is refused after the same read as a missing one: the answer and its time
-        // are the same for "no such workspace" and "not yours", so that neither tells a workspace exists.
-        if (!routes.loaded() || route != null && route.user().equals(exchange.principal.user())) {
+        if (routes.decidesNow(route, exchange.principal)) {
             decide(ctx, exchange, target, app, route);
             return;
         }
-        CompletableFuture<Void> read = routes.readSoon().copy().completeOnTimeout(null, READ_WAIT_MILLIS,
-                TimeUnit.MILLISECONDS);
-        await(ctx, read, exchange, (ignored, error) -> decide(ctx, exchange, target, app,
+        await(ctx, routes.readSoon(), exchange, (ignored, error) -> decide(ctx, exchange, target, app,
                 routes.lookup(target.host(), app)));
     }
 

@@ -7,7 +7,6 @@ import dev.codermon.proxy.http.AppHost;
 import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.http.RequestTarget;
 import dev.codermon.proxy.http.TargetPolicy;
-import dev.codermon.proxy.routes.RouteTable;
 import dev.codermon.proxy.upstream.ActivityRecorder;
 import dev.codermon.proxy.upstream.SocketKind;
 import dev.codermon.proxy.upstream.UpstreamConnector;
@@ -24,7 +23,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,25 +105,21 @@ final class SshConnectHandler extends RequestStageHandler {
         stopParsingHttp(ctx.pipeline().channel());
         endHold();
         Route route = routes.lookup(target.host(), null);
-        // As for HTTP (RouteHandler): a host the table lacks, or another person's, is decided after one more
-        // read of the store, so that a workspace created a moment ago is reached and neither the answer nor
-        // its time tells whether someone else's workspace exists.
-        if (!routes.loaded() || route != null && route.user().equals(exchange.principal.user())) {
+        if (routes.decidesNow(route, exchange.principal)) {
             decide(ctx, exchange, route);
             handleHeld(ctx);
             return;
         }
         hold();
-        routes.readSoon().copy().completeOnTimeout(null, RouteTable.READ_WAIT_MILLIS, TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((read, error) -> {
-                    endHold();
-                    if (ctx.isRemoved() || !ctx.channel().isActive()) {
-                        handleHeld(ctx);
-                        return;
-                    }
-                    decide(ctx, exchange, routes.lookup(target.host(), null));
-                    handleHeld(ctx);
-                }, ctx.executor());
+        routes.readSoon().whenCompleteAsync((read, error) -> {
+            endHold();
+            if (ctx.isRemoved() || !ctx.channel().isActive()) {
+                handleHeld(ctx);
+                return;
+            }
+            decide(ctx, exchange, routes.lookup(target.host(), null));
+            handleHeld(ctx);
+        }, ctx.executor());
     }
 
     /** Returns whether the exchange is a CONNECT to port 22 outside a tunnel (the only way SSH comes). */

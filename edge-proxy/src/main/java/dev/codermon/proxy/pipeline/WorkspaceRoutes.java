@@ -33,9 +33,22 @@ final class WorkspaceRoutes {
         return routes.loaded();
     }
 
-    /** Asks the route follower to read the store's changes now; see {@link RouteTable#readSoon()}. */
+    /**
+     * Asks the route follower to read the store's changes now, for a route {@link #decidesNow} cannot decide;
+     * see {@link RouteTable#readSoon()} (at most {@link RouteTable#READ_WAIT_MILLIS} ms).
+     */
     CompletableFuture<Void> readSoon() {
         return routes.readSoon();
+    }
+
+    /**
+     * Returns whether the route found for the principal can be decided at once: it is the principal's own, or
+     * the table was never filled. A host the table lacks may be a workspace written a moment ago, so it is
+     * decided after one more read ({@link #readSoon}); another person's host waits for the same read, so that
+     * neither the answer nor its time tells whether someone else's workspace exists.
+     */
+    boolean decidesNow(Route route, Principal principal) {
+        return !routes.loaded() || route != null && route.user().equals(principal.user());
     }
 
     /**

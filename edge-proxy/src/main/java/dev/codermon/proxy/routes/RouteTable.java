@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,16 +42,17 @@ public final class RouteTable {
         this.reader = reader;
     }
 
+    /** The longest a caller of {@link #readSoon} waits for the read it asked for. */
+    public static final long READ_WAIT_MILLIS = 500;
+
     /**
      * Asks for the store's changes to be read now; the future completes once a read that started after
-     * this call has ended, or at once if none can be made (see {@link RouteFollower#readSoon()}).
+     * this call has ended, at most {@link #READ_WAIT_MILLIS} ms later, or at once if none can be made (see
+     * {@link RouteFollower#readSoon()}). Each call has a future of its own.
      */
     public CompletableFuture<Void> readSoon() {
-        return reader.get();
+        return reader.get().copy().completeOnTimeout(null, READ_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
-
-    /** The longest a lookup of a hostname the table lacks waits for the read it asks for. */
-    public static final long READ_WAIT_MILLIS = 500;
 
     /**
      * Returns the route as the relay asks for it, never blocking (docs/relay.md): at once when the table holds
@@ -62,9 +64,7 @@ public final class RouteTable {
         if (route != null) {
             return CompletableFuture.completedFuture(Optional.of(route));
         }
-        return readSoon().copy()
-                .completeOnTimeout(null, READ_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .thenApply(read -> Optional.ofNullable(find(hostname)));
+        return readSoon().thenApply(read -> Optional.ofNullable(find(hostname)));
     }
 
     /**

@@ -26,7 +26,10 @@ final class PostgresDatabase extends Database {
     static final String READER_NAME = "codermon route reader";
 
     private final StoreSettings settings;
+    /** The pool; null for a database of {@link #ownConnection()}, which uses {@link #own}. */
     private final HikariDataSource pool;
+    /** The one connection of a database of {@link #ownConnection()} (used by one thread at a time). */
+    private Connection own;
 
     private PostgresDatabase(StoreSettings settings, HikariDataSource pool) {
         this.settings = settings;
@@ -106,83 +109,29 @@ final class PostgresDatabase extends Database {
      * pool nor for the pool's connection adder, which backs off up to 5 s between attempts while the
      * server is down. The caller closes it.
      */
-    Database ownConnection() {
-        PostgresDatabase parent = this;
-        return new Database() {
-            private Connection connection;
-
-            @Override
-            Connection acquire() throws SQLException {
-                if (connection != null && connection.isClosed()) {
-                    connection = null;
-                }
-                if (connection == null) {
-                    connection = parent.dedicatedConnection(false, READER_NAME);
-                }
-                return connection;
-            }
-
-            @Override
-            void release(Connection c) {
-                // Kept for the next statement; a broken one is found closed by the next acquire.
-            }
-
-            @Override
-            String greatest() {
-                return parent.greatest();
-            }
-
-            @Override
-            String skipLocked() {
-                return parent.skipLocked();
-            }
-
-            @Override
-            boolean isUniqueViolation(SQLException e) {
-                return parent.isUniqueViolation(e);
-            }
-
-            @Override
-            void lockChangeLog(Connection c) throws SQLException {
-                parent.lockChangeLog(c);
-            }
-
-            @Override
-            void isolate(Connection c, int level) throws SQLException {
-                parent.isolate(c, level);
-            }
-
-            @Override
-            String describe(SQLException e) {
-                return parent.describe(e);
-            }
-
-            @Override
-            public void close() {
-                if (connection != null) {
-                    try {
-                        connection.close();
-                    } catch (SQLException ignored) {
-                        // Broken already.
-                    }
-                    connection = null;
-                }
-            }
-
-            @Override
-            public String toString() {
-                return parent + " (own connection)";
-            }
-        };
+    PostgresDatabase ownConnection() {
+        return new PostgresDatabase(settings, null);
     }
 
     @Override
     Connection acquire() throws SQLException {
-        return pool.getConnection();
+        if (pool != null) {
+            return pool.getConnection();
+        }
+        if (own != null && own.isClosed()) {
+            own = null;
+        }
+        if (own == null) {
+            own = dedicatedConnection(false, READER_NAME);
+        }
+        return own;
     }
 
     @Override
     void release(Connection c) {
+        if (pool == null) {
+            return; // kept for the next statement; a broken one is found closed by the next acquire
+        }
         try {
             c.close();
         } catch (SQLException ignored) {
@@ -224,7 +173,16 @@ final class PostgresDatabase extends Database {
 
     @Override
     public void close() {
-        pool.close();
+        if (pool != null) {
+            pool.close();
+        } else if (own != null) {
+            try {
+                own.close();
+            } catch (SQLException ignored) {
+                // Broken already.
+            }
+            own = null;
+        }
     }
 
     @Override

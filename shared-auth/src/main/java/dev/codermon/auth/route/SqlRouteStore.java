@@ -188,52 +188,10 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
         return feed.changesSince(version);
     }
 
+    /** On PostgreSQL a store of its own over one connection outside the pool ({@link RouteFeed#reader}). */
     @Override
     public RouteFeed reader() {
-        if (!(db instanceof PostgresDatabase pg)) {
-            return this;
-        }
-        Database own = pg.ownConnection();
-        ChangeLog ownLog = new ChangeLog(own);
-        ChangeFeed ownFeed = new ChangeFeed(own, ownLog, new WorkspaceTable(own, ownLog), new TokenTables(own, ownLog));
-        return new OwnConnectionFeed(ownFeed, own);
-    }
-
-    /** What {@link #reader()} returns on PostgreSQL: reads on one connection of its own; the doorbell is the store's. */
-    private final class OwnConnectionFeed implements RouteFeed, AutoCloseable {
-
-        private final ChangeFeed feed;
-        private final Database own;
-
-        OwnConnectionFeed(ChangeFeed feed, Database own) {
-            this.feed = feed;
-            this.own = own;
-        }
-
-        @Override
-        public RouteSnapshot loadAll() {
-            return feed.loadAll();
-        }
-
-        @Override
-        public RouteChanges changesSince(long version) {
-            return feed.changesSince(version);
-        }
-
-        @Override
-        public ChangeDoorbell openDoorbell() {
-            return SqlRouteStore.this.openDoorbell();
-        }
-
-        @Override
-        public void close() {
-            own.close();
-        }
-
-        @Override
-        public String toString() {
-            return "reader of " + own;
-        }
+        return db instanceof PostgresDatabase pg ? new SqlRouteStore(pg.ownConnection()) : this;
     }
 
     @Override
