@@ -47,6 +47,8 @@ class FreshRouteIT {
     private static final String HOST = "fresh.alice.codermon.internal";
     private final TestTokens tokens = new TestTokens();
     private final AtomicInteger wakes = new AtomicInteger();
+    /** The follower's reads of the store's changes ({@code changesSince}). */
+    private final AtomicInteger changeReads = new AtomicInteger();
     private Path dir;
     private TestUpstream upstream;
     private SqliteRouteStore controlPlane;
@@ -78,6 +80,9 @@ class FreshRouteIT {
                 new Class<?>[] {ProxyStore.class, RouteFeed.class}, (self, method, args) -> {
                     if (method.getName().equals("reader")) {
                         return self; // reads through this wrapper, not a connection of the store's own
+                    }
+                    if (method.getName().equals("changesSince")) {
+                        changeReads.incrementAndGet();
                     }
                     if (method.getName().equals("openDoorbell")) {
                         return new ChangeDoorbell() {
@@ -178,6 +183,26 @@ class FreshRouteIT {
         assertTrue(response.text().startsWith("no running workspace of yours at this host"), response.text());
         assertEquals(1, wakes.get());
         assertTrue(millis < 2000, "a refusal waited " + millis + " ms");
+        assertEquals(0, upstream.acceptedConnections());
+    }
+
+    @Test
+    void made_up_hostnames_back_to_back_cost_the_store_one_read_per_20_ms_at_most() throws Exception {
+        Thread.sleep(300);
+        int before = changeReads.get();
+        long start = System.nanoTime();
+        int requests = 0;
+        // An authenticated client naming hostnames that no table holds, one request after another.
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(800) && requests < 2_000) {
+            Response response = get("made-up-" + requests + ".alice.codermon.internal");
+            assertEquals(403, response.status(), response.text());
+            assertTrue(response.text().startsWith("no running workspace of yours at this host"), response.text());
+            requests++;
+        }
+        double millis = (System.nanoTime() - start) / 1e6;
+        int reads = changeReads.get() - before;
+        assertTrue(reads <= millis / 20 + 3, reads + " store reads for " + requests + " requests in " + millis + " ms");
+        assertTrue(reads >= 5, "each refusal still waited for a read: " + reads + " reads in " + millis + " ms");
         assertEquals(0, upstream.acceptedConnections());
     }
 

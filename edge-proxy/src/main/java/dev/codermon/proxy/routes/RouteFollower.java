@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,8 @@ public final class RouteFollower implements AutoCloseable {
     /** The doorbell being waited on, for {@link #readSoon} to wake. */
     private volatile ChangeDoorbell listening;
     private long backoffMillis;
+    /** When the last read asked for by {@link #readSoon} started (0: none yet). Follower thread only. */
+    private long askedReadNanos;
 
     /** Creates a follower that saves the table to the snapshot file (see {@link #start()}). */
     public RouteFollower(RouteFeed feed, RouteTable table, Revocations revocations, LiveConnections connections,
@@ -180,7 +183,14 @@ public final class RouteFollower implements AutoCloseable {
         }
         ChangeDoorbell.Ring ring = wanted.isEmpty() ? doorbell.await(saver.untilDue(pacing.ring()))
                 : ChangeDoorbell.Ring.QUIET;
+        // Asked for before the wait or during it (an ask wakes the wait): held to one read per askedEvery.
+        if (!wanted.isEmpty() && !holdAskedRead()) {
+            return; // Interrupted: closing.
+        }
         List<CompletableFuture<Void>> asked = takeWanted();
+        if (!asked.isEmpty()) {
+            askedReadNanos = System.nanoTime();
+        }
         try {
             switch (ring) {
                 case RANG -> catchUp();
@@ -193,6 +203,26 @@ public final class RouteFollower implements AutoCloseable {
             }
         } finally {
             asked.forEach(read -> read.complete(null));
+        }
+    }
+
+    /**
+     * Waits until {@link FeedPacing#askedEvery} has passed since the last asked read started, so that
+     * requests for hostnames no table holds (made up, or mistyped, one after another) cannot keep the store
+     * reading back to back; asks that come meanwhile share the read after the wait. Returns false if
+     * interrupted (the follower is closing).
+     */
+    private boolean holdAskedRead() {
+        long wait = askedReadNanos == 0 ? 0 : pacing.askedEvery().toNanos() - (System.nanoTime() - askedReadNanos);
+        if (wait <= 0) {
+            return true;
+        }
+        try {
+            TimeUnit.NANOSECONDS.sleep(wait);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

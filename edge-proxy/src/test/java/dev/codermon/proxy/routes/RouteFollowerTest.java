@@ -38,9 +38,13 @@ class RouteFollowerTest {
     private static final String BOB = "main.bob.codermon.internal";
     private static final Route ALICE_ROUTE = new Route("ws-a", "alice", ALICE, "/run/codermon/ws-a/cs.sock");
     private static final Route BOB_ROUTE = new Route("ws-b", "bob", BOB, "/run/codermon/ws-b/cs.sock");
-    /** Fast, so that the tests are: a doorbell wait of 100 ms, a quiet poll every 300 ms. */
+    /**
+     * Fast, so that the tests are: a doorbell wait of 100 ms, a quiet poll every 300 ms; reads asked for by
+     * requests that missed at most every 50 ms.
+     */
     private static final FeedPacing PACING = new FeedPacing(Duration.ofMillis(100),
-            Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(50));
+            Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(50),
+            Duration.ofMillis(50));
 
     @TempDir
     Path dir;
@@ -112,6 +116,34 @@ class RouteFollowerTest {
         follow(table, new Revocations());
         feed.put(ALICE_ROUTE); // no ring: a lost notification
         await("alice's route, by the quiet poll", () -> table.find(ALICE) != null);
+    }
+
+    @Test
+    void a_read_asked_for_on_a_miss_finds_a_route_the_doorbell_did_not_announce() throws Exception {
+        RouteTable table = new RouteTable();
+        RouteFollower follower = follow(table, new Revocations());
+        feed.put(ALICE_ROUTE); // no ring
+        follower.readSoon().get(1, TimeUnit.SECONDS);
+        assertEquals(ALICE_ROUTE, table.find(ALICE), "the asked read ran after the ask");
+    }
+
+    @Test
+    void misses_one_after_another_cost_the_store_at_most_one_read_per_asked_every() throws Exception {
+        RouteTable table = new RouteTable();
+        RouteFollower follower = follow(table, new Revocations());
+        int before = feed.changeReads.get();
+        long start = System.nanoTime();
+        int asks = 0;
+        // A client naming made-up hostnames back to back: each request waits for its read, then the next.
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(600) && asks < 10_000) {
+            follower.readSoon().get(1, TimeUnit.SECONDS);
+            asks++;
+        }
+        double elapsedMillis = (System.nanoTime() - start) / 1e6;
+        int reads = feed.changeReads.get() - before;
+        // One read per 50 ms at most (plus the quiet poll's, every 300 ms), yet every ask answered by a read.
+        assertTrue(reads <= elapsedMillis / 50 + 3, reads + " reads in " + elapsedMillis + " ms for " + asks + " asks");
+        assertTrue(reads >= 5, "asked reads still happen: " + reads + " in " + elapsedMillis + " ms");
     }
 
     @Test
