@@ -34,11 +34,18 @@ public final class NodeRuntime implements WorkspaceRuntime {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+    /**
+     * How long a start waits for a node that is silent but not lost to report again when no live node has
+     * room: after a store outage every node is silent until its next heartbeat gets through (a few seconds:
+     * its pool reconnects with a backoff), and a create then would otherwise fail for a node that is fine.
+     */
+    public static final Duration SILENT_WAIT = Placement.FRESH_FOR;
 
     private final NodeJobs jobs;
     private final NodeDirectory nodes;
     private final WorkspaceRecords records;
     private final Duration startWait;
+    private final Duration silentWait;
     private final Clock clock;
 
     /**
@@ -47,26 +54,26 @@ public final class NodeRuntime implements WorkspaceRuntime {
      */
     public NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
             Clock clock) {
+        this(jobs, nodes, records, startWait, SILENT_WAIT, clock);
+    }
+
+    /** @param silentWait see {@link #SILENT_WAIT} */
+    NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
+            Duration silentWait, Clock clock) {
         this.jobs = jobs;
         this.nodes = nodes;
         this.records = records;
         this.startWait = startWait;
+        this.silentWait = silentWait;
         this.clock = clock;
     }
 
     @Override
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
-        Instant now = clock.instant();
         WorkspaceRecord record = records.find(spec.id())
                 .orElseThrow(() -> new RuntimeStartException("workspace " + spec.id() + " is gone"));
-        // A workspace that ran before has its files on its node: it starts there again or not at all.
-        List<NodeRecord> known = record.nodeId() == null ? nodes.nodes()
-                : nodes.nodes().stream().filter(n -> n.id().equals(record.nodeId())).toList();
-        Map<String, Integer> placed = placedCounts(spec.id());
-        NodeRecord node = Placement.pick(known, placed, now).orElseThrow(() -> new RuntimeStartException(
-                record.nodeId() == null ? Placement.whyNone(known, placed, now)
-                        : "its files are on node " + record.nodeId() + ", which cannot take it now: "
-                        + Placement.whyNone(known, placed, now)));
+        NodeRecord node = place(record);
+        Instant now = clock.instant();
         // The node is written before the job, so that its agent sees the workspace placed on itself.
         if (!records.update(record.onNode(node.id()))) {
             throw new RuntimeStartException("workspace " + spec.id() + " is gone");
@@ -80,6 +87,38 @@ public final class NodeRuntime implements WorkspaceRuntime {
         }
         List<String> result = JobText.parseStartResult(done.result());
         return new RuntimeHandle(result.get(0), NodeRefs.of(node.id(), result.get(1)), node.id());
+    }
+
+    /**
+     * Picks the node for the workspace; when none is live with room but a node with room is only silent
+     * (not lost), asks again until one reports or {@link #silentWait} has passed.
+     */
+    private NodeRecord place(WorkspaceRecord record) throws RuntimeStartException {
+        long deadline = System.nanoTime() + silentWait.toNanos();
+        while (true) {
+            Instant now = clock.instant();
+            // A workspace that ran before has its files on its node: it starts there again or not at all.
+            List<NodeRecord> known = record.nodeId() == null ? nodes.nodes()
+                    : nodes.nodes().stream().filter(n -> n.id().equals(record.nodeId())).toList();
+            Map<String, Integer> placed = placedCounts(record.id());
+            Optional<NodeRecord> node = Placement.pick(known, placed, now);
+            if (node.isPresent()) {
+                return node.get();
+            }
+            boolean silentWithRoom = known.stream().anyMatch(n -> !n.lost() && !Placement.isLive(n, now)
+                    && n.capacity() > placed.getOrDefault(n.id(), 0));
+            if (!silentWithRoom || System.nanoTime() >= deadline) {
+                throw new RuntimeStartException(record.nodeId() == null ? Placement.whyNone(known, placed, now)
+                        : "its files are on node " + record.nodeId() + ", which cannot take it now: "
+                        + Placement.whyNone(known, placed, now));
+            }
+            try {
+                Thread.sleep(POLL.toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RuntimeStartException("interrupted while waiting for a node to report");
+            }
+        }
     }
 
     @Override

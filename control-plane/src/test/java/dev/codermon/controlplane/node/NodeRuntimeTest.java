@@ -45,8 +45,9 @@ class NodeRuntimeTest {
         return runtime;
     }
 
+    /** A runtime that fails at once when no node is live (no wait for silent nodes). */
     private NodeRuntime runtime() {
-        return new NodeRuntime(store, store, store, Duration.ofSeconds(10), clock);
+        return new NodeRuntime(store, store, store, Duration.ofSeconds(10), Duration.ZERO, clock);
     }
 
     private WorkspaceSpec starting(String id, String name) {
@@ -104,6 +105,38 @@ class NodeRuntimeTest {
         store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(60), false), java.util.Set.of());
         String why = assertThrows(RuntimeStartException.class, () -> runtime().start(starting("w2", "b")))
                 .getMessage();
+        assertTrue(why.startsWith("no live node has room: n1 silent since"), why);
+        assertTrue(store.jobs().isEmpty());
+    }
+
+    @Test
+    void aStartWaitsForASilentNodeThatReportsAgainAsAfterAStoreOutage() throws Exception {
+        // n1 was silent for 30 s (its heartbeats could not reach the store), not lost.
+        store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(30), false), java.util.Set.of());
+        NodeRuntime runtime = new NodeRuntime(store, store, store, Duration.ofSeconds(10), Duration.ofSeconds(5), clock);
+        Thread reporter = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            agent("n1", 2); // reports at once, then takes the job
+        });
+        reporter.start();
+        long start = System.nanoTime();
+        RuntimeHandle handle = runtime.start(starting("w1", "main"));
+        reporter.join();
+        assertEquals("n1", handle.nodeId());
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(500).toNanos(), "placed before n1 reported");
+    }
+
+    @Test
+    void aNodeThatStaysSilentIsRefusedOnceTheWaitIsOver() {
+        store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(30), false), java.util.Set.of());
+        NodeRuntime runtime = new NodeRuntime(store, store, store, Duration.ofSeconds(10), Duration.ofMillis(400), clock);
+        long start = System.nanoTime();
+        String why = assertThrows(RuntimeStartException.class, () -> runtime.start(starting("w1", "main"))).getMessage();
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(400).toNanos(), "did not wait for n1");
         assertTrue(why.startsWith("no live node has room: n1 silent since"), why);
         assertTrue(store.jobs().isEmpty());
     }
