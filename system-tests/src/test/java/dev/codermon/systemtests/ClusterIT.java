@@ -92,6 +92,9 @@ class ClusterIT {
             }
         } finally {
             System.out.println(cluster.script(Duration.ofMinutes(2), "down"));
+            // Its PostgreSQL data, nodes' homes and keys: nothing of a test run stays on the machine (the logs
+            // of a failed run were copied under target/ above).
+            Codermon.deleteTree(LocalCluster.DIR);
         }
     }
 
