@@ -251,12 +251,7 @@ class ClusterIT {
     @Test
     @Order(7)
     void with_postgresql_stopped_for_30_s_running_workspaces_answer_and_creates_get_503() {
-        List<String> running = new ArrayList<>();
-        for (String name : workspaces.keySet()) {
-            if (get(1, name).field("state").equals("RUNNING")) {
-                running.add(name);
-            }
-        }
+        List<String> running = runningNow();
         assertTrue(running.contains(onN3) && running.contains(onN1), "running before the outage: " + running);
         List<Target> targets = new ArrayList<>();
         for (String name : running) {
@@ -333,12 +328,7 @@ class ClusterIT {
         for (int node = 1; node <= 3; node++) {
             agents.add(java.nio.file.Files.readString(LocalCluster.DIR.resolve("n" + node + "/agent.pid")).strip());
         }
-        List<String> runningBefore = new ArrayList<>();
-        for (String name : workspaces.keySet()) {
-            if (get(1, name).field("state").equals("RUNNING")) {
-                runningBefore.add(name);
-            }
-        }
+        List<String> runningBefore = runningNow();
         java.util.concurrent.CompletableFuture<LocalCluster.Reply> create;
         long asked;
         signal("-STOP", agents);
@@ -390,6 +380,17 @@ class ClusterIT {
 
     private List<Target> onN3ViaN2AndN3() {
         return List.of(new Target(2, host(onN3)), new Target(3, host(onN3)));
+    }
+
+    /** Alice's workspaces that n1's API lists as RUNNING now. */
+    private List<String> runningNow() {
+        List<String> running = new ArrayList<>();
+        for (String name : workspaces.keySet()) {
+            if (get(1, name).field("state").equals("RUNNING")) {
+                running.add(name);
+            }
+        }
+        return running;
     }
 
     private List<String> namesOn(String node) {

@@ -40,6 +40,8 @@ public final class NodeRuntime implements WorkspaceRuntime {
      * its pool reconnects with a backoff), and a create then would otherwise fail for a node that is fine.
      */
     public static final Duration SILENT_WAIT = Placement.FRESH_FOR;
+    /** How often a start waiting for a silent node reads the nodes again. */
+    private static final Duration SILENT_POLL = Duration.ofMillis(200);
 
     private final NodeJobs jobs;
     private final NodeDirectory nodes;
@@ -105,15 +107,13 @@ public final class NodeRuntime implements WorkspaceRuntime {
             if (node.isPresent()) {
                 return node.get();
             }
-            boolean silentWithRoom = known.stream().anyMatch(n -> !n.lost() && !Placement.isLive(n, now)
-                    && n.capacity() > placed.getOrDefault(n.id(), 0));
-            if (!silentWithRoom || System.nanoTime() >= deadline) {
+            if (!Placement.anySilentWithRoom(known, placed, now) || System.nanoTime() >= deadline) {
                 throw new RuntimeStartException(record.nodeId() == null ? Placement.whyNone(known, placed, now)
                         : "its files are on node " + record.nodeId() + ", which cannot take it now: "
                         + Placement.whyNone(known, placed, now));
             }
             try {
-                Thread.sleep(POLL.toMillis() * 2);
+                Thread.sleep(SILENT_POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RuntimeStartException("interrupted while waiting for a node to report");

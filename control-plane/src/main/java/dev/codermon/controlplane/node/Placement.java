@@ -45,6 +45,14 @@ final class Placement {
                 .collect(Collectors.joining(", "));
     }
 
+    /**
+     * Whether a node with room is only silent (not lost): it may report again in a moment, as every node
+     * does once a store outage ends.
+     */
+    static boolean anySilentWithRoom(List<NodeRecord> nodes, Map<String, Integer> placed, Instant now) {
+        return nodes.stream().anyMatch(n -> !n.lost() && !isLive(n, now) && room(n, placed) > 0);
+    }
+
     static boolean isLive(NodeRecord n, Instant now) {
         return !n.lost() && !n.heartbeatAt().isBefore(now.minus(FRESH_FOR));
     }
