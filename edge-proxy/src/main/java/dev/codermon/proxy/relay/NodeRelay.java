@@ -35,10 +35,8 @@ public final class NodeRelay implements AutoCloseable {
     static final Duration PREFACE_DEADLINE = Duration.ofSeconds(10);
     /** How long a proxy waits for a relay's answer after connecting (the relay may look the route up in the store). */
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(15);
-    /** How long a relay keeps a cluster node's handshaken connection waiting for its preface (a spare). */
-    static final Duration SPARE_WAIT = Duration.ofSeconds(60);
-    /** How long a proxy keeps an unused spare connection to another node's relay (well within SPARE_WAIT). */
-    static final Duration SPARE_KEEP = Duration.ofSeconds(45);
+    /** How long a proxy keeps its multiplexed connection to another node's relay open without streams. */
+    static final Duration MUX_KEEP = Duration.ofSeconds(45);
 
     private final RelaySettings settings;
     private final RelayTls tls;
@@ -86,7 +84,7 @@ public final class NodeRelay implements AutoCloseable {
     public RemoteUpstreams remoteUpstreams(ChannelFactory<? extends Channel> tcpChannels, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
         return new RelayClient(settings.nodeId(), tls, addresses, tcpChannels, connectTimeoutMillis, waterMark,
-                ANSWER_DEADLINE.toMillis(), SPARE_KEEP.toMillis());
+                ANSWER_DEADLINE.toMillis(), MUX_KEEP.toMillis());
     }
 
     /**
@@ -119,8 +117,7 @@ public final class NodeRelay implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(RelayClient.TLS, ssl)
                                 .addLast(RelayAcceptHandler.NAME,
-                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline,
-                                                SPARE_WAIT.toMillis()));
+                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline));
                     }
                 })
                 .bind(settings.bind(), settings.port())
@@ -135,7 +132,7 @@ public final class NodeRelay implements AutoCloseable {
         return accepted.get();
     }
 
-    /** Returns how many of the relay's connections are open now (relaying, deciding or spare). */
+    /** Returns how many of the relay's connections are open now (multiplexed, relaying or deciding). */
     public int openConnections() {
         return open.get();
     }

@@ -10,6 +10,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -29,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * from its client certificate, reads the bounded preface line before a deadline, looks the workspace up,
  * and connects to its socket on this node only if the store places it here ({@link RelayDecision});
  * otherwise answers {@code ERR} and closes, having touched no socket. Each refusal is logged with the
- * peer's node.
+ * peer's node. A client that chose h2 by ALPN gets the multiplexed protocol instead ({@link #multiplex}).
  */
 final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
@@ -40,7 +46,6 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     private final RelayRoutes routes;
     private final UpstreamConnector connector;
     private final long deadlineMillis;
-    private final long spareMillis;
     private ScheduledFuture<?> deadline;
     /** The peer's node once its certificate was read. */
     private String peerNode;
@@ -51,17 +56,12 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * @param deadlineMillis how long a connection may take from accept to a complete preface
-     * @param spareMillis    how long a peer that completed the handshake with a node certificate may then
-     *                       wait before its preface: a proxy opens a spare connection ahead of need
-     *                       ({@link RelayClient}) and uses or closes it within this
      */
-    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis,
-            long spareMillis) {
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis) {
         this.ownNode = ownNode;
         this.routes = routes;
         this.connector = connector;
         this.deadlineMillis = deadlineMillis;
-        this.spareMillis = spareMillis;
     }
 
     @Override
@@ -91,14 +91,38 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
                 refuse(ctx, new RelayDecision(403, "client certificate names no node"));
                 return;
             }
-            if (received == null && !deciding) {
-                // A node of the cluster: its spare connection may wait longer for its preface.
-                deadline.cancel(false);
-                closeAfter(ctx, spareMillis, "no preface after the handshake");
+            if (RelayTls.H2.equals(ctx.pipeline().get(SslHandler.class).applicationProtocol())) {
+                multiplex(ctx);
             }
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * Turns a connection whose client chose h2 into a multiplexed relay ({@link RelayMuxProtocol}): each
+     * stream is decided and spliced on its own by a {@link MuxStreamAcceptHandler}. The connection then
+     * lives as long as the peer keeps it (a proxy closes it once unused for a while).
+     */
+    private void multiplex(ChannelHandlerContext ctx) {
+        deadline.cancel(false);
+        String peer = peerNode;
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.addAfter(NAME, "relay-flushes", RelayMuxProtocol.flushes())
+                .addAfter("relay-flushes", "relay-h2", RelayMuxProtocol.codec(true))
+                .addAfter("relay-h2", "relay-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline()
+                                .addLast(StreamBytes.NAME, new StreamBytes())
+                                .addLast(MuxStreamAcceptHandler.NAME,
+                                        new MuxStreamAcceptHandler(ownNode, peer, routes, connector));
+                    }
+                }));
+        pipeline.remove(this);
+        ctx.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(
+                RelayMuxProtocol.CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+        log.debug("{} relay from node {}: multiplexed (h2)", ctx.channel(), peer);
     }
 
     @Override

@@ -9,37 +9,24 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Reaches workspaces on other nodes through their relays: a TCP connection on the client's event loop,
- * mutual TLS with this node's certificate, the preface, and the relay's {@code OK}
- * ({@link RelayClientHandler}). Never falls back to a socket path on this machine.
- *
- * <p>After an HTTP connection to a node's relay succeeded, the event loop keeps one spare connection to
- * that relay, handshaken and waiting for its preface, for the next new HTTP upstream to that node: a first
- * request to another workspace there then skips TCP and the TLS handshake with client certificates. A
- * spare is replaced when taken and closed after {@code spareKeepMillis} unused (the relay waits longer).
+ * Reaches workspaces on other nodes through their relays, with this node's certificate (mutual TLS).
+ * HTTP connections ride streams of one multiplexed connection per event loop and node ({@link RelayMux});
+ * a raw relay (SSH) gets a connection of its own on the client's event loop, with the preface and the
+ * relay's {@code OK} ({@link RelayClientHandler}). Never falls back to a socket path on this machine.
  */
 final class RelayClient implements RemoteUpstreams {
 
     static final String TLS = "relay-tls";
-    static final String SPARE = "relay-spare";
 
     private final String ownNode;
     private final RelayTls tls;
@@ -48,12 +35,13 @@ final class RelayClient implements RemoteUpstreams {
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
     private final long answerDeadlineMillis;
-    private final long spareKeepMillis;
-    /** Per event loop, per node: its spare connection. Each inner map is touched on its own loop only. */
-    private final Map<EventLoop, Map<String, Channel>> spares = new ConcurrentHashMap<>();
+    private final RelayMux mux;
 
+    /**
+     * @param keepMillis how long a multiplexed connection to a relay stays open without streams
+     */
     RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, ChannelFactory<? extends Channel> tcp,
-            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long spareKeepMillis) {
+            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis) {
         this.ownNode = ownNode;
         this.tls = tls;
         this.addresses = addresses;
@@ -61,7 +49,17 @@ final class RelayClient implements RemoteUpstreams {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
         this.answerDeadlineMillis = answerDeadlineMillis;
-        this.spareKeepMillis = spareKeepMillis;
+        this.mux = new RelayMux(new RelayMux.Dialer() {
+            @Override
+            public ChannelFuture register(EventLoop loop) {
+                return RelayClient.this.register(loop, true, tls.mux());
+            }
+
+            @Override
+            public void connect(ChannelFuture registered, String node, ChannelPromise up) {
+                whenRegistered(registered, node, up);
+            }
+        }, waterMark, answerDeadlineMillis, keepMillis);
     }
 
     @Override
@@ -71,27 +69,19 @@ final class RelayClient implements RemoteUpstreams {
 
     @Override
     public ChannelFuture open(Channel client, Route route, SocketKind kind, ChannelHandler handlers) {
-        String node = route.nodeId();
         EventLoop loop = client.eventLoop();
-        boolean spares = kind == SocketKind.HTTP && spareKeepMillis > 0 && loop.inEventLoop();
-        Channel spare = spares ? takeSpare(loop, node) : null;
-        if (spare != null) {
-            spare.pipeline().remove(SPARE);
-            ChannelPromise ready = attach(spare, node, route, kind, handlers);
-            openSpare(loop, node);
-            return ready;
+        if (kind == SocketKind.HTTP && loop.inEventLoop()) {
+            return mux.open(client, route, handlers);
         }
-        ChannelFuture registered = register(loop, kind == SocketKind.HTTP);
-        ChannelPromise ready = attach(registered.channel(), node, route, kind, handlers);
-        whenRegistered(registered, node, ready);
-        if (spares) {
-            ready.addListener(done -> {
-                if (done.isSuccess()) {
-                    openSpare(loop, node);
-                }
-            });
-        }
+        ChannelFuture registered = register(loop, kind == SocketKind.HTTP, tls.client());
+        ChannelPromise ready = attach(registered.channel(), route.nodeId(), route, kind, handlers);
+        whenRegistered(registered, route.nodeId(), ready);
         return ready;
+    }
+
+    /** Returns how many multiplexed connections to relays this event loop holds, for tests. */
+    int connections(EventLoop loop) {
+        return mux.connections(loop);
     }
 
     /**
@@ -110,48 +100,8 @@ final class RelayClient implements RemoteUpstreams {
         return ready;
     }
 
-    /** Returns the number of spare connections this event loop holds (handshaken or not yet), for tests. */
-    int spares(EventLoop loop) {
-        Map<String, Channel> each = spares.get(loop);
-        return each == null ? 0 : each.size();
-    }
-
-    /**
-     * Takes this loop's spare to the node if its handshake is done; its certificate's node is checked by
-     * the {@link RelayClientHandler} it gets, as on a new connection.
-     */
-    private Channel takeSpare(EventLoop loop, String node) {
-        Map<String, Channel> each = spares.get(loop);
-        Channel spare = each == null ? null : each.get(node);
-        if (spare == null || !spare.isActive() || !spare.pipeline().get(SslHandler.class).handshakeFuture().isSuccess()) {
-            return null;
-        }
-        each.remove(node);
-        return spare;
-    }
-
-    /** Opens a spare connection to the node's relay on this loop, unless it has one (ready or on its way). */
-    private void openSpare(EventLoop loop, String node) {
-        Map<String, Channel> each = spares.computeIfAbsent(loop, l -> new HashMap<>());
-        if (each.containsKey(node)) {
-            return;
-        }
-        ChannelFuture registered = register(loop, true);
-        Channel channel = registered.channel();
-        each.put(node, channel);
-        channel.pipeline().addLast(SPARE, new SpareHandler());
-        channel.closeFuture().addListener(closed -> each.remove(node, channel));
-        // A spare that cannot connect is closed; nobody waits for it.
-        whenRegistered(registered, node, channel.newPromise());
-        loop.schedule(() -> {
-            if (each.remove(node, channel)) {
-                channel.close();
-            }
-        }, spareKeepMillis, TimeUnit.MILLISECONDS);
-    }
-
     /** Registers a TCP channel on the loop with the relay's TLS first in its pipeline; connects later. */
-    private ChannelFuture register(EventLoop loop, boolean autoRead) {
+    private ChannelFuture register(EventLoop loop, boolean autoRead, SslContext context) {
         ChannelFuture registered = new Bootstrap()
                 .group(loop)
                 .channelFactory(tcp)
@@ -169,7 +119,7 @@ final class RelayClient implements RemoteUpstreams {
                 })
                 .register();
         Channel channel = registered.channel();
-        channel.pipeline().addLast(TLS, tls.client().newHandler(channel.alloc()));
+        channel.pipeline().addLast(TLS, context.newHandler(channel.alloc()));
         return registered;
     }
 
@@ -215,29 +165,5 @@ final class RelayClient implements RemoteUpstreams {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
-
-    /** Holds a spare connection until it is taken: closes it if its handshake fails or the relay sends anything. */
-    private static final class SpareHandler extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-                ctx.close();
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-            ctx.close();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 }

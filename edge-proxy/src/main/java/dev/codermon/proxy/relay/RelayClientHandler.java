@@ -51,7 +51,7 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         deadline = ctx.executor().schedule(() -> fail(ctx, "relay to node " + node + " did not answer within "
                 + deadlineMillis + " ms"), deadlineMillis, TimeUnit.MILLISECONDS);
-        // On a spare connection the handshake is over already: go on from there.
+        // Added after the handshake (a test, a connection reused): go on from there.
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         if (ssl != null && ssl.handshakeFuture().isDone()) {
             if (ssl.handshakeFuture().isSuccess()) {

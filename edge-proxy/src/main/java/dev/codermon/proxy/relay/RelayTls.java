@@ -1,5 +1,7 @@
 package dev.codermon.proxy.relay;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -16,17 +18,25 @@ import javax.net.ssl.SSLException;
  * Holds a node's TLS contexts for relays: TLS 1.3 only, trusting the cluster CA alone, presenting the
  * node's certificate both as a relay (server, client certificate required) and as a proxy connecting to
  * another node's relay (client). Which node a peer is, is read from its certificate ({@link NodeId#of}).
+ *
+ * <p>The relay offers HTTP/2 by ALPN: a proxy's HTTP connections to a node's workspaces share one
+ * multiplexed connection ({@link #mux()}, docs/relay.md). A client that offers nothing (a raw relay for SSH,
+ * or a proxy of a build before HTTP/2) speaks the one-line preface protocol ({@link RelayPreface}).
  */
 final class RelayTls {
 
     static final String TLS_1_3 = "TLSv1.3";
+    /** The ALPN name of the multiplexed relay protocol: HTTP/2, one stream per relayed connection. */
+    static final String H2 = ApplicationProtocolNames.HTTP_2;
 
     private final SslContext server;
     private final SslContext client;
+    private final SslContext mux;
 
-    private RelayTls(SslContext server, SslContext client) {
+    private RelayTls(SslContext server, SslContext client, SslContext mux) {
         this.server = server;
         this.client = client;
+        this.mux = mux;
     }
 
     /**
@@ -66,19 +76,33 @@ final class RelayTls {
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(TLS_1_3)
                     .sslProvider(provider)
+                    // h2 if the client offers it; a client that offers nothing gets the preface protocol.
+                    .applicationProtocolConfig(alpn())
                     .build();
-            SslContext client = SslContextBuilder.forClient()
-                    .keyManager(key, node)
-                    .trustManager(ca)
-                    .protocols(TLS_1_3)
-                    .sslProvider(provider)
-                    // The peer's node id is checked against its certificate after the handshake, with a clear reason.
-                    .endpointIdentificationAlgorithm(null)
-                    .build();
-            return new RelayTls(server, client);
+            SslContext client = clientBuilder(key, node, ca, provider).build();
+            SslContext mux = clientBuilder(key, node, ca, provider).applicationProtocolConfig(alpn()).build();
+            return new RelayTls(server, client, mux);
         } catch (SSLException e) {
             throw new IllegalArgumentException("cannot set up relay TLS: " + e.getMessage(), e);
         }
+    }
+
+    private static SslContextBuilder clientBuilder(PrivateKey key, X509Certificate node, X509Certificate ca,
+            SslProvider provider) {
+        return SslContextBuilder.forClient()
+                .keyManager(key, node)
+                .trustManager(ca)
+                .protocols(TLS_1_3)
+                .sslProvider(provider)
+                // The peer's node id is checked against its certificate after the handshake, with a clear reason.
+                .endpointIdentificationAlgorithm(null);
+    }
+
+    /** Offers or selects h2 only; without a match the handshake goes on with no protocol (checked afterwards). */
+    private static ApplicationProtocolConfig alpn() {
+        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, H2);
     }
 
     /**
@@ -94,7 +118,13 @@ final class RelayTls {
         return server;
     }
 
+    /** The client context of a raw relay (SSH): no ALPN, the preface protocol. */
     SslContext client() {
         return client;
+    }
+
+    /** The client context of the multiplexed HTTP relay: offers h2 by ALPN. */
+    SslContext mux() {
+        return mux;
     }
 }

@@ -27,7 +27,7 @@ class RelayAcceptHandlerTest {
 
     @Test
     void a_connection_without_handshake_and_preface_is_closed_at_the_deadline() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 100, 60_000));
+        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 100));
         channel.advanceTimeBy(50, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertTrue(channel.isOpen());
@@ -39,7 +39,7 @@ class RelayAcceptHandlerTest {
 
     @Test
     void bytes_before_a_verified_node_are_dropped_and_a_failed_handshake_closes() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 10_000, 60_000));
+        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 10_000));
         ByteBuf early = Unpooled.copiedBuffer("CODERMON-RELAY/1 main.alice.codermon.internal http\n", CharsetUtil.US_ASCII);
         channel.writeInbound(early);
         assertEquals(0, early.refCnt(), "bytes before the handshake were not released");

@@ -70,6 +70,11 @@ public final class TestUpstream implements AutoCloseable {
     private Channel loopbackServer;
     private Path dir;
 
+    /** Returns how many of this upstream's connections are open now. */
+    public int openConnections() {
+        return connections.size();
+    }
+
     /** Returns how many connections this upstream has accepted. */
     public int acceptedConnections() {
         return accepted.get();
