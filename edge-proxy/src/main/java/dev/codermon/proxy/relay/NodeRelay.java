@@ -37,6 +37,11 @@ public final class NodeRelay implements AutoCloseable {
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(15);
     /** How long a proxy keeps its multiplexed connection to another node's relay open without streams. */
     static final Duration MUX_KEEP = Duration.ofSeconds(45);
+    /**
+     * After how long without anything read a proxy checks its multiplexed connection to a relay with a PING;
+     * without an answer within as long again it closes it (a node gone without closing its connections).
+     */
+    static final Duration MUX_SILENCE = Duration.ofSeconds(15);
 
     private final RelaySettings settings;
     private final RelayTls tls;
@@ -84,7 +89,7 @@ public final class NodeRelay implements AutoCloseable {
     public RemoteUpstreams remoteUpstreams(ChannelFactory<? extends Channel> tcpChannels, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
         return new RelayClient(settings.nodeId(), tls, addresses, tcpChannels, connectTimeoutMillis, waterMark,
-                ANSWER_DEADLINE.toMillis(), MUX_KEEP.toMillis());
+                ANSWER_DEADLINE.toMillis(), MUX_KEEP.toMillis(), MUX_SILENCE.toMillis());
     }
 
     /**

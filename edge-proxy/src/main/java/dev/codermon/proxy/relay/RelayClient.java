@@ -38,10 +38,12 @@ final class RelayClient implements RemoteUpstreams {
     private final RelayMux mux;
 
     /**
-     * @param keepMillis how long a multiplexed connection to a relay stays open without streams
+     * @param keepMillis    how long a multiplexed connection to a relay stays open without streams
+     * @param silenceMillis after how long without anything read such a connection is checked (a PING)
      */
     RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, ChannelFactory<? extends Channel> tcp,
-            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis) {
+            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis,
+            long silenceMillis) {
         this.ownNode = ownNode;
         this.tls = tls;
         this.addresses = addresses;
@@ -59,7 +61,7 @@ final class RelayClient implements RemoteUpstreams {
             public void connect(ChannelFuture registered, String node, ChannelPromise up) {
                 whenRegistered(registered, node, up);
             }
-        }, waterMark, answerDeadlineMillis, keepMillis);
+        }, waterMark, answerDeadlineMillis, keepMillis, silenceMillis);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -18,6 +19,8 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -42,6 +45,7 @@ final class RelayMux {
     private final WriteBufferWaterMark waterMark;
     private final long answerDeadlineMillis;
     private final long keepMillis;
+    private final long silenceMillis;
     private final Map<EventLoop, Map<String, Link>> links = new ConcurrentHashMap<>();
 
     /** How a connection to a node's relay is made. */
@@ -57,8 +61,14 @@ final class RelayMux {
         void connect(ChannelFuture registered, String node, ChannelPromise up);
     }
 
-    RelayMux(Dialer dialer, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis) {
+    /**
+     * @param silenceMillis after how long without anything read a connection is checked with a PING (and
+     *                      closed after as long again without an answer)
+     */
+    RelayMux(Dialer dialer, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis,
+            long silenceMillis) {
         this.dialer = dialer;
+        this.silenceMillis = silenceMillis;
         this.waterMark = waterMark;
         this.answerDeadlineMillis = answerDeadlineMillis;
         this.keepMillis = keepMillis;
@@ -170,6 +180,8 @@ final class RelayMux {
         ReadyHandler ready = new ReadyHandler(node, channel.newPromise());
         channel.pipeline()
                 .addLast(READY, ready)
+                .addLast("relay-idle", new IdleStateHandler(silenceMillis, 0, 0, TimeUnit.MILLISECONDS))
+                .addLast("relay-liveness", new LivenessHandler())
                 .addLast("relay-flushes", RelayMuxProtocol.flushes())
                 .addLast("relay-h2", RelayMuxProtocol.codec(false))
                 .addLast("relay-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
@@ -250,6 +262,36 @@ final class RelayMux {
         /** Returns why the connection failed, or null. */
         String failure() {
             return failure;
+        }
+    }
+
+    /**
+     * Checks that the relay is still there: after {@code silenceMillis} without anything read it sends a
+     * PING (through the whole pipeline, to be encoded), and closes the connection if the next such span
+     * passes without even its answer (a node that vanished without closing its connections), so that new
+     * streams dial anew.
+     */
+    private static final class LivenessHandler extends ChannelInboundHandlerAdapter {
+
+        private boolean pinged;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            pinged = false;
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof IdleStateEvent)) {
+                ctx.fireUserEventTriggered(evt);
+            } else if (pinged) {
+                // Nothing read since the PING, not even its answer: the relay or the way to it is gone.
+                ctx.close();
+            } else {
+                pinged = true;
+                ctx.channel().writeAndFlush(new DefaultHttp2PingFrame(System.nanoTime()));
+            }
         }
     }
 

@@ -73,7 +73,7 @@ class RelayClientTlsIT {
         String address = "127.0.0.1:" + relay.address().getPort();
         RelayClient client = new RelayClient("n1", foreign,
                 new RelayAddresses(node -> Optional.of(address), Runnable::run), NioSocketChannel::new, 2000,
-                WriteBufferWaterMark.DEFAULT, 5000, 0);
+                WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);
         NioSocketChannel proxySide = new NioSocketChannel();
         group.next().register(proxySide).sync();
         Route route = new Route("ws-1", "alice", "main.alice.codermon.internal", "/nowhere/code-server.sock", "n2");

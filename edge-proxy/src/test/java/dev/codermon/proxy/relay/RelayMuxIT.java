@@ -53,12 +53,14 @@ import org.junit.jupiter.api.Test;
 class RelayMuxIT {
 
     private static final long KEEP_MILLIS = 1500;
+    private static final long SILENCE_MILLIS = 300;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private Path dir;
     private NodeRelay relay;
     private TestUpstream upstream;
     private RelayClient client;
     private Channel proxySide;
+    private Forwarder forwarder;
 
     @BeforeEach
     void start() throws Exception {
@@ -75,10 +77,12 @@ class RelayMuxIT {
                 "c.alice.codermon.internal", route("c", "n3"));
         relay.listen(group, group, NioServerSocketChannel.class, connector,
                 host -> CompletableFuture.completedFuture(Optional.ofNullable(routes.get(host))));
-        String address = "127.0.0.1:" + relay.address().getPort();
+        // The proxy reaches the relay through a forwarder that can go silent, as a vanished node would.
+        forwarder = new Forwarder(group, relay.address().getPort());
+        String address = "127.0.0.1:" + forwarder.port();
         client = new RelayClient("n1", RelayTls.load(dir.resolve("n1"), "n1"),
                 new RelayAddresses(node -> Optional.of(address), Runnable::run), NioSocketChannel::new, 2000,
-                WriteBufferWaterMark.DEFAULT, 5000, KEEP_MILLIS);
+                WriteBufferWaterMark.DEFAULT, 5000, KEEP_MILLIS, SILENCE_MILLIS);
         proxySide = new NioSocketChannel();
         group.next().register(proxySide).sync();
     }
@@ -90,6 +94,7 @@ class RelayMuxIT {
     @AfterEach
     void stop() throws Exception {
         proxySide.close().sync();
+        forwarder.close();
         relay.close();
         upstream.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -244,6 +249,88 @@ class RelayMuxIT {
             return connections() == 0;
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void a_connection_whose_relay_went_silent_is_closed_and_the_next_stream_dials_anew() throws Exception {
+        Received first = new Received();
+        ChannelFuture stream = open("a", "n2", SocketKind.HTTP, first);
+        assertTrue(stream.await(5, TimeUnit.SECONDS) && stream.isSuccess(), String.valueOf(stream.cause()));
+        // Quiet but alive: the PINGs are answered, the connection stays.
+        Thread.sleep(SILENCE_MILLIS * 4);
+        assertEquals(1, connections(), "a quiet connection whose relay answers its PINGs was closed");
+        assertEquals(1, forwarder.accepted());
+
+        forwarder.silence(true);
+        until("the silent connection is closed", () -> !stream.channel().isActive() && connections0());
+        forwarder.silence(false);
+        Received second = new Received();
+        ChannelFuture again = open("a", "n2", SocketKind.HTTP, second);
+        assertTrue(again.await(5, TimeUnit.SECONDS) && again.isSuccess(), String.valueOf(again.cause()));
+        get(again.channel(), "/again", "a.alice.codermon.internal");
+        until("the answer on the new connection", () -> second.text().contains("hello /again"));
+        assertEquals(2, forwarder.accepted(), "the next stream did not dial a new connection");
+        again.channel().close().sync();
+    }
+
+    /** Forwards TCP to a port; when silenced, drops what comes both ways and keeps the connections open. */
+    private static final class Forwarder {
+        private final Channel server;
+        private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean silent;
+
+        Forwarder(EventLoopGroup group, int target) throws InterruptedException {
+            server = new io.netty.bootstrap.ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(io.netty.channel.ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel in) {
+                            accepted.incrementAndGet();
+                            ChannelFuture connected = new io.netty.bootstrap.Bootstrap().group(in.eventLoop())
+                                    .channel(NioSocketChannel.class)
+                                    .handler(new Pass(in))
+                                    .connect("127.0.0.1", target);
+                            Channel out = connected.channel();
+                            in.pipeline().addLast(new Pass(out));
+                            out.closeFuture().addListener(f -> in.close());
+                            in.closeFuture().addListener(f -> out.close());
+                            connected.addListener(f -> in.config().setAutoRead(true));
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        int port() {
+            return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+        }
+
+        int accepted() {
+            return accepted.get();
+        }
+
+        void silence(boolean on) {
+            silent = on;
+        }
+
+        void close() throws InterruptedException {
+            server.close().sync();
+        }
+
+        private final class Pass extends ChannelInboundHandlerAdapter {
+            private final Channel to;
+
+            Pass(Channel to) {
+                this.to = to;
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (silent) {
+                    io.netty.util.ReferenceCountUtil.release(msg);
+                } else {
+                    to.writeAndFlush(msg);
+                }
+            }
         }
     }
 }
