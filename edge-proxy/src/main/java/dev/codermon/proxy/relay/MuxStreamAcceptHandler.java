@@ -5,14 +5,12 @@ import dev.codermon.proxy.pipeline.RelayHandler;
 import dev.codermon.proxy.upstream.SocketKind;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,44 +65,8 @@ final class MuxStreamAcceptHandler extends ChannelInboundHandlerAdapter {
         }
         deciding = true;
         ctx.channel().config().setAutoRead(false);
-        routes.lookup(hostname).whenComplete((route, error) -> ctx.executor().execute(() -> {
-            if (ctx.channel().isActive()) {
-                decide(ctx, hostname, route, error);
-            }
-        }));
-    }
-
-    private void decide(ChannelHandlerContext ctx, String hostname, Optional<Route> route, Throwable error) {
-        if (error != null) {
-            log.debug("{} relay route lookup failed: {}", ctx.channel(), error.toString());
-            refuse(ctx, new RelayDecision(503, "route store unavailable"));
-            return;
-        }
-        RelayDecision decision = RelayDecision.decide(ownNode, hostname, route);
-        if (!decision.allowed()) {
-            refuse(ctx, decision);
-            return;
-        }
-        Route r = route.get();
-        ChannelFuture connecting;
-        try {
-            connecting = connector.connectRaw(ctx.channel(), SocketKind.HTTP.pathOf(r));
-        } catch (RuntimeException e) {
-            connecting = ctx.channel().newFailedFuture(e);
-        }
-        connecting.addListener((ChannelFutureListener) connected -> {
-            if (!connected.isSuccess()) {
-                log.debug("{} relay: http socket of {} failed: {}", ctx.channel(), r.workspaceId(),
-                        connected.cause().toString());
-                refuse(ctx, new RelayDecision(502, "workspace " + hostname + " is not answering on its http socket"));
-                return;
-            }
-            if (!ctx.channel().isActive()) {
-                connected.channel().close();
-                return;
-            }
-            splice(ctx, connected.channel(), r);
-        });
+        RelaySocket.open(ctx.channel(), ownNode, routes, connector, hostname, SocketKind.HTTP,
+                (socket, route) -> splice(ctx, socket, route), decision -> refuse(ctx, decision));
     }
 
     private void splice(ChannelHandlerContext ctx, Channel socket, Route route) {

@@ -6,7 +6,6 @@ import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -23,7 +22,6 @@ import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -160,45 +158,8 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
         }
         deciding = true;
         ctx.channel().config().setAutoRead(false);
-        routes.lookup(preface.hostname()).whenComplete((route, error) -> ctx.executor().execute(() -> {
-            if (ctx.channel().isActive()) {
-                decide(ctx, preface, route, error);
-            }
-        }));
-    }
-
-    private void decide(ChannelHandlerContext ctx, RelayPreface preface, Optional<Route> route, Throwable error) {
-        if (error != null) {
-            log.debug("{} relay route lookup failed: {}", ctx.channel(), error.toString());
-            refuse(ctx, new RelayDecision(503, "route store unavailable"));
-            return;
-        }
-        RelayDecision decision = RelayDecision.decide(ownNode, preface.hostname(), route);
-        if (!decision.allowed()) {
-            refuse(ctx, decision);
-            return;
-        }
-        Route r = route.get();
-        ChannelFuture connecting;
-        try {
-            connecting = connector.connectRaw(ctx.channel(), preface.kind().pathOf(r));
-        } catch (RuntimeException e) {
-            connecting = ctx.channel().newFailedFuture(e);
-        }
-        connecting.addListener((ChannelFutureListener) connected -> {
-            if (!connected.isSuccess()) {
-                log.debug("{} relay: {} socket of {} failed: {}", ctx.channel(), preface.kind(), r.workspaceId(),
-                        connected.cause().toString());
-                refuse(ctx, new RelayDecision(502, "workspace " + preface.hostname() + " is not answering on its "
-                        + preface.kind().name().toLowerCase(java.util.Locale.ROOT) + " socket"));
-                return;
-            }
-            if (!ctx.channel().isActive()) {
-                connected.channel().close();
-                return;
-            }
-            splice(ctx, connected.channel(), r, preface);
-        });
+        RelaySocket.open(ctx.channel(), ownNode, routes, connector, preface.hostname(), preface.kind(),
+                (socket, route) -> splice(ctx, socket, route, preface), decision -> refuse(ctx, decision));
     }
 
     private void splice(ChannelHandlerContext ctx, Channel socket, Route route, RelayPreface preface) {

@@ -244,11 +244,6 @@ final class RelayClientHandler extends ChannelDuplexHandler {
 
     /** Keeps a peer's text to one short line of printable ASCII. */
     private static String printable(String text) {
-        StringBuilder out = new StringBuilder(Math.min(text.length(), 200));
-        for (int i = 0; i < text.length() && out.length() < 200; i++) {
-            char c = text.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return out.toString();
+        return RelayMuxProtocol.printable(text);
     }
 }
