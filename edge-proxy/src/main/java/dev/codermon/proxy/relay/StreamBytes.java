@@ -12,6 +12,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,11 +110,12 @@ final class StreamBytes extends ChannelDuplexHandler {
         ctx.channel().config().setAutoRead(true);
         if (!closing) {
             closing = true;
-            ctx.executor().schedule(() -> {
+            ScheduledFuture<?> reset = ctx.executor().schedule(() -> {
                 if (ctx.channel().isOpen()) {
                     ctx.close();
                 }
             }, END_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.channel().closeFuture().addListener(closed -> reset.cancel(false));
         }
     }
 }
