@@ -11,8 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -118,8 +116,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
                     }
                 }));
         pipeline.remove(this);
-        ctx.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(
-                RelayMuxProtocol.CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+        RelayMuxProtocol.openConnectionWindow(ctx.channel());
         log.debug("{} relay from node {}: multiplexed (h2)", ctx.channel(), peer);
     }
 

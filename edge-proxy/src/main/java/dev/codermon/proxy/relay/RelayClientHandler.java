@@ -4,12 +4,12 @@ import dev.codermon.proxy.http.Refusal;
 import dev.codermon.proxy.upstream.UpstreamUnreachable;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -51,15 +51,6 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         deadline = ctx.executor().schedule(() -> fail(ctx, "relay to node " + node + " did not answer within "
                 + deadlineMillis + " ms"), deadlineMillis, TimeUnit.MILLISECONDS);
-        // Added after the handshake (a test, a connection reused): go on from there.
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        if (ssl != null && ssl.handshakeFuture().isDone()) {
-            if (ssl.handshakeFuture().isSuccess()) {
-                handshaken(ctx);
-            } else {
-                fail(ctx, "relay to node " + node + " failed TLS: " + describe(ssl.handshakeFuture().cause()));
-            }
-        }
     }
 
     @Override
@@ -77,9 +68,9 @@ final class RelayClientHandler extends ChannelDuplexHandler {
 
     /** Checks that the relay's certificate names the route's node and sends the preface. */
     private void handshaken(ChannelHandlerContext ctx) {
-        String named = RelayAcceptHandler.peerNode(ctx.channel());
-        if (!node.equals(named)) {
-            fail(ctx, "relay to node " + node + " failed TLS: its certificate names node " + named + ", not " + node);
+        String wrongNode = wrongNode(ctx.channel(), node);
+        if (wrongNode != null) {
+            fail(ctx, wrongNode);
             return;
         }
         ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), preface.line()));
@@ -215,6 +206,16 @@ final class RelayClientHandler extends ChannelDuplexHandler {
             log.debug("{} {}", ctx.channel(), reason);
         }
         ctx.close();
+    }
+
+    /**
+     * Returns why a relay connection whose handshake succeeded leads to the wrong relay (its certificate
+     * names another node than the route's), or null if it names the route's node.
+     */
+    static String wrongNode(Channel channel, String node) {
+        String named = RelayAcceptHandler.peerNode(channel);
+        return node.equals(named) ? null
+                : "relay to node " + node + " failed TLS: its certificate names node " + named + ", not " + node;
     }
 
     /** Fails the promise with a 502 carrying the reason; returns whether it was still open. */

@@ -12,8 +12,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -29,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * A proxy's multiplexed connections to other nodes' relays ({@link RelayMuxProtocol}): per event loop and
@@ -77,7 +76,6 @@ final class RelayMux {
     /** One connection to a node's relay: its channel, whether it is up, how many streams it carries. */
     private final class Link {
         final Channel channel;
-        final ChannelPromise up;
         final ReadyHandler ready;
         int streams;
         ScheduledFuture<?> idle;
@@ -85,11 +83,10 @@ final class RelayMux {
         Link(Channel channel, ReadyHandler ready) {
             this.channel = channel;
             this.ready = ready;
-            this.up = ready.up;
         }
 
         boolean usable() {
-            return channel.isActive() || (!up.isDone() && channel.isOpen());
+            return channel.isActive() || (!ready.up.isDone() && channel.isOpen());
         }
     }
 
@@ -112,7 +109,7 @@ final class RelayMux {
                         stream.pipeline()
                                 .addLast(StreamBytes.NAME, new StreamBytes())
                                 .addLast(MuxStreamClientHandler.NAME, new MuxStreamClientHandler(node,
-                                        route.hostname(), link.up, link.ready::failure, ready[0],
+                                        route.hostname(), link.ready.up, link.ready::failure, ready[0],
                                         answerDeadlineMillis))
                                 .addLast(handlers);
                     }
@@ -221,9 +218,9 @@ final class RelayMux {
                 fail(ctx, "relay to node " + node + " failed TLS: " + RelayClientHandler.describe(handshake.cause()));
                 return;
             }
-            String named = RelayAcceptHandler.peerNode(ctx.channel());
-            if (!node.equals(named)) {
-                fail(ctx, "relay to node " + node + " failed TLS: its certificate names node " + named + ", not " + node);
+            String wrongNode = RelayClientHandler.wrongNode(ctx.channel(), node);
+            if (wrongNode != null) {
+                fail(ctx, wrongNode);
                 return;
             }
             String protocol = ctx.pipeline().get(SslHandler.class).applicationProtocol();
@@ -232,8 +229,7 @@ final class RelayMux {
                         + " an older Codermon: update it");
                 return;
             }
-            ctx.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(
-                    RelayMuxProtocol.CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+            RelayMuxProtocol.openConnectionWindow(ctx.channel());
             up.trySuccess();
         }
 
@@ -247,8 +243,8 @@ final class RelayMux {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            fail(ctx, "relay to node " + node + " failed" + (cause.getCause() instanceof javax.net.ssl.SSLException
-                    || cause instanceof javax.net.ssl.SSLException ? " TLS: " : ": ") + RelayClientHandler.describe(cause));
+            boolean tls = cause instanceof SSLException || cause.getCause() instanceof SSLException;
+            fail(ctx, "relay to node " + node + " failed" + (tls ? " TLS: " : ": ") + RelayClientHandler.describe(cause));
         }
 
         private void fail(ChannelHandlerContext ctx, String reason) {

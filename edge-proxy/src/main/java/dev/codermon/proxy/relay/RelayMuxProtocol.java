@@ -1,8 +1,11 @@
 package dev.codermon.proxy.relay;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -64,6 +67,14 @@ final class RelayMuxProtocol {
      */
     static ChannelHandler flushes() {
         return new FlushConsolidationHandler(FLUSHES_FOLDED, true);
+    }
+
+    /**
+     * Opens the connection's flow-control window from HTTP/2's default to {@link #CONNECTION_WINDOW}; both
+     * sides do so once the connection is up.
+     */
+    static void openConnectionWindow(Channel connection) {
+        connection.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
     }
 
     /** The headers that open a stream to the workspace's HTTP socket. */
