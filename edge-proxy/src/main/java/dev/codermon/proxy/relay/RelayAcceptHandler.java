@@ -9,10 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -97,7 +94,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Turns a connection whose client chose h2 into a multiplexed relay ({@link RelayMuxProtocol}): each
-     * stream is decided and spliced on its own by a {@link MuxStreamAcceptHandler}. The connection then
+     * stream is decided and spliced on its own by the connection's {@link MuxRelayHandler}. The connection then
      * lives as long as the peer keeps it (a proxy closes it once unused for a while).
      */
     private void multiplex(ChannelHandlerContext ctx) {
@@ -105,18 +102,9 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
         String peer = peerNode;
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.addAfter(NAME, "relay-flushes", RelayMuxProtocol.flushes())
-                .addAfter("relay-flushes", "relay-h2", RelayMuxProtocol.codec(true))
-                .addAfter("relay-h2", "relay-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                        stream.pipeline()
-                                .addLast(StreamBytes.NAME, new StreamBytes())
-                                .addLast(MuxStreamAcceptHandler.NAME,
-                                        new MuxStreamAcceptHandler(ownNode, peer, routes, connector));
-                    }
-                }));
+                .addAfter("relay-flushes", "relay-written", RelayMuxProtocol.skipEmptyFlushes())
+                .addAfter("relay-written", MuxRelayHandler.NAME, MuxRelayHandler.create(ownNode, peer, routes, connector));
         pipeline.remove(this);
-        RelayMuxProtocol.openConnectionWindow(ctx.channel());
         log.debug("{} relay from node {}: multiplexed (h2)", ctx.channel(), peer);
     }
 

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -180,7 +181,8 @@ final class RelayMux {
                 .addLast("relay-idle", new IdleStateHandler(silenceMillis, 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("relay-liveness", new LivenessHandler())
                 .addLast("relay-flushes", RelayMuxProtocol.flushes())
-                .addLast("relay-h2", RelayMuxProtocol.codec(false))
+                .addLast("relay-written", RelayMuxProtocol.skipEmptyFlushes())
+                .addLast("relay-h2", RelayMuxProtocol.clientCodec())
                 .addLast("relay-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel pushed) {
@@ -229,7 +231,7 @@ final class RelayMux {
                         + " an older Codermon: update it");
                 return;
             }
-            RelayMuxProtocol.openConnectionWindow(ctx.channel());
+            RelayMuxProtocol.openConnectionWindow(ctx.pipeline().get(Http2FrameCodec.class), ctx.channel());
             up.trySuccess();
         }
 

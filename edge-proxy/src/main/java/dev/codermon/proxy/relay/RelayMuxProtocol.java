@@ -2,10 +2,14 @@ package dev.codermon.proxy.relay;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -56,9 +60,9 @@ final class RelayMuxProtocol {
         return server ? settings : settings.pushEnabled(false);
     }
 
-    static Http2FrameCodec codec(boolean server) {
-        Http2FrameCodecBuilder builder = server ? Http2FrameCodecBuilder.forServer() : Http2FrameCodecBuilder.forClient();
-        return builder.initialSettings(settings(server)).validateHeaders(true).build();
+    /** A proxy's codec: frames to and from the streams' channels ({@link RelayMux}). */
+    static Http2FrameCodec clientCodec() {
+        return Http2FrameCodecBuilder.forClient().initialSettings(settings(false)).validateHeaders(true).build();
     }
 
     /**
@@ -70,11 +74,43 @@ final class RelayMuxProtocol {
     }
 
     /**
+     * Drops a flush that follows no write: the HTTP/2 codec flushes after every read (to send what the
+     * read may have produced, such as a window update, which is rare), and each such flush would otherwise
+     * reach TLS and the socket with nothing to send. Goes between {@link #flushes} and the codec.
+     */
+    static ChannelHandler skipEmptyFlushes() {
+        return new ChannelOutboundHandlerAdapter() {
+            private boolean written;
+
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                written = true;
+                ctx.write(msg, promise);
+            }
+
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                if (written) {
+                    written = false;
+                    ctx.flush();
+                }
+            }
+        };
+    }
+
+    /**
      * Opens the connection's flow-control window from HTTP/2's default to {@link #CONNECTION_WINDOW}; both
      * sides do so once the connection is up.
      */
-    static void openConnectionWindow(Channel connection) {
-        connection.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+    static void openConnectionWindow(Http2ConnectionHandler codec, Channel connection) {
+        Http2Connection state = codec.connection();
+        try {
+            state.local().flowController().incrementWindowSize(state.connectionStream(),
+                    CONNECTION_WINDOW - state.local().flowController().windowSize(state.connectionStream()));
+        } catch (Http2Exception e) {
+            throw new IllegalStateException("cannot open the relay connection's flow-control window", e);
+        }
+        connection.flush();
     }
 
     /** The headers that open a stream to the workspace's HTTP socket. */

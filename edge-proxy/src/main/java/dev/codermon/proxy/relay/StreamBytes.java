@@ -16,9 +16,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Carries a relayed connection's bytes over its HTTP/2 stream, on both sides: DATA frames in become their
- * bytes, bytes out become DATA frames, HEADERS before any bytes (the opening and the answer) pass as they are (an empty buffer, a flush marker, is not sent: empty DATA frames in a
- * row count as an attack).
+ * Carries a relayed connection's bytes over its HTTP/2 stream on a proxy's side (the stream's channel, {@link
+ * RelayMux}; the relay's side is {@link MuxRelayHandler}): DATA frames in become their bytes, bytes out become
+ * DATA frames, HEADERS before any bytes (the opening and the answer) pass as they are (an empty buffer, a
+ * flush marker, is not sent: empty DATA frames in a row count as an attack).
  *
  * <p>A connection ends without resets: a close sends the end of the stream and closes the channel once
  * the peer has ended its side too (at most {@link #END_WAIT_MILLIS} later; then the stream is reset). The

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.auth.route.Route;
+import dev.codermon.proxy.testing.PatternBody;
 import dev.codermon.proxy.testing.TestUpstream;
 import dev.codermon.proxy.upstream.SocketKind;
 import dev.codermon.proxy.upstream.UpstreamConnector;
@@ -226,6 +227,29 @@ class RelayMuxIT {
         get(stream.channel(), "/source/" + size, "a.alice.codermon.internal");
         until("8 MiB through the stream", () -> received.bytes.get() > size);
         stream.channel().close().sync();
+    }
+
+    @Test
+    void a_large_upload_reaches_the_workspace_whole_while_its_socket_takes_it_slower_than_it_comes() throws Exception {
+        Received received = new Received();
+        ChannelFuture stream = open("a", "n2", SocketKind.HTTP, received);
+        assertTrue(stream.await(5, TimeUnit.SECONDS) && stream.isSuccess(), String.valueOf(stream.cause()));
+        // 8 MiB written at once: the relay's socket to the workspace stops taking more long before the stream's
+        // window (1 MiB) is used up, so the upload goes on only if the relay gives the window back as the
+        // socket drains.
+        int size = 8 * 1024 * 1024;
+        Channel channel = stream.channel();
+        channel.eventLoop().execute(() -> {
+            channel.write(Unpooled.copiedBuffer("POST /sink HTTP/1.1\r\nHost: a.alice.codermon.internal\r\n"
+                    + "Content-Length: " + size + "\r\n\r\n", CharsetUtil.US_ASCII));
+            for (int sent = 0; sent < size; sent += PatternBody.BLOCK.length) {
+                channel.write(Unpooled.wrappedBuffer(PatternBody.BLOCK));
+            }
+            channel.flush();
+        });
+        String expected = "bytes=" + size + " crc=" + PatternBody.crc(size);
+        until("the workspace's answer to the upload", () -> received.text().contains(expected));
+        channel.close().sync();
     }
 
     @Test
