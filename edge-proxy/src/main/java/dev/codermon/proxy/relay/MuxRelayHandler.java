@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,8 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
     /** Sockets written to during the connection's current read: flushed when the read completes. */
     private final List<Splice> written = new ArrayList<>();
     private ChannelHandlerContext ctx;
+    /** Whether a PING went out for silence and nothing was read since. */
+    private boolean pinged;
 
     private MuxRelayHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
             String ownNode, String peerNode, RelayRoutes routes, UpstreamConnector connector) {
@@ -131,6 +134,32 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
         this.ctx = ctx;
         super.handlerAdded(ctx);
         RelayMuxProtocol.openConnectionWindow(this, ctx.channel());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        pinged = false;
+        super.channelRead(ctx, msg);
+    }
+
+    /**
+     * Checks a silent connection (an {@link IdleStateEvent} of the pipeline's idle handler): a PING the
+     * first time, and a close if nothing at all was read since that PING (the proxy or the way to it is
+     * gone); the streams' sockets close with it.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!(evt instanceof IdleStateEvent)) {
+            super.userEventTriggered(ctx, evt);
+        } else if (pinged) {
+            log.info("{} relay closed the multiplexed connection of node {}: no answer to its PING ({} streams)",
+                    ctx.channel(), peerNode, connection().numActiveStreams());
+            ctx.close();
+        } else {
+            pinged = true;
+            encoder().writePing(ctx, false, System.nanoTime(), ctx.newPromise());
+            flush(ctx);
+        }
     }
 
     @Override

@@ -42,6 +42,12 @@ public final class NodeRelay implements AutoCloseable {
      * without an answer within as long again it closes it (a node gone without closing its connections).
      */
     static final Duration MUX_SILENCE = Duration.ofSeconds(15);
+    /**
+     * After how long without anything read a relay checks a multiplexed connection with a PING of its own;
+     * without an answer within as long again it closes it and its streams' sockets (a proxy's node gone
+     * without closing its connections). A live proxy answers, and pings a quiet connection itself sooner.
+     */
+    static final Duration RELAY_SILENCE = Duration.ofSeconds(30);
 
     private final RelaySettings settings;
     private final RelayTls tls;
@@ -50,6 +56,7 @@ public final class NodeRelay implements AutoCloseable {
     private Channel server;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
+    private long silenceMillis = RELAY_SILENCE.toMillis();
 
     private NodeRelay(RelaySettings settings, RelayTls tls, Function<String, Optional<String>> relayAddresses) {
         this.settings = settings;
@@ -122,7 +129,8 @@ public final class NodeRelay implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(RelayClient.TLS, ssl)
                                 .addLast(RelayAcceptHandler.NAME,
-                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline));
+                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline,
+                                                silenceMillis));
                     }
                 })
                 .bind(settings.bind(), settings.port())
@@ -130,6 +138,12 @@ public final class NodeRelay implements AutoCloseable {
                 .channel();
         log.info("relay of node {} listening on {} (mutual TLS 1.3 by {}, cluster CA in {})", settings.nodeId(),
                 address(), RelayTls.provider() == SslProvider.OPENSSL ? "BoringSSL" : "the JDK", settings.tlsDir());
+    }
+
+    /** Sets how long a multiplexed connection may stay silent before the relay checks it (tests); before listen. */
+    NodeRelay silence(Duration silence) {
+        this.silenceMillis = silence.toMillis();
+        return this;
     }
 
     /** Returns how many connections the relay has accepted since it started. */

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.security.cert.Certificate;
@@ -39,6 +40,7 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     private final RelayRoutes routes;
     private final UpstreamConnector connector;
     private final long deadlineMillis;
+    private final long silenceMillis;
     private ScheduledFuture<?> deadline;
     /** The peer's node once its certificate was read. */
     private String peerNode;
@@ -51,10 +53,20 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
      * @param deadlineMillis how long a connection may take from accept to a complete preface
      */
     RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis) {
+        this(ownNode, routes, connector, deadlineMillis, NodeRelay.RELAY_SILENCE.toMillis());
+    }
+
+    /**
+     * @param silenceMillis after how long without anything read a multiplexed connection is checked with a
+     *                      PING (and closed after as long again without an answer)
+     */
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis,
+            long silenceMillis) {
         this.ownNode = ownNode;
         this.routes = routes;
         this.connector = connector;
         this.deadlineMillis = deadlineMillis;
+        this.silenceMillis = silenceMillis;
     }
 
     @Override
@@ -95,13 +107,15 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     /**
      * Turns a connection whose client chose h2 into a multiplexed relay ({@link RelayMuxProtocol}): each
      * stream is decided and spliced on its own by the connection's {@link MuxRelayHandler}. The connection then
-     * lives as long as the peer keeps it (a proxy closes it once unused for a while).
+     * lives as long as the peer keeps it (a proxy closes it once unused for a while), or until it stays
+     * silent through a PING of the relay's ({@link MuxRelayHandler}).
      */
     private void multiplex(ChannelHandlerContext ctx) {
         deadline.cancel(false);
         String peer = peerNode;
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(NAME, "relay-flushes", RelayMuxProtocol.flushes())
+        pipeline.addAfter(NAME, "relay-idle", new IdleStateHandler(silenceMillis, 0, 0, TimeUnit.MILLISECONDS))
+                .addAfter("relay-idle", "relay-flushes", RelayMuxProtocol.flushes())
                 .addAfter("relay-flushes", "relay-written", RelayMuxProtocol.skipEmptyFlushes())
                 .addAfter("relay-written", MuxRelayHandler.NAME, MuxRelayHandler.create(ownNode, peer, routes, connector));
         pipeline.remove(this);

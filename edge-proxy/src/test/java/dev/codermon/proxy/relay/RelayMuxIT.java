@@ -55,6 +55,7 @@ class RelayMuxIT {
 
     private static final long KEEP_MILLIS = 1500;
     private static final long SILENCE_MILLIS = 300;
+    private static final long RELAY_SILENCE_MILLIS = 500;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private Path dir;
     private NodeRelay relay;
@@ -70,7 +71,8 @@ class RelayMuxIT {
         ca.issueNode("n1", dir.resolve("n1"));
         ca.issueNode("n2", dir.resolve("n2"));
         upstream = new TestUpstream().start();
-        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), node -> Optional.empty());
+        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), node -> Optional.empty())
+                .silence(java.time.Duration.ofMillis(RELAY_SILENCE_MILLIS));
         UpstreamConnector connector = new UpstreamConnector(NioDomainSocketChannel::new,
                 path -> UnixDomainSocketAddress.of(path), 1000, WriteBufferWaterMark.DEFAULT);
         Map<String, Route> routes = Map.of(
@@ -298,11 +300,33 @@ class RelayMuxIT {
         again.channel().close().sync();
     }
 
-    /** Forwards TCP to a port; when silenced, drops what comes both ways and keeps the connections open. */
+    @Test
+    void a_connection_whose_proxy_vanished_is_closed_by_the_relay_and_the_workspace_socket_with_it() throws Exception {
+        Received received = new Received();
+        ChannelFuture stream = open("a", "n2", SocketKind.HTTP, received);
+        assertTrue(stream.await(5, TimeUnit.SECONDS) && stream.isSuccess(), String.valueOf(stream.cause()));
+        get(stream.channel(), "/before", "a.alice.codermon.internal");
+        until("the answer", () -> received.text().contains("hello /before"));
+        // Quiet but alive: the relay's PINGs are answered, the connection and the workspace socket stay.
+        Thread.sleep(RELAY_SILENCE_MILLIS * 4);
+        assertEquals(1, relay.openConnections(), "a quiet connection whose proxy answers the relay's PINGs was closed");
+        assertEquals(1, upstream.openConnections());
+
+        // The proxy's node vanishes: nothing passes any more, and the relay is never told of a close.
+        forwarder.vanish();
+        until("the relay closes the silent connection", () -> relay.openConnections() == 0);
+        until("the workspace socket of its stream closes", () -> upstream.openConnections() == 0);
+    }
+
+    /**
+     * Forwards TCP to a port; when silenced, drops what comes both ways and keeps the connections open; once
+     * vanished, also keeps the relay's side open when the proxy's side closes.
+     */
     private static final class Forwarder {
         private final Channel server;
         private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
         private volatile boolean silent;
+        private volatile boolean vanished;
 
         Forwarder(EventLoopGroup group, int target) throws InterruptedException {
             server = new io.netty.bootstrap.ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -318,7 +342,11 @@ class RelayMuxIT {
                             Channel out = connected.channel();
                             in.pipeline().addLast(new Pass(out));
                             out.closeFuture().addListener(f -> in.close());
-                            in.closeFuture().addListener(f -> out.close());
+                            in.closeFuture().addListener(f -> {
+                                if (!vanished) {
+                                    out.close();
+                                }
+                            });
                             connected.addListener(f -> in.config().setAutoRead(true));
                         }
                     }).bind("127.0.0.1", 0).sync().channel();
@@ -334,6 +362,11 @@ class RelayMuxIT {
 
         void silence(boolean on) {
             silent = on;
+        }
+
+        void vanish() {
+            silent = true;
+            vanished = true;
         }
 
         void close() throws InterruptedException {
