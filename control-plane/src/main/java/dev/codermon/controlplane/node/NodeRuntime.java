@@ -40,6 +40,8 @@ public final class NodeRuntime implements WorkspaceRuntime {
      * its pool reconnects with a backoff), and a create then would otherwise fail for a node that is fine.
      */
     public static final Duration SILENT_WAIT = Placement.FRESH_FOR;
+    /** How often a create picks again when other control planes keep taking the node's last slot first. */
+    private static final int PLACE_ATTEMPTS = 5;
     /** How often a start waiting for a silent node reads the nodes again. */
     private static final Duration SILENT_POLL = Duration.ofMillis(200);
 
@@ -74,12 +76,8 @@ public final class NodeRuntime implements WorkspaceRuntime {
     public RuntimeHandle start(WorkspaceSpec spec) throws RuntimeStartException {
         WorkspaceRecord record = records.find(spec.id())
                 .orElseThrow(() -> new RuntimeStartException("workspace " + spec.id() + " is gone"));
-        NodeRecord node = place(record);
+        NodeRecord node = placeOnNode(record);
         Instant now = clock.instant();
-        // The node is written before the job, so that its agent sees the workspace placed on itself.
-        if (!records.update(record.onNode(node.id()))) {
-            throw new RuntimeStartException("workspace " + spec.id() + " is gone");
-        }
         long id = jobs.enqueue(node.id(), spec.id(), NodeJob.Kind.START,
                 JobText.startArgument(spec.user(), spec.name(), spec.hostname()), now);
         log.info("workspace {} ({}/{}) placed on node {} (job {})", spec.id(), spec.user(), spec.name(), node.id(), id);
@@ -89,6 +87,27 @@ public final class NodeRuntime implements WorkspaceRuntime {
         }
         List<String> result = JobText.parseStartResult(done.result());
         return new RuntimeHandle(result.get(0), NodeRefs.of(node.id(), result.get(1)), node.id());
+    }
+
+    /**
+     * Picks a node and writes the record placed on it, only while the node still has room (another control
+     * plane may have taken its last slot since the counts were read: then it picks again with fresh counts).
+     * The node is written before the job, so that its agent sees the workspace placed on itself.
+     */
+    private NodeRecord placeOnNode(WorkspaceRecord record) throws RuntimeStartException {
+        for (int attempt = 1; ; attempt++) {
+            NodeRecord node = place(record);
+            if (records.placeIfRoom(record.onNode(node.id()), node.capacity())) {
+                return node;
+            }
+            if (records.find(record.id()).isEmpty()) {
+                throw new RuntimeStartException("workspace " + record.id() + " is gone");
+            }
+            if (attempt == PLACE_ATTEMPTS) {
+                throw new RuntimeStartException("node " + node.id() + " filled up while placing; try again");
+            }
+            log.info("node {} filled up while placing workspace {}; picking again", node.id(), record.id());
+        }
     }
 
     /**

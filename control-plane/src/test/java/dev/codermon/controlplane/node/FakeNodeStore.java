@@ -103,6 +103,22 @@ final class FakeNodeStore implements NodeJobs, NodeDirectory, WorkspaceRecords {
         return records.replace(record.id(), record) != null;
     }
 
+    /** Runs once, at the next placement, before it counts (another control plane placing meanwhile). */
+    volatile Runnable beforeNextPlacement;
+
+    @Override
+    public synchronized boolean placeIfRoom(WorkspaceRecord record, int capacity) {
+        Runnable before = beforeNextPlacement;
+        beforeNextPlacement = null;
+        if (before != null) {
+            before.run();
+        }
+        long held = records.values().stream().filter(r -> record.nodeId().equals(r.nodeId()) && !r.id().equals(record.id())
+                && (r.state() == dev.codermon.auth.route.WorkspaceState.STARTING
+                || r.state() == dev.codermon.auth.route.WorkspaceState.RUNNING)).count();
+        return held < capacity && records.replace(record.id(), record) != null;
+    }
+
     @Override
     public synchronized boolean updateIf(WorkspaceRecord record, dev.codermon.auth.route.WorkspaceState expected) {
         WorkspaceRecord now = records.get(record.id());

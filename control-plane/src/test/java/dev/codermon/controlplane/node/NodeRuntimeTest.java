@@ -99,6 +99,22 @@ class NodeRuntimeTest {
     }
 
     @Test
+    void aNodeWhoseLastSlotAnotherControlPlaneTookWhilePlacingIsPassedOverForOneWithRoom() throws Exception {
+        FakeRuntime n1 = agent("n1", 1);
+        FakeRuntime n2 = agent("n2", 1);
+        WorkspaceSpec spec = starting("w1", "main");
+        // Both have room when the counts are read (n1 wins the tie); another control plane fills n1 first.
+        Instant now = clock.instant();
+        store.beforeNextPlacement = () -> store.insert(new WorkspaceRecord("other", "bob", "main", "main.bob.test",
+                null, WorkspaceState.STARTING, null, now, now).onNode("n1"));
+
+        assertEquals("n2", runtime().start(spec).nodeId());
+        assertEquals(0, n1.starts.get(), "n1 got a workspace beyond its capacity");
+        assertEquals(1, n2.starts.get());
+        assertEquals(1, store.listAll().stream().filter(r -> "n1".equals(r.nodeId())).count());
+    }
+
+    @Test
     void noLiveNodeWithRoomIsAClearRefusalAndQueuesNothing() {
         assertEquals("no node has registered (start a node agent: docs/scale-out.md)",
                 assertThrows(RuntimeStartException.class, () -> runtime().start(starting("w1", "main"))).getMessage());

@@ -114,6 +114,11 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public boolean placeIfRoom(WorkspaceRecord record, int capacity) {
+        return workspaces.placeIfRoom(record, capacity);
+    }
+
+    @Override
     public boolean delete(String id) {
         return workspaces.delete(id);
     }

@@ -26,6 +26,14 @@ public interface WorkspaceRecords {
      */
     boolean updateIf(WorkspaceRecord record, WorkspaceState expected);
 
+    /**
+     * Replaces the record, which names the node it is placed on, only if that node holds fewer than
+     * {@code capacity} other STARTING or RUNNING workspaces; serialized with every other change of the
+     * records, so that of several control planes placing on a node's last free slot exactly one succeeds.
+     * Returns whether it did (false also if there is no such record).
+     */
+    boolean placeIfRoom(WorkspaceRecord record, int capacity);
+
     /** Deletes the record; returns false if there was none. */
     boolean delete(String id);
 

@@ -95,37 +95,58 @@ final class WorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWri
         return update(r, java.util.Objects.requireNonNull(expected, "expected"));
     }
 
+    @Override
+    public boolean placeIfRoom(WorkspaceRecord r, int capacity) {
+        String node = java.util.Objects.requireNonNull(r.nodeId(), "a placed record names its node");
+        return db.inTransaction(() -> {
+            // Every change of the table takes the change log's lock first (SQLite: one writer at a time), so
+            // the count below already holds every placement committed before this one and none can slip in.
+            db.lockChangeLog();
+            int held = db.select("SELECT COUNT(*) FROM workspaces WHERE node_id = ? AND id <> ?"
+                    + " AND state IN ('STARTING', 'RUNNING')", ps -> {
+                        ps.setString(1, node);
+                        ps.setString(2, r.id());
+                    }, rs -> rs.next() ? rs.getInt(1) : 0);
+            return held < capacity && updateLocked(r, null);
+        });
+    }
+
     /** Replaces the record, only while its stored state is {@code expected} unless that is null. */
     private boolean update(WorkspaceRecord r, WorkspaceState expected) {
-        String onlyIf = expected == null ? "" : " AND state = ?";
         return db.inTransaction(() -> {
             db.lockChangeLog();
-            // A changed hostname loses its route: log the old one too.
-            db.execute("INSERT INTO change_log (hostname, kind, at) SELECT hostname, 'route', ? FROM workspaces"
-                    + " WHERE id = ? AND hostname <> ?" + onlyIf, ps -> {
-                        ps.setLong(1, System.currentTimeMillis());
-                        ps.setString(2, r.id());
-                        ps.setString(3, r.hostname());
-                        if (expected != null) {
-                            ps.setString(4, expected.name());
-                        }
-                    });
-            // last_activity_at is the proxy's to advance: keep whichever is newer.
-            boolean changed = db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?,"
-                    + " upstream_socket = ?, state = ?, runtime_ref = ?, created_at = ?,"
-                    + " last_activity_at = " + db.greatest() + "(last_activity_at, ?), node_id = ? WHERE id = ?"
-                    + onlyIf, ps -> {
-                        bindFields(ps, r, 1);
-                        ps.setString(10, r.id());
-                        if (expected != null) {
-                            ps.setString(11, expected.name());
-                        }
-                    }) == 1;
-            if (changed) {
-                log.route(r.hostname());
-            }
-            return changed;
+            return updateLocked(r, expected);
         });
+    }
+
+    /** {@link #update}'s work, in a transaction that holds the change log's lock. */
+    private boolean updateLocked(WorkspaceRecord r, WorkspaceState expected) {
+        String onlyIf = expected == null ? "" : " AND state = ?";
+        // A changed hostname loses its route: log the old one too.
+        db.execute("INSERT INTO change_log (hostname, kind, at) SELECT hostname, 'route', ? FROM workspaces"
+                + " WHERE id = ? AND hostname <> ?" + onlyIf, ps -> {
+                    ps.setLong(1, System.currentTimeMillis());
+                    ps.setString(2, r.id());
+                    ps.setString(3, r.hostname());
+                    if (expected != null) {
+                        ps.setString(4, expected.name());
+                    }
+                });
+        // last_activity_at is the proxy's to advance: keep whichever is newer.
+        boolean changed = db.execute("UPDATE workspaces SET user_id = ?, name = ?, hostname = ?,"
+                + " upstream_socket = ?, state = ?, runtime_ref = ?, created_at = ?,"
+                + " last_activity_at = " + db.greatest() + "(last_activity_at, ?), node_id = ? WHERE id = ?"
+                + onlyIf, ps -> {
+                    bindFields(ps, r, 1);
+                    ps.setString(10, r.id());
+                    if (expected != null) {
+                        ps.setString(11, expected.name());
+                    }
+                }) == 1;
+        if (changed) {
+            log.route(r.hostname());
+        }
+        return changed;
     }
 
     @Override

@@ -517,4 +517,37 @@ abstract class RouteStoreContract implements NodeJobsContract {
         assertEquals(WorkspaceState.STARTING, store.find("w1").orElseThrow().state());
         assertFalse(store.updateIf(record("nope", "alice", "x", WorkspaceState.STARTING), WorkspaceState.STOPPED));
     }
+    @Test
+    void a_placement_takes_a_slot_only_while_the_node_has_room() {
+        for (String id : List.of("w1", "w2", "w3")) {
+            store.insert(record(id, "alice", "ws-" + id, WorkspaceState.STARTING));
+        }
+        assertTrue(store.placeIfRoom(store.find("w1").orElseThrow().onNode("n1"), 2));
+        assertTrue(store.placeIfRoom(store.find("w2").orElseThrow().onNode("n1"), 2));
+        assertFalse(store.placeIfRoom(store.find("w3").orElseThrow().onNode("n1"), 2), "a third on a node of 2");
+        assertEquals(null, store.find("w3").orElseThrow().nodeId(), "a refused placement was written");
+        // Placing one again does not count itself; a stopped workspace holds no slot.
+        assertTrue(store.placeIfRoom(store.find("w1").orElseThrow().onNode("n1"), 2));
+        store.update(store.find("w1").orElseThrow().withState(WorkspaceState.STOPPED));
+        assertTrue(store.placeIfRoom(store.find("w3").orElseThrow().onNode("n1"), 2));
+        assertFalse(store.placeIfRoom(record("nope", "alice", "x", WorkspaceState.STARTING).onNode("n2"), 2),
+                "a record that is not there was placed");
+    }
+
+    @Test
+    void of_many_control_planes_placing_at_once_only_as_many_as_the_node_has_room_for_succeed() throws Exception {
+        int contenders = 8;
+        int capacity = 3;
+        for (int i = 0; i < contenders; i++) {
+            store.insert(record("w" + i, "alice", "ws-" + i, WorkspaceState.STARTING));
+        }
+        List<SqlRouteStore> replicas = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+            replicas.add(open());
+        }
+        List<Boolean> placed = race(contenders, i -> replicas.get(i).placeIfRoom(
+                replicas.get(i).find("w" + i).orElseThrow().onNode("n1"), capacity));
+        assertEquals(capacity, placed.stream().filter(p -> p).count(), "placements that succeeded: " + placed);
+        assertEquals(capacity, store.listAll().stream().filter(r -> "n1".equals(r.nodeId())).count());
+    }
 }
