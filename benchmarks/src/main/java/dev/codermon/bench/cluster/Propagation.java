@@ -78,8 +78,8 @@ final class Propagation {
                 + " 403 (no route). A proxy holds a request for a hostname its table lacks until its route follower"
                 + " has read the store once more (docs/proxy.md), so this is mostly the first request sent after the"
                 + " commit; the time above adds that read and the first request to the new workspace (a new"
-                + " connection to the socket, or from n2 and n3 to n1's relay: a spare connection already"
-                + " handshaken, or TCP, TLS handshake with client certificates and preface).\n");
+                + " connection to the socket, or from n2 and n3 to n1's relay: a new stream on the multiplexed"
+                + " connection, or first that connection: TCP and the TLS handshake with client certificates).\n");
         out.println(Percentiles.header("route added, known (not 403) by"));
         out.println(knownAll.row("**every proxy**"));
         for (int i = 0; i < poller.size(); i++) {

@@ -71,8 +71,8 @@ public final class ProxyMetrics {
         CounterWithCallback.builder().name("codermon_proxy_relay_connections_total")
                 .help("Connections this node's relay accepted (other nodes' proxies; refused ones too).")
                 .callback(callback -> callback.call(accepted.getAsLong())).register(registry);
-        gauge("codermon_proxy_relay_open_connections", "Open connections of this node's relay (relaying, deciding,"
-                + " or spare: handshaken and waiting for a preface).", open);
+        gauge("codermon_proxy_relay_open_connections", "Open connections of this node's relay (multiplexed, relaying"
+                + " one connection, or deciding).", open);
     }
 
     /** Sets where the open-connection gauge comes from. */
