@@ -232,6 +232,25 @@ class RelayMuxIT {
     }
 
     @Test
+    void a_workspace_that_hangs_up_ends_the_stream_and_the_connection_serves_on() throws Exception {
+        Received dropped = new Received();
+        ChannelFuture stream = open("a", "n2", SocketKind.HTTP, dropped);
+        assertTrue(stream.await(5, TimeUnit.SECONDS) && stream.isSuccess(), String.valueOf(stream.cause()));
+        // The workspace closes its socket without answering: the relay ends the stream, and the proxy's side
+        // of it closes as a connection the workspace closed would.
+        get(stream.channel(), "/drop-always", "a.alice.codermon.internal");
+        dropped.closed.get(5, TimeUnit.SECONDS);
+        until("the relay's socket closes", () -> upstream.openConnections() == 0);
+        Received next = new Received();
+        ChannelFuture again = open("a", "n2", SocketKind.HTTP, next);
+        assertTrue(again.await(5, TimeUnit.SECONDS) && again.isSuccess(), String.valueOf(again.cause()));
+        get(again.channel(), "/after", "a.alice.codermon.internal");
+        until("the answer on the same connection", () -> next.text().contains("hello /after"));
+        assertEquals(1, relay.acceptedConnections(), "the relay's connection did not survive the hang-up");
+        again.channel().close().sync();
+    }
+
+    @Test
     void a_large_upload_reaches_the_workspace_whole_while_its_socket_takes_it_slower_than_it_comes() throws Exception {
         Received received = new Received();
         ChannelFuture stream = open("a", "n2", SocketKind.HTTP, received);
