@@ -58,11 +58,16 @@ final class LocalCluster {
     private final Map<String, String> env = new HashMap<>();
 
     LocalCluster() {
+        this("process");
+    }
+
+    /** @param runtime the nodes' workspace runtime: {@code process}, or {@code docker} (this machine's daemon) */
+    LocalCluster(String runtime) {
         env.put("CODERMON_CLUSTER_PREFIX", PREFIX);
         env.put("CODERMON_CLUSTER_NET", NET);
         env.put("CODERMON_CLUSTER_DIR", DIR.toString());
         env.put("CODERMON_CODE_SERVER_BIN", Tools.codeServer());
-        env.put("CODERMON_CLUSTER_RUNTIME", "process");
+        env.put("CODERMON_CLUSTER_RUNTIME", runtime);
         // The nodes' processes inherit it: alice gets more than the default 3 workspaces (the test makes 5).
         env.put("CODERMON_MAX_WORKSPACES_PER_USER", "8");
     }

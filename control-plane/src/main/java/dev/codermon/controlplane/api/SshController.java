@@ -74,7 +74,10 @@ final class SshController {
     void knownHosts(Context ctx) {
         Principal caller = auth.requireUser(ctx);
         WorkspaceRecord r = workspaces.get(caller.user(), ctx.pathParam("id"));
-        ctx.contentType("text/plain; charset=utf-8").result(keys.knownHostsLine(r.id(), r.hostname()) + "\n");
+        String line = keys.knownHostsLine(r).orElseThrow(() -> new ApiException(404, "no_host_key", "workspace "
+                + r.name() + " runs on node " + r.nodeId() + ", which has published no SSH host key for it (a node"
+                + " publishes it when it starts a Docker workspace; local processes run no SSH server)"));
+        ctx.contentType("text/plain; charset=utf-8").result(line + "\n");
     }
 
     void allKnownHosts(Context ctx) {
@@ -82,7 +85,7 @@ final class SshController {
         List<WorkspaceRecord> mine = workspaces.list(caller.user());
         StringBuilder out = new StringBuilder();
         for (WorkspaceRecord r : mine) {
-            out.append(keys.knownHostsLine(r.id(), r.hostname())).append('\n');
+            keys.knownHostsLine(r).ifPresent(line -> out.append(line).append('\n'));
         }
         ctx.contentType("text/plain; charset=utf-8").result(out.toString());
     }

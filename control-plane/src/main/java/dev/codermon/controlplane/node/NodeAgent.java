@@ -11,6 +11,8 @@ import dev.codermon.controlplane.runtime.RuntimeHandle;
 import dev.codermon.controlplane.runtime.RuntimeStartException;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.runtime.WorkspaceSpec;
+import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
+import dev.codermon.auth.route.SshKeyRecords;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +50,8 @@ public final class NodeAgent implements AutoCloseable {
     private final HealthCheck health;
     private final Path workspacesDir;
     private final Clock clock;
+    /** SSH into this node's workspaces, or null where the runtime runs no SSH servers (local processes). */
+    private final NodeSsh ssh;
     /** What this agent started (reference to socket): reported before any record names them. */
     private final Map<String, String> started = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("node-agent-timer"));
@@ -57,6 +61,15 @@ public final class NodeAgent implements AutoCloseable {
     /** @param self this node (its id, relay address and capacity; the heartbeat time is filled in) */
     public NodeAgent(NodeRecord self, NodeJobs jobs, WorkspaceRecords records, WorkspaceRuntime runtime,
             HealthCheck health, Path workspacesDir, Clock clock) {
+        this(self, jobs, records, runtime, health, workspacesDir, clock, null, null);
+    }
+
+    /**
+     * @param sshKeys  the store's SSH keys, where the runtime runs SSH servers (Docker); else null
+     * @param sshFiles this node's SSH files of its workspaces (the runtime's), with {@code sshKeys}
+     */
+    public NodeAgent(NodeRecord self, NodeJobs jobs, WorkspaceRecords records, WorkspaceRuntime runtime,
+            HealthCheck health, Path workspacesDir, Clock clock, SshKeyRecords sshKeys, WorkspaceSshFiles sshFiles) {
         this.self = self;
         this.jobs = jobs;
         this.records = records;
@@ -64,6 +77,7 @@ public final class NodeAgent implements AutoCloseable {
         this.health = health;
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.clock = clock;
+        this.ssh = sshKeys == null ? null : new NodeSsh(sshKeys, sshFiles);
     }
 
     /** Reports once, then keeps reporting, taking jobs and sweeping. */
@@ -81,17 +95,21 @@ public final class NodeAgent implements AutoCloseable {
     /** Reports this node and what runs and answers on it (an instance that does not answer is not reported). */
     void heartbeat() {
         try {
+            List<WorkspaceRecord> mine = mine();
             jobs.reportNode(new NodeRecord(self.id(), self.relayAddress(), self.capacity(), clock.instant(), false),
-                    serving());
+                    serving(mine));
+            if (ssh != null) {
+                ssh.sync(mine.stream().map(WorkspaceRecord::user).collect(java.util.stream.Collectors.toSet()));
+            }
             storeReadable();
         } catch (RuntimeException e) {
             storeFailed("heartbeat", e);
         }
     }
 
-    private Set<String> serving() {
+    private Set<String> serving(List<WorkspaceRecord> mine) {
         Map<String, String> candidates = new HashMap<>(started);
-        for (WorkspaceRecord r : mine()) {
+        for (WorkspaceRecord r : mine) {
             if (NodeRefs.isNodeRef(r.runtimeRef()) && r.upstreamSocket() != null) {
                 candidates.put(NodeRefs.localOf(r.runtimeRef()), r.upstreamSocket());
             }
@@ -143,6 +161,9 @@ public final class NodeAgent implements AutoCloseable {
                 }
                 case REMOVE -> {
                     runtime.remove(job.workspaceId());
+                    if (ssh != null) {
+                        ssh.removed(job.workspaceId());
+                    }
                     yield "removed";
                 }
             };
@@ -180,8 +201,14 @@ public final class NodeAgent implements AutoCloseable {
         }
         WorkspaceSpec spec = new WorkspaceSpec(job.workspaceId(), arg.get(0), arg.get(1), arg.get(2),
                 WorkspaceSpec.directoryOf(workspacesDir, job.workspaceId()));
+        if (ssh != null) {
+            ssh.beforeStart(spec.user());
+        }
         RuntimeHandle handle = runtime.start(spec);
         started.put(handle.runtimeRef(), handle.socketPath());
+        if (ssh != null) {
+            ssh.started(spec.id());
+        }
         log.info("node {}: workspace {} ({}/{}) started as {}", self.id(), spec.id(), spec.user(), spec.name(),
                 handle.runtimeRef());
         return JobText.startResult(handle);

@@ -78,9 +78,12 @@ public final class NodeAgentMain implements Callable<Integer> {
             HealthProbe probe = new HealthProbe();
             runtime = RuntimeChoice.open(settings, runtimeOptions.codeServer, runtimeOptions.readyTimeout(),
                     codermonHome, probe);
+            // Docker workspaces run SSH servers that read their keys from this node's data directory.
+            boolean ssh = settings.kind() == RuntimeKind.DOCKER;
             agent = new NodeAgent(new dev.codermon.auth.route.NodeRecord(nodeId, relayAddress, capacity, Instant.now(),
                     false), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), ssh ? opened : null,
+                    ssh ? new dev.codermon.controlplane.ssh.WorkspaceSshFiles(codermonHome.sshDir()) : null);
             agent.start();
         } catch (RuntimeException e) {
             System.err.println("node-agent: cannot start: " + e.getMessage());

@@ -4,7 +4,9 @@ import dev.codermon.auth.route.SshKeyRecord;
 import dev.codermon.auth.route.SshKeyRecords;
 import java.net.URI;
 import java.time.Clock;
+import dev.codermon.auth.route.WorkspaceRecord;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -86,9 +88,18 @@ public final class SshKeyService {
         return deleted;
     }
 
-    /** Returns the {@code known_hosts} line of a workspace: {@code <hostname> ssh-ed25519 <base64>}. */
-    public String knownHostsLine(String workspaceId, String hostname) {
-        return hostname + " " + files.hostKey(workspaceId);
+    /**
+     * Returns the {@code known_hosts} line of a workspace: {@code <hostname> ssh-ed25519 <base64>}. The key is
+     * the one its node published in the store (a cluster: the node made it); a workspace on this machine
+     * has it in this control plane's files. Empty for a workspace on a node that has published none (its
+     * runtime runs no SSH server, or it has not started the workspace yet).
+     */
+    public Optional<String> knownHostsLine(WorkspaceRecord workspace) {
+        Optional<String> published = store.hostKeyOf(workspace.id());
+        if (published.isEmpty() && workspace.nodeId() != null) {
+            return Optional.empty();
+        }
+        return Optional.of(workspace.hostname() + " " + published.orElseGet(() -> files.hostKey(workspace.id())));
     }
 
     /**

@@ -159,6 +159,21 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public void putHostKey(String workspaceId, String publicKey) {
+        sshKeys.putHostKey(workspaceId, publicKey);
+    }
+
+    @Override
+    public Optional<String> hostKeyOf(String workspaceId) {
+        return sshKeys.hostKeyOf(workspaceId);
+    }
+
+    @Override
+    public boolean deleteHostKey(String workspaceId) {
+        return sshKeys.deleteHostKey(workspaceId);
+    }
+
+    @Override
     public boolean consumeToken(String tokenId, Instant expiresAt) {
         return tokens.consumeToken(tokenId, expiresAt);
     }

@@ -1,6 +1,7 @@
 package dev.codermon.auth.route;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Keeps the SSH public keys users register (the control plane's; the proxy never reads them: the
@@ -20,4 +21,16 @@ public interface SshKeyRecords {
 
     /** Deletes the user's key with this id; returns whether there was one. */
     boolean deleteSshKey(String user, String id);
+
+    /**
+     * Records a workspace's SSH host public key ({@code ssh-ed25519 <base64>}), as the node that made the key
+     * publishes it; replaces the one recorded before.
+     */
+    void putHostKey(String workspaceId, String publicKey);
+
+    /** Returns the workspace's recorded SSH host public key. */
+    Optional<String> hostKeyOf(String workspaceId);
+
+    /** Forgets the workspace's SSH host key; returns whether one was recorded. */
+    boolean deleteHostKey(String workspaceId);
 }

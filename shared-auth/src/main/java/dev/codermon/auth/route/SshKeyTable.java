@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Keeps the {@code ssh_keys} table (users' SSH public keys). */
 final class SshKeyTable implements SshKeyRecords {
@@ -54,5 +55,27 @@ final class SshKeyTable implements SshKeyRecords {
             ps.setString(1, user);
             ps.setString(2, id);
         }) == 1;
+    }
+
+    @Override
+    public void putHostKey(String workspaceId, String publicKey) {
+        // One statement on both backends (SQLite and PostgreSQL both have ON CONFLICT ... DO UPDATE).
+        db.execute("INSERT INTO workspace_host_keys (workspace_id, public_key) VALUES (?, ?)"
+                + " ON CONFLICT (workspace_id) DO UPDATE SET public_key = excluded.public_key", ps -> {
+                    ps.setString(1, workspaceId);
+                    ps.setString(2, publicKey);
+                });
+    }
+
+    @Override
+    public Optional<String> hostKeyOf(String workspaceId) {
+        return db.select("SELECT public_key FROM workspace_host_keys WHERE workspace_id = ?",
+                ps -> ps.setString(1, workspaceId), rs -> rs.next() ? Optional.of(rs.getString(1)) : Optional.empty());
+    }
+
+    @Override
+    public boolean deleteHostKey(String workspaceId) {
+        return db.execute("DELETE FROM workspace_host_keys WHERE workspace_id = ?",
+                ps -> ps.setString(1, workspaceId)) == 1;
     }
 }

@@ -550,4 +550,18 @@ abstract class RouteStoreContract implements NodeJobsContract {
         assertEquals(capacity, placed.stream().filter(p -> p).count(), "placements that succeeded: " + placed);
         assertEquals(capacity, store.listAll().stream().filter(r -> "n1".equals(r.nodeId())).count());
     }
+
+    @Test
+    void a_workspaces_host_key_is_recorded_replaced_and_forgotten() {
+        assertEquals(Optional.empty(), store.hostKeyOf("w1"));
+        store.putHostKey("w1", "ssh-ed25519 AAAAfirst");
+        store.putHostKey("w2", "ssh-ed25519 AAAAother");
+        assertEquals(Optional.of("ssh-ed25519 AAAAfirst"), open().hostKeyOf("w1"), "another replica reads it");
+        store.putHostKey("w1", "ssh-ed25519 AAAAsecond");
+        assertEquals(Optional.of("ssh-ed25519 AAAAsecond"), store.hostKeyOf("w1"));
+        assertTrue(store.deleteHostKey("w1"));
+        assertFalse(store.deleteHostKey("w1"));
+        assertEquals(Optional.empty(), store.hostKeyOf("w1"));
+        assertEquals(Optional.of("ssh-ed25519 AAAAother"), store.hostKeyOf("w2"));
+    }
 }
