@@ -270,6 +270,22 @@ stop_process_tree_list() {
   for pid in "$@"; do stop_process_tree "$pid"; done
 }
 
+# The containers of a docker cluster's workspaces (CODERMON_CLUSTER_RUNTIME=docker) outlive their agents, as
+# they must for an agent's restart: remove those of this cluster's nodes (a node's agent labels them with the
+# hash of its data directory, DockerNames.instanceOf). Their volumes, the workspaces' files, are kept.
+cluster_containers_down() {
+  command -v docker >/dev/null && docker info >/dev/null 2>&1 || return 0
+  local node instance ids
+  for node in $(cluster_nodes); do
+    instance=$(printf %s "$(realpath -ms "$(node_dir "$node")/home")" | sha256sum | cut -c1-16)
+    ids=$(docker ps -aq --filter "label=dev.codermon.instance=$instance")
+    if [ -n "$ids" ]; then
+      say "removing node $node's workspace containers (their volumes are kept)"
+      docker rm -f $ids >/dev/null || say "warning: could not remove every container of node $node"
+    fi
+  done
+}
+
 cluster_down() {
   local node role pid
   for node in $(cluster_nodes); do
@@ -284,6 +300,7 @@ cluster_down() {
   local leftover
   leftover=$(pgrep -f -- "--socket $CLUSTER_DIR/" || true)
   [ -z "$leftover" ] || stop_process_tree_list $leftover
+  cluster_containers_down
   [ -d "$CLUSTER_DIR/pg/data" ] && cluster_db_stop
   cluster_network_down
   rm -f "$CLUSTER_DIR/nodes"
