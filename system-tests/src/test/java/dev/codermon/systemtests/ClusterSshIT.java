@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ClusterSshIT {
 
-    private static final Duration SSH_TIMEOUT = Duration.ofSeconds(60);
     private final LocalCluster cluster = new LocalCluster("docker");
     private Path dir;
     private String alice;
@@ -78,11 +77,7 @@ class ClusterSshIT {
     }
 
     private Path keyPair(String name) {
-        Path key = dir.resolve(name);
-        Commands.Result r = Commands.run(Commands.DEFAULT_TIMEOUT, "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-                "-C", name + "@test", "-f", key.toString());
-        assertEquals(0, r.exit(), "ssh-keygen: " + r.out());
-        return key;
+        return OpenSsh.keyPair(dir, name);
     }
 
     private void register(String token, Path key, int node) throws IOException {
@@ -92,10 +87,7 @@ class ClusterSshIT {
     }
 
     private Commands.Result ssh(Path config, Path key, String host, String... command) {
-        List<String> c = new ArrayList<>(List.of("ssh", "-F", config.toString(), "-i", key.toString(),
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", host));
-        c.addAll(List.of(command));
-        return Commands.run(SSH_TIMEOUT, Map.of(), c);
+        return OpenSsh.run(config, key, host, command);
     }
 
     @Test

@@ -87,11 +87,7 @@ class SshIT {
     }
 
     private Path keyPair(String user) {
-        Path key = dir.resolve(user + "_ed25519");
-        Commands.Result r = Commands.run(Commands.DEFAULT_TIMEOUT, "ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-                "-C", user + "@test", "-f", key.toString());
-        assertEquals(0, r.exit(), "ssh-keygen: " + r.out());
-        return key;
+        return OpenSsh.keyPair(dir, user + "_ed25519");
     }
 
     private void register(Api.Workspace w, Path key) throws IOException {
@@ -120,10 +116,7 @@ class SshIT {
     }
 
     private Commands.Result ssh(Path config, Path key, String host, String... command) {
-        List<String> c = new ArrayList<>(List.of("ssh", "-F", config.toString(), "-i", key.toString(),
-                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", host));
-        c.addAll(List.of(command));
-        return Commands.run(SSH_TIMEOUT, Map.of(), c);
+        return OpenSsh.run(config, key, host, command);
     }
 
     private Process sshInBackground(String... args) throws IOException {
