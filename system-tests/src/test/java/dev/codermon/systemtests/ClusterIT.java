@@ -73,8 +73,7 @@ class ClusterIT {
     @BeforeAll
     void up() {
         try {
-            cluster.fresh();
-            System.out.println(cluster.script(START, "up", "--nodes", "3"));
+            System.out.println(cluster.up(3, START));
             admin = cluster.adminKey();
             alice = cluster.token("alice");
             bob = cluster.token("bob");

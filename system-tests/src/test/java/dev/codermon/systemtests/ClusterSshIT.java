@@ -39,8 +39,7 @@ class ClusterSshIT {
     @BeforeAll
     void up() throws IOException {
         try {
-            cluster.fresh();
-            System.out.println(cluster.script(Duration.ofMinutes(3), "up", "--nodes", "2"));
+            System.out.println(cluster.up(2, Duration.ofMinutes(3)));
             alice = cluster.token("alice");
             dir = Codermon.shortTempDir("cluster-ssh");
         } catch (RuntimeException | AssertionError e) {

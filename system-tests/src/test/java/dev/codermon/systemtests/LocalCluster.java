@@ -91,6 +91,12 @@ final class LocalCluster {
         Codermon.deleteTree(DIR);
     }
 
+    /** Brings up a fresh cluster of this many nodes; returns scripts/cluster's output. */
+    String up(int nodes, Duration timeout) {
+        fresh();
+        return script(timeout, "up", "--nodes", Integer.toString(nodes));
+    }
+
     static String addr(int node) {
         return NET + "." + (10 + node);
     }

@@ -1,7 +1,7 @@
 package dev.codermon.controlplane.node;
 
-import dev.codermon.auth.route.SshKeyRecord;
 import dev.codermon.auth.route.SshKeyRecords;
+import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.ssh.WorkspaceSshFiles;
 import java.util.Collection;
 import java.util.List;
@@ -76,7 +76,7 @@ final class NodeSsh {
     }
 
     private void write(String user, boolean always) {
-        List<String> lines = store.sshKeysOf(user).stream().map(SshKeyRecord::publicKey).toList();
+        List<String> lines = SshKeyService.authorizedKeys(store, user);
         if (always || !lines.equals(written.get(user))) {
             files.writeAuthorizedKeys(user, lines);
             written.put(user, lines);

@@ -124,6 +124,11 @@ public final class SshKeyService {
     }
 
     private void sync(String user) {
-        files.writeAuthorizedKeys(user, store.sshKeysOf(user).stream().map(SshKeyRecord::publicKey).toList());
+        files.writeAuthorizedKeys(user, authorizedKeys(store, user));
+    }
+
+    /** Returns the lines of the user's {@code authorized_keys}: their registered keys, oldest first. */
+    public static List<String> authorizedKeys(SshKeyRecords store, String user) {
+        return store.sshKeysOf(user).stream().map(SshKeyRecord::publicKey).toList();
     }
 }

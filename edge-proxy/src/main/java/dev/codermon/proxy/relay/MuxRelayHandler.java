@@ -235,7 +235,6 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
 
         private final Http2Stream stream;
         private Channel socket;
-        private boolean deciding;
         private boolean refused;
         private boolean sentEnd;
         private boolean closed;
@@ -249,7 +248,6 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
         }
 
         void decide(String hostname) {
-            deciding = true;
             RelaySocket.open(ctx.channel(), ownNode, routes, connector, hostname, SocketKind.HTTP,
                     this::splice, this::refuse);
         }
@@ -259,7 +257,6 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
                 opened.close();
                 return;
             }
-            deciding = false;
             socket = opened;
             encoder().writeHeaders(ctx, stream.id(), RelayMuxProtocol.answer(RelayDecision.ALLOW), 0, false,
                     ctx.newPromise());
@@ -283,10 +280,12 @@ final class MuxRelayHandler extends Http2ConnectionHandler {
 
         /** DATA from the peer: returns how much of the stream's window to give back now. */
         int data(ByteBuf data, int bytes) {
-            if (socket == null || refused) {
-                if (deciding && !refused) {
-                    refuse(new RelayDecision(400, "data before the relay's answer"));
-                }
+            if (refused) {
+                return bytes;
+            }
+            if (socket == null) {
+                // Not refused and no socket yet: the stream is being decided.
+                refuse(new RelayDecision(400, "data before the relay's answer"));
                 return bytes;
             }
             if (!socket.isActive()) {
