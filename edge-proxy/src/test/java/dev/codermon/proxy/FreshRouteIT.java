@@ -68,7 +68,9 @@ class FreshRouteIT {
         ClusterCa ca = ClusterCa.loadOrCreate(dir.resolve("cluster-ca"), Clock.systemUTC());
         ca.issueNode("n1", dir.resolve("tls-n1"));
         ca.issueNode("n2", dir.resolve("tls-n2"));
-        relay = NodeRelay.create(new RelaySettings("n1", "127.0.0.1", 0, dir.resolve("tls-n1")), node -> Optional.empty());
+        relay = NodeRelay.create(new RelaySettings("n1", "127.0.0.1", 0, dir.resolve("tls-n1")),
+                dev.codermon.proxy.relay.TestNodes.table(
+                        java.util.Map.of("n1", dir.resolve("tls-n1"), "n2", dir.resolve("tls-n2"))));
         proxy = new EdgeProxy(new ProxyConfig(new CodermonHome(dir.resolve("home")), "127.0.0.1", 0, "codermon.internal"),
                 AccessSettings.defaults(), (ProxyStore) store, (RouteFeed) store, tokens.verifier()).withRelay(relay)
                 .start();

@@ -1,5 +1,7 @@
 package dev.codermon.proxy;
 
+import dev.codermon.auth.route.NodeDirectory;
+import dev.codermon.proxy.relay.TestNodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,12 +101,13 @@ class RelayIT {
         Map<String, String> placementOnN2 = new java.util.HashMap<>(placement);
         placementOnN2.put(STALE, "n3");
 
-        NodeRelay relay1 = NodeRelay.create(new RelaySettings("n1", "127.0.0.1", 0, dir.resolve("tls-n1")),
-                node -> Optional.ofNullable(relayAddresses.get(node)));
-        relay2 = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("tls-n2")),
-                node -> Optional.ofNullable(relayAddresses.get(node)));
-        NodeRelay rogue = NodeRelay.create(new RelaySettings("n4", "127.0.0.1", 0, dir.resolve("foreign-n4")),
-                node -> Optional.empty());
+        Map<String, Path> published = new java.util.HashMap<>(Map.of("n1", dir.resolve("tls-n1"), "n2",
+                dir.resolve("tls-n2"), "n4", dir.resolve("foreign-n4")));
+        published.put("n5", null);
+        NodeDirectory nodes = TestNodes.joined(relayAddresses, published);
+        NodeRelay relay1 = NodeRelay.create(new RelaySettings("n1", "127.0.0.1", 0, dir.resolve("tls-n1")), nodes);
+        relay2 = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("tls-n2")), nodes);
+        NodeRelay rogue = NodeRelay.create(new RelaySettings("n4", "127.0.0.1", 0, dir.resolve("foreign-n4")), nodes);
         n1 = proxy("n1", db, placement, relay1);
         n2 = proxy("n2", db, placementOnN2, relay2);
         EdgeProxy rogueProxy = proxy("n4", db, placement, rogue);

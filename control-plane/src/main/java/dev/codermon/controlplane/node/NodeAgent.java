@@ -52,6 +52,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Clock clock;
     /** SSH into this node's workspaces, or null where the runtime runs no SSH servers (local processes). */
     private final NodeSsh ssh;
+    private volatile java.util.function.Supplier<String> relayCertificate;
     /** What this agent started (reference to socket): reported before any record names them. */
     private final Map<String, String> started = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("node-agent-timer"));
@@ -78,6 +79,16 @@ public final class NodeAgent implements AutoCloseable {
         this.workspacesDir = workspacesDir.toAbsolutePath().normalize();
         this.clock = clock;
         this.ssh = sshKeys == null ? null : new NodeSsh(sshKeys, sshFiles);
+        this.relayCertificate = self::relayCertificate;
+    }
+
+    /**
+     * Publishes, at every heartbeat, the relay certificate fingerprint that the supplier gives (the node's
+     * certificate file, read again when it changes) instead of the one in {@code self}.
+     */
+    public NodeAgent publishing(java.util.function.Supplier<String> relayCertificate) {
+        this.relayCertificate = relayCertificate;
+        return this;
     }
 
     /** Reports once, then keeps reporting, taking jobs and sweeping. */
@@ -96,8 +107,8 @@ public final class NodeAgent implements AutoCloseable {
     void heartbeat() {
         try {
             List<WorkspaceRecord> mine = mine();
-            jobs.reportNode(new NodeRecord(self.id(), self.relayAddress(), self.capacity(), clock.instant(), false),
-                    serving(mine));
+            jobs.reportNode(new NodeRecord(self.id(), self.relayAddress(), self.capacity(), clock.instant(), false,
+                    relayCertificate.get()), serving(mine));
             if (ssh != null) {
                 ssh.sync(mine.stream().map(WorkspaceRecord::user).collect(java.util.stream.Collectors.toSet()));
             }

@@ -46,6 +46,12 @@ public final class NodeAgentMain implements Callable<Integer> {
                     + " (CODERMON_RELAY_ADDRESS).")
     String relayAddress;
 
+    @Option(names = "--relay-tls-dir", paramLabel = "DIR", defaultValue = "${env:CODERMON_RELAY_TLS_DIR}",
+            required = true, description = "This node's relay TLS directory (CODERMON_RELAY_TLS_DIR, as the proxy's):"
+                    + " the agent publishes the fingerprint of its node.crt, the only certificate other nodes take"
+                    + " from this node.")
+    String relayTlsDir;
+
     @Option(names = "--capacity", paramLabel = "N", defaultValue = "${env:CODERMON_NODE_CAPACITY:-10}",
             description = "How many running workspaces placement may put here (CODERMON_NODE_CAPACITY)."
                     + " Default: ${DEFAULT-VALUE}")
@@ -66,6 +72,8 @@ public final class NodeAgentMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--capacity / CODERMON_NODE_CAPACITY must be 0 or more, was "
                         + capacity);
             }
+            dev.codermon.auth.route.RelayCertificateFile relayCertificate =
+                    dev.codermon.auth.route.RelayCertificateFile.in(Path.of(relayTlsDir));
             RuntimeSettings settings = runtimeOptions.settings();
             if (settings.kind() == RuntimeKind.NODES) {
                 throw new IllegalArgumentException("a node agent runs workspaces itself: --runtime / CODERMON_RUNTIME"
@@ -81,10 +89,10 @@ public final class NodeAgentMain implements Callable<Integer> {
             // Docker workspaces run SSH servers that read their keys from this node's data directory.
             boolean ssh = settings.kind() == RuntimeKind.DOCKER;
             agent = new NodeAgent(new dev.codermon.auth.route.NodeRecord(nodeId, relayAddress, capacity, Instant.now(),
-                    false), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
+                    false, relayCertificate.get()), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
                     Clock.systemUTC(), ssh ? opened : null,
                     ssh ? new dev.codermon.controlplane.ssh.WorkspaceSshFiles(codermonHome.sshDir()) : null);
-            agent.start();
+            agent.publishing(relayCertificate).start();
         } catch (RuntimeException e) {
             System.err.println("node-agent: cannot start: " + e.getMessage());
             return 1;

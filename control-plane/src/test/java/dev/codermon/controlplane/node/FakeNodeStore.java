@@ -78,7 +78,8 @@ final class FakeNodeStore implements NodeJobs, NodeDirectory, WorkspaceRecords {
         nodes.replaceAll((id, n) -> {
             if (!n.lost() && n.heartbeatAt().isBefore(silentSince)) {
                 lost.add(id);
-                return new NodeRecord(n.id(), n.relayAddress(), n.capacity(), n.heartbeatAt(), true);
+                return new NodeRecord(n.id(), n.relayAddress(), n.capacity(), n.heartbeatAt(), true,
+                        n.relayCertificate());
             }
             return n;
         });

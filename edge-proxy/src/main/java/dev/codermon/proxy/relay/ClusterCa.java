@@ -40,7 +40,7 @@ public final class ClusterCa {
 
     public static final String CA_CERT = "ca.crt";
     public static final String CA_KEY = "ca.key";
-    public static final String NODE_CERT = "node.crt";
+    public static final String NODE_CERT = dev.codermon.auth.route.RelayCertificateFile.NAME;
     public static final String NODE_KEY = "node.key";
     static final Duration CA_VALIDITY = Duration.ofDays(3650);
     static final Duration NODE_VALIDITY = Duration.ofDays(397);

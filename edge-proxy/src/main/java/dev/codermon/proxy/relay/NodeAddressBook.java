@@ -10,35 +10,48 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Knows every node's relay address from the store's nodes table, read whole at start and every
- * {@link #EVERY} after, so that a store outage never cuts a proxy off other nodes: a failed read keeps what
- * was known, and a node never asked about before the outage is known too. A node not in the book (it just
- * joined) is read at once. Lost nodes have no address.
+ * Knows every node of the cluster from the store's nodes table, read whole at start and every {@link #EVERY}
+ * after, so that a store outage never cuts a proxy off other nodes: a failed read keeps what was known, and
+ * a node never asked about before the outage is known too.
+ * <ul>
+ * <li>Each node's relay address. A node not in the book (it just joined) is read at once. Lost nodes have
+ * no address.</li>
+ * <li>Each node's relay certificate, as its node agent published it ({@link RelayPeers}): the only one a
+ * relay takes from that node's proxy, and a proxy from that node's relay. A node removed from the table
+ * is no member; a certificate issued again replaces the old one. A lost node stays a member (its agent
+ * stopped; its proxy may still serve users).</li>
+ * </ul>
  */
-final class NodeAddressBook implements Function<String, Optional<String>> {
+final class NodeAddressBook implements RelayPeers {
 
     static final Duration EVERY = Duration.ofSeconds(10);
+    /** The least time between two reads asked for by a certificate the book does not know. */
+    static final Duration REREAD_AFTER = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(NodeAddressBook.class);
 
     private final NodeDirectory directory;
-    private volatile Map<String, String> addresses = Map.of();
+    private final LongSupplier nanoTime;
+    private volatile Map<String, NodeRecord> nodes = Map.of();
     private boolean failing;
+    private long lastRead;
+    private boolean read;
 
-    private NodeAddressBook(NodeDirectory directory) {
+    NodeAddressBook(NodeDirectory directory, LongSupplier nanoTime) {
         this.directory = directory;
+        this.nanoTime = nanoTime;
     }
 
     /** Reads the table now (if it can) and then every {@link #EVERY} on a daemon thread of its own. */
     static NodeAddressBook following(NodeDirectory directory) {
-        NodeAddressBook book = new NodeAddressBook(directory);
+        NodeAddressBook book = new NodeAddressBook(directory, System::nanoTime);
         book.refresh();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "relay-addresses");
+            Thread t = new Thread(r, "relay-nodes");
             t.setDaemon(true);
             return t;
         });
@@ -47,34 +60,74 @@ final class NodeAddressBook implements Function<String, Optional<String>> {
     }
 
     @Override
-    public Optional<String> apply(String node) {
-        String known = addresses.get(node);
-        if (known != null) {
-            return Optional.of(known);
+    public Optional<String> relayAddress(String node) {
+        NodeRecord known = nodes.get(node);
+        if (known == null) {
+            refresh();
+            known = nodes.get(node);
         }
-        refresh();
-        return Optional.ofNullable(addresses.get(node));
+        return known == null || known.lost() ? Optional.empty() : Optional.of(known.relayAddress());
     }
 
-    synchronized void refresh() {
+    @Override
+    public String refusal(String node, String fingerprint) {
+        NodeRecord known = nodes.get(node);
+        if (known == null) {
+            return "node " + node + " is not in the cluster's nodes table";
+        }
+        if (known.relayCertificate() == null) {
+            return "node " + node + " has published no relay certificate (its node agent publishes it at every"
+                    + " heartbeat)";
+        }
+        if (!known.relayCertificate().equals(fingerprint)) {
+            return "its certificate is not the one node " + node + " published (issued again since, or no longer"
+                    + " valid)";
+        }
+        return null;
+    }
+
+    /**
+     * Reads the table again, but not sooner than {@link #REREAD_AFTER} after the last read (it waits for
+     * that, so that the answer is never older than the question), then answers as {@link #refusal}.
+     */
+    @Override
+    public synchronized String refusalAfterReading(String node, String fingerprint) throws InterruptedException {
+        if (refusal(node, fingerprint) == null) {
+            return null; // another caller's read found it
+        }
+        long wait = read ? lastRead + REREAD_AFTER.toNanos() - nanoTime.getAsLong() : 0;
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        if (!refresh()) {
+            return "cannot read the cluster's nodes table to check node " + node + "'s certificate";
+        }
+        return refusal(node, fingerprint);
+    }
+
+    /** Reads the whole table; returns whether it could. */
+    synchronized boolean refresh() {
         try {
-            Map<String, String> read = new HashMap<>();
+            Map<String, NodeRecord> table = new HashMap<>();
             for (NodeRecord n : directory.nodes()) {
-                if (!n.lost()) {
-                    read.put(n.id(), n.relayAddress());
-                }
+                table.put(n.id(), n);
             }
-            addresses = Map.copyOf(read);
+            nodes = Map.copyOf(table);
             if (failing) {
                 failing = false;
-                log.info("nodes table readable again; {} relay addresses", read.size());
+                log.info("nodes table readable again; {} nodes", table.size());
             }
+            return true;
         } catch (RouteStoreException e) {
             if (!failing) {
                 failing = true;
-                log.warn("cannot read the nodes table; keeping the {} relay addresses known: {}", addresses.size(),
+                log.warn("cannot read the nodes table; keeping the {} nodes known: {}", nodes.size(),
                         e.getMessage());
             }
+            return false;
+        } finally {
+            lastRead = nanoTime.getAsLong();
+            read = true;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.codermon.proxy.relay;
 
+import dev.codermon.auth.route.NodeDirectory;
 import dev.codermon.proxy.upstream.RemoteUpstreams;
 import dev.codermon.proxy.upstream.UpstreamConnector;
 import io.netty.bootstrap.ServerBootstrap;
@@ -14,12 +15,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,12 +52,13 @@ public final class NodeRelay implements AutoCloseable {
     private final RelayTls tls;
     private final ExecutorService lookups;
     private final RelayAddresses addresses;
+    private final PeerCheck peers;
     private Channel server;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
     private long silenceMillis = RELAY_SILENCE.toMillis();
 
-    private NodeRelay(RelaySettings settings, RelayTls tls, Function<String, Optional<String>> relayAddresses) {
+    private NodeRelay(RelaySettings settings, RelayTls tls, RelayPeers peers) {
         this.settings = settings;
         this.tls = tls;
         this.lookups = Executors.newSingleThreadExecutor(runnable -> {
@@ -66,18 +66,20 @@ public final class NodeRelay implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.addresses = new RelayAddresses(relayAddresses, lookups);
+        this.addresses = new RelayAddresses(peers::relayAddress, lookups);
+        this.peers = new PeerCheck(peers, lookups);
     }
 
     /**
      * Loads the node's certificate and prepares the relay.
      *
-     * @param relayAddresses finds a node's relay {@code host:port} (e.g. from the store's nodes table); may
-     *                       block: it runs on a thread of the relay's own and its answers are kept for a few seconds
+     * @param nodes the store's nodes table: other nodes' relay addresses and the relay certificates they
+     *              published (read at once, then every few seconds, and kept through a store outage)
      * @throws IllegalArgumentException if the TLS directory's files are missing, unreadable or name another node
      */
-    public static NodeRelay create(RelaySettings settings, Function<String, Optional<String>> relayAddresses) {
-        return new NodeRelay(settings, RelayTls.load(settings.tlsDir(), settings.nodeId()), relayAddresses);
+    public static NodeRelay create(RelaySettings settings, NodeDirectory nodes) {
+        RelayTls tls = RelayTls.load(settings.tlsDir(), settings.nodeId());
+        return new NodeRelay(settings, tls, NodeAddressBook.following(nodes));
     }
 
     /** Returns how a proxy with the given relay (or none: null) reaches workspaces on other nodes. */
@@ -95,7 +97,7 @@ public final class NodeRelay implements AutoCloseable {
     /** Returns how this proxy reaches other nodes' workspaces (for the {@link UpstreamConnector}). */
     public RemoteUpstreams remoteUpstreams(ChannelFactory<? extends Channel> tcpChannels, int connectTimeoutMillis,
             WriteBufferWaterMark waterMark) {
-        return new RelayClient(settings.nodeId(), tls, addresses, tcpChannels, connectTimeoutMillis, waterMark,
+        return new RelayClient(settings.nodeId(), tls, addresses, peers, tcpChannels, connectTimeoutMillis, waterMark,
                 ANSWER_DEADLINE.toMillis(), MUX_KEEP.toMillis(), MUX_SILENCE.toMillis());
     }
 
@@ -129,8 +131,8 @@ public final class NodeRelay implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(RelayClient.TLS, ssl)
                                 .addLast(RelayAcceptHandler.NAME,
-                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, deadline,
-                                                silenceMillis));
+                                        new RelayAcceptHandler(settings.nodeId(), routes, connector, peers,
+                                                deadline, silenceMillis));
                     }
                 })
                 .bind(settings.bind(), settings.port())

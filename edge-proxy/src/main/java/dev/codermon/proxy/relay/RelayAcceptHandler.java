@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -34,11 +35,14 @@ import org.slf4j.LoggerFactory;
 final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "relay-accept";
+    /** How much a peer may send while its certificate is checked (an h2 preface and first streams fit). */
+    static final int WHILE_CHECKING = 256 * 1024;
     private static final Logger log = LoggerFactory.getLogger(RelayAcceptHandler.class);
 
     private final String ownNode;
     private final RelayRoutes routes;
     private final UpstreamConnector connector;
+    private final PeerCheck peers;
     private final long deadlineMillis;
     private final long silenceMillis;
     private ScheduledFuture<?> deadline;
@@ -47,24 +51,28 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
     /** Bytes read so far: the preface, then whatever came after it while the decision is made. */
     private ByteBuf received;
     private boolean deciding;
+    /** Whether the peer's certificate is being checked against what its node published. */
+    private boolean checking;
     private boolean refused;
 
     /**
      * @param deadlineMillis how long a connection may take from accept to a complete preface
      */
-    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis) {
-        this(ownNode, routes, connector, deadlineMillis, NodeRelay.RELAY_SILENCE.toMillis());
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, PeerCheck peers,
+            long deadlineMillis) {
+        this(ownNode, routes, connector, peers, deadlineMillis, NodeRelay.RELAY_SILENCE.toMillis());
     }
 
     /**
      * @param silenceMillis after how long without anything read a multiplexed connection is checked with a
      *                      PING (and closed after as long again without an answer)
      */
-    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, long deadlineMillis,
-            long silenceMillis) {
+    RelayAcceptHandler(String ownNode, RelayRoutes routes, UpstreamConnector connector, PeerCheck peers,
+            long deadlineMillis, long silenceMillis) {
         this.ownNode = ownNode;
         this.routes = routes;
         this.connector = connector;
+        this.peers = peers;
         this.deadlineMillis = deadlineMillis;
         this.silenceMillis = silenceMillis;
     }
@@ -96,12 +104,52 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
                 refuse(ctx, new RelayDecision(403, "client certificate names no node"));
                 return;
             }
-            if (RelayTls.H2.equals(ctx.pipeline().get(SslHandler.class).applicationProtocol())) {
-                multiplex(ctx);
-            }
+            boolean h2 = RelayTls.H2.equals(ctx.pipeline().get(SslHandler.class).applicationProtocol());
+            checking = true;
+            ctx.channel().config().setAutoRead(false);
+            peers.check(ctx.channel(), peerNode, refusal -> checked(ctx, h2, refusal));
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Goes on once the peer's certificate was checked: bytes that came meanwhile were kept in order. */
+    private void checked(ChannelHandlerContext ctx, boolean h2, String refusal) {
+        checking = false;
+        if (refused || !ctx.channel().isActive()) {
+            return;
+        }
+        if (refusal != null) {
+            if (h2) {
+                refuseMultiplexed(ctx, refusal);
+            } else {
+                refuse(ctx, new RelayDecision(403, refusal));
+            }
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        if (h2) {
+            multiplex(ctx);
+        } else if (received != null) {
+            readPreface(ctx);
+        }
+    }
+
+    /**
+     * Refuses a peer that chose h2 in its own protocol: the server's SETTINGS, then a GOAWAY whose
+     * INADEQUATE_SECURITY code and debug text give the reason, which the proxy reports; then closes.
+     */
+    private void refuseMultiplexed(ChannelHandlerContext ctx, String reason) {
+        refused = true;
+        log.info("{} relay refused node {}: 403 {}", ctx.channel(), peerNode, reason);
+        releaseReceived();
+        deadline.cancel(false);
+        byte[] debug = reason.getBytes(CharsetUtil.US_ASCII);
+        ByteBuf frames = ctx.alloc().buffer(9 + 9 + 8 + debug.length);
+        frames.writeMedium(0).writeByte(0x4).writeByte(0).writeInt(0); // SETTINGS, none
+        frames.writeMedium(8 + debug.length).writeByte(0x7).writeByte(0).writeInt(0) // GOAWAY
+                .writeInt(0).writeInt((int) Http2Error.INADEQUATE_SECURITY.code()).writeBytes(debug);
+        ctx.writeAndFlush(frames).addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -118,6 +166,13 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
                 .addAfter("relay-idle", "relay-flushes", RelayMuxProtocol.flushes())
                 .addAfter("relay-flushes", "relay-written", RelayMuxProtocol.skipEmptyFlushes())
                 .addAfter("relay-written", MuxRelayHandler.NAME, MuxRelayHandler.create(ownNode, peer, routes, connector));
+        ByteBuf early = received;
+        received = null;
+        if (early != null) {
+            // What the proxy sent while its certificate was checked (its connection preface, first streams).
+            ctx.fireChannelRead(early);
+            ctx.fireChannelReadComplete();
+        }
         pipeline.remove(this);
         log.debug("{} relay from node {}: multiplexed (h2)", ctx.channel(), peer);
     }
@@ -129,6 +184,17 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         received = received == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), received, bytes);
+        if (checking) {
+            if (received.readableBytes() > WHILE_CHECKING) {
+                refuse(ctx, new RelayDecision(400, "too much data before the relay checked the certificate"));
+            }
+            return;
+        }
+        readPreface(ctx);
+    }
+
+    /** Reads the preface line from what was received and decides, or waits for more. */
+    private void readPreface(ChannelHandlerContext ctx) {
         if (deciding) {
             if (received.readableBytes() > RelayPreface.MAX_LINE) {
                 refuse(ctx, new RelayDecision(400, "data before the relay's answer"));

@@ -31,6 +31,7 @@ final class RelayClient implements RemoteUpstreams {
     private final String ownNode;
     private final RelayTls tls;
     private final RelayAddresses addresses;
+    private final PeerCheck peers;
     private final ChannelFactory<? extends Channel> tcp;
     private final int connectTimeoutMillis;
     private final WriteBufferWaterMark waterMark;
@@ -41,12 +42,13 @@ final class RelayClient implements RemoteUpstreams {
      * @param keepMillis    how long a multiplexed connection to a relay stays open without streams
      * @param silenceMillis after how long without anything read such a connection is checked (a PING)
      */
-    RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, ChannelFactory<? extends Channel> tcp,
-            int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis,
+    RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, PeerCheck peers,
+            ChannelFactory<? extends Channel> tcp, int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis,
             long silenceMillis) {
         this.ownNode = ownNode;
         this.tls = tls;
         this.addresses = addresses;
+        this.peers = peers;
         this.tcp = tcp;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.waterMark = waterMark;
@@ -60,6 +62,11 @@ final class RelayClient implements RemoteUpstreams {
             @Override
             public void connect(ChannelFuture registered, String node, ChannelPromise up) {
                 whenRegistered(registered, node, up);
+            }
+
+            @Override
+            public void checkPeer(Channel channel, String node, java.util.function.Consumer<String> then) {
+                peers.check(channel, node, then);
             }
         }, waterMark, answerDeadlineMillis, keepMillis, silenceMillis);
     }
@@ -97,7 +104,7 @@ final class RelayClient implements RemoteUpstreams {
                 "relay to node " + node + " closed the connection before answering")));
         channel.pipeline()
                 .addLast(RelayClientHandler.NAME, new RelayClientHandler(node,
-                        new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis))
+                        new RelayPreface(route.hostname(), kind), ready, answerDeadlineMillis, peers))
                 .addLast(handlers);
         return ready;
     }

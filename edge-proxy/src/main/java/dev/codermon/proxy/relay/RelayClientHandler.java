@@ -37,14 +37,17 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     private final RelayPreface preface;
     private final ChannelPromise ready;
     private final long deadlineMillis;
+    private final PeerCheck peers;
     private ScheduledFuture<?> deadline;
     private ByteBuf received;
 
-    RelayClientHandler(String node, RelayPreface preface, ChannelPromise ready, long deadlineMillis) {
+    /** @param peers checks that the relay's certificate is the one its node published */
+    RelayClientHandler(String node, RelayPreface preface, ChannelPromise ready, long deadlineMillis, PeerCheck peers) {
         this.node = node;
         this.preface = preface;
         this.ready = ready;
         this.deadlineMillis = deadlineMillis;
+        this.peers = peers;
     }
 
     @Override
@@ -66,15 +69,24 @@ final class RelayClientHandler extends ChannelDuplexHandler {
         handshaken(ctx);
     }
 
-    /** Checks that the relay's certificate names the route's node and sends the preface. */
+    /**
+     * Checks that the relay's certificate names the route's node and is the one that node published, then
+     * sends the preface.
+     */
     private void handshaken(ChannelHandlerContext ctx) {
         String wrongNode = wrongNode(ctx.channel(), node);
         if (wrongNode != null) {
             fail(ctx, wrongNode);
             return;
         }
-        ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), preface.line()));
-        ctx.read();
+        peers.check(ctx.channel(), node, refusal -> {
+            if (refusal != null) {
+                fail(ctx, "relay to node " + node + " refused: " + refusal);
+            } else if (!ready.isDone()) {
+                ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), preface.line()));
+                ctx.read();
+            }
+        });
     }
 
     @Override
@@ -244,7 +256,7 @@ final class RelayClientHandler extends ChannelDuplexHandler {
     }
 
     /** Keeps a peer's text to one short line of printable ASCII. */
-    private static String printable(String text) {
+    static String printable(String text) {
         return RelayMuxProtocol.printable(text);
     }
 }

@@ -59,6 +59,9 @@ final class RelayMux {
          * with the reason and closes the channel.
          */
         void connect(ChannelFuture registered, String node, ChannelPromise up);
+
+        /** Tells {@code then}, on the channel's loop, null if the relay's certificate is its node's, else why not. */
+        void checkPeer(Channel channel, String node, java.util.function.Consumer<String> then);
     }
 
     /**
@@ -231,8 +234,14 @@ final class RelayMux {
                         + " an older Codermon: update it");
                 return;
             }
-            RelayMuxProtocol.openConnectionWindow(ctx.pipeline().get(Http2FrameCodec.class), ctx.channel());
-            up.trySuccess();
+            dialer.checkPeer(ctx.channel(), node, refusal -> {
+                if (refusal != null) {
+                    fail(ctx, "relay to node " + node + " refused: " + refusal);
+                } else if (ctx.channel().isActive()) {
+                    RelayMuxProtocol.openConnectionWindow(ctx.pipeline().get(Http2FrameCodec.class), ctx.channel());
+                    up.trySuccess();
+                }
+            });
         }
 
         @Override
@@ -304,6 +313,15 @@ final class RelayMux {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2GoAwayFrame goAway
+                    && goAway.errorCode() == io.netty.handler.codec.http2.Http2Error.INADEQUATE_SECURITY.code()) {
+                // The relay refused this node (its certificate is not the one this node published): say why.
+                ReadyHandler ready = ctx.pipeline().get(ReadyHandler.class);
+                if (ready != null) {
+                    ready.fail(ctx, "relay to node " + node + " refused this node: "
+                            + RelayClientHandler.printable(goAway.content().toString(io.netty.util.CharsetUtil.US_ASCII)));
+                }
+            }
             if (msg instanceof Http2GoAwayFrame) {
                 Map<String, Link> each = links.get(ctx.channel().eventLoop());
                 if (each != null) {

@@ -1,8 +1,6 @@
 package dev.codermon.proxy.relay;
 
 import dev.codermon.auth.route.NodeDirectory;
-import java.util.Optional;
-import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** Adds the relay's flags and environment variables to the proxy's command line (a picocli mixin). */
@@ -34,14 +32,10 @@ public final class RelayOptions {
      */
     public NodeRelay nodeRelay(Object store) {
         RelaySettings settings = RelaySettings.parse(nodeId, bind, port, tlsDir);
-        return settings == null ? null : NodeRelay.create(settings, relayAddresses(store));
-    }
-
-    /** Returns a node's relay address as the store's nodes table gives it (none for a lost node). */
-    public static Function<String, Optional<String>> relayAddresses(Object store) {
-        if (!(store instanceof NodeDirectory directory)) {
-            return node -> Optional.empty();
+        if (settings == null) {
+            return null;
         }
-        return NodeAddressBook.following(directory);
+        NodeDirectory nodes = store instanceof NodeDirectory directory ? directory : java.util.List::of;
+        return NodeRelay.create(settings, nodes);
     }
 }

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
 
 class RelayAcceptHandlerTest {
 
+    /** These tests fire no successful TLS handshake, so no certificate is ever checked. */
+    private static final PeerCheck NO_CHECK_WITHOUT_TLS = TestNodes.check(java.util.List::of);
+
     private final AtomicInteger lookups = new AtomicInteger();
     private final RelayRoutes routes = host -> {
         lookups.incrementAndGet();
@@ -27,7 +30,7 @@ class RelayAcceptHandlerTest {
 
     @Test
     void a_connection_without_handshake_and_preface_is_closed_at_the_deadline() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 100));
+        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, NO_CHECK_WITHOUT_TLS, 100));
         channel.advanceTimeBy(50, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertTrue(channel.isOpen());
@@ -39,7 +42,8 @@ class RelayAcceptHandlerTest {
 
     @Test
     void bytes_before_a_verified_node_are_dropped_and_a_failed_handshake_closes() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, 10_000));
+        EmbeddedChannel channel = new EmbeddedChannel(new RelayAcceptHandler("n2", routes, null, NO_CHECK_WITHOUT_TLS,
+                10_000));
         ByteBuf early = Unpooled.copiedBuffer("CODERMON-RELAY/1 main.alice.codermon.internal http\n", CharsetUtil.US_ASCII);
         channel.writeInbound(early);
         assertEquals(0, early.refCnt(), "bytes before the handshake were not released");

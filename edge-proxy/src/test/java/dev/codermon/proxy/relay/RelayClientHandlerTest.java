@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
 /** The proxy's side of the relay's answer, without TLS (the handshake part runs in RelayIT). */
 class RelayClientHandlerTest {
 
+    /** These tests fire no successful TLS handshake, so no certificate is ever checked. */
+    private static final PeerCheck NO_CHECK_WITHOUT_TLS = TestNodes.check(java.util.List::of);
+
     private static final RelayPreface PREFACE = new RelayPreface("main.alice.codermon.internal", SocketKind.SSH);
 
     private static ByteBuf ascii(String text) {
@@ -36,7 +39,7 @@ class RelayClientHandlerTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAutoRead(false);
         ChannelPromise ready = channel.newPromise();
-        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000));
+        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000, NO_CHECK_WITHOUT_TLS));
         channel.writeInbound(ascii("O"));
         assertFalse(ready.isDone());
         channel.writeInbound(ascii("K\nSSH-2.0-server\r\n"));
@@ -57,7 +60,7 @@ class RelayClientHandlerTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAutoRead(false);
         ChannelPromise ready = channel.newPromise();
-        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000));
+        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000, NO_CHECK_WITHOUT_TLS));
         channel.writeInbound(ascii("OK\n"));
         assertTrue(ready.isSuccess());
         // A read TLS asked for itself brings the server's greeting before the owner's handlers exist.
@@ -76,7 +79,7 @@ class RelayClientHandlerTest {
     void ok_alone_leaves_the_pipeline_at_once() {
         EmbeddedChannel channel = new EmbeddedChannel();
         ChannelPromise ready = channel.newPromise();
-        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000));
+        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000, NO_CHECK_WITHOUT_TLS));
         channel.writeInbound(ascii("OK\n"));
         assertTrue(ready.isSuccess());
         assertNull(channel.pipeline().get(RelayClientHandler.class));
@@ -91,7 +94,7 @@ class RelayClientHandlerTest {
     void err_fails_with_the_relays_reason_and_closes() {
         EmbeddedChannel channel = new EmbeddedChannel();
         ChannelPromise ready = channel.newPromise();
-        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000));
+        channel.pipeline().addLast(new RelayClientHandler("n2", PREFACE, ready, 10_000, NO_CHECK_WITHOUT_TLS));
         channel.writeInbound(ascii("ERR 403 workspace main.alice.codermon.internal is placed on node n3, not n2\n"));
         assertEquals("relay to node n2 refused: 403 workspace main.alice.codermon.internal is placed on node n3, not n2",
                 reason(ready));
@@ -103,28 +106,28 @@ class RelayClientHandlerTest {
     void a_close_garbage_an_endless_line_or_silence_fail_with_a_reason() {
         EmbeddedChannel closed = new EmbeddedChannel();
         ChannelPromise closedReady = closed.newPromise();
-        closed.pipeline().addLast(new RelayClientHandler("n2", PREFACE, closedReady, 10_000));
+        closed.pipeline().addLast(new RelayClientHandler("n2", PREFACE, closedReady, 10_000, NO_CHECK_WITHOUT_TLS));
         closed.close();
         closed.runPendingTasks();
         assertEquals("relay to node n2 closed the connection before answering", reason(closedReady));
 
         EmbeddedChannel garbage = new EmbeddedChannel();
         ChannelPromise garbageReady = garbage.newPromise();
-        garbage.pipeline().addLast(new RelayClientHandler("n2", PREFACE, garbageReady, 10_000));
+        garbage.pipeline().addLast(new RelayClientHandler("n2", PREFACE, garbageReady, 10_000, NO_CHECK_WITHOUT_TLS));
         garbage.writeInbound(ascii("HTTP/1.1 200 OK\r\n"));
         assertEquals("relay to node n2 sent an invalid answer", reason(garbageReady));
         garbage.finishAndReleaseAll();
 
         EmbeddedChannel endless = new EmbeddedChannel();
         ChannelPromise endlessReady = endless.newPromise();
-        endless.pipeline().addLast(new RelayClientHandler("n2", PREFACE, endlessReady, 10_000));
+        endless.pipeline().addLast(new RelayClientHandler("n2", PREFACE, endlessReady, 10_000, NO_CHECK_WITHOUT_TLS));
         endless.writeInbound(ascii("O".repeat(RelayPreface.MAX_LINE)));
         assertEquals("relay to node n2 sent an answer that is too long", reason(endlessReady));
         endless.finishAndReleaseAll();
 
         EmbeddedChannel silent = new EmbeddedChannel();
         ChannelPromise silentReady = silent.newPromise();
-        silent.pipeline().addLast(new RelayClientHandler("n2", PREFACE, silentReady, 100));
+        silent.pipeline().addLast(new RelayClientHandler("n2", PREFACE, silentReady, 100, NO_CHECK_WITHOUT_TLS));
         silent.advanceTimeBy(150, TimeUnit.MILLISECONDS);
         silent.runScheduledPendingTasks();
         assertEquals("relay to node n2 did not answer within 100 ms", reason(silentReady));

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +42,15 @@ class RelayClientTlsIT {
     private final AtomicInteger lookups = new AtomicInteger();
     private Path dir;
     private NodeRelay relay;
+    private dev.codermon.auth.route.NodeDirectory nodes;
 
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("relay-client-tls");
         ClusterCa.loadOrCreate(dir.resolve("ca"), Clock.systemUTC()).issueNode("n2", dir.resolve("n2"));
         ClusterCa.loadOrCreate(dir.resolve("other"), Clock.systemUTC()).issueNode("n1", dir.resolve("foreign-n1"));
-        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), node -> Optional.empty());
+        nodes = TestNodes.table(Map.of("n1", dir.resolve("foreign-n1"), "n2", dir.resolve("n2")));
+        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), nodes);
         UpstreamConnector connector = new UpstreamConnector(NioDomainSocketChannel::new,
                 path -> UnixDomainSocketAddress.of(path), 1000, WriteBufferWaterMark.DEFAULT);
         relay.listen(group, group, NioServerSocketChannel.class, connector, host -> {
@@ -72,7 +75,8 @@ class RelayClientTlsIT {
                 PemFiles.readCertificate(dir.resolve("n2/ca.crt")));
         String address = "127.0.0.1:" + relay.address().getPort();
         RelayClient client = new RelayClient("n1", foreign,
-                new RelayAddresses(node -> Optional.of(address), Runnable::run), NioSocketChannel::new, 2000,
+                new RelayAddresses(node -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
+                NioSocketChannel::new, 2000,
                 WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);
         NioSocketChannel proxySide = new NioSocketChannel();
         group.next().register(proxySide).sync();

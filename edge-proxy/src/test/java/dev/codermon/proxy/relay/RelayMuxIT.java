@@ -71,7 +71,9 @@ class RelayMuxIT {
         ca.issueNode("n1", dir.resolve("n1"));
         ca.issueNode("n2", dir.resolve("n2"));
         upstream = new TestUpstream().start();
-        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), node -> Optional.empty())
+        dev.codermon.auth.route.NodeDirectory nodes = TestNodes.table(
+                Map.of("n1", dir.resolve("n1"), "n2", dir.resolve("n2")));
+        relay = NodeRelay.create(new RelaySettings("n2", "127.0.0.1", 0, dir.resolve("n2")), nodes)
                 .silence(java.time.Duration.ofMillis(RELAY_SILENCE_MILLIS));
         UpstreamConnector connector = new UpstreamConnector(NioDomainSocketChannel::new,
                 path -> UnixDomainSocketAddress.of(path), 1000, WriteBufferWaterMark.DEFAULT);
@@ -84,8 +86,8 @@ class RelayMuxIT {
         forwarder = new Forwarder(group, relay.address().getPort());
         String address = "127.0.0.1:" + forwarder.port();
         client = new RelayClient("n1", RelayTls.load(dir.resolve("n1"), "n1"),
-                new RelayAddresses(node -> Optional.of(address), Runnable::run), NioSocketChannel::new, 2000,
-                WriteBufferWaterMark.DEFAULT, 5000, KEEP_MILLIS, SILENCE_MILLIS);
+                new RelayAddresses(node -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
+                NioSocketChannel::new, 2000, WriteBufferWaterMark.DEFAULT, 5000, KEEP_MILLIS, SILENCE_MILLIS);
         proxySide = new NioSocketChannel();
         group.next().register(proxySide).sync();
     }

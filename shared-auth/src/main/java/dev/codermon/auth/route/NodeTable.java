@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Keeps the {@code nodes} table: each node's relay address, capacity, last heartbeat and lost flag. */
+/** Keeps the {@code nodes} table: each node's relay address, capacity, last heartbeat, lost flag and
+ * relay certificate's fingerprint. */
 final class NodeTable implements NodeRecords {
 
     private final Database db;
@@ -15,25 +16,28 @@ final class NodeTable implements NodeRecords {
 
     @Override
     public void saveNode(NodeRecord n) {
-        db.execute("INSERT INTO nodes (id, relay_address, capacity, heartbeat_at, lost) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (id) DO UPDATE SET relay_address = excluded.relay_address,"
-                + " capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at, lost = excluded.lost", ps -> {
+        db.execute("INSERT INTO nodes (id, relay_address, capacity, heartbeat_at, lost, relay_certificate)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET relay_address = excluded.relay_address,"
+                + " capacity = excluded.capacity, heartbeat_at = excluded.heartbeat_at, lost = excluded.lost,"
+                + " relay_certificate = excluded.relay_certificate", ps -> {
                     ps.setString(1, n.id());
                     ps.setString(2, n.relayAddress());
                     ps.setInt(3, n.capacity());
                     ps.setLong(4, n.heartbeatAt().toEpochMilli());
                     ps.setInt(5, n.lost() ? 1 : 0);
+                    ps.setString(6, n.relayCertificate());
                 });
     }
 
     @Override
     public List<NodeRecord> nodes() {
-        return db.select("SELECT id, relay_address, capacity, heartbeat_at, lost FROM nodes ORDER BY id", ps -> { },
+        return db.select("SELECT id, relay_address, capacity, heartbeat_at, lost, relay_certificate FROM nodes"
+                + " ORDER BY id", ps -> { },
                 rs -> {
                     List<NodeRecord> out = new ArrayList<>();
                     while (rs.next()) {
                         out.add(new NodeRecord(rs.getString(1), rs.getString(2), rs.getInt(3),
-                                Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5) != 0));
+                                Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5) != 0, rs.getString(6)));
                     }
                     return out;
                 });

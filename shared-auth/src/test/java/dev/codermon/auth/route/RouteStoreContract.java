@@ -1,6 +1,7 @@
 package dev.codermon.auth.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -280,6 +281,17 @@ abstract class RouteStoreContract implements NodeJobsContract {
         store.saveNode(new NodeRecord("node-2", "10.0.0.2:5443", 10, T0.plusSeconds(5), true));
         assertEquals(List.of(new NodeRecord("node-1", "10.0.0.1:5443", 5, T0, false),
                 new NodeRecord("node-2", "10.0.0.2:5443", 10, T0.plusSeconds(5), true)), open().nodes());
+    }
+
+    @Test
+    void a_node_keeps_the_relay_certificate_its_agent_published_until_it_publishes_another() {
+        store.saveNode(new NodeRecord("n1", "10.0.0.1:5003", 5, T0, false));
+        assertNull(open().nodes().get(0).relayCertificate(), "none published yet");
+        store.saveNode(new NodeRecord("n1", "10.0.0.1:5003", 5, T0.plusSeconds(2), false, "aa11"));
+        assertEquals("aa11", open().nodes().get(0).relayCertificate());
+        store.saveNode(new NodeRecord("n1", "10.0.0.1:5003", 5, T0.plusSeconds(4), false, "bb22"));
+        assertEquals(List.of(new NodeRecord("n1", "10.0.0.1:5003", 5, T0.plusSeconds(4), false, "bb22")),
+                open().nodes(), "issued again: the new one replaces the old");
     }
 
     @Test
