@@ -37,6 +37,7 @@ final class NodeAddressBook implements RelayPeers {
     private final NodeDirectory directory;
     private final LongSupplier nanoTime;
     private volatile Map<String, NodeRecord> nodes = Map.of();
+    private final java.util.List<Runnable> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean failing;
     private long lastRead;
     private boolean read;
@@ -105,14 +106,31 @@ final class NodeAddressBook implements RelayPeers {
         return refusal(node, fingerprint);
     }
 
+    @Override
+    public void onChange(Runnable task) {
+        onChange.add(task);
+    }
+
     /** Reads the whole table; returns whether it could. */
     synchronized boolean refresh() {
         try {
             Map<String, NodeRecord> table = new HashMap<>();
             for (NodeRecord n : directory.nodes()) {
-                table.put(n.id(), n);
+                // Only what a peer is judged by: a heartbeat alone changes nothing here.
+                table.put(n.id(), new NodeRecord(n.id(), n.relayAddress(), n.capacity(), java.time.Instant.EPOCH,
+                        n.lost(), n.relayCertificate()));
             }
+            Map<String, NodeRecord> before = nodes;
             nodes = Map.copyOf(table);
+            if (!nodes.equals(before)) {
+                for (Runnable task : onChange) {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        log.warn("a task after a change of the nodes table failed", e);
+                    }
+                }
+            }
             if (failing) {
                 failing = false;
                 log.info("nodes table readable again; {} nodes", table.size());

@@ -29,6 +29,9 @@ interface RelayPeers {
     /** Reads the table again (may block) and answers as {@link #refusal}. */
     String refusalAfterReading(String node, String fingerprint) throws InterruptedException;
 
+    /** Runs the task after every read of the table that changed what is known (on the reading thread). */
+    void onChange(Runnable task);
+
     /** Returns the fingerprint of the peer's certificate, or null if it presented none. */
     static String fingerprint(Channel channel) {
         try {

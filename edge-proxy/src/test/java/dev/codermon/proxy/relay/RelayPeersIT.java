@@ -140,8 +140,42 @@ class RelayPeersIT {
         assertEquals(0, lookups.get());
     }
 
+    @Test
+    void a_relay_closes_a_live_connection_once_its_peers_certificate_is_withdrawn() throws Exception {
+        ChannelFuture opened = open("n1", dir.resolve("n1"), SocketKind.HTTP, false);
+        assertTrue(opened.isSuccess(), () -> "before: " + opened.cause());
+        assertEquals(1, relay.openConnections());
+
+        ca.issueNode("n1", dir.resolve("n1-again"));
+        published.put("n1", dir.resolve("n1-again"));
+        // The proxy's connection (the stream's parent) ends: the stream itself learns it at its next read.
+        assertTrue(opened.channel().parent().closeFuture().await(NodeAddressBook.EVERY.plusSeconds(5).toMillis()),
+                "the connection of the withdrawn certificate is still open");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (relay.openConnections() > 0 && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, relay.openConnections(), "the relay kept the connection");
+    }
+
+    @Test
+    void a_proxy_closes_a_live_connection_once_the_relays_certificate_is_withdrawn() throws Exception {
+        ChannelFuture opened = open("n1", dir.resolve("n1"), SocketKind.HTTP, false);
+        assertTrue(opened.isSuccess(), () -> "before: " + opened.cause());
+
+        ca.issueNode("n2", dir.resolve("n2-again"));
+        published.put("n2", dir.resolve("n2-again")); // the relay still runs with the old one
+        assertTrue(opened.channel().closeFuture().await(NodeAddressBook.EVERY.plusSeconds(5).toMillis()),
+                "the proxy kept its stream to a relay whose certificate was withdrawn");
+    }
+
     /** Opens a relayed socket to the route from a proxy of the node with the certificate in the directory. */
     private ChannelFuture open(String node, Path tls, SocketKind kind) throws Exception {
+        return open(node, tls, kind, true);
+    }
+
+    /** As {@link #open(String, Path, SocketKind)}; {@code close}: close what opened once it answered. */
+    private ChannelFuture open(String node, Path tls, SocketKind kind, boolean close) throws Exception {
         RelayClient client = new RelayClient(node, RelayTls.load(tls, node),
                 new RelayAddresses(n -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
                 NioSocketChannel::new, 2000, WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);
@@ -155,10 +189,12 @@ class RelayPeersIT {
                     }
                 })).get(5, TimeUnit.SECONDS);
         assertTrue(opened.await(10, TimeUnit.SECONDS), "no answer");
-        if (opened.isSuccess()) {
-            opened.channel().close();
+        if (close) {
+            if (opened.isSuccess()) {
+                opened.channel().close();
+            }
+            proxySide.close();
         }
-        proxySide.close();
         return opened;
     }
 
