@@ -57,9 +57,9 @@ final class NodeSsh {
      * store, and publishes host keys still unpublished. Throws what the store throws.
      */
     void sync(Collection<String> users) {
-        for (String user : users) {
-            write(user, false);
-        }
+        // One read for every owner on this node.
+        store.sshKeysOf(users).forEach((user, keys) ->
+                write(user, keys.stream().map(dev.codermon.auth.route.SshKeyRecord::publicKey).toList(), false));
         publish();
     }
 
@@ -76,7 +76,10 @@ final class NodeSsh {
     }
 
     private void write(String user, boolean always) {
-        List<String> lines = SshKeyService.authorizedKeys(store, user);
+        write(user, SshKeyService.authorizedKeys(store, user), always);
+    }
+
+    private void write(String user, List<String> lines, boolean always) {
         if (always || !lines.equals(written.get(user))) {
             files.writeAuthorizedKeys(user, lines);
             written.put(user, lines);

@@ -154,6 +154,11 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public java.util.Map<String, List<SshKeyRecord>> sshKeysOf(java.util.Collection<String> users) {
+        return sshKeys.sshKeysOf(users);
+    }
+
+    @Override
     public boolean deleteSshKey(String user, String id) {
         return sshKeys.deleteSshKey(user, id);
     }

@@ -1,6 +1,9 @@
 package dev.codermon.auth.route;
 
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,6 +21,18 @@ public interface SshKeyRecords {
 
     /** Returns the user's keys, oldest first. */
     List<SshKeyRecord> sshKeysOf(String user);
+
+    /**
+     * Returns the keys of each of the users (a user without keys maps to an empty list), oldest first: in
+     * one read where the store can (a node agent's heartbeat asks for every owner on its node).
+     */
+    default Map<String, List<SshKeyRecord>> sshKeysOf(Collection<String> users) {
+        Map<String, List<SshKeyRecord>> out = new HashMap<>();
+        for (String user : users) {
+            out.put(user, sshKeysOf(user));
+        }
+        return out;
+    }
 
     /** Deletes the user's key with this id; returns whether there was one. */
     boolean deleteSshKey(String user, String id);

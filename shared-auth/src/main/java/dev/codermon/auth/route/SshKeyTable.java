@@ -3,7 +3,10 @@ package dev.codermon.auth.route;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Keeps the {@code ssh_keys} table (users' SSH public keys). */
@@ -47,6 +50,32 @@ final class SshKeyTable implements SshKeyRecords {
                     }
                     return out;
                 });
+    }
+
+    @Override
+    public Map<String, List<SshKeyRecord>> sshKeysOf(Collection<String> users) {
+        Map<String, List<SshKeyRecord>> out = new HashMap<>();
+        List<String> asked = List.copyOf(new java.util.LinkedHashSet<>(users));
+        asked.forEach(u -> out.put(u, new ArrayList<>()));
+        // A few hundred users at most per read: SQLite allows 32766 parameters, PostgreSQL 65535.
+        for (int from = 0; from < asked.size(); from += 500) {
+            List<String> part = asked.subList(from, Math.min(asked.size(), from + 500));
+            String marks = String.join(", ", java.util.Collections.nCopies(part.size(), "?"));
+            db.select("SELECT " + COLUMNS + " FROM ssh_keys WHERE user_id IN (" + marks + ")"
+                    + " ORDER BY user_id, created_at, id", ps -> {
+                        for (int i = 0; i < part.size(); i++) {
+                            ps.setString(i + 1, part.get(i));
+                        }
+                    }, rs -> {
+                        while (rs.next()) {
+                            out.get(rs.getString(2)).add(new SshKeyRecord(rs.getString(1), rs.getString(2),
+                                    rs.getString(3), rs.getString(4), rs.getString(5),
+                                    Instant.ofEpochMilli(rs.getLong(6))));
+                        }
+                        return null;
+                    });
+        }
+        return out;
     }
 
     @Override

@@ -208,6 +208,26 @@ abstract class RouteStoreContract implements NodeJobsContract {
     }
 
     @Test
+    void the_keys_of_several_users_come_in_one_read_per_user_oldest_first() {
+        store.insertSshKey(new SshKeyRecord("k2", "alice", "desk", "ssh-ed25519 AAAA2", "SHA256:two", T0.plusSeconds(1)));
+        store.insertSshKey(new SshKeyRecord("k1", "alice", "laptop", "ssh-ed25519 AAAA1", "SHA256:one", T0));
+        store.insertSshKey(new SshKeyRecord("k3", "bob", "laptop", "ssh-ed25519 AAAA3", "SHA256:three", T0));
+        store.insertSshKey(new SshKeyRecord("k4", "carol", "laptop", "ssh-ed25519 AAAA4", "SHA256:four", T0));
+        Map<String, List<SshKeyRecord>> read = open().sshKeysOf(List.of("alice", "bob", "dave", "alice"));
+        assertEquals(Map.of("alice", List.of("k1", "k2"), "bob", List.of("k3"), "dave", List.of()),
+                read.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                        e -> e.getValue().stream().map(SshKeyRecord::id).toList())), "carol was not asked for");
+        assertEquals(store.sshKeysOf("alice"), read.get("alice"));
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            many.add("user" + i);
+        }
+        many.add("bob");
+        assertEquals(List.of("k3"), store.sshKeysOf(many).get("bob").stream().map(SshKeyRecord::id).toList(),
+                "more users than one statement takes");
+    }
+
+    @Test
     void presence_of_several_proxies_is_summed_stale_rows_do_not_count_and_withdrawing_is_per_proxy() {
         assertEquals(1, store.publishPresence("p1", Map.of("w1", new OpenCounts(3, 1, 2)), T0));
         store.publishPresence("p2", Map.of("w1", new OpenCounts(1, 1, 0), "w2", new OpenCounts(1, 0, 0)), T0);
