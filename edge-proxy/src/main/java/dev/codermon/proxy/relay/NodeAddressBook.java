@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * after, so that a store outage never cuts a proxy off other nodes: a failed read keeps what was known, and
  * a node never asked about before the outage is known too.
  * <ul>
- * <li>Each node's relay address. A node not in the book (it just joined) is read at once. Lost nodes have
- * no address.</li>
+ * <li>Each node's relay address. A node not in the book (it just joined), or lost when last read (it may
+ * report again), is read at once. Lost nodes have no address.</li>
  * <li>Each node's relay certificate, as its node agent published it ({@link RelayPeers}): the only one a
  * relay takes from that node's proxy, and a proxy from that node's relay. A node removed from the table
  * is no member; a certificate issued again replaces the old one. A lost node stays a member (its agent
@@ -63,7 +63,8 @@ final class NodeAddressBook implements RelayPeers {
     @Override
     public Optional<String> relayAddress(String node) {
         NodeRecord known = nodes.get(node);
-        if (known == null) {
+        if (known == null || known.lost()) {
+            // Just joined, or lost when last read and maybe reporting again: read now, not at the next period.
             refresh();
             known = nodes.get(node);
         }

@@ -53,6 +53,10 @@ class NodeAddressBookTest {
 
         table.add(node("n4", "10.0.0.4:5003", false));
         assertEquals(Optional.of("10.0.0.4:5003"), book.relayAddress("n4"), "joined after the last read");
+
+        table.set(0, node("n2", "10.0.0.2:5003", false));
+        assertEquals(Optional.of("10.0.0.2:5003"), book.relayAddress("n2"),
+                "reports again after the last read: found at once, not at the next period");
     }
 
     private static NodeRecord published(String id, boolean lost, String certificate) {
