@@ -89,7 +89,7 @@ public final class NodeAgentMain implements Callable<Integer> {
             // Docker workspaces run SSH servers that read their keys from this node's data directory.
             boolean ssh = settings.kind() == RuntimeKind.DOCKER;
             agent = new NodeAgent(new dev.codermon.auth.route.NodeRecord(nodeId, relayAddress, capacity, Instant.now(),
-                    false, relayCertificate.get()), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
+                    false), opened.nodeJobs(), opened, runtime, probe::isHealthy, codermonHome.workspacesDir(),
                     Clock.systemUTC(), ssh ? opened : null,
                     ssh ? new dev.codermon.controlplane.ssh.WorkspaceSshFiles(codermonHome.sshDir()) : null);
             agent.publishing(relayCertificate).start();

@@ -21,13 +21,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>Each node's relay address. A node not in the book (it just joined), or lost when last read (it may
  * report again), is read at once. Lost nodes have no address.</li>
- * <li>Each node's relay certificate, as its node agent published it ({@link RelayPeers}): the only one a
+ * <li>Each node's relay certificate, as its node agent published it ({@link PeerCheck}): the only one a
  * relay takes from that node's proxy, and a proxy from that node's relay. A node removed from the table
  * is no member; a certificate issued again replaces the old one. A lost node stays a member (its agent
  * stopped; its proxy may still serve users).</li>
  * </ul>
  */
-final class NodeAddressBook implements RelayPeers {
+final class NodeAddressBook {
 
     static final Duration EVERY = Duration.ofSeconds(10);
     /** The least time between two reads asked for by a certificate the book does not know. */
@@ -40,11 +40,11 @@ final class NodeAddressBook implements RelayPeers {
     private final java.util.List<Runnable> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean failing;
     private long lastRead;
-    private boolean read;
 
     NodeAddressBook(NodeDirectory directory, LongSupplier nanoTime) {
         this.directory = directory;
         this.nanoTime = nanoTime;
+        this.lastRead = nanoTime.getAsLong() - REREAD_AFTER.toNanos();
     }
 
     /** Reads the table now (if it can) and then every {@link #EVERY} on a daemon thread of its own. */
@@ -60,8 +60,8 @@ final class NodeAddressBook implements RelayPeers {
         return book;
     }
 
-    @Override
-    public Optional<String> relayAddress(String node) {
+    /** Returns the node's relay address ({@code host:port}), or empty if it has none; may block on the store. */
+    Optional<String> relayAddress(String node) {
         NodeRecord known = nodes.get(node);
         if (known == null || known.lost()) {
             // Just joined, or lost when last read and maybe reporting again: read now, not at the next period.
@@ -71,8 +71,11 @@ final class NodeAddressBook implements RelayPeers {
         return known == null || known.lost() ? Optional.empty() : Optional.of(known.relayAddress());
     }
 
-    @Override
-    public String refusal(String node, String fingerprint) {
+    /**
+     * Answers from what is known, without blocking: null if the certificate (its {@linkplain
+     * NodeRecord#fingerprint fingerprint}) is the one the node published, else why not.
+     */
+    String refusal(String node, String fingerprint) {
         NodeRecord known = nodes.get(node);
         if (known == null) {
             return "node " + node + " is not in the cluster's nodes table";
@@ -92,12 +95,11 @@ final class NodeAddressBook implements RelayPeers {
      * Reads the table again, but not sooner than {@link #REREAD_AFTER} after the last read (it waits for
      * that, so that the answer is never older than the question), then answers as {@link #refusal}.
      */
-    @Override
-    public synchronized String refusalAfterReading(String node, String fingerprint) throws InterruptedException {
+    synchronized String refusalAfterReading(String node, String fingerprint) throws InterruptedException {
         if (refusal(node, fingerprint) == null) {
             return null; // another caller's read found it
         }
-        long wait = read ? lastRead + REREAD_AFTER.toNanos() - nanoTime.getAsLong() : 0;
+        long wait = lastRead + REREAD_AFTER.toNanos() - nanoTime.getAsLong();
         if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
         }
@@ -107,8 +109,8 @@ final class NodeAddressBook implements RelayPeers {
         return refusal(node, fingerprint);
     }
 
-    @Override
-    public void onChange(Runnable task) {
+    /** Runs the task after every read of the table that changed what is known (on the reading thread). */
+    void onChange(Runnable task) {
         onChange.add(task);
     }
 
@@ -146,7 +148,6 @@ final class NodeAddressBook implements RelayPeers {
             return false;
         } finally {
             lastRead = nanoTime.getAsLong();
-            read = true;
         }
     }
 }

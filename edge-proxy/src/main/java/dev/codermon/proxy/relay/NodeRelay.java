@@ -58,7 +58,7 @@ public final class NodeRelay implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private long silenceMillis = RELAY_SILENCE.toMillis();
 
-    private NodeRelay(RelaySettings settings, RelayTls tls, RelayPeers peers) {
+    private NodeRelay(RelaySettings settings, RelayTls tls, NodeAddressBook peers) {
         this.settings = settings;
         this.tls = tls;
         this.lookups = Executors.newSingleThreadExecutor(runnable -> {

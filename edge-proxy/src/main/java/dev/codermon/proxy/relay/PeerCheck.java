@@ -1,7 +1,9 @@
 package dev.codermon.proxy.relay;
 
+import dev.codermon.auth.route.NodeRecord;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks, after a relay connection's TLS handshake, that the peer's certificate is the one its node
- * published ({@link RelayPeers}): at once when the book knows it, otherwise after reading the nodes table
+ * published in the nodes table ({@link NodeAddressBook}; the cluster CA's signature alone makes no peer): at once when the book knows it, otherwise after reading the nodes table
  * again on the executor (a node that just joined, a certificate issued again), never on the event loop.
  * A connection it took is closed once a later read of the table withdraws its peer's certificate (issued
  * again, the node removed), so that a withdrawn certificate keeps no connection open either.
@@ -23,12 +25,12 @@ final class PeerCheck {
     private static final AttributeKey<String> NODE = AttributeKey.valueOf("codermon.relay.peer-node");
     private static final AttributeKey<String> FINGERPRINT = AttributeKey.valueOf("codermon.relay.peer-certificate");
 
-    private final RelayPeers peers;
+    private final NodeAddressBook peers;
     private final Executor reads;
     /** The open connections whose peer this check took. */
     private final Set<Channel> taken = ConcurrentHashMap.newKeySet();
 
-    PeerCheck(RelayPeers peers, Executor reads) {
+    PeerCheck(NodeAddressBook peers, Executor reads) {
         this.peers = peers;
         this.reads = reads;
         peers.onChange(this::closeWithdrawn);
@@ -55,18 +57,14 @@ final class PeerCheck {
         channel.closeFuture().addListener(closed -> taken.remove(channel));
     }
 
-    /** Returns how many open connections this check took (tests). */
-    int taken() {
-        return taken.size();
-    }
-
     /** Tells {@code then}, on the channel's event loop, null if the peer's certificate is its node's, else why not. */
     void check(Channel channel, String node, Consumer<String> then) {
-        String fingerprint = RelayPeers.fingerprint(channel);
-        if (fingerprint == null) {
+        X509Certificate certificate = RelayAcceptHandler.peerCertificate(channel);
+        if (certificate == null) {
             then.accept("it presented no certificate");
             return;
         }
+        String fingerprint = NodeRecord.fingerprint(certificate);
         String known = peers.refusal(node, fingerprint);
         if (known == null) {
             take(channel, node, fingerprint);

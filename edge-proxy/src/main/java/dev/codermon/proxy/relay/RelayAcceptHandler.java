@@ -258,10 +258,16 @@ final class RelayAcceptHandler extends ChannelInboundHandlerAdapter {
 
     /** Returns the node the peer's certificate names, or null. */
     static String peerNode(Channel channel) {
+        X509Certificate leaf = peerCertificate(channel);
+        return leaf == null ? null : NodeId.of(leaf);
+    }
+
+    /** Returns the certificate the peer presented in the channel's TLS handshake, or null if none. */
+    static X509Certificate peerCertificate(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         try {
             Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? NodeId.of(leaf) : null;
+            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
