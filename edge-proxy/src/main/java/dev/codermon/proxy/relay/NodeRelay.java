@@ -14,6 +14,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,7 +50,7 @@ public final class NodeRelay implements AutoCloseable {
     static final Duration RELAY_SILENCE = Duration.ofSeconds(30);
 
     private final RelaySettings settings;
-    private final RelayTls tls;
+    private final RelayTlsFiles tls;
     private final ExecutorService lookups;
     private final RelayAddresses addresses;
     private final PeerCheck peers;
@@ -58,7 +59,7 @@ public final class NodeRelay implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private long silenceMillis = RELAY_SILENCE.toMillis();
 
-    private NodeRelay(RelaySettings settings, RelayTls tls, NodeAddressBook peers) {
+    private NodeRelay(RelaySettings settings, RelayTlsFiles tls, NodeAddressBook peers) {
         this.settings = settings;
         this.tls = tls;
         this.lookups = Executors.newSingleThreadExecutor(runnable -> {
@@ -71,15 +72,17 @@ public final class NodeRelay implements AutoCloseable {
     }
 
     /**
-     * Loads the node's certificate and prepares the relay.
+     * Loads the node's certificate and prepares the relay. The certificate's files are looked at again every
+     * second: one issued again is presented once the node's agent published it ({@link RelayTlsFiles}).
      *
      * @param nodes the store's nodes table: other nodes' relay addresses and the relay certificates they
      *              published (read at once, then every few seconds, and kept through a store outage)
      * @throws IllegalArgumentException if the TLS directory's files are missing, unreadable or name another node
      */
     public static NodeRelay create(RelaySettings settings, NodeDirectory nodes) {
-        RelayTls tls = RelayTls.load(settings.tlsDir(), settings.nodeId());
-        return new NodeRelay(settings, tls, NodeAddressBook.following(nodes));
+        NodeAddressBook book = NodeAddressBook.following(nodes);
+        RelayTlsFiles tls = RelayTlsFiles.load(settings.tlsDir(), settings.nodeId(), book, Clock.systemUTC()).follow();
+        return new NodeRelay(settings, tls, book);
     }
 
     /** Returns how a proxy with the given relay (or none: null) reaches workspaces on other nodes. */
@@ -126,7 +129,7 @@ public final class NodeRelay implements AutoCloseable {
                         accepted.incrementAndGet();
                         open.incrementAndGet();
                         ch.closeFuture().addListener(closed -> open.decrementAndGet());
-                        SslHandler ssl = tls.server().newHandler(ch.alloc());
+                        SslHandler ssl = tls.get().server().newHandler(ch.alloc());
                         ssl.setHandshakeTimeoutMillis(deadline);
                         ch.pipeline()
                                 .addLast(RelayClient.TLS, ssl)
@@ -163,7 +166,7 @@ public final class NodeRelay implements AutoCloseable {
         return server == null ? null : (InetSocketAddress) server.localAddress();
     }
 
-    /** Stops listening (relayed connections close with the event loops) and looking addresses up. */
+    /** Stops listening (relayed connections close with the event loops), looking addresses up and at the TLS files. */
     @Override
     public void close() {
         if (server != null && !server.eventLoop().isShuttingDown()) {
@@ -171,5 +174,6 @@ public final class NodeRelay implements AutoCloseable {
         }
         server = null;
         lookups.shutdownNow();
+        tls.close();
     }
 }

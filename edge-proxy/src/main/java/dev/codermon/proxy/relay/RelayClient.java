@@ -17,6 +17,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Reaches workspaces on other nodes through their relays, with this node's certificate (mutual TLS).
@@ -29,7 +30,7 @@ final class RelayClient implements RemoteUpstreams {
     static final String TLS = "relay-tls";
 
     private final String ownNode;
-    private final RelayTls tls;
+    private final Supplier<RelayTls> tls;
     private final RelayAddresses addresses;
     private final PeerCheck peers;
     private final ChannelFactory<? extends Channel> tcp;
@@ -42,7 +43,7 @@ final class RelayClient implements RemoteUpstreams {
      * @param keepMillis    how long a multiplexed connection to a relay stays open without streams
      * @param silenceMillis after how long without anything read such a connection is checked (a PING)
      */
-    RelayClient(String ownNode, RelayTls tls, RelayAddresses addresses, PeerCheck peers,
+    RelayClient(String ownNode, Supplier<RelayTls> tls, RelayAddresses addresses, PeerCheck peers,
             ChannelFactory<? extends Channel> tcp, int connectTimeoutMillis, WriteBufferWaterMark waterMark, long answerDeadlineMillis, long keepMillis,
             long silenceMillis) {
         this.ownNode = ownNode;
@@ -55,8 +56,13 @@ final class RelayClient implements RemoteUpstreams {
         this.answerDeadlineMillis = answerDeadlineMillis;
         this.mux = new RelayMux(new RelayMux.Dialer() {
             @Override
-            public ChannelFuture register(EventLoop loop) {
-                return RelayClient.this.register(loop, true, tls.mux());
+            public RelayTls tls() {
+                return tls.get();
+            }
+
+            @Override
+            public ChannelFuture register(EventLoop loop, RelayTls with) {
+                return RelayClient.this.register(loop, true, with.mux());
             }
 
             @Override
@@ -82,7 +88,7 @@ final class RelayClient implements RemoteUpstreams {
         if (kind == SocketKind.HTTP && loop.inEventLoop()) {
             return mux.open(client, route, handlers);
         }
-        ChannelFuture registered = register(loop, kind == SocketKind.HTTP, tls.client());
+        ChannelFuture registered = register(loop, kind == SocketKind.HTTP, tls.get().client());
         ChannelPromise ready = attach(registered.channel(), route.nodeId(), route, kind, handlers);
         whenRegistered(registered, route.nodeId(), ready);
         return ready;

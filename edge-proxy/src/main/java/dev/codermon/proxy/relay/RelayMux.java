@@ -51,8 +51,11 @@ final class RelayMux {
     /** How a connection to a node's relay is made. */
     interface Dialer {
 
-        /** Registers a TCP channel on the loop with the relay's TLS (h2 offered) first in its pipeline. */
-        ChannelFuture register(EventLoop loop);
+        /** Returns the node's TLS contexts in use now (its certificate issued again: new ones). */
+        RelayTls tls();
+
+        /** Registers a TCP channel on the loop with the relay's TLS (those contexts, h2 offered) first in its pipeline. */
+        ChannelFuture register(EventLoop loop, RelayTls with);
 
         /**
          * Once registered, looks the node's relay address up and connects; a failure fails the promise
@@ -77,20 +80,26 @@ final class RelayMux {
         this.keepMillis = keepMillis;
     }
 
-    /** One connection to a node's relay: its channel, whether it is up, how many streams it carries. */
+    /**
+     * One connection to a node's relay: its channel, whether it is up, how many streams it carries, the TLS
+     * contexts (this node's certificate) it was opened with.
+     */
     private final class Link {
         final Channel channel;
         final ReadyHandler ready;
+        final RelayTls tls;
         int streams;
         ScheduledFuture<?> idle;
 
-        Link(Channel channel, ReadyHandler ready) {
+        Link(Channel channel, ReadyHandler ready, RelayTls tls) {
             this.channel = channel;
             this.ready = ready;
+            this.tls = tls;
         }
 
+        /** Whether new streams may ride it: open, and opened with this node's certificate of now. */
         boolean usable() {
-            return channel.isActive() || (!ready.up.isDone() && channel.isOpen());
+            return (channel.isActive() || (!ready.up.isDone() && channel.isOpen())) && tls == dialer.tls();
         }
     }
 
@@ -142,11 +151,12 @@ final class RelayMux {
         if (link != null && link.usable()) {
             return link;
         }
-        ChannelFuture registered = dialer.register(loop);
+        RelayTls tls = dialer.tls();
+        ChannelFuture registered = dialer.register(loop, tls);
         Channel channel = registered.channel();
         ReadyHandler ready = addHandlers(channel, node);
         dialer.connect(registered, node, ready.up);
-        Link fresh = new Link(channel, ready);
+        Link fresh = new Link(channel, ready, tls);
         each.put(node, fresh);
         channel.closeFuture().addListener(closed -> each.remove(node, fresh));
         return fresh;
@@ -154,6 +164,11 @@ final class RelayMux {
 
     private void streamClosed(EventLoop loop, String node, Link link) {
         if (--link.streams > 0 || !link.channel.isOpen()) {
+            return;
+        }
+        if (link.tls != dialer.tls()) {
+            // Opened with this node's certificate before it was issued again: no new stream takes it.
+            link.channel.close();
             return;
         }
         link.idle = loop.schedule(() -> {

@@ -32,11 +32,13 @@ final class RelayTls {
     private final SslContext server;
     private final SslContext client;
     private final SslContext mux;
+    private final X509Certificate certificate;
 
-    private RelayTls(SslContext server, SslContext client, SslContext mux) {
+    private RelayTls(SslContext server, SslContext client, SslContext mux, X509Certificate certificate) {
         this.server = server;
         this.client = client;
         this.mux = mux;
+        this.certificate = certificate;
     }
 
     /**
@@ -65,7 +67,34 @@ final class RelayTls {
             throw new IllegalArgumentException(dir.resolve(ClusterCa.NODE_CERT) + " was not issued by the cluster CA in "
                     + dir.resolve(ClusterCa.CA_CERT));
         }
+        if (!fits(key, node)) {
+            throw new IllegalArgumentException(dir.resolve(ClusterCa.NODE_KEY) + " is not the key of "
+                    + dir.resolve(ClusterCa.NODE_CERT) + " (one of them was replaced without the other?)");
+        }
         return of(key, node, ca);
+    }
+
+    /** Returns whether the key is the private half of the certificate's public key (a signature it makes verifies). */
+    static boolean fits(PrivateKey key, X509Certificate certificate) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> key.getAlgorithm(); // Ed25519, Ed448
+        };
+        try {
+            byte[] probe = new byte[32];
+            new java.security.SecureRandom().nextBytes(probe);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     static RelayTls of(PrivateKey key, X509Certificate node, X509Certificate ca) {
@@ -81,7 +110,7 @@ final class RelayTls {
                     .build();
             SslContext client = clientBuilder(key, node, ca, provider).build();
             SslContext mux = clientBuilder(key, node, ca, provider).applicationProtocolConfig(alpn()).build();
-            return new RelayTls(server, client, mux);
+            return new RelayTls(server, client, mux, node);
         } catch (SSLException e) {
             throw new IllegalArgumentException("cannot set up relay TLS: " + e.getMessage(), e);
         }
@@ -112,6 +141,11 @@ final class RelayTls {
      */
     static SslProvider provider() {
         return OpenSsl.isAvailable() && SslProvider.isTlsv13Supported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /** Returns the node's certificate that these contexts present. */
+    X509Certificate certificate() {
+        return certificate;
     }
 
     SslContext server() {

@@ -82,6 +82,13 @@ class NodeCertificatesTest {
                 () -> RelayTls.load(dir.resolve("n1"), "n1"));
         assertTrue(otherCa.getMessage().contains("was not issued by the cluster CA"), otherCa.getMessage());
 
+        Files.copy(dir.resolve("ca/ca.crt"), dir.resolve("n1/ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ca.issueNode("n1", dir.resolve("n1-again"));
+        Files.copy(dir.resolve("n1-again/node.key"), dir.resolve("n1/node.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        IllegalArgumentException otherKey = assertThrows(IllegalArgumentException.class,
+                () -> RelayTls.load(dir.resolve("n1"), "n1"));
+        assertTrue(otherKey.getMessage().contains("node.key is not the key of"), otherKey.getMessage());
+
         Files.delete(dir.resolve("n1/node.key"));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> RelayTls.load(dir.resolve("n1"), "n1"));

@@ -74,7 +74,7 @@ class RelayClientTlsIT {
                 PemFiles.readCertificate(dir.resolve("foreign-n1/node.crt")),
                 PemFiles.readCertificate(dir.resolve("n2/ca.crt")));
         String address = "127.0.0.1:" + relay.address().getPort();
-        RelayClient client = new RelayClient("n1", foreign,
+        RelayClient client = new RelayClient("n1", () -> foreign,
                 new RelayAddresses(node -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
                 NioSocketChannel::new, 2000,
                 WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);

@@ -85,7 +85,8 @@ class RelayMuxIT {
         // The proxy reaches the relay through a forwarder that can go silent, as a vanished node would.
         forwarder = new Forwarder(group, relay.address().getPort());
         String address = "127.0.0.1:" + forwarder.port();
-        client = new RelayClient("n1", RelayTls.load(dir.resolve("n1"), "n1"),
+        RelayTls n1 = RelayTls.load(dir.resolve("n1"), "n1");
+        client = new RelayClient("n1", () -> n1,
                 new RelayAddresses(node -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
                 NioSocketChannel::new, 2000, WriteBufferWaterMark.DEFAULT, 5000, KEEP_MILLIS, SILENCE_MILLIS);
         proxySide = new NioSocketChannel();

@@ -3,9 +3,11 @@ package dev.codermon.proxy.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codermon.auth.route.NodeDirectory;
+import dev.codermon.auth.route.NodeRecord;
 import dev.codermon.auth.route.Route;
 import dev.codermon.proxy.testing.TestUpstream;
 import dev.codermon.proxy.upstream.SocketKind;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.Test;
 class RelayPeersIT {
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final io.netty.channel.EventLoop proxyLoop = group.next();
     private final AtomicInteger lookups = new AtomicInteger();
     /** The nodes table: node id to the TLS directory whose certificate it published. */
     private final Map<String, Path> published = new ConcurrentHashMap<>();
@@ -169,6 +172,62 @@ class RelayPeersIT {
                 "the proxy kept its stream to a relay whose certificate was withdrawn");
     }
 
+    @Test
+    void a_relay_presents_its_certificate_issued_again_once_its_agent_published_it_without_a_restart() throws Exception {
+        published.put("n2", copyOf(dir.resolve("n2")));
+        ca.issueNode("n2", dir.resolve("n2")); // the files the running relay loaded
+        Thread.sleep(RelayTlsFiles.EVERY.multipliedBy(3).toMillis());
+        ChannelFuture unpublished = open("n1", dir.resolve("n1"), SocketKind.HTTP);
+        assertTrue(unpublished.isSuccess(), () -> "the certificate still published: " + unpublished.cause());
+
+        published.put("n2", dir.resolve("n2")); // its agent's next heartbeat
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        ChannelFuture opened;
+        while (!(opened = open("n1", dir.resolve("n1"), SocketKind.HTTP)).isSuccess()) {
+            // Until the relay takes the new one, the proxy refuses the old one it presents.
+            assertTrue(refusal(opened).contains("its certificate is not the one node n2 published"), refusal(opened));
+            assertTrue(System.nanoTime() < until, "the relay still presents the certificate before");
+            Thread.sleep(100);
+        }
+        assertEquals(NodeRecord.fingerprint(PemFiles.readCertificate(dir.resolve("n2/node.crt"))),
+                NodeRecord.fingerprint((java.security.cert.X509Certificate) opened.channel().parent().pipeline()
+                        .get(io.netty.handler.ssl.SslHandler.class).engine().getSession().getPeerCertificates()[0]),
+                "the relay (the same one, never restarted) presents the certificate issued again");
+    }
+
+    @Test
+    void a_proxy_presents_its_certificate_issued_again_once_its_agent_published_it_without_a_restart() throws Exception {
+        Path n1 = dir.resolve("n1");
+        published.put("n1", copyOf(n1));
+        try (RelayTlsFiles files = RelayTlsFiles.load(n1, "n1", NodeAddressBook.following(nodes), Clock.systemUTC()).follow()) {
+            RelayClient client = client("n1", files);
+            ChannelFuture first = open(client, SocketKind.HTTP, false);
+            assertTrue(first.isSuccess(), () -> "before: " + first.cause());
+            String before = presented(first);
+
+            ca.issueNode("n1", n1);
+            Thread.sleep(RelayTlsFiles.EVERY.multipliedBy(3).toMillis());
+            ChannelFuture unpublished = open(client, SocketKind.HTTP, false);
+            assertTrue(unpublished.isSuccess(), () -> "not published yet: " + unpublished.cause());
+            assertEquals(before, presented(unpublished), "presented before its agent published it");
+
+            published.put("n1", n1); // its agent's next heartbeat
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!files.get().certificate().equals(PemFiles.readCertificate(n1.resolve("node.crt")))) {
+                assertTrue(System.nanoTime() < until, "the proxy did not take its published certificate");
+                Thread.sleep(100);
+            }
+            ChannelFuture after = open(client, SocketKind.HTTP, false);
+            assertTrue(after.isSuccess(), () -> "after: " + after.cause());
+            assertEquals(NodeRecord.fingerprint(PemFiles.readCertificate(n1.resolve("node.crt"))), presented(after));
+            assertNotEquals(first.channel().parent(), after.channel().parent(),
+                    "a new stream rode the connection opened with the certificate before");
+            // The raw relay presents it too: the relay took it and went on to the workspace (no SSH server here).
+            String ssh = refusal(open(client, SocketKind.SSH, false));
+            assertTrue(ssh.contains("is not answering on its ssh socket"), ssh);
+        }
+    }
+
     /** Opens a relayed socket to the route from a proxy of the node with the certificate in the directory. */
     private ChannelFuture open(String node, Path tls, SocketKind kind) throws Exception {
         return open(node, tls, kind, true);
@@ -176,11 +235,20 @@ class RelayPeersIT {
 
     /** As {@link #open(String, Path, SocketKind)}; {@code close}: close what opened once it answered. */
     private ChannelFuture open(String node, Path tls, SocketKind kind, boolean close) throws Exception {
-        RelayClient client = new RelayClient(node, RelayTls.load(tls, node),
-                new RelayAddresses(n -> Optional.of(address), Runnable::run), TestNodes.check(nodes),
-                NioSocketChannel::new, 2000, WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);
+        RelayTls loaded = RelayTls.load(tls, node);
+        return open(client(node, () -> loaded), kind, close);
+    }
+
+    private RelayClient client(String node, java.util.function.Supplier<RelayTls> tls) {
+        return new RelayClient(node, tls, new RelayAddresses(n -> Optional.of(address), Runnable::run),
+                TestNodes.check(nodes), NioSocketChannel::new, 2000, WriteBufferWaterMark.DEFAULT, 5000, 45_000, 15_000);
+    }
+
+    /** Opens a relayed socket through the client; {@code close}: close what opened once it answered. */
+    private ChannelFuture open(RelayClient client, SocketKind kind, boolean close) throws Exception {
         NioSocketChannel proxySide = new NioSocketChannel();
-        group.next().register(proxySide).sync();
+        // One loop for the proxy's side: its streams to a node share one connection (one per loop and node).
+        proxyLoop.register(proxySide).sync();
         Route route = new Route("ws-a", "alice", "a.alice.codermon.internal", upstream.socket(), "n2");
         ChannelFuture opened = proxySide.eventLoop().submit(() -> client.open(proxySide, route, kind,
                 new ChannelInitializer<Channel>() {
@@ -196,6 +264,19 @@ class RelayPeersIT {
             proxySide.close();
         }
         return opened;
+    }
+
+    /** Returns the fingerprint of the certificate this proxy presented on the connection that opened. */
+    private static String presented(ChannelFuture opened) {
+        Channel connection = opened.channel().parent() != null ? opened.channel().parent() : opened.channel();
+        return NodeRecord.fingerprint((java.security.cert.X509Certificate) connection.pipeline()
+                .get(io.netty.handler.ssl.SslHandler.class).engine().getSession().getLocalCertificates()[0]);
+    }
+
+    private Path copyOf(Path tls) throws Exception {
+        Path copy = Files.createTempDirectory(dir, "published");
+        Files.copy(tls.resolve("node.crt"), copy.resolve("node.crt"));
+        return copy;
     }
 
     private static String refusal(ChannelFuture opened) {
