@@ -137,7 +137,7 @@ final class ControlPlane implements AutoCloseable {
                     Clock.systemUTC());
             Javalin app = ControlPlaneApp.create(config, new ApiAuthenticator(adminKey, verifier, store), tokens,
                     workspaces, store, new SshKeyService(store, new WorkspaceSshFiles(home.sshDir()), Clock.systemUTC()),
-                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null), jobs);
+                    oidc.map(o -> new ControlPlaneApp.People(o, sqlite.people(), store)).orElse(null), jobs, sqlite);
             oidc.ifPresent(o -> log.info("people sign in through OpenID Connect and are re-checked at the provider"
                     + " every {}: {}", dev.codermon.auth.DurationText.format(o.recheckInterval()), o));
             app.start();

@@ -10,6 +10,7 @@ import dev.codermon.controlplane.api.ConsoleApi;
 import dev.codermon.controlplane.api.TokenService;
 import dev.codermon.controlplane.console.ConsoleRoutes;
 import dev.codermon.controlplane.console.TrafficLog;
+import dev.codermon.auth.route.NodeRecords;
 import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.WorkspaceService;
@@ -33,7 +34,7 @@ final class ControlPlaneApp {
     /** Returns a configured, not yet started Javalin that listens on the config's bind address and port. */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
             WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh) {
-        return create(config, auth, tokens, workspaces, presence, ssh, null, ClusterJobs.alone("local"));
+        return create(config, auth, tokens, workspaces, presence, ssh, null, ClusterJobs.alone("local"), NodeRecords.none());
     }
 
     /**
@@ -42,12 +43,17 @@ final class ControlPlaneApp {
      */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
             WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh, People people) {
-        return create(config, auth, tokens, workspaces, presence, ssh, people, ClusterJobs.alone("local"));
+        return create(config, auth, tokens, workspaces, presence, ssh, people, ClusterJobs.alone("local"),
+                NodeRecords.none());
     }
 
-    /** Returns the application of one of several control planes; {@code jobs} says which jobs it leads. */
+    /**
+     * Returns the application of one of several control planes; {@code jobs} says which jobs it leads,
+     * {@code nodes} are the cluster's nodes (none on one machine).
+     */
     public static Javalin create(ControlPlaneConfig config, ApiAuthenticator auth, TokenService tokens,
-            WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh, People people, ClusterJobs jobs) {
+            WorkspaceService workspaces, PresenceReader presence, SshKeyService ssh, People people, ClusterJobs jobs,
+            NodeRecords nodes) {
         ObjectMapper mapper = objectMapper();
         CodermonHome home = new CodermonHome(config.home());
         return Javalin.create(c -> {
@@ -57,7 +63,7 @@ final class ControlPlaneApp {
             c.jetty.host = config.bind();
             c.jetty.port = config.port();
             ApiRoutes.register(c.routes, mapper, config.proxyUrl(), config.policy().allowedHosts(), auth, tokens,
-                    workspaces, ssh, config.domain().name(), jobs);
+                    workspaces, ssh, config.domain().name(), jobs, nodes);
             PersonEndpoints person = null;
             if (people != null) {
                 ConsoleSessions sessions = new ConsoleSessions(people.store(), people.revocations(),

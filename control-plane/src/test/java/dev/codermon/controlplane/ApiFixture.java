@@ -102,7 +102,8 @@ public final class ApiFixture implements AutoCloseable {
         app = ControlPlaneApp.create(config, new ApiAuthenticator(AdminKey.of(ADMIN_KEY), tokens.verifier(), served),
                 new TokenService(tokens.issuer(), Duration.ofHours(8), policy.bootstrapTtl(), served,
                         Clock.systemUTC()), workspaces, served,
-                new SshKeyService(served, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()));
+                new SshKeyService(served, new WorkspaceSshFiles(tempDir.resolve("ssh")), Clock.systemUTC()), null,
+                dev.codermon.controlplane.monitor.ClusterJobs.alone("local"), store);
         responses = DocumentedResponses.attach(app);
     }
 

@@ -49,6 +49,8 @@ class ClusterIT {
     /** The leader marks a node lost after LostNodes.LOST_AFTER (15 s) of silence; its pass runs every 2 s. */
     private static final Duration LOST_WITHIN = Duration.ofSeconds(45);
     private static final Duration ROUTE_CHANGE = Duration.ofSeconds(10);
+    /** A proxy's relays read the nodes table every 10 s (NodeAddressBook.EVERY), and a node's agent reports every 2 s. */
+    private static final Duration RETIRE = Duration.ofSeconds(30);
     private static final Duration KILL = Duration.ofSeconds(30);
     private static final Duration RESTART = Duration.ofSeconds(120);
     private static volatile boolean failed;
@@ -232,6 +234,10 @@ class ClusterIT {
                             () -> healthz(proxy, alice, host(name)));
                 }
             }
+            // A lost node that holds workspaces (their files are on its disk) is not retired.
+            LocalCluster.Reply holds = cluster.call(2, "DELETE", "/api/nodes/n1", admin, null);
+            assertEquals(409, holds.status(), holds.body());
+            assertEquals("node_holds_workspaces", holds.field("error"), holds.body());
         } finally {
             seen = traffic.stop();
             cluster.script(RESTART, "start", "n1", "agent");
@@ -350,6 +356,66 @@ class ClusterIT {
         for (String name : runningBefore) {
             assertEquals("RUNNING", get(1, name).field("state"), name + " still runs (its node not taken for lost)");
         }
+        assertAllRecordsListed();
+    }
+
+    @Test
+    @Order(9)
+    void a_lost_node_without_workspaces_is_retired_through_the_api_and_its_certificate_opens_no_relay() {
+        // The node with the fewest of alice's workspaces: empty it through the API while it reports.
+        String retired = "n1";
+        for (String n : List.of("n3", "n2", "n1")) {
+            if (namesOn(n).size() < namesOn(retired).size()) {
+                retired = n;
+            }
+        }
+        int x = Integer.parseInt(retired.substring(1));
+        int other = x == 1 ? 2 : 1;
+        for (String name : namesOn(retired)) {
+            assertEquals(204, cluster.call(other, "DELETE", "/api/workspaces/" + id(name), alice, null).status(), name);
+            workspaces.remove(name);
+        }
+        String elsewhere = workspaces.keySet().stream().filter(n -> get(1, n).field("state").equals("RUNNING"))
+                .findFirst().orElseThrow(() -> new AssertionError("no running workspace left: " + workspaces));
+        assertEquals(200, healthz(x, alice, host(elsewhere)), "through " + retired + "'s proxy before");
+
+        LocalCluster.Reply reporting = cluster.call(other, "DELETE", "/api/nodes/" + retired, admin, null);
+        assertEquals(409, reporting.status(), reporting.body());
+        assertEquals("node_reporting", reporting.field("error"), reporting.body());
+        assertEquals(401, cluster.call(other, "DELETE", "/api/nodes/" + retired, alice, null).status(), "a user");
+
+        String node = retired;
+        try {
+            cluster.script(KILL, "kill", retired, "agent");
+            Await.until(retired + " is marked lost", LOST_WITHIN, () -> cluster.call(other, "GET", "/api/nodes", admin,
+                    null), r -> {
+                        for (var n : r.json()) {
+                            if (n.path("id").asText().equals(node)) {
+                                return n.path("lost").asBoolean();
+                            }
+                        }
+                        return false;
+                    });
+            LocalCluster.Reply done = cluster.call(other, "DELETE", "/api/nodes/" + retired, admin, null);
+            assertEquals(204, done.status(), done.body());
+            LocalCluster.Reply left = cluster.call(other, "GET", "/api/nodes", admin, null);
+            assertEquals(2, left.json().size(), left.body());
+
+            // Its proxy still runs with its certificate from the cluster CA: no relay takes it any more.
+            // At once for a new relay connection; one already open is closed at the relay's next read (10 s).
+            ProxyClient.Reply refused = Await.until("the relays refuse " + retired + "'s certificate", RETIRE,
+                    () -> LocalCluster.proxy(x, alice).get("http://" + host(elsewhere) + "/healthz"),
+                    r -> r.status() == 502);
+            assertTrue(refused.body().contains("node " + retired + " is not in the cluster's nodes table"),
+                    refused.body());
+            assertEquals(200, healthz(other, alice, host(elsewhere)), "through another node's proxy");
+        } finally {
+            cluster.script(RESTART, "start", retired, "agent");
+        }
+        // An agent that reports again joins anew.
+        Await.equal("through " + retired + "'s proxy once its agent reported again", RETIRE, 200,
+                () -> healthz(x, alice, host(elsewhere)));
+        assertEquals(3, cluster.call(other, "GET", "/api/nodes", admin, null).json().size());
         assertAllRecordsListed();
     }
 

@@ -3,6 +3,7 @@ package dev.codermon.controlplane.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.DuplicateSshKeyException;
 import dev.codermon.auth.route.RouteStoreException;
+import dev.codermon.auth.route.NodeRecords;
 import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
@@ -44,13 +45,14 @@ public final class ApiRoutes {
      */
     public static void register(RoutesConfig routes, ObjectMapper mapper, URI proxy, List<String> allowedHosts,
             ApiAuthenticator auth, TokenService tokens, WorkspaceService workspaces, SshKeyService ssh, String domain,
-            ClusterJobs jobs) {
+            ClusterJobs jobs, NodeRecords nodes) {
         JsonRequestReader reader = new JsonRequestReader(mapper);
         TokenController tokenController = new TokenController(auth, tokens, reader);
         WorkspaceController workspaceController = new WorkspaceController(auth, workspaces, tokens, reader, proxy);
         SshController sshController = new SshController(auth, ssh, workspaces, reader, domain, proxy);
         HostGuard hostGuard = new HostGuard(allowedHosts);
         ClusterController cluster = new ClusterController(auth, jobs);
+        NodeController nodeController = new NodeController(auth, nodes, workspaces, java.time.Clock.systemUTC());
         byte[] openApi = openApiDocument();
 
         routes.before(hostGuard::check);
@@ -76,6 +78,8 @@ public final class ApiRoutes {
         routes.get("/api/ssh-known-hosts", sshController::allKnownHosts);
         routes.get("/api/ssh-config", sshController::sshConfig);
         routes.get("/api/cluster", cluster::show);
+        routes.get("/api/nodes", nodeController::list);
+        routes.delete("/api/nodes/{id}", nodeController::retire);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             if (e.status() == 401) {

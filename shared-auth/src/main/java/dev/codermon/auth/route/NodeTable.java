@@ -30,6 +30,27 @@ final class NodeTable implements NodeRecords {
     }
 
     @Override
+    public Retirement retireNode(String id) {
+        return db.inTransaction(() -> {
+            int removed = db.execute("DELETE FROM nodes WHERE id = ? AND lost = 1"
+                    + " AND NOT EXISTS (SELECT 1 FROM workspaces WHERE node_id = ?)", ps -> {
+                        ps.setString(1, id);
+                        ps.setString(2, id);
+                    });
+            if (removed == 1) {
+                db.execute("DELETE FROM node_running WHERE node_id = ?", ps -> ps.setString(1, id));
+                return Retirement.RETIRED;
+            }
+            Integer lost = db.select("SELECT lost FROM nodes WHERE id = ?", ps -> ps.setString(1, id),
+                    rs -> rs.next() ? rs.getInt(1) : null);
+            if (lost == null) {
+                return Retirement.UNKNOWN;
+            }
+            return lost == 0 ? Retirement.REPORTING : Retirement.HOLDS_WORKSPACES;
+        });
+    }
+
+    @Override
     public List<NodeRecord> nodes() {
         return db.select("SELECT id, relay_address, capacity, heartbeat_at, lost, relay_certificate FROM nodes"
                 + " ORDER BY id", ps -> { },

@@ -235,6 +235,11 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public Retirement retireNode(String id) {
+        return nodes.retireNode(id);
+    }
+
+    @Override
     public void pruneExpired(Instant now) {
         db.inTransaction(() -> {
             tokens.prune(now);

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -312,6 +313,28 @@ abstract class RouteStoreContract implements NodeJobsContract {
         store.saveNode(new NodeRecord("n1", "10.0.0.1:5003", 5, T0.plusSeconds(4), false, "bb22"));
         assertEquals(List.of(new NodeRecord("n1", "10.0.0.1:5003", 5, T0.plusSeconds(4), false, "bb22")),
                 open().nodes(), "issued again: the new one replaces the old");
+    }
+
+    @Test
+    void a_node_is_retired_only_once_lost_and_holding_no_workspace() {
+        store.nodeJobs().reportNode(new NodeRecord("n3", "10.0.0.3:5003", 5, T0, false, "cc33"), Set.of("ref-1"));
+        store.insert(record("w1", "alice", "main", WorkspaceState.RUNNING).onNode("n3"));
+
+        assertEquals(NodeRecords.Retirement.UNKNOWN, store.retireNode("n9"));
+        assertEquals(NodeRecords.Retirement.REPORTING, store.retireNode("n3"), "its agent reports");
+        assertEquals(List.of("n3"), store.nodeJobs().markLostNodes(T0.plusSeconds(60)));
+        assertEquals(NodeRecords.Retirement.HOLDS_WORKSPACES, store.retireNode("n3"), "alice's files are there");
+        assertEquals(1, open().nodes().size(), "a refused retirement removed the node");
+
+        store.delete("w1");
+        assertEquals(NodeRecords.Retirement.RETIRED, open().retireNode("n3"));
+        assertEquals(List.of(), open().nodes());
+        assertEquals(Set.of(), open().nodeJobs().runningRefs("n3"), "what it last ran went with it");
+        assertEquals(NodeRecords.Retirement.UNKNOWN, store.retireNode("n3"), "retired once");
+
+        // An agent that reports again joins anew.
+        store.nodeJobs().reportNode(new NodeRecord("n3", "10.0.0.3:5003", 5, T0.plusSeconds(90), false, "cc33"), Set.of());
+        assertEquals(List.of("n3"), open().nodes().stream().map(NodeRecord::id).toList());
     }
 
     @Test
