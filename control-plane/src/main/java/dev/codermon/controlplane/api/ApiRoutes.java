@@ -2,8 +2,8 @@ package dev.codermon.controlplane.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codermon.auth.route.DuplicateSshKeyException;
-import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.auth.route.NodeRecords;
+import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.controlplane.monitor.ClusterJobs;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;

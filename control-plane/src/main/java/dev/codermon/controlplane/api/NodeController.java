@@ -1,17 +1,15 @@
 package dev.codermon.controlplane.api;
 
-import dev.codermon.auth.route.NodeRecord;
 import dev.codermon.auth.route.NodeRecords;
+import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.controlplane.node.LostNodes;
 import dev.codermon.controlplane.workspace.WorkspaceService;
-import dev.codermon.auth.route.WorkspaceRecord;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,15 +75,14 @@ final class NodeController {
                         held.subList(0, Math.min(10, held.size()))) + (held.size() > 10 ? ", ..." : "")
                         + "), whose files are on its disk: delete them first");
             }
-            default -> throw new IllegalStateException();
+            default -> throw new IllegalStateException("retiring node " + id + ": unknown outcome");
         }
     }
 
     private String heartbeat(String id) {
-        Map<String, NodeRecord> known = nodes.nodes().stream()
-                .collect(Collectors.toMap(NodeRecord::id, Function.identity()));
-        NodeRecord n = known.get(id);
-        return n == null ? "" : " (its agent last reported " + Math.max(0,
-                Duration.between(n.heartbeatAt(), clock.instant()).toSeconds()) + " s ago)";
+        return nodes.nodes().stream().filter(n -> n.id().equals(id)).findFirst()
+                .map(n -> " (its agent last reported " + Math.max(0,
+                        Duration.between(n.heartbeatAt(), clock.instant()).toSeconds()) + " s ago)")
+                .orElse("");
     }
 }
