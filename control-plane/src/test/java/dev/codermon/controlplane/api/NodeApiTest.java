@@ -59,7 +59,13 @@ class NodeApiTest {
             assertTrue(nodes.get(1).get("relayCertificate").isNull());
             assertEquals(2, nodes.get(1).get("workspaces").asInt());
 
-            assertEquals(401, ApiFixture.get(client, "/api/nodes", fixture.tokens.tokenFor("alice")).code());
+            Response asUser = ApiFixture.get(client, "/api/nodes", fixture.tokens.tokenFor("alice"));
+            assertEquals(401, asUser.code());
+            assertTrue(ApiFixture.json(asUser).get("detail").asText().startsWith(
+                    "this endpoint takes the admin key, not a user token"), "a user is told what to send");
+            Response wrongKey = ApiFixture.get(client, "/api/nodes", "not-the-admin-key");
+            assertEquals(401, wrongKey.code());
+            assertTrue(ApiFixture.json(wrongKey).get("detail").asText().startsWith("the admin key is wrong"));
         });
     }
 
