@@ -33,12 +33,14 @@ final class RelayTls {
     private final SslContext client;
     private final SslContext mux;
     private final X509Certificate certificate;
+    private final String fingerprint;
 
     private RelayTls(SslContext server, SslContext client, SslContext mux, X509Certificate certificate) {
         this.server = server;
         this.client = client;
         this.mux = mux;
         this.certificate = certificate;
+        this.fingerprint = dev.codermon.auth.route.NodeRecord.fingerprint(certificate);
     }
 
     /**
@@ -146,6 +148,11 @@ final class RelayTls {
     /** Returns the node's certificate that these contexts present. */
     X509Certificate certificate() {
         return certificate;
+    }
+
+    /** Returns the {@linkplain dev.codermon.auth.route.NodeRecord#fingerprint fingerprint} of that certificate. */
+    String fingerprint() {
+        return fingerprint;
     }
 
     SslContext server() {

@@ -1,10 +1,8 @@
 package dev.codermon.proxy.relay;
 
-import dev.codermon.auth.route.NodeRecord;
+import dev.codermon.auth.route.RelayCertificateFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,26 +138,26 @@ final class RelayTlsFiles implements Supplier<RelayTls>, AutoCloseable {
             pending = null;
             log.warn("the relay TLS files in {} changed but cannot be used: {}; node {} goes on with the certificate"
                     + " loaded before ({}) until they change again", dir, e.getMessage(), nodeId,
-                    fingerprint(current));
+                    current.fingerprint());
             return;
         }
-        if (fingerprint(loaded).equals(fingerprint(current))) {
+        if (loaded.fingerprint().equals(current.fingerprint())) {
             // The same certificate (its CA file or key file written again): nothing for the agent to publish.
             pending = null;
             current = loaded;
             log.info("relay TLS files in {} read again; node {} presents the same certificate ({})", dir, nodeId,
-                    fingerprint(loaded));
+                    loaded.fingerprint());
             return;
         }
         pending = loaded;
         pendingSince = clock.instant();
         pendingWarned = false;
         log.info("relay certificate of node {} in {} issued again ({}); presenting it once node {}'s agent has"
-                + " published it", nodeId, dir, fingerprint(loaded), nodeId);
+                + " published it", nodeId, dir, loaded.fingerprint(), nodeId);
     }
 
     private void takeIfPublished() throws InterruptedException {
-        String fingerprint = fingerprint(pending);
+        String fingerprint = pending.fingerprint();
         boolean waiting = Duration.between(pendingSince, clock.instant()).compareTo(PUBLISH_WAIT) < 0;
         String refusal = book.refusal(nodeId, fingerprint);
         if (refusal != null && waiting) {
@@ -178,7 +176,7 @@ final class RelayTlsFiles implements Supplier<RelayTls>, AutoCloseable {
             log.warn("node {}'s agent has not published the relay certificate in {} ({}) within {} s: is it running"
                     + " with CODERMON_RELAY_TLS_DIR={}? Node {} goes on with the certificate before ({}) and takes"
                     + " the new one once it is published", nodeId, dir, fingerprint, PUBLISH_WAIT.toSeconds(), dir,
-                    nodeId, fingerprint(current));
+                    nodeId, current.fingerprint());
         }
     }
 
@@ -199,18 +197,11 @@ final class RelayTlsFiles implements Supplier<RelayTls>, AutoCloseable {
         }
     }
 
-    private static String fingerprint(RelayTls tls) {
-        return NodeRecord.fingerprint(tls.certificate());
-    }
-
-    /** Returns what tells one state of the three files from another: modification time, size, file identity. */
+    /** Returns what tells one state of the three files from another ({@link RelayCertificateFile#versionOf}). */
     private static List<Object> versionOf(Path dir) throws IOException {
         List<Object> version = new ArrayList<>();
         for (String name : FILES) {
-            BasicFileAttributes attributes = Files.readAttributes(dir.resolve(name), BasicFileAttributes.class);
-            version.add(attributes.lastModifiedTime());
-            version.add(attributes.size());
-            version.add(attributes.fileKey());
+            version.add(RelayCertificateFile.versionOf(dir.resolve(name)));
         }
         return version;
     }

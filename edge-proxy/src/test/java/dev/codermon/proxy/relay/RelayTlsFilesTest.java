@@ -182,7 +182,7 @@ class RelayTlsFilesTest {
     }
 
     private static String fingerprint(RelayTls tls) {
-        return NodeRecord.fingerprint(tls.certificate());
+        return tls.fingerprint();
     }
 
     private static String fingerprint(Path tlsDir) {

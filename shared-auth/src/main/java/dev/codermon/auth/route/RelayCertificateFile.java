@@ -67,9 +67,17 @@ public final class RelayCertificateFile implements Supplier<String> {
         return fingerprint;
     }
 
-    private void read() throws IOException, CertificateException {
+    /**
+     * Returns what tells one state of a file from another: its modification time, size and identity (a file
+     * replaced by a move is another file), without reading it.
+     */
+    public static Object versionOf(Path file) throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        Object version = attributes.lastModifiedTime() + "/" + attributes.size() + "/" + attributes.fileKey();
+        return java.util.List.of(attributes.lastModifiedTime(), attributes.size(), String.valueOf(attributes.fileKey()));
+    }
+
+    private void read() throws IOException, CertificateException {
+        Object version = versionOf(file);
         if (version.equals(readVersion)) {
             return;
         }
