@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * second workspace lands on n2; she registers her key and reads her known_hosts and ssh_config through n1's
  * API, and the real OpenSSH client (corkscrew through n1's proxy, then n2's relay) runs a command in it:
  * the key reached n2 from the store, and the host key n2 made is the one n1's API hands out. A key
- * registered later works there within a few heartbeats; bob's key does not open alice's workspace.
+ * registered later works there within a few heartbeats; bob's key does not open alice's workspace. An app
+ * alice starts there over SSH is listed by n1's API (n2's agent looks inside) and served by n1's proxy.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -140,5 +141,23 @@ class ClusterSshIT {
         register(bob, bobKey, 2);
         Commands.Result asBob = ssh(file, bobKey, host, "whoami");
         assertTrue(!asBob.ok() && asBob.out().contains("Permission denied"), asBob.out());
+
+        // An app alice starts over SSH in her workspace on n2: n1's API lists its port (only n2's agent can
+        // look inside that container, docs/apps.md), and n1's proxy serves it through n2's relay.
+        Commands.Result app = ssh(file, key, host, "setsid nohup /usr/local/bin/node -e \"require('http')"
+                + ".createServer((q, s) => s.end('app on n2')).listen(3000, '127.0.0.1')\" >/dev/null 2>&1 </dev/null &");
+        assertTrue(app.ok(), "starting the app over ssh: " + app.out());
+        String id = second.field("id");
+        LocalCluster.Reply apps = Await.until("port 3000 among the apps of alice's workspace on n2",
+                Duration.ofSeconds(30), () -> cluster.call(1, "GET", "/api/workspaces/" + id + "/apps", alice, null),
+                r -> r.status() == 200 && r.body().contains("\"port\":3000"));
+        assertTrue(apps.body().contains("\"url\":\"http://3000." + host + "/\""), apps.body());
+        assertEquals(404, cluster.call(1, "GET", "/api/workspaces/" + id + "/apps", bob, null).status(),
+                "bob cannot list alice's apps");
+        ProxyClient.Reply page = LocalCluster.proxy(1, alice).get("http://3000." + host + "/");
+        assertEquals(200, page.status(), page.body());
+        assertEquals("app on n2", page.body());
+        assertEquals(403, LocalCluster.proxy(1, bob).status("http://3000." + host + "/"),
+                "bob's credentials do not reach alice's app");
     }
 }

@@ -5,6 +5,7 @@ import dev.codermon.auth.route.DuplicateSshKeyException;
 import dev.codermon.auth.route.NodeRecords;
 import dev.codermon.auth.route.RouteStoreException;
 import dev.codermon.controlplane.monitor.ClusterJobs;
+import dev.codermon.controlplane.runtime.RuntimeUnavailableException;
 import dev.codermon.controlplane.ssh.SshKeyService;
 import dev.codermon.controlplane.workspace.SingleUserRuntimeException;
 import dev.codermon.controlplane.workspace.WorkspaceBusyException;
@@ -110,6 +111,10 @@ public final class ApiRoutes {
             // Nothing half-done is left behind (see WorkspaceLauncher), so trying again is safe.
             ctx.header("Retry-After", "5");
             error(ctx, 503, "store_unavailable", "the store is unavailable; try again in a few seconds");
+        });
+        routes.exception(RuntimeUnavailableException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "5");
+            error(ctx, 503, "node_unavailable", e.getMessage() + "; try again in a few seconds");
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             int status = e.getStatus();

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Writes and reads what a START job carries (the workspace's owner, name and hostname: the node derives its
  * directory from its own home) and what it answers (socket path and the node's runtime reference), one
- * value per line; none of them can hold a newline (DNS labels, hostnames, paths the runtime made).
+ * value per line; none of them can hold a newline (DNS labels, hostnames, paths the runtime made). And what
+ * a PORTS job answers.
  */
 final class JobText {
 
@@ -29,6 +30,26 @@ final class JobText {
     /** Returns socket path, runtime reference. */
     static List<String> parseStartResult(String result) {
         return split(result, 2);
+    }
+
+    /** What a PORTS job answers: the ports, ascending, comma-separated (empty: none). */
+    static String portsResult(List<Integer> ports) {
+        return ports.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** Reads a PORTS job's answer. */
+    static List<Integer> parsePortsResult(String result) {
+        if (result == null || result.isEmpty()) {
+            return List.of();
+        }
+        List<Integer> ports = new java.util.ArrayList<>();
+        for (String p : result.split(",", -1)) {
+            if (!p.matches("[1-9][0-9]{0,4}") || Integer.parseInt(p) > 65535) {
+                throw new IllegalArgumentException("not a port in a PORTS job's answer: " + p);
+            }
+            ports.add(Integer.parseInt(p));
+        }
+        return List.copyOf(ports);
     }
 
     private static String join(String... values) {

@@ -177,6 +177,7 @@ public final class NodeAgent implements AutoCloseable {
                     }
                     yield "removed";
                 }
+                case PORTS -> JobText.portsResult(runtime.listeningPorts(job.argument()));
             };
             done = true;
             if (job.kind() == NodeJob.Kind.START) {

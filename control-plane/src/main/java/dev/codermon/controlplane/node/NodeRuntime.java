@@ -9,6 +9,7 @@ import dev.codermon.auth.route.WorkspaceRecords;
 import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.RuntimeHandle;
 import dev.codermon.controlplane.runtime.RuntimeStartException;
+import dev.codermon.controlplane.runtime.RuntimeUnavailableException;
 import dev.codermon.controlplane.runtime.WorkspaceRuntime;
 import dev.codermon.controlplane.runtime.WorkspaceSpec;
 import java.time.Clock;
@@ -42,6 +43,8 @@ public final class NodeRuntime implements WorkspaceRuntime {
     public static final Duration SILENT_WAIT = Placement.FRESH_FOR;
     /** How often a create picks again when other control planes keep taking the node's last slot first. */
     private static final int PLACE_ATTEMPTS = 5;
+    /** How long a listing of a workspace's ports waits for its node's agent. */
+    public static final Duration PORTS_WAIT = Duration.ofSeconds(10);
     /** How often a start waiting for a silent node reads the nodes again. */
     private static final Duration SILENT_POLL = Duration.ofMillis(200);
 
@@ -50,6 +53,7 @@ public final class NodeRuntime implements WorkspaceRuntime {
     private final WorkspaceRecords records;
     private final Duration startWait;
     private final Duration silentWait;
+    private final Duration portsWait;
     private final Clock clock;
 
     /**
@@ -64,6 +68,13 @@ public final class NodeRuntime implements WorkspaceRuntime {
     /** @param silentWait see {@link #SILENT_WAIT} */
     NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
             Duration silentWait, Clock clock) {
+        this(jobs, nodes, records, startWait, silentWait, PORTS_WAIT, clock);
+    }
+
+    /** @param portsWait see {@link #PORTS_WAIT} */
+    NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
+            Duration silentWait, Duration portsWait, Clock clock) {
+        this.portsWait = portsWait;
         this.jobs = jobs;
         this.nodes = nodes;
         this.records = records;
@@ -166,6 +177,30 @@ public final class NodeRuntime implements WorkspaceRuntime {
                     + " runs is unknown");
         }
         return jobs.runningRefs(node).contains(NodeRefs.localOf(runtimeRef));
+    }
+
+    /**
+     * Asks the instance's node (only it can look inside) which ports listen there, and waits for the answer
+     * at most {@link #PORTS_WAIT}: the agent does its jobs one after the other, so a start on that node
+     * comes first.
+     */
+    @Override
+    public List<Integer> listeningPorts(String runtimeRef) {
+        if (!NodeRefs.isNodeRef(runtimeRef)) {
+            return List.of();
+        }
+        String node = NodeRefs.nodeOf(runtimeRef).orElseThrow();
+        if (!isLive(node)) {
+            throw new RuntimeUnavailableException("node " + node + " is not reporting, so the workspace's apps"
+                    + " cannot be listed now");
+        }
+        NodeJob job = await(jobs.enqueue(node, workspaceOf(runtimeRef), NodeJob.Kind.PORTS,
+                NodeRefs.localOf(runtimeRef), clock.instant()), portsWait);
+        if (job.status() != NodeJob.Status.DONE) {
+            throw new RuntimeUnavailableException("node " + node + " could not list the workspace's apps: "
+                    + job.result());
+        }
+        return JobText.parsePortsResult(job.result());
     }
 
     @Override

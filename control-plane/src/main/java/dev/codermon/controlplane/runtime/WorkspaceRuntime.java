@@ -77,6 +77,9 @@ public interface WorkspaceRuntime extends AutoCloseable {
      * Returns the TCP ports something listens on inside the workspace (its apps), in ascending order;
      * empty when the runtime cannot tell. code-server itself listens on a unix socket, so every TCP port
      * is an app's.
+     *
+     * @throws RuntimeUnavailableException when only later can it tell (the workspace's node is not
+     *                                     reporting, or did not answer in time)
      */
     default List<Integer> listeningPorts(String runtimeRef) {
         return List.of();

@@ -199,6 +199,17 @@ class WorkspaceApiTest extends TwoUserApiTest {
             assertEquals("http://3000.main.alice.codermon.internal/", list.get(0).get("url").asText());
             assertEquals(8080, list.get(1).get("port").asInt());
             assertError(get(client, "/api/workspaces/" + id + "/apps", bob), 404, "not_found");
+
+            // A workspace on a node that is not reporting: only that node can look inside it.
+            fixture.runtime.portsUnavailable("node n2 is not reporting, so the workspace's apps cannot be listed now");
+            Response later = get(client, "/api/workspaces/" + id + "/apps", alice);
+            assertEquals("5", later.headers().get("Retry-After").get(0));
+            String raw = later.body().string();
+            assertEquals(503, later.code(), raw);
+            JsonNode why = ApiFixture.JSON.readTree(raw);
+            assertEquals("node_unavailable", why.get("error").asText(), raw);
+            assertEquals("node n2 is not reporting, so the workspace's apps cannot be listed now; try again in a few"
+                    + " seconds", why.get("detail").asText());
         });
     }
 

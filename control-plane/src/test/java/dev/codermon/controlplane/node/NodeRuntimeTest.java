@@ -12,6 +12,7 @@ import dev.codermon.auth.route.WorkspaceState;
 import dev.codermon.controlplane.runtime.FakeRuntime;
 import dev.codermon.controlplane.runtime.RuntimeHandle;
 import dev.codermon.controlplane.runtime.RuntimeStartException;
+import dev.codermon.controlplane.runtime.RuntimeUnavailableException;
 import dev.codermon.controlplane.runtime.WorkspaceSpec;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -179,6 +180,40 @@ class NodeRuntimeTest {
         RuntimeStartException e = assertThrows(RuntimeStartException.class,
                 () -> runtime().start(starting("w1", "main")));
         assertEquals("node n1 could not start it: image missing", e.getMessage());
+    }
+
+    @Test
+    void aWorkspacesPortsAreListedByItsOwnNode() throws Exception {
+        FakeRuntime n1 = agent("n1", 1);
+        FakeRuntime n2 = agent("n2", 3);
+        NodeRuntime runtime = runtime();
+        RuntimeHandle handle = runtime.start(starting("w1", "main"));
+        n2.listen("fake-1", List.of(8501, 3000));
+        n1.listen("fake-1", List.of(9999));
+
+        assertEquals(List.of(3000, 8501), runtime.listeningPorts(handle.runtimeRef()),
+                "n2's agent looked inside its own instance");
+        n2.listen("fake-1", List.of());
+        assertEquals(List.of(), runtime.listeningPorts(handle.runtimeRef()), "nothing listens any more");
+        assertEquals(List.of(), runtime.listeningPorts("fake-1"), "not an instance on a node");
+    }
+
+    @Test
+    void aSilentOrSlowNodesPortsAreUnavailableWithTheReason() {
+        store.reportNode(new NodeRecord("n1", "127.0.0.1:1", 2, Instant.now().minusSeconds(60), false),
+                java.util.Set.of("fake-1"));
+        RuntimeUnavailableException silent = assertThrows(RuntimeUnavailableException.class,
+                () -> runtime().listeningPorts("node:n1:fake-1"));
+        assertEquals("node n1 is not reporting, so the workspace's apps cannot be listed now", silent.getMessage());
+
+        // n2 reports but no agent takes its jobs (one busy starting another workspace).
+        store.reportNode(new NodeRecord("n2", "127.0.0.1:1", 2, Instant.now(), false), java.util.Set.of("fake-1"));
+        NodeRuntime waitsBriefly = new NodeRuntime(store, store, store, Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofMillis(300), clock);
+        RuntimeUnavailableException slow = assertThrows(RuntimeUnavailableException.class,
+                () -> waitsBriefly.listeningPorts("node:n2:fake-1"));
+        assertTrue(slow.getMessage().startsWith("node n2 could not list the workspace's apps: its agent did not"
+                + " finish job "), slow.getMessage());
     }
 
     @Test

@@ -23,6 +23,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     private volatile String removeFailure;
     private volatile Duration startDelay = Duration.ofMillis(50);
     private volatile String soleUser;
+    private volatile String portsUnavailable;
 
     /** Makes every following start fail with this reason (null to succeed again). */
     public void failStartsWith(String reason) {
@@ -41,6 +42,11 @@ public final class FakeRuntime implements WorkspaceRuntime {
     /** Pretends that apps listen on these ports inside what the reference names. */
     public void listen(String ref, List<Integer> ports) {
         listening.put(ref, List.copyOf(ports));
+    }
+
+    /** Makes every following listing of ports fail as a node that cannot answer now (null to answer again). */
+    public void portsUnavailable(String reason) {
+        portsUnavailable = reason;
     }
 
     /** Makes the runtime list these instances as its own (by default it cannot list any). */
@@ -110,6 +116,9 @@ public final class FakeRuntime implements WorkspaceRuntime {
 
     @Override
     public List<Integer> listeningPorts(String runtimeRef) {
+        if (portsUnavailable != null) {
+            throw new RuntimeUnavailableException(portsUnavailable);
+        }
         return listening.getOrDefault(runtimeRef, List.of());
     }
 

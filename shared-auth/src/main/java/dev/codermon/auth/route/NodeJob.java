@@ -11,10 +11,11 @@ import java.util.Objects;
  * @param nodeId      the node that must do it
  * @param workspaceId the workspace it is for
  * @param kind        what to do
- * @param argument    what the kind needs (START: the workspace's owner, name and hostname; STOP: the runtime
- *                    reference), never a secret
+ * @param argument    what the kind needs (START: the workspace's owner, name and hostname; STOP and PORTS: the
+ *                    node's runtime reference), never a secret
  * @param status      where it is
- * @param result      what a DONE job answers (START: socket path and runtime reference), or why it FAILED
+ * @param result      what a DONE job answers (START: socket path and runtime reference; PORTS: the ports,
+ *                    comma-separated), or why it FAILED
  * @param createdAt   when it was queued
  */
 public record NodeJob(long id, String nodeId, String workspaceId, Kind kind, String argument, Status status,
@@ -27,7 +28,12 @@ public record NodeJob(long id, String nodeId, String workspaceId, Kind kind, Str
         /** Stop the instance the argument names, keeping the workspace's files. */
         STOP,
         /** Delete everything the node keeps for the workspace (files, container, socket directory). */
-        REMOVE
+        REMOVE,
+        /**
+         * List the TCP ports something listens on inside the instance the argument names (the workspace's
+         * apps), which only its node can see; changes nothing.
+         */
+        PORTS
     }
 
     /** Where a job is. */

@@ -48,6 +48,17 @@ interface NodeJobsContract {
     }
 
     @Test
+    default void aPortsJobAnswersTheListOfPorts() {
+        NodeJobs jobs = open().nodeJobs();
+        long id = jobs.enqueue("n1", "w1", NodeJob.Kind.PORTS, "codermon-w1", T);
+        NodeJob taken = jobs.takeNext("n1", T).orElseThrow();
+        assertEquals(NodeJob.Kind.PORTS, taken.kind());
+        assertEquals("codermon-w1", taken.argument());
+        jobs.finish(id, true, "3000,8501", T);
+        assertEquals("3000,8501", open().nodeJobs().job(id).orElseThrow().result());
+    }
+
+    @Test
     default void twoAgentsTakingAtOnceNeverTakeOneJobTwice() throws Exception {
         NodeJobs writer = open().nodeJobs();
         int count = 40;

@@ -106,7 +106,7 @@ class PostgresStoreFaultsTest {
                     + " 'V99__future.sql', 0, 'test', 0, true)");
         }
         RouteStoreException e = assertThrows(RouteStoreException.class, () -> Stores.open(server.settings(database)));
-        assertTrue(e.getMessage().startsWith("store schema version 99 is newer than this build (5); upgrade Codermon"),
+        assertTrue(e.getMessage().startsWith("store schema version 99 is newer than this build (6); upgrade Codermon"),
                 e.getMessage());
     }
 

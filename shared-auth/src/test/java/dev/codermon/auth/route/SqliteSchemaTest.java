@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SqliteSchemaTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static final int NEWEST_VERSION = 5;
+    private static final int NEWEST_VERSION = 6;
 
     @TempDir
     Path tmp;
