@@ -1,7 +1,9 @@
 package dev.codermon.controlplane.node;
 
 import dev.codermon.controlplane.runtime.RuntimeHandle;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Writes and reads what a START job carries (the workspace's owner, name and hostname: the node derives its
@@ -34,7 +36,7 @@ final class JobText {
 
     /** What a PORTS job answers: the ports, ascending, comma-separated (empty: none). */
     static String portsResult(List<Integer> ports) {
-        return ports.stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        return ports.stream().sorted().map(String::valueOf).collect(Collectors.joining(","));
     }
 
     /** Reads a PORTS job's answer. */
@@ -42,7 +44,7 @@ final class JobText {
         if (result == null || result.isEmpty()) {
             return List.of();
         }
-        List<Integer> ports = new java.util.ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
         for (String p : result.split(",", -1)) {
             if (!p.matches("[1-9][0-9]{0,4}") || Integer.parseInt(p) > 65535) {
                 throw new IllegalArgumentException("not a port in a PORTS job's answer: " + p);
