@@ -194,9 +194,13 @@ public final class NodeRuntime implements WorkspaceRuntime {
             throw new RuntimeUnavailableException("node " + node + " is not reporting, so the workspace's apps"
                     + " cannot be listed now");
         }
-        NodeJob job = await(jobs.enqueue(node, workspaceOf(runtimeRef), NodeJob.Kind.PORTS,
-                NodeRefs.localOf(runtimeRef), clock.instant()), portsWait);
+        long id = jobs.enqueue(node, workspaceOf(runtimeRef), NodeJob.Kind.PORTS, NodeRefs.localOf(runtimeRef),
+                clock.instant());
+        NodeJob job = await(id, portsWait);
         if (job.status() != NodeJob.Status.DONE) {
+            // Nobody waits for the answer any more: a job still queued is taken out, so that an agent that
+            // cannot do it (an older build that knows no PORTS jobs) is not held up by it.
+            jobs.cancelQueued(id);
             throw new RuntimeUnavailableException("node " + node + " could not list the workspace's apps: "
                     + job.result());
         }

@@ -57,6 +57,12 @@ final class FakeNodeStore implements NodeJobs, NodeDirectory, WorkspaceRecords {
         return Optional.ofNullable(jobs.get(jobId));
     }
 
+    @Override
+    public synchronized boolean cancelQueued(long jobId) {
+        NodeJob job = jobs.get(jobId);
+        return job != null && job.status() == NodeJob.Status.QUEUED && jobs.remove(jobId, job);
+    }
+
     List<NodeJob> jobs() {
         return List.copyOf(jobs.values());
     }

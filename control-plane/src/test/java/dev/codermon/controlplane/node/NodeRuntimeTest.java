@@ -214,6 +214,8 @@ class NodeRuntimeTest {
                 () -> waitsBriefly.listeningPorts("node:n2:fake-1"));
         assertTrue(slow.getMessage().startsWith("node n2 could not list the workspace's apps: its agent did not"
                 + " finish job "), slow.getMessage());
+        assertTrue(store.jobs().stream().noneMatch(j -> j.kind() == NodeJob.Kind.PORTS),
+                "the unanswered job was taken out of n2's queue: " + store.jobs());
     }
 
     @Test

@@ -66,6 +66,11 @@ final class NodeJobTable implements NodeJobs {
     }
 
     @Override
+    public boolean cancelQueued(long jobId) {
+        return db.execute("DELETE FROM node_jobs WHERE id = ? AND status = 'QUEUED'", ps -> ps.setLong(1, jobId)) == 1;
+    }
+
+    @Override
     public void reportNode(NodeRecord node, Set<String> runningRefs) {
         db.inTransaction(() -> {
             nodes.saveNode(node);

@@ -26,6 +26,14 @@ public interface NodeJobs {
     Optional<NodeJob> job(long jobId);
 
     /**
+     * Deletes the job if no agent has taken it yet (one statement: an agent taking it at the same time either
+     * took it first or never sees it).
+     *
+     * @return whether the job was still queued and is gone
+     */
+    boolean cancelQueued(long jobId);
+
+    /**
      * Records a node agent's heartbeat: creates or updates its node (a node that was lost and reports again
      * is no longer lost) and replaces the set of runtime references that run on it.
      */

@@ -56,6 +56,23 @@ interface NodeJobsContract {
         assertEquals("codermon-w1", taken.argument());
         jobs.finish(id, true, "3000,8501", T);
         assertEquals("3000,8501", open().nodeJobs().job(id).orElseThrow().result());
+        assertFalse(jobs.cancelQueued(id), "an ended job is not cancelled");
+    }
+
+    @Test
+    default void onlyAQueuedJobIsCancelledAndThenNeverTaken() {
+        NodeJobs jobs = open().nodeJobs();
+        long taken = jobs.enqueue("n1", "w1", NodeJob.Kind.PORTS, "c-1", T);
+        long queued = jobs.enqueue("n1", "w1", NodeJob.Kind.PORTS, "c-1", T);
+        long next = jobs.enqueue("n1", "w2", NodeJob.Kind.STOP, "c-2", T);
+        assertEquals(taken, jobs.takeNext("n1", T).orElseThrow().id());
+
+        assertFalse(jobs.cancelQueued(taken), "an agent works on it already");
+        assertTrue(jobs.cancelQueued(queued));
+        assertFalse(open().nodeJobs().cancelQueued(queued), "gone already");
+        assertEquals(Optional.empty(), jobs.job(queued));
+        assertEquals(next, jobs.takeNext("n1", T).orElseThrow().id(), "the agent goes on with the next one");
+        assertEquals(NodeJob.Status.TAKEN, jobs.job(taken).orElseThrow().status());
     }
 
     @Test
