@@ -379,6 +379,20 @@ test('console-create-open-and-live-traffic', async (t) => {
   await openReadme(tab);
   await tab.screenshot({ path: path.join(config.artifacts, `${t.name}.workbench.png`) });
 
+  // The apps column: no app yet ('-'). A list the API cannot give now (on a cluster, when the
+  // workspace's node is not reporting: 503 node_unavailable, here answered by the browser itself)
+  // shows '?' with the API's reason on hover, and the list again once the API answers.
+  const appsCell = row.locator('td.apps');
+  await until('no apps in the apps column', async () => (await appsCell.textContent()) === '-', 20000);
+  const reason = "node n2 is not reporting, so the workspace's apps cannot be listed now; try again in a few seconds";
+  await page.route('**/api/workspaces/*/apps', (route) => route.fulfill({ status: 503, contentType: 'application/json',
+    headers: { 'Retry-After': '5' }, body: JSON.stringify({ error: 'node_unavailable', detail: reason }) }));
+  await until('"?" with the reason in the apps column', async () => (await appsCell.textContent()) === '?'
+    && ((await appsCell.getAttribute('title')) || '').includes(reason), 30000);
+  await page.unroute('**/api/workspaces/*/apps');
+  await until('the apps column listing again', async () => (await appsCell.textContent()) === '-', 30000);
+  t.note('apps column: "?" with the reason while the list cannot be had');
+
   // The admin, in a browser of their own, sees carol's workspace and her traffic appear live.
   const admin = await launch(t, { proxy: 'direct', height: 1250 });
   const adminPage = await newPage(admin);

@@ -370,20 +370,28 @@ const APPS_TTL_MS = 10000;
 
 function showApps(ws, container) {
   const cached = state.apps.get(ws.id);
-  renderApps(ws, container, cached ? cached.apps : null);
+  renderApps(ws, container, cached ? cached.apps : null, cached ? cached.error : null);
   if (cached && (cached.pending || Date.now() - cached.at < APPS_TTL_MS)) return;
-  state.apps.set(ws.id, { apps: cached ? cached.apps : null, at: Date.now(), pending: true });
+  state.apps.set(ws.id, { apps: cached ? cached.apps : null, error: cached ? cached.error : null, at: Date.now(), pending: true });
+  const redraw = (apps, error) => {
+    state.apps.set(ws.id, { apps, error, at: Date.now(), pending: false });
+    const live = document.querySelector(`#ws-table tbody tr[data-id="${ws.id}"] td.apps`);
+    if (live) renderApps(ws, live, apps, error);
+  };
+  // A list that cannot be had now (say, the workspace's node is not reporting) says why on hover.
   api('GET', `/api/workspaces/${ws.id}/apps`)
-    .then((apps) => {
-      state.apps.set(ws.id, { apps, at: Date.now(), pending: false });
-      const live = document.querySelector(`#ws-table tbody tr[data-id="${ws.id}"] td.apps`);
-      if (live) renderApps(ws, live, apps);
-    })
-    .catch(() => state.apps.set(ws.id, { apps: cached ? cached.apps : [], at: Date.now(), pending: false }));
+    .then((apps) => redraw(apps, null))
+    .catch((e) => redraw(null, e.message));
 }
 
-function renderApps(ws, container, apps) {
+function renderApps(ws, container, apps, error) {
   container.replaceChildren();
+  if (apps === null && error) {
+    container.textContent = '?';
+    container.title = `apps cannot be listed now: ${error}`;
+    return;
+  }
+  container.removeAttribute('title');
   if (apps === null) {
     container.textContent = '…';
     return;
