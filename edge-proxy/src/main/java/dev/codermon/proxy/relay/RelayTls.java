@@ -1,5 +1,6 @@
 package dev.codermon.proxy.relay;
 
+import dev.codermon.auth.route.NodeRecord;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -40,7 +41,7 @@ final class RelayTls {
         this.client = client;
         this.mux = mux;
         this.certificate = certificate;
-        this.fingerprint = dev.codermon.auth.route.NodeRecord.fingerprint(certificate);
+        this.fingerprint = NodeRecord.fingerprint(certificate);
     }
 
     /**
@@ -150,7 +151,7 @@ final class RelayTls {
         return certificate;
     }
 
-    /** Returns the {@linkplain dev.codermon.auth.route.NodeRecord#fingerprint fingerprint} of that certificate. */
+    /** Returns the {@linkplain NodeRecord#fingerprint fingerprint} of that certificate. */
     String fingerprint() {
         return fingerprint;
     }
