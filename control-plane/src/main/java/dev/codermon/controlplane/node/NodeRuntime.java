@@ -248,8 +248,7 @@ public final class NodeRuntime implements WorkspaceRuntime {
     }
 
     private String workspaceOf(String runtimeRef) {
-        return records.listAll().stream().filter(r -> runtimeRef.equals(r.runtimeRef())).map(WorkspaceRecord::id)
-                .findFirst().orElse("unknown");
+        return records.findByRuntimeRef(runtimeRef).map(WorkspaceRecord::id).orElse("unknown");
     }
 
     private void finishOrThrow(long jobId, String what) {

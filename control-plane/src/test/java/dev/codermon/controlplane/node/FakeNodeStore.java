@@ -148,6 +148,11 @@ final class FakeNodeStore implements NodeJobs, NodeDirectory, WorkspaceRecords {
     }
 
     @Override
+    public Optional<WorkspaceRecord> findByRuntimeRef(String runtimeRef) {
+        return records.values().stream().filter(r -> runtimeRef.equals(r.runtimeRef())).findFirst();
+    }
+
+    @Override
     public List<WorkspaceRecord> listByUser(String user) {
         return listAll().stream().filter(r -> r.user().equals(user)).toList();
     }

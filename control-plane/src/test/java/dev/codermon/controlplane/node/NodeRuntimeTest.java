@@ -188,6 +188,8 @@ class NodeRuntimeTest {
         FakeRuntime n2 = agent("n2", 3);
         NodeRuntime runtime = runtime();
         RuntimeHandle handle = runtime.start(starting("w1", "main"));
+        store.update(store.find("w1").orElseThrow().withUpstream(handle.socketPath(), handle.runtimeRef())
+                .withState(WorkspaceState.RUNNING));
         n2.listen("fake-1", List.of(8501, 3000));
         n1.listen("fake-1", List.of(9999));
 
@@ -196,6 +198,8 @@ class NodeRuntimeTest {
         n2.listen("fake-1", List.of());
         assertEquals(List.of(), runtime.listeningPorts(handle.runtimeRef()), "nothing listens any more");
         assertEquals(List.of(), runtime.listeningPorts("fake-1"), "not an instance on a node");
+        assertEquals(List.of("w1", "w1"), store.jobs().stream().filter(j -> j.kind() == NodeJob.Kind.PORTS)
+                .map(NodeJob::workspaceId).toList(), "each job names the workspace whose instance it is");
     }
 
     @Test

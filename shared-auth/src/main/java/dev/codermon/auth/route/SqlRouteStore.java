@@ -134,6 +134,11 @@ public class SqlRouteStore implements ProxyStore, ControlPlaneStore, RouteFeed, 
     }
 
     @Override
+    public Optional<WorkspaceRecord> findByRuntimeRef(String runtimeRef) {
+        return workspaces.findByRuntimeRef(runtimeRef);
+    }
+
+    @Override
     public List<WorkspaceRecord> listByUser(String user) {
         return workspaces.listByUser(user);
     }

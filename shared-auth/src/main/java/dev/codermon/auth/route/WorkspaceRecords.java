@@ -43,6 +43,12 @@ public interface WorkspaceRecords {
     /** Returns the record of this user's workspace with this name. */
     Optional<WorkspaceRecord> findByUserAndName(String user, String name);
 
+    /**
+     * Returns the record whose runtime reference is this one (the oldest, should two name it), without
+     * reading the others.
+     */
+    Optional<WorkspaceRecord> findByRuntimeRef(String runtimeRef);
+
     /** Returns this user's records, oldest first. */
     List<WorkspaceRecord> listByUser(String user);
 

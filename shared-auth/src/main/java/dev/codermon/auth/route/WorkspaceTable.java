@@ -177,6 +177,12 @@ final class WorkspaceTable implements WorkspaceRecords, RouteLookup, ActivityWri
     }
 
     @Override
+    public Optional<WorkspaceRecord> findByRuntimeRef(String runtimeRef) {
+        return query("SELECT " + COLUMNS + " FROM workspaces WHERE runtime_ref = ? ORDER BY created_at, id LIMIT 1",
+                ps -> ps.setString(1, runtimeRef)).stream().findFirst();
+    }
+
+    @Override
     public List<WorkspaceRecord> listByUser(String user) {
         return query("SELECT " + COLUMNS + " FROM workspaces WHERE user_id = ? ORDER BY created_at, id",
                 ps -> ps.setString(1, user));

@@ -133,6 +133,17 @@ abstract class RouteStoreContract implements NodeJobsContract {
     }
 
     @Test
+    void a_record_is_found_by_its_runtime_reference_alone() {
+        store.insert(record("a", "alice", "one", WorkspaceState.RUNNING).withUpstream("/s/a.sock", "node:n1:ref-a"));
+        store.insert(record("b", "alice", "two", WorkspaceState.RUNNING).withUpstream("/s/b.sock", "node:n2:ref-b"));
+        store.insert(record("c", "bob", "main", WorkspaceState.STOPPED));
+        assertEquals(Optional.of("b"), store.findByRuntimeRef("node:n2:ref-b").map(WorkspaceRecord::id));
+        assertEquals(Optional.of("a"), store.findByRuntimeRef("node:n1:ref-a").map(WorkspaceRecord::id));
+        assertEquals(Optional.empty(), store.findByRuntimeRef("node:n1:ref-b"));
+        assertEquals(Optional.empty(), store.findByRuntimeRef("node:n2:ref"));
+    }
+
+    @Test
     void data_is_seen_by_another_instance_and_survives_reopening() {
         store.insert(record("w1", "alice", "main", WorkspaceState.RUNNING));
         SqlRouteStore other = open();
