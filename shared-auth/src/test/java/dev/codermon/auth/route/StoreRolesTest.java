@@ -24,7 +24,8 @@ class StoreRolesTest {
 
     @Test
     void the_control_plane_owns_records_revocations_ssh_keys_and_pruning_and_reads_presence() {
-        assertEquals(Set.of("insert", "update", "updateIf", "placeIfRoom", "delete", "find", "findByUserAndName", "listByUser", "listAll",
+        assertEquals(Set.of("insert", "update", "updateIf", "placeIfRoom", "delete", "find", "findByUserAndName",
+                "findByRuntimeRef", "listByUser", "listAll",
                 "revokeTokens", "revocations", "insertSshKey", "sshKeysOf", "deleteSshKey", "putHostKey", "hostKeyOf",
                 "deleteHostKey", "pruneExpired", "openCounts",
                 "close"),
