@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.workspace;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.codermon.auth.DnsLabel;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.auth.route.WorkspaceRecords;
@@ -34,6 +35,7 @@ public final class WorkspaceService {
     private final WorkspaceUptime uptime;
     private final WorkspaceStarter starter;
     private final WorkspaceTakedown takedown;
+    private final AppPorts appPorts;
 
     /** Creates the service of the only control plane; {@code hostnames} maps (user, name) to the hostname. */
     public WorkspaceService(WorkspaceRecords store, WorkspaceRuntime runtime, Path workspacesDir,
@@ -58,6 +60,7 @@ public final class WorkspaceService {
                 new WorkspaceLauncher(store, runtime, workspacesDir, uptime, clock),
                 new OtherReplicas(store, othersChangeGrace));
         this.takedown = new WorkspaceTakedown(store, runtime, uptime);
+        this.appPorts = new AppPorts(runtime::listeningPorts, AppPorts.FRESH_FOR, Ticker.systemTicker());
     }
 
     /**
@@ -167,11 +170,12 @@ public final class WorkspaceService {
     /**
      * Returns the ports a running workspace (from {@link #getRunning}) has apps listening on, detected
      * inside it by the runtime. code-server itself listens on a unix socket, so every TCP port is an app's.
+     * One listing answers for {@link AppPorts#FRESH_FOR} (2 s), however often it is asked.
      *
      * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
     public List<Integer> appPorts(WorkspaceRecord running) {
-        return runtime.listeningPorts(starter.requireOwnRuntime(running).runtimeRef());
+        return appPorts.of(starter.requireOwnRuntime(running).runtimeRef());
     }
 
     /**

@@ -201,8 +201,9 @@ class WorkspaceApiTest extends TwoUserApiTest {
             assertError(get(client, "/api/workspaces/" + id + "/apps", bob), 404, "not_found");
 
             // A workspace on a node that is not reporting: only that node can look inside it.
+            String other = json(post(client, "/api/workspaces", alice, "{\"name\":\"other\"}")).get("id").asText();
             fixture.runtime.portsUnavailable("node n2 is not reporting, so the workspace's apps cannot be listed now");
-            Response later = get(client, "/api/workspaces/" + id + "/apps", alice);
+            Response later = get(client, "/api/workspaces/" + other + "/apps", alice);
             assertEquals("5", later.headers().get("Retry-After").get(0));
             String raw = later.body().string();
             assertEquals(503, later.code(), raw);
@@ -210,6 +211,22 @@ class WorkspaceApiTest extends TwoUserApiTest {
             assertEquals("node_unavailable", why.get("error").asText(), raw);
             assertEquals("node n2 is not reporting, so the workspace's apps cannot be listed now; try again in a few"
                     + " seconds", why.get("detail").asText());
+        });
+    }
+
+    @Test
+    void apps_asked_for_in_a_loop_are_listed_once_per_two_seconds() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            fixture.runtime.listen(fixture.store.find(id).orElseThrow().runtimeRef(), List.of(5173));
+            int before = fixture.runtime.portListings();
+            for (int i = 0; i < 20; i++) {
+                Response apps = get(client, "/api/workspaces/" + id + "/apps", alice);
+                assertEquals(200, apps.code());
+                assertEquals(5173, json(apps).get(0).get("port").asInt());
+            }
+            // 20 answers well within 2 s (a listing is a docker exec, or a job on the workspace's node).
+            assertEquals(1, fixture.runtime.portListings() - before, "the runtime listed the ports once");
         });
     }
 

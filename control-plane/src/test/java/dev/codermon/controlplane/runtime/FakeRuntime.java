@@ -24,6 +24,7 @@ public final class FakeRuntime implements WorkspaceRuntime {
     private volatile Duration startDelay = Duration.ofMillis(50);
     private volatile String soleUser;
     private volatile String portsUnavailable;
+    private final AtomicInteger portListings = new AtomicInteger();
 
     /** Makes every following start fail with this reason (null to succeed again). */
     public void failStartsWith(String reason) {
@@ -114,8 +115,14 @@ public final class FakeRuntime implements WorkspaceRuntime {
         return alive.contains(runtimeRef);
     }
 
+    /** How many times the ports of an instance were listed. */
+    public int portListings() {
+        return portListings.get();
+    }
+
     @Override
     public List<Integer> listeningPorts(String runtimeRef) {
+        portListings.incrementAndGet();
         if (portsUnavailable != null) {
             throw new RuntimeUnavailableException(portsUnavailable);
         }
