@@ -11,7 +11,8 @@ import java.util.function.Function;
 
 /**
  * Lists the ports a workspace instance's apps listen on at most once per {@link #FRESH_FOR}, however often
- * it is asked. A listing is work outside the control plane: a {@code docker exec} on this host, or on a
+ * it is asked (per workspace and instance: a process id that comes back for another workspace is another
+ * key). A listing is work outside the control plane: a {@code docker exec} on this host, or on a
  * cluster a job on the workspace's node, whose agent does its jobs one after the other. So a user (or a
  * page of hers) asking in a loop must not keep the host or a node's agent busy, holding up everyone
  * else's starts and stops there. Whoever asks while a listing runs waits for that one; a listing that
@@ -23,7 +24,10 @@ final class AppPorts {
     static final Duration FRESH_FOR = Duration.ofSeconds(2);
 
     private final Function<String, List<Integer>> lister;
-    private final AsyncCache<String, List<Integer>> listed;
+    private final AsyncCache<Instance, List<Integer>> listed;
+
+    private record Instance(String workspaceId, String runtimeRef) {
+    }
 
     /**
      * @param lister   lists the ports of the instance with this runtime reference (may throw)
@@ -36,10 +40,14 @@ final class AppPorts {
                 .buildAsync();
     }
 
-    /** Returns the ports of the instance with this runtime reference, listed now or at most FRESH_FOR ago. */
-    List<Integer> of(String runtimeRef) {
+    /**
+     * Returns the ports of the workspace's instance with this runtime reference, listed now or at most
+     * FRESH_FOR ago.
+     */
+    List<Integer> of(String workspaceId, String runtimeRef) {
         CompletableFuture<List<Integer>> mine = new CompletableFuture<>();
-        CompletableFuture<List<Integer>> current = listed.get(runtimeRef, (ref, executor) -> mine);
+        CompletableFuture<List<Integer>> current = listed.get(new Instance(workspaceId, runtimeRef),
+                (instance, executor) -> mine);
         if (current == mine) {
             try {
                 mine.complete(List.copyOf(lister.apply(runtimeRef)));

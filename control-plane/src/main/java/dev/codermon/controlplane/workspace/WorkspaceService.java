@@ -175,7 +175,7 @@ public final class WorkspaceService {
      * @throws WorkspaceOtherRuntimeException if another runtime started it
      */
     public List<Integer> appPorts(WorkspaceRecord running) {
-        return appPorts.of(starter.requireOwnRuntime(running).runtimeRef());
+        return appPorts.of(running.id(), starter.requireOwnRuntime(running).runtimeRef());
     }
 
     /**

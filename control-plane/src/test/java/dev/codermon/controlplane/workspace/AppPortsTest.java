@@ -37,19 +37,23 @@ class AppPortsTest {
     void oneListingAnswersUntilItIsStale() {
         AppPorts ports = appPorts();
         for (int i = 0; i < 5; i++) {
-            assertEquals(List.of(3000), ports.of("node:n2:ws-1"));
+            assertEquals(List.of(3000), ports.of("w1", "node:n2:ws-1"));
         }
         assertEquals(1, listings.get(), "five questions in a row, one listing");
 
         listening.set(List.of(3000, 8501));
         nanos.addAndGet(Duration.ofMillis(1900).toNanos());
-        assertEquals(List.of(3000), ports.of("node:n2:ws-1"), "still fresh after 1.9 s");
+        assertEquals(List.of(3000), ports.of("w1", "node:n2:ws-1"), "still fresh after 1.9 s");
         nanos.addAndGet(Duration.ofMillis(200).toNanos());
-        assertEquals(List.of(3000, 8501), ports.of("node:n2:ws-1"), "listed again after 2.1 s");
+        assertEquals(List.of(3000, 8501), ports.of("w1", "node:n2:ws-1"), "listed again after 2.1 s");
         assertEquals(2, listings.get());
 
-        assertEquals(List.of(3000, 8501), ports.of("node:n2:ws-2"), "another instance has a listing of its own");
+        assertEquals(List.of(3000, 8501), ports.of("w1", "node:n2:ws-2"), "another instance has a listing of its own");
         assertEquals(3, listings.get());
+        listening.set(List.of());
+        assertEquals(List.of(), ports.of("w2", "node:n2:ws-2"),
+                "the same reference for another workspace (a process id used again) has a listing of its own");
+        assertEquals(4, listings.get());
     }
 
     @Test
@@ -63,9 +67,10 @@ class AppPortsTest {
             return List.of(5173);
         }, Duration.ofSeconds(2), nanos::get);
 
-        RuntimeUnavailableException e = assertThrows(RuntimeUnavailableException.class, () -> ports.of("node:n2:a"));
+        RuntimeUnavailableException e = assertThrows(RuntimeUnavailableException.class,
+                () -> ports.of("w1", "node:n2:a"));
         assertEquals("node n2 is not reporting, so the workspace's apps cannot be listed now", e.getMessage());
-        assertEquals(List.of(5173), ports.of("node:n2:a"), "the next question lists again, at once");
+        assertEquals(List.of(5173), ports.of("w1", "node:n2:a"), "the next question lists again, at once");
         assertEquals(2, calls.get());
     }
 
@@ -86,10 +91,10 @@ class AppPortsTest {
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Future<List<Integer>>> answers = new ArrayList<>();
-            answers.add(pool.submit(() -> ports.of("node:n3:x")));
+            answers.add(pool.submit(() -> ports.of("w1", "node:n3:x")));
             assertTrue(entered.await(10, TimeUnit.SECONDS), "the first question started a listing");
             for (int i = 0; i < 5; i++) {
-                answers.add(pool.submit(() -> ports.of("node:n3:x")));
+                answers.add(pool.submit(() -> ports.of("w1", "node:n3:x")));
             }
             Thread.sleep(200); // the five are waiting (a second listing would count up)
             assertEquals(1, listings.get(), "no second listing while the first runs");
@@ -120,9 +125,9 @@ class AppPortsTest {
         }, Duration.ofSeconds(2), nanos::get);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<?> first = pool.submit(() -> ports.of("node:n2:y"));
+            Future<?> first = pool.submit(() -> ports.of("w1", "node:n2:y"));
             assertTrue(entered.await(10, TimeUnit.SECONDS));
-            Future<?> waiting = pool.submit(() -> ports.of("node:n2:y"));
+            Future<?> waiting = pool.submit(() -> ports.of("w1", "node:n2:y"));
             Thread.sleep(200);
             release.countDown();
             for (Future<?> f : List.of(first, waiting)) {
