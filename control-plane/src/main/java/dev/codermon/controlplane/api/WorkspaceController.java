@@ -1,6 +1,7 @@
 package dev.codermon.controlplane.api;
 
 import dev.codermon.auth.DnsLabel;
+import dev.codermon.auth.PortNumber;
 import dev.codermon.auth.Principal;
 import dev.codermon.auth.route.WorkspaceRecord;
 import dev.codermon.controlplane.workspace.StartedWorkspace;
@@ -95,10 +96,8 @@ final class WorkspaceController {
     }
 
     private static int appPort(String text) {
-        if (text.matches("[1-9][0-9]{0,4}") && Integer.parseInt(text) <= 65535) {
-            return Integer.parseInt(text);
-        }
-        throw ApiException.badRequest("invalid_port", "port must be a number 1-65535 without leading zeros");
+        return PortNumber.parse(text).orElseThrow(
+                () -> ApiException.badRequest("invalid_port", "port must be a number 1-65535 without leading zeros"));
     }
 
     void delete(Context ctx) {

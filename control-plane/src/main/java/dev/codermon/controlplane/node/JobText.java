@@ -1,5 +1,6 @@
 package dev.codermon.controlplane.node;
 
+import dev.codermon.auth.PortNumber;
 import dev.codermon.controlplane.runtime.RuntimeHandle;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +47,8 @@ final class JobText {
         }
         List<Integer> ports = new ArrayList<>();
         for (String p : result.split(",", -1)) {
-            if (!p.matches("[1-9][0-9]{0,4}") || Integer.parseInt(p) > 65535) {
-                throw new IllegalArgumentException("not a port in a PORTS job's answer: " + p);
-            }
-            ports.add(Integer.parseInt(p));
+            ports.add(PortNumber.parse(p).orElseThrow(
+                    () -> new IllegalArgumentException("not a port in a PORTS job's answer: " + p)));
         }
         return List.copyOf(ports);
     }

@@ -74,12 +74,12 @@ public final class NodeRuntime implements WorkspaceRuntime {
     /** @param portsWait see {@link #PORTS_WAIT} */
     NodeRuntime(NodeJobs jobs, NodeDirectory nodes, WorkspaceRecords records, Duration startWait,
             Duration silentWait, Duration portsWait, Clock clock) {
-        this.portsWait = portsWait;
         this.jobs = jobs;
         this.nodes = nodes;
         this.records = records;
         this.startWait = startWait;
         this.silentWait = silentWait;
+        this.portsWait = portsWait;
         this.clock = clock;
     }
 

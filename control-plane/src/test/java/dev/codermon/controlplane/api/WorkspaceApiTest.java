@@ -215,6 +215,20 @@ class WorkspaceApiTest extends TwoUserApiTest {
     }
 
     @Test
+    void an_app_link_takes_only_a_port_written_plainly() {
+        JavalinTest.test(fixture.app, (server, client) -> {
+            String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
+            String link = json(post(client, "/api/workspaces/" + id + "/open?port=8501", alice, "")).get("url")
+                    .asText();
+            assertTrue(link.startsWith("http://8501.main.alice.codermon.internal/"), link);
+            for (String bad : new String[] {"08501", "0", "65536", "-1", "80a"}) {
+                assertError(post(client, "/api/workspaces/" + id + "/open?port=" + bad, alice, ""), 400,
+                        "invalid_port");
+            }
+        });
+    }
+
+    @Test
     void apps_asked_for_in_a_loop_are_listed_once_per_two_seconds() {
         JavalinTest.test(fixture.app, (server, client) -> {
             String id = json(post(client, "/api/workspaces", alice, "{\"name\":\"main\"}")).get("id").asText();
